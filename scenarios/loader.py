@@ -1,0 +1,325 @@
+"""Read a scenario (TOML plus side CSV tables) into a validated :class:`Scenario`.
+
+Parse, fill defaults, validate each row, then check every cross-reference.
+Anything wrong raises :class:`InputError` with one line naming the file, the
+field path and the value.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import tomllib
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from scenarios.errors import InputError, from_validation
+from scenarios.schema import (
+    Agreement,
+    DemandProfile,
+    Depot,
+    Item,
+    ReplayEvent,
+    Scenario,
+    StockLine,
+    Team,
+    Township,
+)
+
+TOP_LEVEL_KEYS = {"scenario", "tables", "penalties", "travel", "dispatch", "rain_episodes"}
+TOP_LEVEL_KEYS |= {"hazards"}
+REQUIRED_TABLES = ("townships", "items", "depots", "teams", "demand")
+OPTIONAL_TABLES = ("stock", "agreements", "travel_matrix", "replay")
+ROW_MODELS: dict[str, type[BaseModel]] = {
+    "townships": Township,
+    "items": Item,
+    "depots": Depot,
+    "stock": StockLine,
+    "teams": Team,
+    "agreements": Agreement,
+    "demand": DemandProfile,
+}
+
+
+def default_scenario_path() -> Path:
+    """Path of the bundled default county scenario file."""
+    return Path(str(resources.files("scenarios").joinpath("default_county.toml")))
+
+
+def load(path: str | Path | None = None) -> Scenario:
+    """Load and validate a scenario file; ``None`` loads the bundled default county."""
+    path = Path(path) if path is not None else default_scenario_path()
+    document = _read_toml(path)
+    unknown = sorted(set(document) - TOP_LEVEL_KEYS)
+    if unknown:
+        raise InputError(path, unknown[0], "unknown section (a typo?)")
+    tables = _table_paths(document.get("tables"), path)
+    rows = {name: _read_rows(tables[name], name) for name in ROW_MODELS if name in tables}
+    raw = dict(_section(document, "scenario", path))
+    for name in ("penalties", "travel", "dispatch", "rain_episodes"):
+        if name in document:
+            raw[name] = _section(document, name, path)
+    hazards = document.get("hazards", [])
+    if not isinstance(hazards, list):
+        raise InputError(path, "hazards", "must be a list of [[hazards]] tables", hazards)
+    raw["hazards"] = hazards
+    raw.update({name: values for name, values in rows.items()})
+    raw["source_path"] = str(path)
+    if "travel_matrix" in tables and isinstance(raw.get("travel"), dict):
+        ids = [row.township_id for row in rows["townships"]]
+        raw["travel"] = {**raw["travel"], "matrix_h": _read_matrix(tables["travel_matrix"], ids)}
+    if "replay" in tables:
+        raw["replay"] = _read_replay(tables["replay"])
+    try:
+        scenario = Scenario(**raw)
+    except ValidationError as error:
+        names = [h.get("hazard_id", "") if isinstance(h, dict) else "" for h in hazards]
+        raise _scenario_error(error, path, names) from None
+    _check_references(scenario, path, tables)
+    return scenario
+
+
+SCENARIO_SECTION_FIELDS = {"scenario_id", "name_zh", "name_en", "seed", "horizon_days"}
+SCENARIO_SECTION_FIELDS |= {"procurement_budget_yuan"}
+
+
+def _scenario_error(error: ValidationError, path: Path, hazard_names: list[str]) -> InputError:
+    loc = error.errors()[0]["loc"]
+    prefix = "scenario" if loc and loc[0] in SCENARIO_SECTION_FIELDS else ""
+    return from_validation(error, path, prefix, hazard_names if loc[0] == "hazards" else ())
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(path, "", "file not found") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(path, "", f"cannot read the file: {error}") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise InputError(path, "", f"not valid TOML: {error}") from None
+
+
+def _section(document: dict[str, Any], name: str, path: Path) -> dict[str, Any]:
+    value = document.get(name)
+    if value is None:
+        raise InputError(path, name, "missing section")
+    if not isinstance(value, dict):
+        raise InputError(path, name, "must be a table", value)
+    return value
+
+
+def _table_paths(tables: Any, path: Path) -> dict[str, Path]:
+    if not isinstance(tables, dict):
+        raise InputError(path, "tables", "missing section naming the CSV tables")
+    for key, value in tables.items():
+        if key not in REQUIRED_TABLES + OPTIONAL_TABLES:
+            raise InputError(path, f"tables.{key}", "unknown table (a typo?)")
+        if not isinstance(value, str):
+            raise InputError(path, f"tables.{key}", "must be a file name", value)
+    for key in REQUIRED_TABLES:
+        if key not in tables:
+            raise InputError(path, f"tables.{key}", "missing")
+    resolved = {key: path.parent / value for key, value in tables.items()}
+    for key, table in resolved.items():
+        if not table.is_file():
+            raise InputError(path, f"tables.{key}", "file not found", str(tables[key]))
+    return resolved
+
+
+def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            rows = list(reader)
+            header = list(reader.fieldnames or [])
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise InputError(path, "", f"cannot read the file: {error}") from None
+    if not header:
+        raise InputError(path, "", "empty table (no header row)")
+    for line, row in enumerate(rows, start=2):
+        if None in row:
+            raise InputError(path, f"row {line}", "more values than header columns")
+    return header, rows
+
+
+def _read_rows(path: Path, name: str) -> list[BaseModel]:
+    model = ROW_MODELS[name]
+    header, rows = _read_csv(path)
+    known = set(model.model_fields)
+    for column in header:
+        if column not in known:
+            raise InputError(path, f"column {column!r}", "unknown column (a typo?)")
+    parsed = []
+    for line, row in enumerate(rows, start=2):
+        values = {k: v for k, v in row.items() if v is not None and v.strip() != ""}
+        try:
+            parsed.append(model(**values))
+        except ValidationError as error:
+            raise from_validation(error, path, f"row {line}") from None
+    return parsed
+
+
+def _read_matrix(path: Path, township_ids: list[str]) -> tuple[tuple[float, ...], ...]:
+    header, rows = _read_csv(path)
+    columns = header[1:]
+    if header[0] != "township_id":
+        raise InputError(path, "column 1", "must be 'township_id'", header[0])
+    row_ids = [row["township_id"] for row in rows]
+    if len(columns) != len(rows):
+        shape = f"{len(rows)} rows x {len(columns)} columns"
+        raise InputError(path, "", f"travel matrix is not square ({shape})")
+    if sorted(columns) != sorted(township_ids) or sorted(row_ids) != sorted(township_ids):
+        missing = sorted(set(township_ids) ^ (set(columns) | set(row_ids)))
+        raise InputError(path, "township_id", "does not list exactly the townships", missing[:3])
+    matrix = []
+    for line, row in enumerate(sorted(rows, key=lambda r: township_ids.index(r["township_id"]))):
+        values = []
+        for column in township_ids:
+            text = row[column]
+            value = _number(text)
+            if value is None or value < 0:
+                raise InputError(
+                    path, f"row {line + 2}, column {column}", "travel time must be >= 0 h", text
+                )
+            values.append(value)
+        matrix.append(tuple(values))
+    return tuple(matrix)
+
+
+def _number(text: str) -> float | None:
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _read_replay(path: Path) -> tuple[ReplayEvent, ...]:
+    header, rows = _read_csv(path)
+    base = {"replication", "year", "time_h", "date", "township_id", "hazard", "severity_people"}
+    base.add("duration_h")
+    for column in header:
+        if column not in base and not column.startswith("demand."):
+            raise InputError(path, f"column {column!r}", "unknown column (a typo?)")
+    if "replication" not in header and "year" not in header:
+        raise InputError(path, "replication", "needs a 'replication' or 'year' column")
+    if "time_h" not in header and "date" not in header:
+        raise InputError(path, "time_h", "needs a 'time_h' or 'date' column")
+    years = sorted({row["year"] for row in rows}) if "year" in header else []
+    events = []
+    for line, row in enumerate(rows, start=2):
+        values: dict[str, Any] = {
+            k: v for k, v in row.items() if k in base and v is not None and v.strip()
+        }
+        if "year" in values:
+            values["replication"] = years.index(values.pop("year"))
+        if "date" in values:
+            values["time_h"] = _hours_into_year(values.pop("date"), path, line)
+        values["demand"] = {
+            k.removeprefix("demand."): v for k, v in row.items() if k.startswith("demand.") and v
+        }
+        try:
+            events.append(ReplayEvent(**values))
+        except ValidationError as error:
+            raise from_validation(error, path, f"row {line}") from None
+    if not events:
+        raise InputError(path, "", "event table has no rows")
+    return tuple(events)
+
+
+def _hours_into_year(text: str, path: Path, line: int) -> float:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError(path, f"row {line}, field date", "not an ISO date", text) from None
+    start = datetime(moment.year, 1, 1, tzinfo=moment.tzinfo)
+    return (moment - start).total_seconds() / 3600.0
+
+
+def _duplicates(ids: Iterable[str]) -> str | None:
+    repeated = [key for key, count in Counter(ids).items() if count > 1]
+    return repeated[0] if repeated else None
+
+
+def _check_unique(scenario: Scenario, path: Path, tables: dict[str, Path]) -> None:
+    checks = [
+        (tables["townships"], "township_id", [t.township_id for t in scenario.townships]),
+        (tables["items"], "item_id", [i.item_id for i in scenario.items]),
+        (tables["depots"], "depot_id", [d.depot_id for d in scenario.depots]),
+        (tables["teams"], "team_id", [t.team_id for t in scenario.teams]),
+        (path, "hazards.hazard_id", [h.hazard_id for h in scenario.hazards]),
+    ]
+    if "agreements" in tables:
+        ids = [(a.agreement_id, a.item_id) for a in scenario.agreements]
+        checks.append((tables["agreements"], "agreement_id", [f"{a}/{i}" for a, i in ids]))
+    if "stock" in tables:
+        pairs = [f"{s.depot_id}/{s.item_id}" for s in scenario.stock]
+        checks.append((tables["stock"], "depot_id/item_id", pairs))
+    pairs = [f"{d.hazard}/{d.item_id}" for d in scenario.demand]
+    checks.append((tables["demand"], "hazard/item_id", pairs))
+    for file, field, ids in checks:
+        repeated = _duplicates(ids)
+        if repeated is not None:
+            raise InputError(file, field, "duplicate id", repeated)
+
+
+def _check_known(file: Path, rows: Iterable[Any], field: str, known: set[str]) -> None:
+    for line, row in enumerate(rows, start=2):
+        value = getattr(row, field)
+        if value not in known:
+            raise InputError(file, f"row {line}, field {field}", "unknown id", value)
+
+
+def _check_references(scenario: Scenario, path: Path, tables: dict[str, Path]) -> None:
+    _check_unique(scenario, path, tables)
+    townships = {t.township_id for t in scenario.townships}
+    items = {i.item_id for i in scenario.items}
+    depots = {d.depot_id for d in scenario.depots}
+    hazards = {h.hazard_id for h in scenario.hazards}
+    _check_known(tables["depots"], scenario.depots, "township_id", townships)
+    _check_known(tables["teams"], scenario.teams, "base_township", townships)
+    _check_known(tables["demand"], scenario.demand, "hazard", hazards)
+    _check_known(tables["demand"], scenario.demand, "item_id", items)
+    if "stock" in tables:
+        _check_known(tables["stock"], scenario.stock, "depot_id", depots)
+        _check_known(tables["stock"], scenario.stock, "item_id", items)
+    if "agreements" in tables:
+        _check_known(tables["agreements"], scenario.agreements, "township_id", townships)
+        _check_known(tables["agreements"], scenario.agreements, "item_id", items)
+    for line, team in enumerate(scenario.teams, start=2):
+        if not team.min_members <= team.members <= team.max_members:
+            bounds = f"min_members {team.min_members} .. max_members {team.max_members}"
+            raise InputError(
+                tables["teams"], f"row {line}, field members", f"outside {bounds}", team.members
+            )
+    _check_dispatch(scenario, path)
+    if scenario.replay is not None:
+        file = tables["replay"]
+        _check_known(file, scenario.replay, "township_id", townships)
+        _check_known(file, scenario.replay, "hazard", hazards)
+        for line, event in enumerate(scenario.replay, start=2):
+            for item_id in event.demand:
+                if item_id not in items:
+                    raise InputError(file, f"row {line}, column demand.{item_id}", "unknown item")
+
+
+def _check_dispatch(scenario: Scenario, path: Path) -> None:
+    tiers_with_depots = {d.tier for d in scenario.depots}
+    for stage in scenario.dispatch.supply_order:
+        tier = "township" if stage == "neighbour" else stage
+        if tier in ("village", "township", "county") and tier not in tiers_with_depots:
+            raise InputError(
+                path, "dispatch.supply_order", "no depot of this tier in the depots table", stage
+            )
+    for tier in tiers_with_depots:
+        if tier not in scenario.dispatch.issue_delay_h:
+            raise InputError(path, "dispatch.issue_delay_h", f"missing tier {tier!r}")

@@ -1,0 +1,294 @@
+"""Frozen, validated types for a county scenario.
+
+Every field carries its unit in its name. Objects are built once by
+:func:`scenarios.load` and never re-checked downstream.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+Positive = Annotated[float, Field(gt=0.0)]
+Count = Annotated[int, Field(ge=0, strict=False)]
+
+Terrain = Literal["plain", "hill", "mountain"]
+ItemCategory = Literal[
+    "flood", "forest_fire", "fire_rescue", "living", "medical", "general_equipment"
+]
+ItemKind = Literal["consumable", "equipment"]
+DepotTier = Literal["county", "township", "village"]
+TeamTier = Literal["village", "township", "fire_station", "county", "social"]
+Skill = Literal["water_rescue", "forest_fire", "landslide_search", "general"]
+TeamStage = Literal["village", "township", "fire_station", "neighbour", "county", "social"]
+SupplyStage = Literal["village", "township", "county", "neighbour", "agreement"]
+Trigger = Literal["rain", "independent"]
+ExposureField = Literal[
+    "river_exposure", "forest_area_ha", "hazard_points", "population", "area_km2"
+]
+WorkDistribution = Literal["lognormal", "exponential", "fixed"]
+
+ITEM_CATEGORIES: tuple[str, ...] = ItemCategory.__args__
+TERRAINS: tuple[str, ...] = Terrain.__args__
+
+
+class Frozen(BaseModel):
+    """Base for every scenario type: immutable, and unknown keys are errors."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class Township(Frozen):
+    """One township (乡镇) with what makes it exposed to each hazard."""
+
+    township_id: Identifier
+    name_zh: str
+    name_en: str = ""
+    x_km: float
+    y_km: float
+    terrain: Terrain
+    population: Count
+    area_km2: Positive
+    villages: Count
+    river_exposure: Probability
+    forest_area_ha: NonNegative
+    hazard_points: Count
+    is_county_seat: bool = False
+    source: str = ""
+
+
+class Item(Frozen):
+    """An item type that can be stockpiled; equipment returns after use, consumables do not."""
+
+    item_id: Identifier
+    name_zh: str
+    name_en: str
+    category: ItemCategory
+    unit: str
+    unit_price_yuan: Positive
+    kind: ItemKind
+    loss_rate: Probability = 0.0
+    criticality_weight: Positive
+    service_life_years: NonNegative | None = None
+    source: str = ""
+
+    @property
+    def shortage_penalty_yuan(self) -> float:
+        """Penalty for one unit not delivered in time: replacement value x criticality."""
+        return self.unit_price_yuan * self.criticality_weight
+
+
+class Depot(Frozen):
+    """A stockpile: the county depot(s), a township depot, or a township's village stock."""
+
+    depot_id: Identifier
+    tier: DepotTier
+    township_id: Identifier
+    name_zh: str = ""
+
+
+class StockLine(Frozen):
+    """Current stock of one item in one depot, in the item's unit."""
+
+    depot_id: Identifier
+    item_id: Identifier
+    quantity: Count
+
+
+class Team(Frozen):
+    """A rescue team: where it is based, how many people, what it can do, how fast it moves."""
+
+    team_id: Identifier
+    name_zh: str
+    name_en: str = ""
+    tier: TeamTier
+    category: str = ""
+    base_township: Identifier
+    members: Annotated[int, Field(ge=1)]
+    min_members: Annotated[int, Field(ge=1)]
+    max_members: Annotated[int, Field(ge=1)]
+    skills: tuple[Skill, ...] = Field(min_length=1)
+    mobilisation_median_min: Positive
+    mobilisation_sigma: NonNegative = 0.0
+    cost_per_member_yuan: NonNegative
+    source: str = ""
+
+    @field_validator("skills", mode="before")
+    @classmethod
+    def _split_skills(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(";") if part.strip())
+        return value
+
+
+class Agreement(Frozen):
+    """A supplier agreement (协议储备): up to max_quantity per year, after a lead time."""
+
+    agreement_id: Identifier
+    supplier_zh: str
+    township_id: Identifier
+    item_id: Identifier
+    max_quantity: Count
+    lead_time_h: Positive
+
+
+class DemandProfile(Frozen):
+    """Item demand of one hazard: per affected person, per event and per hour of duration."""
+
+    hazard: Identifier
+    item_id: Identifier
+    per_person: NonNegative = 0.0
+    per_event: NonNegative = 0.0
+    per_hour: NonNegative = 0.0
+    deadline_h: Positive
+
+
+class Hazard(Frozen):
+    """One hazard type: how often, where, when, how big, and what it demands."""
+
+    hazard_id: Identifier
+    name_zh: str
+    name_en: str = ""
+    trigger: Trigger
+    annual_rate: NonNegative
+    dispersion: Positive | None = None
+    exposure: ExposureField
+    month_weights: tuple[NonNegative, ...] = Field(min_length=12, max_length=12)
+    severity_median_people: NonNegative
+    severity_sigma: NonNegative
+    severity_zero_probability: Probability = 0.0
+    duration_median_h: Positive
+    duration_sigma: NonNegative = 0.0
+    alarm_delay_h: NonNegative = 0.0
+    warning_lead_h: NonNegative = 0.0
+    evacuate_fraction: Probability = 0.0
+    rescue_skill: Skill
+    rescue_person_hours_base: NonNegative
+    rescue_person_hours_per_person: NonNegative = 0.0
+    rescue_work_distribution: WorkDistribution = "lognormal"
+    rescue_work_sigma: NonNegative = 0.0
+    rescue_deadline_h: Positive
+    max_teams: Annotated[int, Field(ge=1)] = 4
+    road_cut_probability: Probability = 0.0
+    road_cut_duration_h: NonNegative = 0.0
+    growth_per_hour_late: NonNegative = 0.0
+    growth_grace_h: NonNegative = 0.0
+    trapped_per_person: NonNegative = 0.0
+    survival_half_life_h: Positive = 24.0
+    source: str = ""
+
+    @field_validator("month_weights")
+    @classmethod
+    def _some_season(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        if sum(value) <= 0:
+            raise ValueError("at least one month must have a positive weight")
+        return value
+
+
+class RainEpisodes(Frozen):
+    """Rainstorm episodes: each hits a cluster of neighbouring townships at once."""
+
+    annual_rate: NonNegative
+    dispersion: Positive | None = None
+    month_weights: tuple[NonNegative, ...] = Field(min_length=12, max_length=12)
+    radius_km: NonNegative
+    source: str = ""
+
+
+class Travel(Frozen):
+    """How travel times are made: from coordinates and terrain, or an explicit matrix."""
+
+    speed_kmh: dict[Terrain, Positive]
+    road_factor: Annotated[float, Field(ge=1.0)] = 1.3
+    local_travel_h: dict[Terrain, NonNegative]
+    road_cut_slowdown: Annotated[float, Field(ge=1.0)] = 2.0
+    matrix_h: tuple[tuple[NonNegative, ...], ...] | None = None
+
+    @field_validator("speed_kmh", "local_travel_h")
+    @classmethod
+    def _every_terrain(cls, value: dict[str, float]) -> dict[str, float]:
+        missing = [t for t in TERRAINS if t not in value]
+        if missing:
+            raise ValueError(f"missing terrain {missing[0]!r}")
+        return value
+
+
+class Dispatch(Frozen):
+    """Escalation order for teams and supplies, and what happens when no team is free."""
+
+    team_order: tuple[TeamStage, ...] = Field(min_length=1)
+    supply_order: tuple[SupplyStage, ...] = Field(min_length=1)
+    neighbour_radius_km: NonNegative
+    when_no_team: Literal["queue", "lost"] = "queue"
+    issue_delay_h: dict[DepotTier, NonNegative]
+    evacuation_people_per_member_hour: NonNegative = 0.0
+    general_skill_efficiency: Probability = 0.5
+
+    @field_validator("team_order", "supply_order")
+    @classmethod
+    def _no_repeats(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(value)) != len(value):
+            raise ValueError("a stage is listed twice")
+        return value
+
+
+class Penalties(Frozen):
+    """How shortfalls are weighed: the unit of the headline metric is penalty yuan."""
+
+    late_fraction: Probability
+    rescue_work_yuan_per_person_hour: NonNegative
+    source: str = ""
+
+
+class ReplayEvent(Frozen):
+    """One recorded event to replay instead of sampling."""
+
+    replication: Count
+    time_h: NonNegative
+    township_id: Identifier
+    hazard: Identifier
+    severity_people: NonNegative
+    duration_h: Positive | None = None
+    demand: dict[Identifier, NonNegative] = Field(default_factory=dict)
+
+
+class Scenario(Frozen):
+    """A whole county: geography, stock, teams, hazards and the rules that link them."""
+
+    scenario_id: Identifier
+    name_zh: str
+    name_en: str = ""
+    seed: Count
+    horizon_days: Positive
+    procurement_budget_yuan: NonNegative
+    penalties: Penalties
+    travel: Travel
+    dispatch: Dispatch
+    rain_episodes: RainEpisodes | None = None
+    hazards: tuple[Hazard, ...] = Field(min_length=1)
+    townships: tuple[Township, ...] = Field(min_length=1)
+    items: tuple[Item, ...] = Field(min_length=1)
+    depots: tuple[Depot, ...] = Field(min_length=1)
+    stock: tuple[StockLine, ...] = ()
+    teams: tuple[Team, ...] = Field(min_length=1)
+    agreements: tuple[Agreement, ...] = ()
+    demand: tuple[DemandProfile, ...] = ()
+    replay: tuple[ReplayEvent, ...] | None = None
+    source_path: str = ""
+
+    @property
+    def horizon_h(self) -> float:
+        """Length of the simulated year in hours."""
+        return self.horizon_days * 24.0
+
+    def item(self, item_id: str) -> Item:
+        """The item with this id."""
+        return next(i for i in self.items if i.item_id == item_id)
+
+    def hazard(self, hazard_id: str) -> Hazard:
+        """The hazard with this id."""
+        return next(h for h in self.hazards if h.hazard_id == hazard_id)

@@ -1,0 +1,299 @@
+"""The county as arrays: travel times, stock, teams and demand profiles.
+
+Built once per (scenario, plan) and shared by every replication, so the
+simulation itself only indexes arrays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from scenarios.plan import Plan
+from scenarios.schema import ITEM_CATEGORIES, Scenario
+
+TEAM_TIERS = ("village", "township", "fire_station", "county", "social")
+SOURCE_TIERS = ("village", "township", "county", "neighbour", "agreement")
+
+
+@dataclass(frozen=True, slots=True)
+class Sources:
+    """Where an event township's supplies come from, in escalation order."""
+
+    depots: np.ndarray  # depot index per source
+    tiers: np.ndarray  # index into SOURCE_TIERS
+    towns: np.ndarray  # township the source stands in
+    issue_h: np.ndarray  # time to load at the depot
+    travel_h: np.ndarray  # base travel to the scene, before any road cut
+
+
+@dataclass(frozen=True, slots=True)
+class Candidates:
+    """Teams that may answer a hazard in a township, in escalation order."""
+
+    teams: np.ndarray
+    efficiency: np.ndarray  # share of each member-hour that counts for this work
+    travel_h: np.ndarray  # base travel from the team's base to the scene
+
+
+@dataclass(frozen=True, slots=True)
+class CountyNetwork:
+    """Everything the simulation needs from a scenario, as numpy arrays."""
+
+    scenario: Scenario
+    township_ids: tuple[str, ...]
+    distance_km: np.ndarray
+    travel_h: np.ndarray
+    item_ids: tuple[str, ...]
+    item_category: np.ndarray
+    item_penalty_yuan: np.ndarray
+    item_price_yuan: np.ndarray
+    item_is_equipment: np.ndarray
+    item_loss_rate: np.ndarray
+    depot_ids: tuple[str, ...]
+    depot_tier: tuple[str, ...]
+    depot_town: np.ndarray
+    initial_stock: np.ndarray  # (depots, items)
+    team_ids: tuple[str, ...]
+    team_tier: tuple[str, ...]
+    team_base: np.ndarray
+    team_members: np.ndarray
+    team_mobilisation_h: np.ndarray  # median
+    team_mobilisation_sigma: np.ndarray
+    agreement_item: np.ndarray
+    agreement_town: np.ndarray
+    agreement_quantity: np.ndarray
+    agreement_lead_h: np.ndarray
+    agreements_by_item: tuple[np.ndarray, ...]  # agreement indices per item, fastest first
+    demand_per_person: np.ndarray  # (hazards, items)
+    demand_per_event: np.ndarray
+    demand_per_hour: np.ndarray
+    demand_deadline_h: np.ndarray  # inf where a hazard does not need the item
+    exposure: np.ndarray  # (hazards, townships), rows sum to 1
+    sources: tuple[Sources, ...]  # per township
+    candidates: tuple[tuple[Candidates, ...], ...]  # [hazard][township]
+
+    @property
+    def n_items(self) -> int:
+        """Number of item types."""
+        return len(self.item_ids)
+
+
+def _distances(scenario: Scenario) -> np.ndarray:
+    xy = np.array([(t.x_km, t.y_km) for t in scenario.townships])
+    return np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
+
+
+def _travel_times(scenario: Scenario, distance_km: np.ndarray) -> np.ndarray:
+    """Hours between townships: the given matrix, or road distance over terrain speed."""
+    travel = scenario.travel
+    if travel.matrix_h is not None:
+        return np.array(travel.matrix_h, dtype=float)
+    pace = np.array([1.0 / travel.speed_kmh[t.terrain] for t in scenario.townships])
+    local = np.array([travel.local_travel_h[t.terrain] for t in scenario.townships])
+    # Half the road is in each township's terrain; the last stretch is local roads.
+    between = distance_km * travel.road_factor * 0.5 * (pace[:, None] + pace[None, :])
+    return between + local[None, :]
+
+
+def _apply_plan(scenario: Scenario, plan: Plan | None) -> tuple[np.ndarray, np.ndarray]:
+    item_index = {item.item_id: k for k, item in enumerate(scenario.items)}
+    depot_index = {depot.depot_id: k for k, depot in enumerate(scenario.depots)}
+    stock = np.zeros((len(scenario.depots), len(scenario.items)))
+    for line in scenario.stock:
+        stock[depot_index[line.depot_id], item_index[line.item_id]] += line.quantity
+    members = np.array([team.members for team in scenario.teams], dtype=float)
+    if plan is not None:
+        for purchase in plan.purchases:
+            stock[depot_index[purchase.depot_id], item_index[purchase.item_id]] += purchase.quantity
+        team_index = {team.team_id: k for k, team in enumerate(scenario.teams)}
+        for staffing in plan.staffing:
+            members[team_index[staffing.team_id]] = staffing.members
+    return stock, members
+
+
+def _demand_tables(scenario: Scenario) -> tuple[np.ndarray, ...]:
+    hazards = {h.hazard_id: k for k, h in enumerate(scenario.hazards)}
+    items = {i.item_id: k for k, i in enumerate(scenario.items)}
+    shape = (len(hazards), len(items))
+    per_person, per_event, per_hour = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    deadline = np.full(shape, np.inf)
+    for row in scenario.demand:
+        at = hazards[row.hazard], items[row.item_id]
+        per_person[at], per_event[at], per_hour[at] = row.per_person, row.per_event, row.per_hour
+        deadline[at] = row.deadline_h
+    return per_person, per_event, per_hour, deadline
+
+
+def _exposure(scenario: Scenario) -> np.ndarray:
+    rows = []
+    for hazard in scenario.hazards:
+        weight = np.array([float(getattr(t, hazard.exposure)) for t in scenario.townships])
+        total = weight.sum()
+        rows.append(weight / total if total > 0 else np.full(len(weight), 1.0 / len(weight)))
+    return np.array(rows)
+
+
+def _sources(scenario: Scenario, travel_h: np.ndarray, distance_km: np.ndarray) -> list[Sources]:
+    depot_town = [scenario_town_index(scenario, d.township_id) for d in scenario.depots]
+    delay = scenario.dispatch.issue_delay_h
+    radius = scenario.dispatch.neighbour_radius_km
+    per_town = []
+    for town in range(len(scenario.townships)):
+        chosen: list[tuple[int, int, float, float, float]] = []
+        for stage in scenario.dispatch.supply_order:
+            if stage == "agreement":
+                continue
+            stage_depots = [
+                k
+                for k, depot in enumerate(scenario.depots)
+                if _serves(stage, depot.tier, depot_town[k], town, distance_km, radius)
+            ]
+            for k in stage_depots:
+                issue = delay.get(scenario.depots[k].tier, 0.0)
+                local = scenario.depots[k].tier == "village"
+                travel = 0.0 if local else float(travel_h[depot_town[k], town])
+                chosen.append((k, SOURCE_TIERS.index(stage), issue + travel, issue, travel))
+            chosen[len(chosen) - len(stage_depots) :] = sorted(
+                chosen[len(chosen) - len(stage_depots) :], key=lambda c: c[2]
+            )
+        per_town.append(
+            Sources(
+                depots=np.array([c[0] for c in chosen], dtype=int),
+                tiers=np.array([c[1] for c in chosen], dtype=int),
+                towns=np.array([depot_town[c[0]] for c in chosen], dtype=int),
+                issue_h=np.array([c[3] for c in chosen], dtype=float),
+                travel_h=np.array([c[4] for c in chosen], dtype=float),
+            )
+        )
+    return per_town
+
+
+def _serves(
+    stage: str, tier: str, depot_town: int, town: int, distance_km: np.ndarray, radius: float
+) -> bool:
+    """Whether a depot belongs to a supply stage for an event in ``town``."""
+    if stage in ("village", "township"):
+        return tier == stage and depot_town == town
+    if stage == "county":
+        return tier == "county"
+    near = distance_km[depot_town, town] <= radius
+    return stage == "neighbour" and tier == "township" and depot_town != town and near
+
+
+def scenario_town_index(scenario: Scenario, township_id: str) -> int:
+    """Position of a township in the scenario's township list."""
+    return [t.township_id for t in scenario.townships].index(township_id)
+
+
+def _team_stage(tier: str, base: int, town: int, near: bool) -> str | None:
+    if tier == "village":
+        return "village" if base == town else None
+    if tier == "township":
+        if base == town:
+            return "township"
+        return "neighbour" if near else None
+    if tier == "fire_station":
+        return "fire_station" if near or base == town else None
+    return tier
+
+
+def _candidates(
+    scenario: Scenario, travel_h: np.ndarray, distance_km: np.ndarray, mobilisation_h: np.ndarray
+) -> list[list[Candidates]]:
+    order = scenario.dispatch.team_order
+    radius = scenario.dispatch.neighbour_radius_km
+    general = scenario.dispatch.general_skill_efficiency
+    bases = [scenario_town_index(scenario, t.base_township) for t in scenario.teams]
+    table = []
+    for hazard in scenario.hazards:
+        row = []
+        for town in range(len(scenario.townships)):
+            found = []
+            for k, team in enumerate(scenario.teams):
+                if hazard.rescue_skill in team.skills:
+                    efficiency = 1.0
+                elif "general" in team.skills:
+                    efficiency = general
+                else:
+                    continue
+                near = distance_km[bases[k], town] <= radius
+                stage = _team_stage(team.tier, bases[k], town, near)
+                if efficiency <= 0 or stage is None or stage not in order:
+                    continue
+                arrival = mobilisation_h[k] + travel_h[bases[k], town]
+                found.append((order.index(stage), arrival, k, efficiency))
+            found.sort()
+            row.append(
+                Candidates(
+                    teams=np.array([f[2] for f in found], dtype=int),
+                    efficiency=np.array([f[3] for f in found], dtype=float),
+                    travel_h=np.array([travel_h[bases[f[2]], town] for f in found]),
+                )
+            )
+        table.append(row)
+    return table
+
+
+def _agreements_by_item(scenario: Scenario) -> tuple[np.ndarray, ...]:
+    by_item = []
+    for item in scenario.items:
+        found = [(a.lead_time_h, k) for k, a in enumerate(scenario.agreements)]
+        found = [f for f in found if scenario.agreements[f[1]].item_id == item.item_id]
+        by_item.append(np.array([k for _, k in sorted(found)], dtype=int))
+    return tuple(by_item)
+
+
+def build_network(scenario: Scenario, plan: Plan | None = None) -> CountyNetwork:
+    """Turn a scenario (and an optional plan) into the arrays the simulation runs on."""
+    distance_km = _distances(scenario)
+    travel_h = _travel_times(scenario, distance_km)
+    stock, members = _apply_plan(scenario, plan)
+    mobilisation_h = np.array([t.mobilisation_median_min / 60.0 for t in scenario.teams])
+    per_person, per_event, per_hour, deadline = _demand_tables(scenario)
+    items = scenario.items
+    return CountyNetwork(
+        scenario=scenario,
+        township_ids=tuple(t.township_id for t in scenario.townships),
+        distance_km=distance_km,
+        travel_h=travel_h,
+        item_ids=tuple(i.item_id for i in items),
+        item_category=np.array([ITEM_CATEGORIES.index(i.category) for i in items]),
+        item_penalty_yuan=np.array([i.shortage_penalty_yuan for i in items]),
+        item_price_yuan=np.array([i.unit_price_yuan for i in items]),
+        item_is_equipment=np.array([i.kind == "equipment" for i in items]),
+        item_loss_rate=np.array([i.loss_rate for i in items]),
+        depot_ids=tuple(d.depot_id for d in scenario.depots),
+        depot_tier=tuple(d.tier for d in scenario.depots),
+        depot_town=np.array(
+            [scenario_town_index(scenario, d.township_id) for d in scenario.depots]
+        ),
+        initial_stock=stock,
+        team_ids=tuple(t.team_id for t in scenario.teams),
+        team_tier=tuple(t.tier for t in scenario.teams),
+        team_base=np.array(
+            [scenario_town_index(scenario, t.base_township) for t in scenario.teams]
+        ),
+        team_members=members,
+        team_mobilisation_h=mobilisation_h,
+        team_mobilisation_sigma=np.array([t.mobilisation_sigma for t in scenario.teams]),
+        agreement_item=np.array(
+            [[i.item_id for i in items].index(a.item_id) for a in scenario.agreements], dtype=int
+        ),
+        agreement_town=np.array(
+            [scenario_town_index(scenario, a.township_id) for a in scenario.agreements], dtype=int
+        ),
+        agreement_quantity=np.array([a.max_quantity for a in scenario.agreements], dtype=float),
+        agreement_lead_h=np.array([a.lead_time_h for a in scenario.agreements], dtype=float),
+        agreements_by_item=_agreements_by_item(scenario),
+        demand_per_person=per_person,
+        demand_per_event=per_event,
+        demand_per_hour=per_hour,
+        demand_deadline_h=deadline,
+        exposure=_exposure(scenario),
+        sources=tuple(_sources(scenario, travel_h, distance_km)),
+        candidates=tuple(
+            tuple(row) for row in _candidates(scenario, travel_h, distance_km, mobilisation_h)
+        ),
+    )

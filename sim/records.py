@@ -1,0 +1,124 @@
+"""Record schemas: the tidy frames a simulation returns, with fixed columns and dtypes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from scenarios.schema import ITEM_CATEGORIES
+from sim.model import HANDLED_LEVELS
+from sim.network import SOURCE_TIERS, CountyNetwork
+
+EVENT_COLUMNS = (
+    "replication",
+    "event_id",
+    "hazard",
+    "township_id",
+    "episode",
+    "impact_h",
+    "alarm_h",
+    "duration_h",
+    "severity_people",
+    "road_cut",
+    "growth_factor",
+    "first_arrival_h",
+    "response_h",
+    "wait_for_team_h",
+    "teams_dispatched",
+    "members_dispatched",
+    "rescue_person_hours",
+    "rescue_in_time",
+    "rescue_late",
+    "rescue_unmet",
+    "rescue_penalty_yuan",
+    "item_penalty_yuan",
+    "trapped",
+    "trapped_lost",
+    "to_evacuate",
+    "evacuated_before_impact",
+    "end_h",
+    "handled_level",
+)
+ITEM_COLUMNS = (
+    "replication",
+    "event_id",
+    "hazard",
+    "township_id",
+    "item_id",
+    "demand",
+    "served_in_time",
+    "served_late",
+    "unmet",
+    *(f"from_{tier}" for tier in SOURCE_TIERS),
+    "lost",
+    "penalty_yuan",
+)
+DISPATCH_COLUMNS = (
+    "replication",
+    "event_id",
+    "team_id",
+    "dispatched_h",
+    "arrival_h",
+    "leave_scene_h",
+    "back_at_base_h",
+    "members",
+)
+STOCK_COLUMNS = ("replication", "tier", "category", "start_value_yuan", "end_value_yuan")
+
+
+@dataclass(frozen=True, slots=True)
+class Records:
+    """Raw rows of one or more replications, before they become frames."""
+
+    events: list[tuple]
+    items: list[tuple]
+    dispatches: list[tuple]
+    stock: list[tuple]
+
+
+@dataclass(frozen=True, slots=True)
+class SimulationResult:
+    """Tidy frames of a run: one row per event, per event x item, per dispatch, per stock group.
+
+    ``replications`` lists every replication run, including those with no event.
+    """
+
+    events: pd.DataFrame
+    items: pd.DataFrame
+    dispatches: pd.DataFrame
+    stock: pd.DataFrame
+    replications: np.ndarray
+
+
+def _categorical(codes: pd.Series, labels: tuple[str, ...]) -> pd.Categorical:
+    return pd.Categorical.from_codes(codes.astype(int), categories=list(labels))
+
+
+def to_frames(
+    records: Records, network: CountyNetwork, replications: np.ndarray
+) -> SimulationResult:
+    """Build the frames once, at the end, with fixed columns and dtypes."""
+    hazards = tuple(h.hazard_id for h in network.scenario.hazards)
+    events = pd.DataFrame.from_records(records.events, columns=list(EVENT_COLUMNS))
+    events = events.astype({"replication": "int64", "event_id": "int64", "episode": "int64"})
+    events = events.astype({"road_cut": "bool", "teams_dispatched": "int64", "trapped": "int64"})
+    events["hazard"] = _categorical(events["hazard"], hazards)
+    events["township_id"] = _categorical(events["township_id"], network.township_ids)
+    events["handled_level"] = _categorical(events["handled_level"], HANDLED_LEVELS)
+    items = pd.DataFrame.from_records(records.items, columns=list(ITEM_COLUMNS))
+    items = items.astype({"replication": "int64", "event_id": "int64"})
+    item_codes = items["item_id"].astype(int)
+    items["hazard"] = _categorical(items["hazard"], hazards)
+    items["township_id"] = _categorical(items["township_id"], network.township_ids)
+    items["item_id"] = _categorical(item_codes, network.item_ids)
+    items.insert(5, "category", _categorical(network.item_category[item_codes], ITEM_CATEGORIES))
+    dispatches = pd.DataFrame.from_records(records.dispatches, columns=list(DISPATCH_COLUMNS))
+    dispatches = dispatches.astype({"replication": "int64", "event_id": "int64"})
+    dispatches["team_id"] = _categorical(dispatches["team_id"], network.team_ids)
+    stock = pd.DataFrame.from_records(records.stock, columns=list(STOCK_COLUMNS))
+    stock = stock.astype({"replication": "int64"})
+    stock["tier"] = _categorical(stock["tier"], ("county", "township", "village"))
+    stock["category"] = _categorical(stock["category"], ITEM_CATEGORIES)
+    return SimulationResult(events, items, dispatches, stock, np.asarray(replications))

@@ -1,0 +1,147 @@
+"""The ``yingji`` command line: one entry point, one subcommand per job.
+
+Each subcommand is also a plain Python function (``run_simulate``), so
+scripts and tests call the same code the CLI does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from scenarios import InputError, Scenario, load, load_plan
+from scenarios.plan import Plan
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative: {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="yingji",
+        description="应急 yingji: plan a county's emergency stockpiles and rescue teams.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    simulate = commands.add_parser(
+        "simulate",
+        help="simulate county years and summarise unmet demand",
+        description="Simulate county years of floods, fires and landslides; "
+        "print the summary and write events.parquet, items.parquet and summary.csv.",
+    )
+    simulate.add_argument(
+        "scenario", nargs="?", type=Path, help="scenario TOML (default: the bundled county)"
+    )
+    simulate.add_argument("--plan", type=Path, help="plan file (CSV or JSON) applied at year start")
+    simulate.add_argument("--reps", type=_positive_int, default=200, help="years to simulate")
+    simulate.add_argument("--seed", type=_seed, help="base seed (default: the scenario's)")
+    simulate.add_argument("--jobs", type=_positive_int, default=1, help="worker processes")
+    simulate.add_argument(
+        "--out", type=Path, default=Path("results"), help="output folder (default: ./results)"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``yingji`` console script; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    console = Console(stderr=True)
+    try:
+        if args.command == "simulate":
+            run_simulate(
+                args.scenario, args.plan, args.reps, args.seed, args.jobs, args.out, console
+            )
+    except InputError as error:
+        console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        console.print("interrupted; no partial files were left behind")
+        return EXIT_INTERRUPTED
+    return 0
+
+
+def _load_inputs(
+    scenario_path: Path | None, plan_path: Path | None
+) -> tuple[Scenario, Plan | None]:
+    scenario = load(scenario_path)
+    plan = load_plan(plan_path, scenario) if plan_path is not None else None
+    return scenario, plan
+
+
+def run_simulate(
+    scenario_path: Path | None,
+    plan_path: Path | None,
+    reps: int,
+    seed: int | None,
+    jobs: int,
+    out: Path,
+    console: Console | None = None,
+) -> Path:
+    """``yingji simulate``: run, print the summary, write the frames; returns the folder."""
+    from planner.output import prepare_out_dir, write_csv, write_parquet
+    from planner.tables import summary_table
+    from sim import simulate
+    from sim.metrics import summarize
+
+    console = console or Console(stderr=True)
+    scenario, plan = _load_inputs(scenario_path, plan_path)
+    prepare_out_dir(out)
+    with Progress(
+        TextColumn("[bold]模拟 simulating[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+        disable=reps < 20,
+    ) as progress:
+        task = progress.add_task("simulate", total=reps)
+        result = simulate(
+            scenario,
+            plan,
+            reps=reps,
+            seed=seed,
+            jobs=jobs,
+            progress=lambda done: progress.advance(task, done),
+        )
+    summary = summarize(result)
+    write_parquet(result.events, out / "events.parquet")
+    write_parquet(result.items, out / "items.parquet")
+    write_parquet(result.dispatches, out / "dispatches.parquet")
+    write_parquet(result.stock, out / "stock.parquet")
+    write_csv(summary, out / "summary.csv")
+    used_seed = scenario.seed if seed is None else seed
+    Console().print(summary_table(summary, scenario, reps, used_seed, plan))
+    console.print(
+        f"wrote {out}/events.parquet, items.parquet, dispatches.parquet, stock.parquet, summary.csv"
+    )
+    return out
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from scenarios.errors import InputError, from_validation
+from scenarios.errors import InputError, from_row_validation, from_validation
 from scenarios.schema import (
     Agreement,
     DemandProfile,
@@ -61,7 +61,13 @@ def load(path: str | Path | None = None) -> Scenario:
         raise InputError(path, unknown[0], "unknown section (a typo?)")
     tables = _table_paths(document.get("tables"), path)
     rows = {name: _read_rows(tables[name], name) for name in ROW_MODELS if name in tables}
+    for name in ("townships", "items", "depots", "teams"):
+        if not rows[name]:
+            raise InputError(tables[name], "", "table has no rows")
     raw = dict(_section(document, "scenario", path))
+    unknown = sorted(set(raw) - SCENARIO_SECTION_FIELDS)
+    if unknown:
+        raise InputError(path, f"scenario.{unknown[0]}", "unknown key (a typo?)")
     for name in ("penalties", "travel", "dispatch", "rain_episodes"):
         if name in document:
             raw[name] = _section(document, name, path)
@@ -164,7 +170,7 @@ def _read_rows(path: Path, name: str) -> list[BaseModel]:
         try:
             parsed.append(model(**values))
         except ValidationError as error:
-            raise from_validation(error, path, f"row {line}") from None
+            raise from_row_validation(error, path, line) from None
     return parsed
 
 
@@ -178,17 +184,21 @@ def _read_matrix(path: Path, township_ids: list[str]) -> tuple[tuple[float, ...]
         shape = f"{len(rows)} rows x {len(columns)} columns"
         raise InputError(path, "", f"travel matrix is not square ({shape})")
     if sorted(columns) != sorted(township_ids) or sorted(row_ids) != sorted(township_ids):
-        missing = sorted(set(township_ids) ^ (set(columns) | set(row_ids)))
-        raise InputError(path, "township_id", "does not list exactly the townships", missing[:3])
+        missing = sorted(set(township_ids) ^ set(columns)) or sorted(
+            set(township_ids) ^ set(row_ids)
+        )
+        shown = missing[:3] or [_duplicates(row_ids) or _duplicates(columns)]
+        raise InputError(path, "township_id", "does not list exactly the townships", shown)
+    numbered = enumerate(rows, start=2)
     matrix = []
-    for line, row in enumerate(sorted(rows, key=lambda r: township_ids.index(r["township_id"]))):
+    for line, row in sorted(numbered, key=lambda pair: township_ids.index(pair[1]["township_id"])):
         values = []
         for column in township_ids:
             text = row[column]
             value = _number(text)
             if value is None or value < 0:
                 raise InputError(
-                    path, f"row {line + 2}, column {column}", "travel time must be >= 0 h", text
+                    path, f"row {line}, column {column}", "travel time must be >= 0 h", text
                 )
             values.append(value)
         matrix.append(tuple(values))
@@ -214,14 +224,16 @@ def _read_replay(path: Path) -> tuple[ReplayEvent, ...]:
         raise InputError(path, "replication", "needs a 'replication' or 'year' column")
     if "time_h" not in header and "date" not in header:
         raise InputError(path, "time_h", "needs a 'time_h' or 'date' column")
-    years = sorted({row["year"] for row in rows}) if "year" in header else []
+    years: list[int] = []
+    if "year" in header:
+        years = sorted({_year(row["year"], path, line) for line, row in enumerate(rows, start=2)})
     events = []
     for line, row in enumerate(rows, start=2):
         values: dict[str, Any] = {
             k: v for k, v in row.items() if k in base and v is not None and v.strip()
         }
         if "year" in values:
-            values["replication"] = years.index(values.pop("year"))
+            values["replication"] = years.index(int(values.pop("year")))
         if "date" in values:
             values["time_h"] = _hours_into_year(values.pop("date"), path, line)
         values["demand"] = {
@@ -230,10 +242,17 @@ def _read_replay(path: Path) -> tuple[ReplayEvent, ...]:
         try:
             events.append(ReplayEvent(**values))
         except ValidationError as error:
-            raise from_validation(error, path, f"row {line}") from None
+            raise from_row_validation(error, path, line) from None
     if not events:
         raise InputError(path, "", "event table has no rows")
     return tuple(events)
+
+
+def _year(text: str | None, path: Path, line: int) -> int:
+    try:
+        return int(text)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise InputError(path, f"row {line}, field year", "not a whole year", text) from None
 
 
 def _hours_into_year(text: str, path: Path, line: int) -> float:

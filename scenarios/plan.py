@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,10 @@ from scenarios.errors import InputError
 from scenarios.schema import Scenario
 
 PLAN_CSV_COLUMNS = ("part", "item_id", "depot_id", "team_id", "quantity")
+JSON_ENTRY_KEYS = {
+    "purchases": ("item_id", "depot_id", "quantity"),
+    "staffing": ("team_id", "members"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +124,20 @@ def _json_rows(path: Path) -> list[tuple[str, dict[str, object]]]:
     unknown = sorted(set(document) - {"plan_id", "purchases", "staffing"})
     if unknown:
         raise InputError(path, unknown[0], "unknown key (a typo?)")
+    for part, keys in JSON_ENTRY_KEYS.items():
+        entries = document.get(part, [])
+        if not isinstance(entries, list):
+            raise InputError(path, part, "must be a list of objects", entries)
+        for index, entry in enumerate(entries):
+            where = f"{part}[{index}]"
+            if not isinstance(entry, dict):
+                raise InputError(path, where, "must be an object", entry)
+            unknown = sorted(set(entry) - set(keys))
+            if unknown:
+                raise InputError(path, f"{where}, field {unknown[0]}", "unknown key (a typo?)")
+            for key in keys:
+                if key not in entry:
+                    raise InputError(path, f"{where}, field {key}", "missing")
     rows = []
     for index, entry in enumerate(document.get("purchases", [])):
         rows.append((f"purchases[{index}]", {"part": "purchase", **entry}))
@@ -143,18 +162,29 @@ def _csv_rows(path: Path) -> list[tuple[str, dict[str, object]]]:
     for column in header:
         if column not in PLAN_CSV_COLUMNS:
             raise InputError(path, f"column {column!r}", "unknown column (a typo?)")
+    for line, row in enumerate(rows, start=2):
+        if None in row:
+            raise InputError(path, f"row {line}", "more values than header columns")
     return [(f"row {line}", dict(row)) for line, row in enumerate(rows, start=2)]
 
 
+def _quantity_field(where: str) -> str:
+    """JSON staffing entries call the quantity ``members``; everywhere else it is ``quantity``."""
+    return "members" if where.startswith("staffing[") else "quantity"
+
+
 def _whole_number(path: Path, where: str, value: object) -> int:
+    location = f"{where}, field {_quantity_field(where)}"
     try:
         number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise InputError(path, f"{where}, field quantity", "not a number", value) from None
+        raise InputError(path, location, "not a number", value) from None
+    if isinstance(value, bool) or not math.isfinite(number):
+        raise InputError(path, location, "not a number", value)
     if number < 0:
-        raise InputError(path, f"{where}, field quantity", "must not be negative", value)
+        raise InputError(path, location, "must not be negative", value)
     if number != int(number):
-        raise InputError(path, f"{where}, field quantity", "must be a whole number", value)
+        raise InputError(path, location, "must be a whole number", value)
     return int(number)
 
 
@@ -179,6 +209,5 @@ def _check_plan(
         seen.add(staffing.team_id)
         if not team.min_members <= staffing.members <= team.max_members:
             bounds = f"{team.min_members}..{team.max_members}"
-            raise InputError(
-                path, f"{place}, field quantity", f"outside team size {bounds}", staffing.members
-            )
+            location = f"{place}, field {_quantity_field(place)}"
+            raise InputError(path, location, f"outside team size {bounds}", staffing.members)

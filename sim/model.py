@@ -94,13 +94,14 @@ class CountyModel:
         self,
         network: CountyNetwork,
         events: list[Event],
-        rng: np.random.Generator,
+        seed: int = 0,
         replication: int = 0,
     ) -> None:
         self.network = network
         self.scenario = network.scenario
-        self.rng = rng
+        self.seed = seed
         self.replication = replication
+        self._streams: dict[int, np.random.Generator] = {}
         self.env = simpy.Environment()
         self.stock = network.initial_stock.copy()
         self.agreement_left = network.agreement_quantity.copy()
@@ -119,6 +120,19 @@ class CountyModel:
         """Run to the end of the horizon."""
         self.env.run(until=self.scenario.horizon_h)
         return self
+
+    def rng(self, event: Event) -> np.random.Generator:
+        """The event's own service stream (mobilisation delays, equipment losses).
+
+        One stream per event keeps common random numbers across plans: a plan
+        that changes what one event draws does not shift any other event's draws.
+        """
+        stream = self._streams.get(event.event_id)
+        if stream is None:
+            key = (self.replication, 1, event.event_id)
+            stream = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=key))
+            self._streams[event.event_id] = stream
+        return stream
 
     # -- time and travel ------------------------------------------------------
 
@@ -177,7 +191,7 @@ class CountyModel:
         delay = network.team_mobilisation_h[team]
         sigma = network.team_mobilisation_sigma[team]
         if sigma > 0:
-            delay *= np.exp(sigma * self.rng.normal())
+            delay *= np.exp(sigma * self.rng(event).normal())
         slow = self._slowdown(event.township, network.team_base[team])
         return self.env.now + delay + travel_h * float(slow)
 
@@ -282,11 +296,13 @@ class CountyModel:
                 if remaining[column] <= 0:
                     break
 
-    def _lend(self, supply: Supply, end: float) -> np.ndarray:
+    def _lend(self, event: Event, supply: Supply, end: float) -> np.ndarray:
         """Equipment goes back to its depot after the event; some is lost. Returns lost per item."""
         lost_per_item = np.zeros(len(supply.items))
         for depot, items, quantity, travel in supply.loans:
-            lost = self.rng.binomial(quantity.astype(np.int64), self.network.item_loss_rate[items])
+            lost = self.rng(event).binomial(
+                quantity.astype(np.int64), self.network.item_loss_rate[items]
+            )
             back = quantity - lost
             self.on_loan[depot, items] += back
             self.lost[depot, items] += lost
@@ -330,7 +346,7 @@ class CountyModel:
             self.dispatch_rows.append(
                 (self.replication, event.event_id, team, now, arrival, done_at, back, members)
             )
-        lost = self._lend(supply, end)
+        lost = self._lend(event, supply, end)
         trapped_lost = self._trapped_lost(event, hazard, crew, first, done_at)
         evacuated = self._evacuated(event, hazard, crew)
         item_penalty = self._record_items(event, supply, lost)

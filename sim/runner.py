@@ -1,8 +1,8 @@
 """Replications: seeds, serial and multi-process runs, identical results either way.
 
-Replication *k* draws from ``SeedSequence(seed, spawn_key=(k,))``, split into a
-hazard stream and a service stream, so it sees the same events under every
-plan and in every process layout.
+Replication *k* draws its events from ``SeedSequence(seed, spawn_key=(k, 0))``
+and each event's service noise from ``spawn_key=(k, 1, event_id)``, so it sees
+the same events under every plan and in every process layout.
 """
 
 from __future__ import annotations
@@ -24,15 +24,14 @@ DEPOT_TIERS = ("county", "township", "village")
 Progress = Callable[[int], None]
 
 
-def replication_streams(seed: int, replication: int) -> tuple[np.random.Generator, ...]:
-    """The hazard and service generators of one replication."""
-    hazard, service = np.random.SeedSequence(seed, spawn_key=(replication,)).spawn(2)
-    return np.random.default_rng(hazard), np.random.default_rng(service)
+def hazard_stream(seed: int, replication: int) -> np.random.Generator:
+    """The generator that draws replication ``replication``'s events."""
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(replication, 0)))
 
 
 def events_for(network: CountyNetwork, seed: int, replication: int) -> list[Event]:
     """The events replication ``replication`` faces: sampled, or replayed from the event table."""
-    hazard_rng, _ = replication_streams(seed, replication)
+    hazard_rng = hazard_stream(seed, replication)
     if network.scenario.replay is not None:
         return replay_events(network.scenario, network, replication, hazard_rng)
     return draw_events(network.scenario, network, hazard_rng)
@@ -40,9 +39,8 @@ def events_for(network: CountyNetwork, seed: int, replication: int) -> list[Even
 
 def run_replication(network: CountyNetwork, seed: int, replication: int) -> CountyModel:
     """Simulate one county year and return the finished model (its rows and its stock)."""
-    _, service_rng = replication_streams(seed, replication)
     events = events_for(network, seed, replication)
-    return CountyModel(network, events, service_rng, replication).run()
+    return CountyModel(network, events, seed, replication).run()
 
 
 def _stock_rows(network: CountyNetwork, model: CountyModel) -> list[tuple]:

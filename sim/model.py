@@ -20,7 +20,6 @@ from sim.network import SOURCE_TIERS, CountyNetwork
 
 HANDLED_LEVELS = ("township", "county", "outside")
 LOCAL_TEAM_TIERS = ("village", "township", "fire_station")
-LOCAL_SOURCE_TIERS = (SOURCE_TIERS.index("village"), SOURCE_TIERS.index("township"))
 
 
 class TeamPool:
@@ -354,15 +353,17 @@ class CountyModel:
         rescue_penalty = penalties.rescue_work_yuan_per_person_hour * (
             unmet + penalties.late_fraction * late
         )
+        # 小灾不出乡 is about forces: an event stays in the township when only its own
+        # village forces, township team and fire station worked it and nothing went unmet
+        # (county depots restocking it do not count as leaving the township).
         local_teams = all(
             network.team_base[t] == event.township and network.team_tier[t] in LOCAL_TEAM_TIERS
             for t in crew.teams
         )
-        outside_supply = supply.by_tier[[2, 3, 4]].sum() > 0
         item_unmet = (supply.demand - supply.in_time - supply.late).sum() > 0
         if unmet > 0 or item_unmet:
             level = 2
-        elif local_teams and not outside_supply:
+        elif local_teams:
             level = 0
         else:
             level = 1

@@ -357,20 +357,16 @@ def test_negative_single_month_weight_is_refused_with_its_position(tmp_path: Pat
 
 @pytest.mark.parametrize(
     ("weights", "problem"),
-    [([1.0] * 11, "at least 12"), ([0.0] * 12, None)],
+    [([1.0] * 11, "at least 12"), ([0.0] * 12, "positive weight")],
     ids=["eleven-months", "all-zero"],
 )
-def test_rain_episode_month_weights_of_wrong_length_are_refused(
-    tmp_path: Path, weights: list[float], problem: str | None
+def test_bad_rain_episode_month_weights_are_refused(
+    tmp_path: Path, weights: list[float], problem: str
 ) -> None:
     toml = base_toml()
     toml["rain_episodes"]["month_weights"] = weights
     path = builders.write_scenario(tmp_path, toml=toml)
-    if problem is None:
-        # All-zero rain seasons are allowed: no episodes are sampled.
-        assert load(path).rain_episodes is not None
-        return
-    refused(path, path, "rain_episodes.month_weights", problem)
+    refused(path, path, "rain_episodes.month_weights", problem, f"(got {weights!r})")
 
 
 @pytest.mark.parametrize(

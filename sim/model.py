@@ -95,19 +95,20 @@ class CountyModel:
         events: list[Event],
         seed: int = 0,
         replication: int = 0,
+        environment: simpy.Environment | None = None,
     ) -> None:
         self.network = network
         self.scenario = network.scenario
         self.seed = seed
         self.replication = replication
         self._streams: dict[int, np.random.Generator] = {}
-        self.env = simpy.Environment()
+        self.env = simpy.Environment() if environment is None else environment
         self.stock = network.initial_stock.copy()
         self.agreement_left = network.agreement_quantity.copy()
         self.pool = TeamPool(self.env, len(network.team_ids))
         self.cut_until = np.full(len(network.township_ids), -np.inf)
         self.event_rows: list[tuple] = []
-        self.item_rows: list[tuple] = []
+        self.item_rows: list[np.ndarray] = []  # one block of rows per event
         self.dispatch_rows: list[tuple] = []
         self.returned = np.zeros_like(self.stock)
         self.lost = np.zeros_like(self.stock)
@@ -298,16 +299,23 @@ class CountyModel:
     def _lend(self, event: Event, supply: Supply, end: float) -> np.ndarray:
         """Equipment goes back to its depot after the event; some is lost. Returns lost per item."""
         lost_per_item = np.zeros(len(supply.items))
-        for depot, items, quantity, travel in supply.loans:
-            lost = self.rng(event).binomial(
-                quantity.astype(np.int64), self.network.item_loss_rate[items]
-            )
-            back = quantity - lost
-            self.on_loan[depot, items] += back
-            self.lost[depot, items] += lost
-            lost_per_item[np.searchsorted(supply.items, items)] += lost
+        if not supply.loans:
+            return lost_per_item
+        items = np.concatenate([loan[1] for loan in supply.loans])
+        quantity = np.concatenate([loan[2] for loan in supply.loans])
+        lost = self.rng(event).binomial(
+            quantity.astype(np.int64), self.network.item_loss_rate[items]
+        )
+        np.add.at(lost_per_item, np.searchsorted(supply.items, items), lost)
+        start = 0
+        for depot, depot_items, _, travel in supply.loans:
+            stop = start + len(depot_items)
+            back = quantity[start:stop] - lost[start:stop]
+            self.on_loan[depot, depot_items] += back
+            self.lost[depot, depot_items] += lost[start:stop]
             when = end + travel - self.env.now
-            self._after(when, partial(self._return_equipment, depot, items, back))
+            self._after(when, partial(self._return_equipment, depot, depot_items, back))
+            start = stop
         return lost_per_item
 
     def _return_equipment(self, depot: int, items: np.ndarray, back: np.ndarray, _=None) -> None:
@@ -426,23 +434,18 @@ class CountyModel:
         late_fraction = self.scenario.penalties.late_fraction
         unmet = supply.demand - supply.in_time - supply.late
         penalty = network.item_penalty_yuan[supply.items] * (unmet + late_fraction * supply.late)
-        for column, item in enumerate(supply.items):
-            self.item_rows.append(
-                (
-                    self.replication,
-                    event.event_id,
-                    event.hazard,
-                    event.township,
-                    int(item),
-                    supply.demand[column],
-                    supply.in_time[column],
-                    supply.late[column],
-                    unmet[column],
-                    *supply.by_tier[:, column],
-                    lost[column],
-                    penalty[column],
-                )
-            )
+        if len(supply.items):
+            block = np.empty((len(supply.items), 11 + len(SOURCE_TIERS)))
+            block[:, :4] = (self.replication, event.event_id, event.hazard, event.township)
+            block[:, 4] = supply.items
+            block[:, 5] = supply.demand
+            block[:, 6] = supply.in_time
+            block[:, 7] = supply.late
+            block[:, 8] = unmet
+            block[:, 9 : 9 + len(SOURCE_TIERS)] = supply.by_tier.T
+            block[:, -2] = lost
+            block[:, -1] = penalty
+            self.item_rows.append(block)
         return float(penalty.sum())
 
 

@@ -73,7 +73,7 @@ class Records:
     """Raw rows of one or more replications, before they become frames."""
 
     events: list[tuple]
-    items: list[tuple]
+    items: list[np.ndarray]  # blocks of rows in ITEM_COLUMNS order
     dispatches: list[tuple]
     stock: list[tuple]
 
@@ -107,7 +107,8 @@ def to_frames(
     events["hazard"] = _categorical(events["hazard"], hazards)
     events["township_id"] = _categorical(events["township_id"], network.township_ids)
     events["handled_level"] = _categorical(events["handled_level"], HANDLED_LEVELS)
-    items = pd.DataFrame.from_records(records.items, columns=list(ITEM_COLUMNS))
+    block = np.vstack(records.items) if records.items else np.empty((0, len(ITEM_COLUMNS)))
+    items = pd.DataFrame(block, columns=list(ITEM_COLUMNS))
     items = items.astype({"replication": "int64", "event_id": "int64"})
     item_codes = items["item_id"].astype(int)
     items["hazard"] = _categorical(items["hazard"], hazards)

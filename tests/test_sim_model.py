@@ -50,8 +50,8 @@ def _stepped(network, seed, replication):
 @pytest.mark.parametrize("replication", range(6))
 def test_conservation_stock_never_negative_and_balances(tiny_network, replication):
     model = _stepped(tiny_network, 3, replication)
-    frame = pd.DataFrame.from_records(
-        model.item_rows,
+    frame = pd.DataFrame(
+        np.vstack(model.item_rows),
         columns=[
             "replication",
             "event_id",

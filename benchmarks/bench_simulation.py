@@ -122,7 +122,9 @@ def main() -> None:
     args = parser.parse_args()
     scenario = scenarios.load()
     network = build_network(scenario)
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
 
     sampling = time_sampling(network, args.years, args.seed)
     print(f"hazard sampling per year: median {statistics.median(sampling) * 1e3:.2f} ms")

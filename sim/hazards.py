@@ -133,7 +133,8 @@ def draw_events(
         times = draw_times(rng, count, hazard.month_weights, years)
         towns = rng.choice(len(network.township_ids), size=count, p=network.exposure[k])
         drawn += [
-            make_event(rng, scenario, k, int(town), float(t)) for t, town in zip(times, towns)
+            make_event(rng, scenario, k, int(town), float(t))
+            for t, town in zip(times, towns, strict=True)
         ]
     kept = sorted((e for e in drawn if e.impact_h < horizon_h), key=lambda e: e.impact_h)
     return [replace(e, event_id=n) for n, e in enumerate(kept)]

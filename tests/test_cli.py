@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
+from rich.errors import MarkupError
 
 from planner import cli
 from planner.output import write_atomic
@@ -154,7 +155,7 @@ def test_smoke_summary_headline_first(tiny_run):
 
 
 def test_smoke_stdout_table_and_stderr_progress(tiny_run):
-    done, out = tiny_run
+    done, _ = tiny_run
     assert HEADLINE_ZH in done.stdout
     assert "30 年 years, seed 7" in done.stdout  # the tiny scenario's own seed
     assert "现状 status quo" in done.stdout
@@ -184,6 +185,7 @@ def test_write_atomic_failure_keeps_old_file_and_cleans_up(tmp_path):
 
 @pytest.mark.xfail(
     strict=True,
+    raises=AssertionError,
     reason="BUG: write_atomic keeps mkstemp's 0600 mode, ignoring the umask (files are private)",
 )
 def test_output_files_follow_the_umask(tiny_run):
@@ -208,7 +210,7 @@ def test_default_county_without_scenario_argument(tmp_path):
     assert "3 年 years" in done.stdout
     summary = pd.read_csv(out / "summary.csv")
     assert (summary.iloc[0]["metric"], summary.iloc[0]["group"]) == ("weighted_unmet", "all")
-    assert (summary["n"] == 3).all()
+    assert summary.iloc[0]["n"] == 3
     events = pd.read_parquet(out / "events.parquet")
     assert set(events["replication"]) <= {0, 1, 2}
 
@@ -319,7 +321,9 @@ def test_staffing_plan_loads_and_runs(tiny_path, tmp_path, capsys, form):
     assert written_files(out) == sorted(OUTPUT_FILES)
     assert "plan: more_staff" in capsys.readouterr().out
     dispatches = pd.read_parquet(out / "dispatches.parquet")
-    assert dispatches.loc[dispatches["team_id"] == "town_C", "members"].le(80).all()
+    largest = dispatches.groupby("team_id", observed=True)["members"].max()
+    assert largest["town_C"] == 80  # was 50: the staffing plan was applied
+    assert largest["social_1"] == 1  # was 20
 
 
 # --- 5: bad input ----------------------------------------------------------------------------
@@ -476,6 +480,7 @@ def test_reps_zero_in_a_real_process(tiny_path, tmp_path):
 
 @pytest.mark.xfail(
     strict=True,
+    raises=MarkupError,
     reason="BUG: cli.main prints InputError text as rich markup; '[/x]' raises MarkupError",
 )
 def test_error_text_is_not_read_as_markup(tiny_path, tmp_path, capsys, monkeypatch):

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from scenarios import InputError, Scenario, load, load_plan
@@ -77,10 +78,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.scenario, args.plan, args.reps, args.seed, args.jobs, args.out, console
             )
     except InputError as error:
-        console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+        console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        console.print("interrupted; no partial files were left behind")
+        console.print("interrupted; every file written so far is complete, none is half-written")
         return EXIT_INTERRUPTED
     return 0
 
@@ -138,7 +139,10 @@ def run_simulate(
     used_seed = scenario.seed if seed is None else seed
     Console().print(summary_table(summary, scenario, reps, used_seed, plan))
     console.print(
-        f"wrote {out}/events.parquet, items.parquet, dispatches.parquet, stock.parquet, summary.csv"
+        f"wrote {out}/events.parquet, items.parquet, dispatches.parquet, stock.parquet, "
+        "summary.csv",
+        markup=False,
+        highlight=False,
     )
     return out
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+from rich.markup import escape
 from rich.table import Table
 
 from scenarios.plan import Plan
@@ -60,8 +61,10 @@ def summary_table(
     """A rich table of the summary frame: estimate and 95% interval per row."""
     plan_name = plan.plan_id if plan is not None else "现状 status quo"
     table = Table(
-        title=f"{scenario.name_zh} {scenario.name_en} — {reps} 年 years, seed {seed}, "
-        f"plan: {plan_name}",
+        title=escape(
+            f"{scenario.name_zh} {scenario.name_en} — {reps} 年 years, seed {seed}, "
+            f"plan: {plan_name}"
+        ),
         caption="加权未满足需求单位: 罚金元/年 (单价 x 关键度; 迟到按比例计) — "
         "penalty yuan per year (unit price x criticality; late units at the late fraction)",
     )
@@ -79,7 +82,7 @@ def summary_table(
         interval = f"{_number(row.ci_low, row.unit)} – {_number(row.ci_high, row.unit)}"
         table.add_row(
             label,
-            _group_label(row.group, scenario),
+            escape(_group_label(row.group, scenario)),
             _number(row.mean, row.unit),
             interval,
             row.unit,

@@ -13,7 +13,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
-from rich.errors import MarkupError
 
 from planner import cli
 from planner.output import write_atomic
@@ -183,11 +182,6 @@ def test_write_atomic_failure_keeps_old_file_and_cleans_up(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["summary.csv"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: write_atomic keeps mkstemp's 0600 mode, ignoring the umask (files are private)",
-)
 def test_output_files_follow_the_umask(tiny_run):
     _, out = tiny_run
     mask = os.umask(0)
@@ -478,11 +472,6 @@ def test_reps_zero_in_a_real_process(tiny_path, tmp_path):
     assert not out.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=MarkupError,
-    reason="BUG: cli.main prints InputError text as rich markup; '[/x]' raises MarkupError",
-)
 def test_error_text_is_not_read_as_markup(tiny_path, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")
     plan = tmp_path / "odd.csv"

@@ -448,7 +448,7 @@ def test_error_line_format(tiny_path, tmp_path, capsys, monkeypatch):
         ("--reps", "0", "must be at least 1"),
         ("--reps", "ten", "not a whole number"),
         ("--jobs", "0", "must be at least 1"),
-        ("--seed", "-1", "must not be negative"),
+        ("--seed", "-1", "must be at least 0"),
     ],
 )
 def test_argparse_errors_exit_2(option, value, problem, tiny_path, tmp_path, capsys):

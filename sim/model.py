@@ -1,8 +1,9 @@
 """The SimPy county model: alarms, team dispatch and waiting, supplies, returns.
 
 SimPy carries time and waiting (alarms, teams busy until they return, events
-queued for a free team, equipment coming back); stock is plain numbers in a
-numpy array, drawn down and returned by vector operations.
+queued for a free team, reinforcements, equipment coming back and being sent
+on to events still short of it); stock is plain numbers in a numpy array,
+drawn down and returned by vector operations.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import simpy
 
 from scenarios.schema import Hazard
 from sim.hazards import Event, base_demand
-from sim.network import SOURCE_TIERS, CountyNetwork
+from sim.network import SOURCE_TIERS, Candidates, CountyNetwork
 
 HANDLED_LEVELS = ("township", "county", "outside")
 LOCAL_TEAM_TIERS = ("village", "township", "fire_station")
@@ -36,14 +37,14 @@ class TeamPool:
         self.waiting.append((allowed, granted))
         return granted
 
-    def release(self, team: int, _: object = None) -> None:
-        """A team is back at base: hand it to the first waiting event that can use it."""
+    def give_to_waiter(self, team: int) -> bool:
+        """Hand a team that is back at base to the first waiting event that can use it."""
         for position, (allowed, granted) in enumerate(self.waiting):
             if team in allowed:
                 del self.waiting[position]
                 granted.succeed(team)
-                return
-        self.free[team] = True
+                return True
+        return False
 
 
 @dataclass(slots=True)
@@ -54,6 +55,7 @@ class Crew:
     arrivals: list[float] = field(default_factory=list)
     rates: list[float] = field(default_factory=list)
     travel_h: list[float] = field(default_factory=list)
+    dispatched: list[float] = field(default_factory=list)
 
 
 def finish_time(arrivals: list[float], rates: list[float], work: float) -> float:
@@ -86,6 +88,24 @@ class Supply:
     loans: list[tuple[int, np.ndarray, np.ndarray, float]]  # depot, items, quantity, travel
 
 
+@dataclass(slots=True)
+class Incident:
+    """An event in progress: who was sent, what it got, what it still waits for."""
+
+    event: Event
+    hazard: Hazard
+    alarm: float
+    candidates: Candidates
+    deadline: float  # rescue work deadline (absolute hours)
+    crew: Crew = field(default_factory=Crew)
+    supply: Supply | None = None
+    work: float = 0.0
+    growth: float = 1.0
+    wait_h: float = 0.0
+    end_h: float = np.inf
+    wake: simpy.Event | None = None
+
+
 class CountyModel:
     """One replication of a county year. The constructor only wires; :meth:`run` runs."""
 
@@ -113,6 +133,8 @@ class CountyModel:
         self.returned = np.zeros_like(self.stock)
         self.lost = np.zeros_like(self.stock)
         self.on_loan = np.zeros_like(self.stock)
+        self.active: list[Incident] = []  # events being worked, oldest first
+        self.backorders: dict[int, list[tuple[Incident, int]]] = {}  # item -> (event, column)
         for event in events:
             self.env.process(self._incident(event))
 
@@ -159,75 +181,129 @@ class CountyModel:
         if event.road_cut:
             self._after(event.impact_h, self._cut_road(event, hazard))
         yield self.env.timeout(alarm)
-        demand = base_demand(self.network, event)
-        supply = self._supply(event, hazard, demand)
         candidates = self.network.candidates[event.hazard][event.township]
-        crew = self._select(event, hazard, candidates, Crew())
-        wait_h = 0.0
+        deadline = event.impact_h + hazard.rescue_deadline_h
+        incident = Incident(event, hazard, alarm, candidates, deadline)
+        demand = base_demand(self.network, event)
+        incident.supply = self._supply(event, demand)
+        self._select(incident)
         if (
-            not crew.teams
+            not incident.crew.teams
             and len(candidates.teams)
             and self.scenario.dispatch.when_no_team == "queue"
         ):
-            team = yield self.pool.request(frozenset(candidates.teams.tolist()))
-            wait_h = self.env.now - alarm
-            crew = self._select(event, hazard, candidates, self._forced(event, candidates, team))
-        growth = self._growth(event, hazard, crew)
-        if growth > 1.0:
-            extra = np.ceil(demand * (growth - 1.0) - 1e-9)
-            supply = _merge(supply, self._supply(event, hazard, extra))
-        self._finish(event, hazard, alarm, wait_h, crew, growth, supply)
+            team = yield self.pool.request(frozenset(candidates.position))
+            incident.wait_h = self.env.now - alarm
+            self._add_team(incident, team)
+            self._select(incident)
+        incident.growth = self._growth(incident)
+        incident.work = event.rescue_person_hours * incident.growth
+        if incident.growth > 1.0:
+            extra = np.ceil(demand * (incident.growth - 1.0) - 1e-9)
+            incident.supply = _merge(incident.supply, self._supply(event, extra))
+        done_at = self.env.now
+        if incident.crew.teams:
+            done_at = yield from self._work_until_done(incident)
+        incident.end_h = max(event.impact_h + event.duration_h, done_at)
+        self._register_backorders(incident)
+        if incident.end_h > self.env.now:
+            yield self.env.timeout(incident.end_h - self.env.now)
+        self._cancel_backorders(incident)
+        lost = self._lend(event, incident.supply, incident.end_h)
+        self._record(incident, done_at, lost)
 
-    def _growth(self, event: Event, hazard: Hazard, crew: Crew) -> float:
+    def _work_until_done(self, incident: Incident):
+        """Work until done; reinforcements that arrive meanwhile bring the finish forward."""
+        crew = incident.crew
+        self.active.append(incident)
+        while True:
+            done_at = finish_time(crew.arrivals, crew.rates, incident.work)
+            incident.end_h = max(incident.event.impact_h + incident.event.duration_h, done_at)
+            wake = self.env.event()
+            incident.wake = wake
+            self._after(done_at - self.env.now, partial(_wake, wake, "done"))
+            if (yield wake) == "done":
+                break
+        self.active.remove(incident)
+        for team, travel in zip(crew.teams, crew.travel_h, strict=True):
+            self._after(done_at + travel - self.env.now, partial(self._team_back, team))
+        return done_at
+
+    def _growth(self, incident: Incident) -> float:
+        hazard, crew = incident.hazard, incident.crew
         if hazard.growth_per_hour_late <= 0 or not crew.teams:
             return 1.0
-        late_h = min(crew.arrivals) - event.impact_h - hazard.growth_grace_h
+        late_h = min(crew.arrivals) - incident.event.impact_h - hazard.growth_grace_h
         return float(np.exp(hazard.growth_per_hour_late * max(0.0, late_h)))
 
     # -- teams ----------------------------------------------------------------
 
-    def _arrival(self, event: Event, team: int, travel_h: float) -> float:
-        network = self.network
+    def _team_arrival(self, incident: Incident, team: int) -> float:
+        """When a team sent now would arrive: mobilisation, then travel (slower on cut roads)."""
+        network, event = self.network, incident.event
+        travel = incident.candidates.travel_h[incident.candidates.position[team]]
         delay = network.team_mobilisation_h[team]
         sigma = network.team_mobilisation_sigma[team]
         if sigma > 0:
             delay *= np.exp(sigma * self.rng(event).normal())
-        slow = self._slowdown(event.township, network.team_base[team])
-        return self.env.now + delay + travel_h * float(slow)
+        slow = float(self._slowdown(event.township, network.team_base[team]))
+        return self.env.now + delay + float(travel) * slow
 
-    def _forced(self, event: Event, candidates, team: int) -> Crew:
-        position = int(np.flatnonzero(candidates.teams == team)[0])
-        travel = float(candidates.travel_h[position])
-        rate = self.network.team_members[team] * candidates.efficiency[position]
-        return Crew([team], [self._arrival(event, team, travel)], [rate], [travel])
+    def _add_team(self, incident: Incident, team: int, arrival: float | None = None) -> None:
+        """Send a team to the event; it works from its arrival until the work is done."""
+        if arrival is None:
+            arrival = self._team_arrival(incident, team)
+        position = incident.candidates.position[team]
+        crew = incident.crew
+        self.pool.free[team] = False
+        crew.teams.append(team)
+        crew.arrivals.append(arrival)
+        crew.rates.append(
+            self.network.team_members[team] * incident.candidates.efficiency[position]
+        )
+        crew.travel_h.append(float(incident.candidates.travel_h[position]))
+        crew.dispatched.append(self.env.now)
 
-    def _select(self, event: Event, hazard: Hazard, candidates, crew: Crew) -> Crew:
+    def _behind(self, incident: Incident, work: float) -> bool:
+        crew = incident.crew
+        if not crew.teams:
+            return True
+        if len(crew.teams) >= incident.hazard.max_teams:
+            return False
+        return finish_time(crew.arrivals, crew.rates, work) > incident.deadline
+
+    def _select(self, incident: Incident) -> None:
         """Send free teams in escalation order until the work would be done by its deadline."""
-        deadline = event.impact_h + hazard.rescue_deadline_h
         free = self.pool.free
-        for position, team in enumerate(candidates.teams):
+        event = incident.event
+        for team in incident.candidates.teams:
             if not free[team]:
                 continue
-            if crew.teams and (
-                len(crew.teams) >= hazard.max_teams
-                or finish_time(crew.arrivals, crew.rates, self._work(event, hazard, crew))
-                <= deadline
-            ):
+            growth = self._growth(incident)
+            if not self._behind(incident, event.rescue_person_hours * growth):
                 break
-            free[team] = False
-            travel = float(candidates.travel_h[position])
-            crew.teams.append(int(team))
-            crew.arrivals.append(self._arrival(event, int(team), travel))
-            crew.rates.append(self.network.team_members[team] * candidates.efficiency[position])
-            crew.travel_h.append(travel)
-        return crew
+            self._add_team(incident, int(team))
 
-    def _work(self, event: Event, hazard: Hazard, crew: Crew) -> float:
-        return event.rescue_person_hours * self._growth(event, hazard, crew)
+    def _team_back(self, team: int, _: object = None) -> None:
+        """A team is back at base: to a waiting event, to an event running late, or free."""
+        if self.pool.give_to_waiter(team):
+            return
+        for incident in self.active:
+            if team not in incident.candidates.position or not self._behind(
+                incident, incident.work
+            ):
+                continue
+            arrival = self._team_arrival(incident, team)
+            if arrival >= finish_time(incident.crew.arrivals, incident.crew.rates, incident.work):
+                continue  # it would arrive after the work is done
+            self._add_team(incident, team, arrival)
+            _wake(incident.wake, "reinforced")
+            return
+        self.pool.free[team] = True
 
     # -- supplies -------------------------------------------------------------
 
-    def _supply(self, event: Event, hazard: Hazard, demand: np.ndarray) -> Supply:
+    def _supply(self, event: Event, demand: np.ndarray) -> Supply:
         """Draw stock through the tiers in order, then agreements; record what came in time."""
         network = self.network
         items = np.flatnonzero(demand > 0)
@@ -253,14 +329,10 @@ class CountyModel:
         for row in np.flatnonzero(take[:, equipment].sum(axis=1) > 0):
             quantity = take[row, equipment]
             used = quantity > 0
-            supply.loans.append(
-                (
-                    int(sources.depots[row]),
-                    items[equipment][used],
-                    quantity[used],
-                    float(sources.travel_h[row]),
-                )
-            )
+            depot = int(sources.depots[row])
+            self.on_loan[depot, items[equipment][used]] += quantity[used]
+            loan = (depot, items[equipment][used], quantity[used], float(sources.travel_h[row]))
+            supply.loans.append(loan)
         remaining = need - take.sum(axis=0)
         if "agreement" in self.scenario.dispatch.supply_order:
             self._from_agreements(event, items, remaining, deadline, supply)
@@ -311,7 +383,7 @@ class CountyModel:
         for depot, depot_items, _, travel in supply.loans:
             stop = start + len(depot_items)
             back = quantity[start:stop] - lost[start:stop]
-            self.on_loan[depot, depot_items] += back
+            self.on_loan[depot, depot_items] -= lost[start:stop]
             self.lost[depot, depot_items] += lost[start:stop]
             when = end + travel - self.env.now
             self._after(when, partial(self._return_equipment, depot, depot_items, back))
@@ -322,59 +394,91 @@ class CountyModel:
         self.stock[depot, items] += back
         self.returned[depot, items] += back
         self.on_loan[depot, items] -= back
+        for item in items[back > 0]:
+            if self.backorders.get(int(item)):
+                self._fill_backorders(depot, int(item))
+
+    def _register_backorders(self, incident: Incident) -> None:
+        """Equipment still missing waits for units coming back from other events."""
+        supply = incident.supply
+        missing = supply.demand - supply.in_time - supply.late
+        short = self.network.item_is_equipment[supply.items] & (missing > 0)
+        for column in np.flatnonzero(short):
+            self.backorders.setdefault(int(supply.items[column]), []).append(
+                (incident, int(column))
+            )
+
+    def _cancel_backorders(self, incident: Incident) -> None:
+        for waiting in self.backorders.values():
+            waiting[:] = [entry for entry in waiting if entry[0] is not incident]
+
+    def _fill_backorders(self, depot: int, item: int) -> None:
+        """Send returned equipment on to events still short of it, oldest first."""
+        waiting = self.backorders[item]
+        for entry in list(waiting):
+            available = self.stock[depot, item]
+            if available <= 0:
+                return
+            incident, column = entry
+            sources = self.network.sources[incident.event.township]
+            row = sources.position.get(depot)
+            if row is None:
+                continue
+            slow = float(self._slowdown(incident.event.township, sources.towns[row]))
+            arrival = self.env.now + sources.issue_h[row] + sources.travel_h[row] * slow
+            if arrival >= incident.end_h:
+                continue
+            supply = incident.supply
+            missing = supply.demand[column] - supply.in_time[column] - supply.late[column]
+            quantity = min(missing, available)
+            self.stock[depot, item] -= quantity
+            self.on_loan[depot, item] += quantity
+            deadline = (
+                incident.event.impact_h
+                + self.network.demand_deadline_h[incident.event.hazard, item]
+            )
+            if arrival <= deadline:
+                supply.in_time[column] += quantity
+            else:
+                supply.late[column] += quantity
+            supply.by_tier[sources.tiers[row], column] += quantity
+            loan = (depot, np.array([item]), np.array([quantity]), float(sources.travel_h[row]))
+            supply.loans.append(loan)
+            if quantity >= missing:
+                waiting.remove(entry)
 
     # -- the record -----------------------------------------------------------
 
-    def _finish(
-        self,
-        event: Event,
-        hazard: Hazard,
-        alarm: float,
-        wait_h: float,
-        crew: Crew,
-        growth: float,
-        supply: Supply,
-    ) -> None:
-        network, now = self.network, self.env.now
-        work = event.rescue_person_hours * growth
-        deadline = event.impact_h + hazard.rescue_deadline_h
+    def _record(self, incident: Incident, done_at: float, lost: np.ndarray) -> None:
+        network, event, hazard = self.network, incident.event, incident.hazard
+        crew, supply, work = incident.crew, incident.supply, incident.work
         if crew.teams:
-            done_at = finish_time(crew.arrivals, crew.rates, work)
             first = min(crew.arrivals)
-            in_time = min(work, work_done_by(crew.arrivals, crew.rates, deadline))
+            in_time = min(work, work_done_by(crew.arrivals, crew.rates, incident.deadline))
             late, unmet = work - in_time, 0.0
         else:
-            done_at, first, in_time, late, unmet = now, np.nan, 0.0, 0.0, work
-        end = max(event.impact_h + event.duration_h, done_at)
-        for team, arrival, travel in zip(crew.teams, crew.arrivals, crew.travel_h, strict=True):
-            back = done_at + travel
-            self._after(back - now, partial(self.pool.release, team))
+            first, in_time, late, unmet = np.nan, 0.0, 0.0, work
+        for team, arrival, travel, sent in zip(
+            crew.teams, crew.arrivals, crew.travel_h, crew.dispatched, strict=True
+        ):
             members = network.team_members[team]
             self.dispatch_rows.append(
-                (self.replication, event.event_id, team, now, arrival, done_at, back, members)
+                (
+                    self.replication,
+                    event.event_id,
+                    team,
+                    sent,
+                    arrival,
+                    done_at,
+                    done_at + travel,
+                    members,
+                )
             )
-        lost = self._lend(event, supply, end)
-        trapped_lost = self._trapped_lost(event, hazard, crew, first, done_at)
-        evacuated = self._evacuated(event, hazard, crew)
         item_penalty = self._record_items(event, supply, lost)
         penalties = self.scenario.penalties
         rescue_penalty = penalties.rescue_work_yuan_per_person_hour * (
             unmet + penalties.late_fraction * late
         )
-        # 小灾不出乡 is about forces: an event stays in the township when only its own
-        # village forces, township team and fire station worked it and nothing went unmet
-        # (county depots restocking it do not count as leaving the township).
-        local_teams = all(
-            network.team_base[t] == event.township and network.team_tier[t] in LOCAL_TEAM_TIERS
-            for t in crew.teams
-        )
-        item_unmet = (supply.demand - supply.in_time - supply.late).sum() > 0
-        if unmet > 0 or item_unmet:
-            level = 2
-        elif local_teams:
-            level = 0
-        else:
-            level = 1
         self.event_rows.append(
             (
                 self.replication,
@@ -383,14 +487,14 @@ class CountyModel:
                 event.township,
                 event.episode,
                 event.impact_h,
-                alarm,
+                incident.alarm,
                 event.duration_h,
                 event.severity_people,
                 event.road_cut,
-                growth,
+                incident.growth,
                 first,
-                first - alarm,
-                wait_h,
+                first - incident.alarm,
+                incident.wait_h,
                 len(crew.teams),
                 float(sum(network.team_members[t] for t in crew.teams)),
                 work,
@@ -400,13 +504,30 @@ class CountyModel:
                 rescue_penalty,
                 item_penalty,
                 event.trapped,
-                trapped_lost,
+                self._trapped_lost(event, hazard, crew, first, done_at),
                 float(round(event.severity_people * hazard.evacuate_fraction)),
-                evacuated,
-                end,
-                level,
+                self._evacuated(event, hazard, crew),
+                incident.end_h,
+                self._handled_level(incident, unmet),
             )
         )
+
+    def _handled_level(self, incident: Incident, rescue_unmet: float) -> int:
+        """0 township, 1 county, 2 outside (see :data:`HANDLED_LEVELS`).
+
+        小灾不出乡 is about forces: an event stays in the township when only its own
+        village forces, township team and fire station worked it and nothing went
+        unmet (county depots restocking it do not count as leaving the township).
+        """
+        network, town = self.network, incident.event.township
+        supply = incident.supply
+        if rescue_unmet > 0 or (supply.demand - supply.in_time - supply.late).sum() > 0:
+            return 2
+        local = all(
+            network.team_base[t] == town and network.team_tier[t] in LOCAL_TEAM_TIERS
+            for t in incident.crew.teams
+        )
+        return 0 if local else 1
 
     def _trapped_lost(
         self, event: Event, hazard: Hazard, crew: Crew, first: float, done_at: float
@@ -447,6 +568,12 @@ class CountyModel:
             block[:, -1] = penalty
             self.item_rows.append(block)
         return float(penalty.sum())
+
+
+def _wake(wake: simpy.Event | None, reason: str, _: object = None) -> None:
+    """Wake an event's work loop, unless something already has."""
+    if wake is not None and not wake.triggered:
+        wake.succeed(reason)
 
 
 def _merge(first: Supply, second: Supply) -> Supply:

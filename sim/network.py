@@ -26,6 +26,7 @@ class Sources:
     towns: np.ndarray  # township the source stands in
     issue_h: np.ndarray  # time to load at the depot
     travel_h: np.ndarray  # base travel to the scene, before any road cut
+    position: dict[int, int]  # depot index -> position in the arrays above
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +36,7 @@ class Candidates:
     teams: np.ndarray
     efficiency: np.ndarray  # share of each member-hour that counts for this work
     travel_h: np.ndarray  # base travel from the team's base to the scene
+    position: dict[int, int]  # team index -> position in the arrays above
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +167,7 @@ def _sources(scenario: Scenario, travel_h: np.ndarray, distance_km: np.ndarray) 
                 towns=np.array([depot_town[c[0]] for c in chosen], dtype=int),
                 issue_h=np.array([c[3] for c in chosen], dtype=float),
                 travel_h=np.array([c[4] for c in chosen], dtype=float),
+                position={c[0]: k for k, c in enumerate(chosen)},
             )
         )
     return per_town
@@ -230,6 +233,7 @@ def _candidates(
                     teams=np.array([f[2] for f in found], dtype=int),
                     efficiency=np.array([f[3] for f in found], dtype=float),
                     travel_h=np.array([travel_h[bases[f[2]], town] for f in found]),
+                    position={f[2]: k for k, f in enumerate(found)},
                 )
             )
         table.append(row)

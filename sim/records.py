@@ -101,13 +101,16 @@ def to_frames(
 ) -> SimulationResult:
     """Build the frames once, at the end, with fixed columns and dtypes."""
     hazards = tuple(h.hazard_id for h in network.scenario.hazards)
+    # Events are recorded when they end; frames list them in the order they began.
     events = pd.DataFrame.from_records(records.events, columns=list(EVENT_COLUMNS))
+    events = events.sort_values(["replication", "event_id"], ignore_index=True)
     events = events.astype({"replication": "int64", "event_id": "int64", "episode": "int64"})
     events = events.astype({"road_cut": "bool", "teams_dispatched": "int64", "trapped": "int64"})
     events["hazard"] = _categorical(events["hazard"], hazards)
     events["township_id"] = _categorical(events["township_id"], network.township_ids)
     events["handled_level"] = _categorical(events["handled_level"], HANDLED_LEVELS)
     block = np.vstack(records.items) if records.items else np.empty((0, len(ITEM_COLUMNS)))
+    block = block[np.lexsort((block[:, 4], block[:, 1], block[:, 0]))]
     items = pd.DataFrame(block, columns=list(ITEM_COLUMNS))
     items = items.astype({"replication": "int64", "event_id": "int64"})
     item_codes = items["item_id"].astype(int)
@@ -116,6 +119,9 @@ def to_frames(
     items["item_id"] = _categorical(item_codes, network.item_ids)
     items.insert(5, "category", _categorical(network.item_category[item_codes], ITEM_CATEGORIES))
     dispatches = pd.DataFrame.from_records(records.dispatches, columns=list(DISPATCH_COLUMNS))
+    dispatches = dispatches.sort_values(
+        ["replication", "event_id", "dispatched_h", "team_id"], ignore_index=True
+    )
     dispatches = dispatches.astype({"replication": "int64", "event_id": "int64"})
     dispatches["team_id"] = _categorical(dispatches["team_id"], network.team_ids)
     stock = pd.DataFrame.from_records(records.stock, columns=list(STOCK_COLUMNS))

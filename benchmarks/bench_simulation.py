@@ -82,15 +82,16 @@ class HeapqEnvironment:
             return
         target.callbacks.append(lambda event: self._resume(generator, event.value))
 
-    def run(self, until: float) -> None:
+    def run(self, until: float | None = None) -> None:
         queue = self.queue
-        while queue and queue[0][0] < until:
+        while queue and (until is None or queue[0][0] < until):
             when, _, _, event = heapq.heappop(queue)
             self.now = when
             self.processed += 1
             for callback in event.callbacks:
                 callback(event)
-        self.now = until
+        if until is not None:
+            self.now = until
 
 
 def time_years(network, years: int, seed: int, kernel: str) -> tuple[list[float], int, float]:
@@ -138,7 +139,7 @@ def main() -> None:
         print(
             f"{kernel:>5} county year: median {statistics.median(times) * 1e3:.2f} ms, "
             f"p90 {np.quantile(times, 0.9) * 1e3:.2f} ms, "
-            f"{incidents / sum(times):,.0f} incidents/s, item penalty sum {penalty:,.0f}"
+            f"{incidents / sum(times):,.0f} incidents/s, penalty sum {penalty:,.0f}"
         )
     ratio = (results["heapq"][1] / sum(results["heapq"][0])) / (
         results["simpy"][1] / sum(results["simpy"][0])

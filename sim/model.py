@@ -133,14 +133,21 @@ class CountyModel:
         self.returned = np.zeros_like(self.stock)
         self.lost = np.zeros_like(self.stock)
         self.on_loan = np.zeros_like(self.stock)
+        self.stock_at_horizon = self.stock.copy()
         self.active: list[Incident] = []  # events being worked, oldest first
         self.backorders: dict[int, list[tuple[Incident, int]]] = {}  # item -> (event, column)
         for event in events:
             self.env.process(self._incident(event))
 
     def run(self) -> CountyModel:
-        """Run to the end of the horizon."""
+        """Run the year, note the stock at its end, then let the year's events finish.
+
+        Events that strike before the end of the horizon are followed to their end
+        (a late-December flood still counts), but no new event starts after it.
+        """
         self.env.run(until=self.scenario.horizon_h)
+        self.stock_at_horizon = self.stock.copy()
+        self.env.run()
         return self
 
     def rng(self, event: Event) -> np.random.Generator:

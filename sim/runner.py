@@ -48,7 +48,7 @@ def _stock_rows(network: CountyNetwork, model: CountyModel) -> list[tuple]:
     rows = []
     for tier in np.unique(tiers):
         start = network.initial_stock[tiers == tier].sum(axis=0) * network.item_price_yuan
-        end = model.stock[tiers == tier].sum(axis=0) * network.item_price_yuan
+        end = model.stock_at_horizon[tiers == tier].sum(axis=0) * network.item_price_yuan
         for category in range(len(ITEM_CATEGORIES)):
             mask = network.item_category == category
             rows.append(

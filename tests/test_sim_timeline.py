@@ -205,3 +205,25 @@ def test_a_cut_road_slows_travel_into_the_township(tmp_path):
     result = simulate(scenario, reps=1, seed=1)
     # The tiny county's slowdown is 2x: 100.5 + 0.1 + 2 x 0.2 = 101.0.
     assert result.events.loc[0, "first_arrival_h"] == pytest.approx(101.0)
+
+
+def test_an_event_at_the_end_of_the_year_is_followed_to_its_end(tmp_path):
+    scenario = two_townships(
+        tmp_path,
+        teams=[_team("county", "county", "A", 20, 6)],
+        stock=[{"depot_id": "D_COUNTY", "item_id": "boat", "quantity": 1}],
+        demand=[{"hazard": "flood", "item_id": "boat", "per_event": 1, "deadline_h": 2}],
+        hazards=[_hazard("flood", 20)],
+        events=[
+            {"year": 1, "time_h": 8759, "township_id": "A", "hazard": "flood"}
+            | {"severity_people": 0},
+        ],
+    )
+    result = simulate(scenario, reps=1, seed=1)
+    assert len(result.events) == 1
+    assert result.events.loc[0, "end_h"] == pytest.approx(8764.0)
+    assert result.items.loc[0, "served_in_time"] == 1
+    # The boat is out at the scene when the year ends.
+    boats = result.stock[(result.stock["tier"] == "county") & (result.stock["category"] == "flood")]
+    assert boats["end_value_yuan"].item() == 0.0
+    assert boats["start_value_yuan"].item() == 30000.0

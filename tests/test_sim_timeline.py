@@ -51,7 +51,7 @@ def _team(team_id: str, tier: str, base: str, members: int, mobilisation_min: fl
     return team
 
 
-def two_townships(tmp_path, teams, stock, demand, hazards, events, radius_km=15.0):
+def two_townships(tmp_path, teams, stock, demand, hazards, events, radius_km=15.0, matrix_h=None):
     toml = copy.deepcopy(builders.TOML_BASE)
     del toml["rain_episodes"]
     toml["travel"].update(
@@ -65,6 +65,14 @@ def two_townships(tmp_path, teams, stock, demand, hazards, events, radius_km=15.
     )
     depots = [d for d in builders.DEPOTS if d["township_id"] in ("A", "B")]
     builders.write_csv(tmp_path / "replay.csv", events)
+    extra = {"replay": "replay.csv"}
+    if matrix_h is not None:
+        rows = [
+            {"township_id": t} | dict(zip("AB", row, strict=True))
+            for t, row in zip("AB", matrix_h, strict=True)
+        ]
+        builders.write_csv(tmp_path / "travel.csv", rows)
+        extra["travel_matrix"] = "travel.csv"
     path = builders.write_scenario(
         tmp_path,
         toml=toml,
@@ -77,7 +85,7 @@ def two_townships(tmp_path, teams, stock, demand, hazards, events, radius_km=15.
             "demand": demand,
         },
         hazards=hazards,
-        extra_tables={"replay": "replay.csv"},
+        extra_tables=extra,
     )
     return scenarios.load(path)
 
@@ -227,3 +235,21 @@ def test_an_event_at_the_end_of_the_year_is_followed_to_its_end(tmp_path):
     boats = result.stock[(result.stock["tier"] == "county") & (result.stock["category"] == "flood")]
     assert boats["end_value_yuan"].item() == 0.0
     assert boats["start_value_yuan"].item() == 30000.0
+
+
+def test_an_explicit_travel_matrix_replaces_distances(tmp_path):
+    scenario = two_townships(
+        tmp_path,
+        teams=[_team("county", "county", "A", 20, 6)],
+        stock=None,
+        demand=[{"hazard": "flood", "item_id": "boat", "per_event": 0, "deadline_h": 1}],
+        hazards=[_hazard("flood", 20)],
+        events=[
+            {"year": 1, "time_h": 100, "township_id": "B", "hazard": "flood"}
+            | {"severity_people": 0},
+        ],
+        matrix_h=[[0.0, 1.0], [1.5, 0.0]],
+    )
+    result = simulate(scenario, reps=1, seed=1)
+    # From A to B takes 1.0 h by the matrix (not 0.2 h by distance): 100.5 + 0.1 + 1.0.
+    assert result.events.loc[0, "first_arrival_h"] == pytest.approx(101.6)

@@ -130,7 +130,6 @@ class CountyModel:
         self.event_rows: list[tuple] = []
         self.item_rows: list[np.ndarray] = []  # one block of rows per event
         self.dispatch_rows: list[tuple] = []
-        self.returned = np.zeros_like(self.stock)
         self.lost = np.zeros_like(self.stock)
         self.on_loan = np.zeros_like(self.stock)
         self.stock_at_horizon = self.stock.copy()
@@ -209,10 +208,11 @@ class CountyModel:
             extra = np.ceil(demand * (incident.growth - 1.0) - 1e-9)
             incident.supply = _merge(incident.supply, self._supply(event, extra))
         done_at = self.env.now
+        incident.end_h = max(event.impact_h + event.duration_h, done_at)
+        self._register_backorders(incident)
         if incident.crew.teams:
             done_at = yield from self._work_until_done(incident)
         incident.end_h = max(event.impact_h + event.duration_h, done_at)
-        self._register_backorders(incident)
         if incident.end_h > self.env.now:
             yield self.env.timeout(incident.end_h - self.env.now)
         self._cancel_backorders(incident)
@@ -399,7 +399,6 @@ class CountyModel:
 
     def _return_equipment(self, depot: int, items: np.ndarray, back: np.ndarray, _=None) -> None:
         self.stock[depot, items] += back
-        self.returned[depot, items] += back
         self.on_loan[depot, items] -= back
         for item in items[back > 0]:
             if self.backorders.get(int(item)):

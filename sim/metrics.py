@@ -86,12 +86,25 @@ def weighted_unmet_per_year(result: SimulationResult) -> pd.Series:
     return (items + rescue).rename(HEADLINE)
 
 
-def weighted_unmet_by_hazard(result: SimulationResult) -> pd.DataFrame:
-    """Penalty yuan per year split by hazard (columns), one row per replication."""
+def weighted_unmet_by(result: SimulationResult, column: str) -> pd.DataFrame:
+    """Penalty yuan per year split by an event column (``hazard``, ``township_id``).
+
+    One row per replication, one column per value; items and rescue work together.
+    """
     events = result.events.assign(
         total_penalty_yuan=result.events["item_penalty_yuan"] + result.events["rescue_penalty_yuan"]
     )
-    return per_replication(events, "total_penalty_yuan", result.replications, by="hazard")
+    return per_replication(events, "total_penalty_yuan", result.replications, by=column)
+
+
+def weighted_unmet_by_hazard(result: SimulationResult) -> pd.DataFrame:
+    """Penalty yuan per year split by hazard (columns), one row per replication."""
+    return weighted_unmet_by(result, "hazard")
+
+
+def weighted_unmet_by_township(result: SimulationResult) -> pd.DataFrame:
+    """Penalty yuan per year split by township (columns), one row per replication."""
+    return weighted_unmet_by(result, "township_id")
 
 
 def weighted_unmet_by_category(result: SimulationResult) -> pd.DataFrame:
@@ -107,83 +120,62 @@ def _row(metric: str, group: str, unit: str, estimate: tuple[float, float, float
     return (metric, group, unit, *estimate, n)
 
 
-def summarize(result: SimulationResult) -> pd.DataFrame:
-    """The summary table: headline with CI, breakdowns, response, containment, lives.
-
-    Columns: metric, group, unit, mean, ci_low, ci_high, n.
-    """
-    reps = result.replications
-    n = len(reps)
-    events = result.events
-    rows = [
-        _row(HEADLINE, "all", "penalty yuan / year", mean_ci(weighted_unmet_per_year(result)), n)
-    ]
+def _headline_rows(result: SimulationResult) -> list[tuple]:
+    n, unit = len(result.replications), "penalty yuan / year"
+    rows = [_row(HEADLINE, "all", unit, mean_ci(weighted_unmet_per_year(result)), n)]
     for hazard, values in weighted_unmet_by_hazard(result).items():
-        rows.append(_row(HEADLINE, f"hazard={hazard}", "penalty yuan / year", mean_ci(values), n))
+        rows.append(_row(HEADLINE, f"hazard={hazard}", unit, mean_ci(values), n))
     for category, values in weighted_unmet_by_category(result).items():
-        rows.append(
-            _row(HEADLINE, f"category={category}", "penalty yuan / year", mean_ci(values), n)
-        )
-    rows.append(
-        _row(
-            "events",
-            "all",
-            "events / year",
-            mean_ci(per_replication(events.assign(one=1.0), "one", reps)),
-            n,
-        )
-    )
+        rows.append(_row(HEADLINE, f"category={category}", unit, mean_ci(values), n))
+    return rows
+
+
+def _response_rows(events: pd.DataFrame) -> list[tuple]:
     response = events["response_h"].to_numpy(dtype=float)
-    for q in (0.5, 0.9):
-        rows.append(
-            _row(f"response_p{int(q * 100)}", "all", "h", quantile_ci(response, q), len(response))
-        )
+    rows = [
+        _row(f"response_p{int(q * 100)}", "all", "h", quantile_ci(response, q), len(response))
+        for q in (0.5, 0.9)
+    ]
     for hazard, group in events.groupby("hazard", observed=True):
         values = group["response_h"].to_numpy(dtype=float)
         rows.append(
             _row("response_p50", f"hazard={hazard}", "h", quantile_ci(values, 0.5), len(values))
         )
-    count = per_replication(events.assign(one=1.0), "one", reps)
+    return rows
+
+
+def _count_rows(result: SimulationResult) -> list[tuple]:
+    """Events per year, containment shares, lives and evacuation, items in time."""
+    events, items, reps = result.events, result.items, result.replications
+    n = len(reps)
+
+    def yearly(frame: pd.DataFrame, column: str) -> pd.Series:
+        return per_replication(frame, column, reps)
+
+    count = yearly(events.assign(one=1.0), "one")
+    rows = [_row("events", "all", "events / year", mean_ci(count), n)]
     for level, metric in (
         ("township", "share_in_township"),
         ("outside", "share_needing_outside_help"),
     ):
-        inside = per_replication(
-            events.assign(hit=(events["handled_level"] == level).astype(float)), "hit", reps
-        )
-        rows.append(_row(metric, "all", "share of events", ratio_ci(inside, count), n))
-    rows.append(
-        _row(
-            "trapped_lost",
-            "all",
-            "people / year",
-            mean_ci(per_replication(events, "trapped_lost", reps)),
-            n,
-        )
-    )
-    rows.append(
-        _row(
-            "evacuated_before_impact",
-            "all",
-            "share of people to evacuate",
-            ratio_ci(
-                per_replication(events, "evacuated_before_impact", reps),
-                per_replication(events, "to_evacuate", reps),
-            ),
-            n,
-        )
-    )
-    items = result.items
-    rows.append(
-        _row(
-            "items_in_time",
-            "all",
-            "share of item units",
-            ratio_ci(
-                per_replication(items, "served_in_time", reps),
-                per_replication(items, "demand", reps),
-            ),
-            n,
-        )
-    )
+        hits = yearly(events.assign(hit=(events["handled_level"] == level).astype(float)), "hit")
+        rows.append(_row(metric, "all", "share of events", ratio_ci(hits, count), n))
+    lost = mean_ci(yearly(events, "trapped_lost"))
+    rows.append(_row("trapped_lost", "all", "people / year", lost, n))
+    evacuated = ratio_ci(yearly(events, "evacuated_before_impact"), yearly(events, "to_evacuate"))
+    rows.append(_row("evacuated_before_impact", "all", "share of people to evacuate", evacuated, n))
+    in_time = ratio_ci(yearly(items, "served_in_time"), yearly(items, "demand"))
+    rows.append(_row("items_in_time", "all", "share of item units", in_time, n))
+    return rows
+
+
+def summarize(result: SimulationResult) -> pd.DataFrame:
+    """The summary table: headline with CI, breakdowns, response, containment, lives.
+
+    Columns: metric, group, unit, mean, ci_low, ci_high, n. Means and intervals are
+    over replications; response quantiles pool every event of the run.
+    """
+    rows = _headline_rows(result)
+    counts = _count_rows(result)
+    rows += counts[:1] + _response_rows(result.events) + counts[1:]
     return pd.DataFrame.from_records(rows, columns=list(SUMMARY_COLUMNS))

@@ -513,6 +513,7 @@ class CountyModel:
                 self._trapped_lost(event, hazard, crew, first, done_at),
                 float(round(event.severity_people * hazard.evacuate_fraction)),
                 self._evacuated(event, hazard, crew),
+                done_at,
                 incident.end_h,
                 self._handled_level(incident, unmet),
             )

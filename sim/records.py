@@ -38,6 +38,7 @@ EVENT_COLUMNS = (
     "trapped_lost",
     "to_evacuate",
     "evacuated_before_impact",
+    "work_done_h",
     "end_h",
     "handled_level",
 )

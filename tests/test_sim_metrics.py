@@ -1,0 +1,105 @@
+"""Metrics are pure functions of the frames: checked on small frames computed by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim import metrics
+from sim.records import SimulationResult
+
+
+def test_mean_ci_matches_student_t_by_hand():
+    mean, low, high = metrics.mean_ci([1.0, 2.0, 3.0, 4.0])
+    # sd = 1.29099, se = 0.645497, t(0.975, 3) = 3.182446
+    assert mean == pytest.approx(2.5)
+    assert high - mean == pytest.approx(3.182446 * 0.645497, rel=1e-5)
+    assert mean - low == pytest.approx(high - mean)
+
+
+def test_mean_ci_of_one_value_has_no_interval():
+    mean, low, high = metrics.mean_ci([5.0])
+    assert mean == 5.0
+    assert np.isnan(low)
+    assert np.isnan(high)
+
+
+def test_ratio_ci_is_the_ratio_of_sums():
+    ratio, low, high = metrics.ratio_ci([1, 2, 3], [2, 4, 6])
+    assert ratio == pytest.approx(0.5)
+    assert low == pytest.approx(0.5)  # every year has the same ratio: no spread
+    assert high == pytest.approx(0.5)
+
+
+def test_quantile_ci_brackets_the_median():
+    values = np.arange(1, 101, dtype=float)
+    median, low, high = metrics.quantile_ci(values, 0.5)
+    assert median == pytest.approx(50.5)
+    assert low < median < high
+    # n p -/+ 1.96 sqrt(n p (1 - p)) = 50 -/+ 9.8: ranks 40 and 60 (0-based).
+    assert (low, high) == (41.0, 61.0)
+
+
+def _result() -> SimulationResult:
+    events = pd.DataFrame(
+        {
+            "replication": [0, 0, 2],
+            "event_id": [0, 1, 0],
+            "hazard": pd.Categorical(["flood", "fire", "flood"], categories=["flood", "fire"]),
+            "township_id": pd.Categorical(["A", "B", "A"], categories=["A", "B"]),
+            "item_penalty_yuan": [100.0, 10.0, 40.0],
+            "rescue_penalty_yuan": [5.0, 0.0, 1.0],
+            "response_h": [1.0, 2.0, 3.0],
+            "handled_level": pd.Categorical(
+                ["township", "county", "outside"], categories=["township", "county", "outside"]
+            ),
+            "trapped_lost": [0.5, 0.0, 1.5],
+            "evacuated_before_impact": [10.0, 0.0, 0.0],
+            "to_evacuate": [20.0, 0.0, 5.0],
+        }
+    )
+    items = pd.DataFrame(
+        {
+            "replication": [0, 0, 2],
+            "event_id": [0, 1, 0],
+            "category": pd.Categorical(["flood", "living", "flood"]),
+            "penalty_yuan": [100.0, 10.0, 40.0],
+            "demand": [10.0, 5.0, 4.0],
+            "served_in_time": [8.0, 5.0, 0.0],
+        }
+    )
+    empty = pd.DataFrame()
+    return SimulationResult(events, items, empty, empty, np.array([0, 1, 2]))
+
+
+def test_yearly_totals_count_quiet_years_as_zero():
+    yearly = metrics.weighted_unmet_per_year(_result())
+    assert yearly.tolist() == [115.0, 0.0, 41.0]
+
+
+def test_breakdowns_add_up_to_the_headline():
+    result = _result()
+    total = metrics.weighted_unmet_per_year(result)
+    for table in (
+        metrics.weighted_unmet_by_hazard(result),
+        metrics.weighted_unmet_by_township(result),
+        metrics.weighted_unmet_by_category(result),
+    ):
+        np.testing.assert_allclose(table.sum(axis=1), total)
+    by_hazard = metrics.weighted_unmet_by_hazard(result)
+    assert by_hazard["flood"].tolist() == [105.0, 0.0, 41.0]
+    assert metrics.weighted_unmet_by_category(result)["rescue_work"].tolist() == [5.0, 0.0, 1.0]
+
+
+def test_summary_rows_by_hand():
+    summary = metrics.summarize(_result()).set_index(["metric", "group"])
+    assert summary.loc[("weighted_unmet", "all"), "mean"] == pytest.approx(52.0)
+    assert summary.loc[("events", "all"), "mean"] == pytest.approx(1.0)
+    assert summary.loc[("share_in_township", "all"), "mean"] == pytest.approx(1 / 3)
+    assert summary.loc[("share_needing_outside_help", "all"), "mean"] == pytest.approx(1 / 3)
+    assert summary.loc[("trapped_lost", "all"), "mean"] == pytest.approx(2 / 3)
+    assert summary.loc[("evacuated_before_impact", "all"), "mean"] == pytest.approx(10 / 25)
+    assert summary.loc[("items_in_time", "all"), "mean"] == pytest.approx(13 / 19)
+    assert summary.loc[("response_p50", "all"), "mean"] == pytest.approx(2.0)
+    assert list(summary.columns) == ["unit", "mean", "ci_low", "ci_high", "n"]

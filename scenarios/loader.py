@@ -321,10 +321,6 @@ def _check_references(scenario: Scenario, path: Path, tables: dict[str, Path]) -
                 tables["teams"], f"row {line}, field members", f"outside {bounds}", team.members
             )
     _check_dispatch(scenario, path)
-    rain = scenario.rain_episodes
-    if rain is not None and sum(rain.month_weights) <= 0:
-        problem = "at least one month must have a positive weight"
-        raise InputError(path, "rain_episodes.month_weights", problem, list(rain.month_weights))
     if scenario.replay is not None:
         file = tables["replay"]
         _check_known(file, scenario.replay, "township_id", townships)

@@ -147,6 +147,12 @@ class DemandProfile(Frozen):
     deadline_h: Positive
 
 
+def _some_season(value: tuple[float, ...]) -> tuple[float, ...]:
+    if sum(value) <= 0:
+        raise ValueError("at least one month must have a positive weight")
+    return value
+
+
 class Hazard(Frozen):
     """One hazard type: how often, where, when, how big, and what it demands."""
 
@@ -181,12 +187,7 @@ class Hazard(Frozen):
     survival_half_life_h: Positive = 24.0
     source: str = ""
 
-    @field_validator("month_weights")
-    @classmethod
-    def _some_season(cls, value: tuple[float, ...]) -> tuple[float, ...]:
-        if sum(value) <= 0:
-            raise ValueError("at least one month must have a positive weight")
-        return value
+    _season = field_validator("month_weights")(_some_season)
 
 
 class RainEpisodes(Frozen):
@@ -197,6 +198,8 @@ class RainEpisodes(Frozen):
     month_weights: tuple[NonNegative, ...] = Field(min_length=12, max_length=12)
     radius_km: NonNegative
     source: str = ""
+
+    _season = field_validator("month_weights")(_some_season)
 
 
 class Travel(Frozen):

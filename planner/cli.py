@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 from pathlib import Path
 
 from rich.console import Console
@@ -41,12 +42,20 @@ _positive_int = _whole_number(1)
 _seed = _whole_number(0)
 
 
+def _version() -> str:
+    try:
+        return metadata.version("yingji")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
         prog="yingji",
         description="应急 yingji: plan a county's emergency stockpiles and rescue teams.",
     )
+    parser.add_argument("--version", action="version", version=f"yingji {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     simulate = commands.add_parser(
         "simulate",

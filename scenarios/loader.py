@@ -33,6 +33,7 @@ from scenarios.schema import (
 )
 
 TOP_LEVEL_KEYS = {"scenario", "tables", "penalties", "travel", "dispatch", "rain_episodes"}
+TOP_LEVEL_KEYS |= {"procurement"}
 TOP_LEVEL_KEYS |= {"hazards"}
 REQUIRED_TABLES = ("townships", "items", "depots", "teams", "demand")
 OPTIONAL_TABLES = ("stock", "agreements", "travel_matrix", "replay")
@@ -68,7 +69,7 @@ def load(path: str | Path | None = None) -> Scenario:
     unknown = sorted(set(raw) - SCENARIO_SECTION_FIELDS)
     if unknown:
         raise InputError(path, f"scenario.{unknown[0]}", "unknown key (a typo?)")
-    for name in ("penalties", "travel", "dispatch", "rain_episodes"):
+    for name in ("penalties", "travel", "dispatch", "rain_episodes", "procurement"):
         if name in document:
             raw[name] = _section(document, name, path)
     hazards = document.get("hazards", [])

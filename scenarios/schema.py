@@ -247,6 +247,23 @@ class Penalties(Frozen):
     source: str = ""
 
 
+class Procurement(Frozen):
+    """How the county buys: which depot tiers receive purchases, last year's rule of thumb."""
+
+    depot_tiers: tuple[DepotTier, ...] = Field(default=("county", "township"), min_length=1)
+    last_year_category_shares: dict[ItemCategory, Probability] = Field(min_length=1)
+    staffing_budget_yuan: NonNegative | None = None
+    source: str = ""
+
+    @field_validator("last_year_category_shares")
+    @classmethod
+    def _shares_sum_to_one(cls, value: dict[str, float]) -> dict[str, float]:
+        total = sum(value.values())
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"shares must sum to 1, they sum to {total:g}")
+        return value
+
+
 class ReplayEvent(Frozen):
     """One recorded event to replay instead of sampling."""
 
@@ -272,6 +289,7 @@ class Scenario(Frozen):
     travel: Travel
     dispatch: Dispatch
     rain_episodes: RainEpisodes | None = None
+    procurement: Procurement | None = None
     hazards: tuple[Hazard, ...] = Field(min_length=1)
     townships: tuple[Township, ...] = Field(min_length=1)
     items: tuple[Item, ...] = Field(min_length=1)

@@ -1,0 +1,468 @@
+"""The two-stage stochastic program, solved by sample average approximation in PuLP.
+
+First stage: whole units to buy per item and depot, and members per team, within
+the procurement budget and the staffing budget (or one joint budget). Second
+stage, for each sampled year: stock flows from each source that can reach an
+event (village store, township depot, county depot, the nearest neighbouring
+township depots, supplier agreements), credited fully when they arrive by the
+item's deadline and at ``1 - late_fraction`` when late; consumables are used up
+over the year, equipment serves one event at a time (events under way together
+share it); team members give rescue work in time, a member serving one event at
+a time. The objective is the simulation's headline metric — expected penalty
+yuan per year — with the simulation's weights.
+
+``build_problem`` is pure: it names every constraint and returns the model;
+``solve`` runs it with an explicit solver. No PuLP object leaves this package.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+import warnings
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+import pulp
+
+from optimize.demand import DemandEvent, overlapping_groups
+from scenarios.plan import Plan, Purchase, Staffing
+from sim.network import SOURCE_TIERS, CountyNetwork
+
+NEIGHBOUR = SOURCE_TIERS.index("neighbour")
+
+
+class InfeasibleRequestError(ValueError):
+    """The request cannot be met (for example minimum staffing costs more than the budget)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Budgets:
+    """Money available: procurement, and optionally staffing (total annual) or one joint pot."""
+
+    procurement_yuan: float
+    staffing_yuan: float | None = None
+    joint_yuan: float | None = None
+
+    @property
+    def optimises_staffing(self) -> bool:
+        """Whether team sizes are decisions (a staffing or joint budget was given)."""
+        return self.staffing_yuan is not None or self.joint_yuan is not None
+
+
+@dataclass(frozen=True, slots=True)
+class ModelOptions:
+    """Size controls of the second stage."""
+
+    max_neighbours: int = 2
+    max_candidate_teams: int = 8
+
+
+@dataclass
+class SaaProblem:
+    """A built model and the handles needed to read a plan out of it."""
+
+    problem: pulp.LpProblem
+    purchases: dict[tuple[int, int], pulp.LpVariable]
+    staffing: dict[int, pulp.LpVariable]
+    years: int
+    build_s: float
+    flows: int = 0
+    stock_rows: dict[tuple[int, int], list[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SolveReport:
+    """What the solver said, in plain terms; ``optimal`` is never claimed for a stopped run."""
+
+    solver: str
+    status: str
+    solution: str
+    optimal: bool
+    objective: float  # expected penalty yuan per year over the sample
+    best_bound: float
+    gap: float
+    build_s: float
+    solve_s: float
+    variables: int
+    constraints: int
+    integers: int
+
+
+def _variable(
+    problem: pulp.LpProblem, name: str, low: float, up: float | None, integer: bool
+) -> pulp.LpVariable:
+    """The one place variables are created: through the problem, as PuLP 4 requires."""
+    category = pulp.LpInteger if integer else pulp.LpContinuous
+    return problem.add_variable(name, lowBound=low, upBound=up, cat=category)
+
+
+def _purchasable(network: CountyNetwork) -> np.ndarray:
+    procurement = network.scenario.procurement
+    tiers = procurement.depot_tiers if procurement else ("county", "township")
+    return np.array([tier in tiers for tier in network.depot_tier])
+
+
+def minimum_staffing_cost(network: CountyNetwork) -> float:
+    """Annual cost of every team at its minimum size."""
+    teams = network.scenario.teams
+    return float(sum(t.min_members * t.cost_per_member_yuan for t in teams))
+
+
+def check_budgets(network: CountyNetwork, budgets: Budgets) -> None:
+    """Refuse requests no plan can meet, with one line that says why."""
+    if budgets.procurement_yuan < 0:
+        raise InfeasibleRequestError(
+            f"the procurement budget {budgets.procurement_yuan:,.0f} is negative"
+        )
+    floor = minimum_staffing_cost(network)
+    for label, money in (("staffing", budgets.staffing_yuan), ("joint", budgets.joint_yuan)):
+        if money is not None and money < floor:
+            raise InfeasibleRequestError(
+                f"the {label} budget {money:,.0f} yuan is below the cost of every team at its "
+                f"minimum size ({floor:,.0f} yuan a year)"
+            )
+
+
+class _Builder:
+    """Collects terms in dicts and writes named constraints once (fast for large models)."""
+
+    def __init__(self, network: CountyNetwork, years: list[list[DemandEvent]], options) -> None:
+        self.problem = pulp.LpProblem("yingji_saa", pulp.LpMinimize)
+        self.network = network
+        self.years = years
+        self.options = options
+        self.scenario = network.scenario
+        self.late_fraction = self.scenario.penalties.late_fraction
+        self.purchasable = _purchasable(network)
+        self.purchases: dict[tuple[int, int], pulp.LpVariable] = {}
+        self.staffing: dict[int, pulp.LpVariable] = {}
+        self.objective: dict[pulp.LpVariable, float] = {}
+        self.constant = 0.0
+        self.constraints: list[tuple[pulp.LpConstraint, str]] = []
+        self.flow_count = 0
+
+    # -- first stage ----------------------------------------------------------
+
+    def purchase(self, item: int, depot: int, budget: float) -> pulp.LpVariable:
+        key = (item, depot)
+        if key not in self.purchases:
+            price = self.network.item_price_yuan[item]
+            cap = float(np.floor(budget / price)) if budget > 0 else 0.0
+            self.purchases[key] = _variable(self.problem, f"buy_{item}_{depot}", 0, cap, True)
+        return self.purchases[key]
+
+    def members(self, team: int, optimise: bool) -> pulp.LpVariable | float:
+        if not optimise:
+            return float(self.network.team_members[team])
+        if team not in self.staffing:
+            spec = self.scenario.teams[team]
+            self.staffing[team] = _variable(
+                self.problem, f"members_{team}", spec.min_members, spec.max_members, True
+            )
+        return self.staffing[team]
+
+    # -- second stage ---------------------------------------------------------
+
+    def sources(self, event: DemandEvent) -> list[tuple[int, int, float]]:
+        """(depot, tier, arrival) of the sources an event may draw on."""
+        network = self.network
+        sources = network.sources[event.event.township]
+        chosen, neighbours = [], 0
+        for row, depot in enumerate(sources.depots):
+            if sources.tiers[row] == NEIGHBOUR:
+                if neighbours >= self.options.max_neighbours:
+                    continue
+                neighbours += 1
+            arrival = event.alarm_h + sources.issue_h[row] + sources.travel_h[row] * event.slowdown
+            chosen.append((int(depot), int(sources.tiers[row]), float(arrival)))
+        return chosen
+
+
+def build_problem(
+    network: CountyNetwork,
+    years: list[list[DemandEvent]],
+    budgets: Budgets,
+    options: ModelOptions | None = None,
+) -> SaaProblem:
+    """Build the SAA model for the sampled years; pure (the network is not changed)."""
+    check_budgets(network, budgets)
+    started = time.perf_counter()
+    builder = _Builder(network, years, options or ModelOptions())
+    money = budgets.procurement_yuan if budgets.joint_yuan is None else budgets.joint_yuan
+    weight = 1.0 / max(len(years), 1)
+    stock_rows: dict[tuple[int, int], list[str]] = defaultdict(list)
+    for year, events in enumerate(years):
+        groups = overlapping_groups(events)
+        _item_flows(builder, year, events, groups, money, weight, stock_rows)
+        _rescue_work(builder, year, events, groups, budgets.optimises_staffing, weight)
+    problem = builder.problem
+    problem += pulp.LpAffineExpression(builder.objective, constant=builder.constant)
+    _budget_rows(builder, problem, budgets)
+    for constraint, name in builder.constraints:
+        problem += constraint, name
+    return SaaProblem(
+        problem=problem,
+        purchases=builder.purchases,
+        staffing=builder.staffing,
+        years=len(years),
+        build_s=time.perf_counter() - started,
+        flows=builder.flow_count,
+        stock_rows=dict(stock_rows),
+    )
+
+
+def _budget_rows(builder: _Builder, problem: pulp.LpProblem, budgets: Budgets) -> None:
+    network = builder.network
+    spend = {var: float(network.item_price_yuan[i]) for (i, _), var in builder.purchases.items()}
+    pay = {
+        var: builder.scenario.teams[k].cost_per_member_yuan for k, var in builder.staffing.items()
+    }
+    fixed_pay = sum(
+        network.team_members[k] * t.cost_per_member_yuan
+        for k, t in enumerate(builder.scenario.teams)
+        if k not in builder.staffing
+    )
+    if budgets.joint_yuan is not None:
+        joint = pulp.LpAffineExpression({**spend, **pay}, constant=fixed_pay)
+        problem += joint <= budgets.joint_yuan, "joint_budget"
+        return
+    problem += pulp.LpAffineExpression(spend) <= budgets.procurement_yuan, "procurement_budget"
+    if budgets.staffing_yuan is not None:
+        staffing = pulp.LpAffineExpression(pay, constant=fixed_pay)
+        problem += staffing <= budgets.staffing_yuan, "staffing_budget"
+
+
+def _item_flows(
+    builder: _Builder,
+    year: int,
+    events: list[DemandEvent],
+    groups: list[list[int]],
+    money: float,
+    weight: float,
+    stock_rows: dict[tuple[int, int], list[str]],
+) -> None:
+    """Flows of stock to each event, demand caps, and stock limits per depot."""
+    network = builder.network
+    use: dict[tuple[int, int], dict[int, list[pulp.LpVariable]]] = defaultdict(dict)
+    agreement_use: dict[int, list[pulp.LpVariable]] = defaultdict(list)
+    late_fraction = builder.late_fraction
+    for number, event in enumerate(events):
+        sources = builder.sources(event)
+        for column, item in enumerate(event.items):
+            penalty = float(network.item_penalty_yuan[item])
+            need = float(event.quantity[column])
+            builder.constant += weight * penalty * need
+            deadline = event.deadline_h[column]
+            served: dict[pulp.LpVariable, float] = {}
+            for depot, _, arrival in sources:
+                stocked = network.initial_stock[depot, item] > 0
+                if not stocked and not builder.purchasable[depot]:
+                    continue
+                flow = _variable(
+                    builder.problem, f"f_{year}_{number}_{item}_{depot}", 0, need, False
+                )
+                credit = 1.0 if arrival <= deadline else 1.0 - late_fraction
+                builder.objective[flow] = -weight * penalty * credit
+                served[flow] = 1.0
+                use[(item, depot)].setdefault(number, []).append(flow)
+            for agreement in network.agreements_by_item[item]:
+                town = network.agreement_town[agreement]
+                travel = network.travel_h[town, event.event.township] * event.slowdown
+                arrival = event.alarm_h + network.agreement_lead_h[agreement] + travel
+                flow = _variable(
+                    builder.problem, f"a_{year}_{number}_{item}_{agreement}", 0, need, False
+                )
+                credit = 1.0 if arrival <= deadline else 1.0 - late_fraction
+                builder.objective[flow] = -weight * penalty * credit
+                served[flow] = 1.0
+                agreement_use[int(agreement)].append(flow)
+            if served:
+                builder.flow_count += len(served)
+                name = f"demand_{year}_{number}_{item}"
+                builder.constraints.append((pulp.LpAffineExpression(served) <= need, name))
+    _stock_limits(builder, year, use, groups, money, stock_rows)
+    for agreement, flows in agreement_use.items():
+        cap = float(network.agreement_quantity[agreement])
+        expression = pulp.LpAffineExpression(dict.fromkeys(flows, 1.0))
+        builder.constraints.append((expression <= cap, f"agreement_{year}_{agreement}"))
+
+
+def _stock_limits(
+    builder: _Builder,
+    year: int,
+    use: dict[tuple[int, int], dict[int, list[pulp.LpVariable]]],
+    groups: list[list[int]],
+    money: float,
+    stock_rows: dict[tuple[int, int], list[str]],
+) -> None:
+    """Consumables: all of a year's draws share the stock. Equipment: events together share it."""
+    network = builder.network
+    for (item, depot), by_event in use.items():
+        stock = float(network.initial_stock[depot, item])
+        bought = builder.purchase(item, depot, money) if builder.purchasable[depot] else None
+        if network.item_is_equipment[item]:
+            sets = [[e for e in group if e in by_event] for group in groups]
+            sets = [s for s in sets if s]
+        else:
+            sets = [list(by_event)]
+        for number, members in enumerate(sets):
+            terms = {flow: 1.0 for e in members for flow in by_event[e]}
+            if bought is not None:
+                terms[bought] = -1.0
+            name = f"stock_{year}_{item}_{depot}_{number}"
+            builder.constraints.append((pulp.LpAffineExpression(terms) <= stock, name))
+            stock_rows[(item, depot)].append(name)
+
+
+def _rescue_work(
+    builder: _Builder,
+    year: int,
+    events: list[DemandEvent],
+    groups: list[list[int]],
+    optimise_staffing: bool,
+    weight: float,
+) -> None:
+    """Members give work in time; work not done in time is late (or unmet if nobody can come)."""
+    network, scenario = builder.network, builder.scenario
+    rate = scenario.penalties.rescue_work_yuan_per_person_hour
+    late_fraction = builder.late_fraction
+    sent: dict[int, dict[int, pulp.LpVariable]] = defaultdict(dict)
+    for number, event in enumerate(events):
+        work = event.event.rescue_person_hours
+        hazard = scenario.hazards[event.event.hazard]
+        candidates = network.candidates[event.event.hazard][event.event.township]
+        if not len(candidates.teams):
+            builder.constant += weight * rate * work
+            continue
+        builder.constant += weight * rate * late_fraction * work
+        deadline = event.event.impact_h + hazard.rescue_deadline_h
+        delivered: dict[pulp.LpVariable, float] = {}
+        for position in range(min(len(candidates.teams), builder.options.max_candidate_teams)):
+            team = int(candidates.teams[position])
+            arrival = (
+                event.alarm_h
+                + network.team_mobilisation_h[team]
+                + candidates.travel_h[position] * event.slowdown
+            )
+            hours = deadline - arrival
+            if hours <= 0 or work <= 0:
+                continue
+            members = _variable(builder.problem, f"m_{year}_{number}_{team}", 0, None, False)
+            per_member = float(candidates.efficiency[position] * hours)
+            delivered[members] = per_member
+            builder.objective[members] = -weight * rate * late_fraction * per_member
+            sent[team][number] = members
+        if delivered:
+            name = f"work_{year}_{number}"
+            builder.constraints.append((pulp.LpAffineExpression(delivered) <= work, name))
+    for team, by_event in sent.items():
+        capacity = builder.members(team, optimise_staffing)
+        for number, group in enumerate(groups):
+            members = [by_event[e] for e in group if e in by_event]
+            if not members:
+                continue
+            terms = dict.fromkeys(members, 1.0)
+            if isinstance(capacity, pulp.LpVariable):
+                terms[capacity] = -1.0
+                bound = 0.0
+            else:
+                bound = capacity
+            name = f"team_{year}_{team}_{number}"
+            builder.constraints.append((pulp.LpAffineExpression(terms) <= bound, name))
+
+
+def solve(
+    saa: SaaProblem, solver: str = "highs", time_limit_s: float = 60.0, mip_gap: float = 1e-4
+) -> SolveReport:
+    """Solve with HiGHS (or CBC); report status, gap and whether the optimum was proved."""
+    problem = saa.problem
+    started = time.perf_counter()
+    if solver == "highs":
+        engine = pulp.HiGHS(msg=False, timeLimit=time_limit_s, gapRel=mip_gap)
+    elif solver == "cbc":
+        with warnings.catch_warnings():
+            # PuLP 3.3 ships CBC as PULP_CBC_CMD and warns that 4.0 will not; we pin <4.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            engine = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit_s, gapRel=mip_gap)
+    else:
+        raise ValueError(f"unknown solver {solver!r}: use 'highs' or 'cbc'")
+    with _native_stdout_silenced():
+        problem.solve(engine)
+    elapsed = time.perf_counter() - started
+    objective = pulp.value(problem.objective)
+    objective = float("nan") if objective is None else float(objective)
+    bound, gap = _bound_and_gap(problem, solver, objective)
+    status = pulp.LpStatus[problem.status]
+    solution = pulp.LpSolution[problem.sol_status]
+    proved = problem.sol_status == pulp.LpSolutionOptimal and gap <= max(mip_gap, 1e-9) * 1.0001
+    return SolveReport(
+        solver=solver,
+        status=status,
+        solution=solution,
+        optimal=bool(proved),
+        objective=objective,
+        best_bound=bound,
+        gap=gap,
+        build_s=saa.build_s,
+        solve_s=elapsed,
+        variables=problem.numVariables(),
+        constraints=problem.numConstraints(),
+        integers=sum(1 for v in problem.variables() if v.cat == pulp.LpInteger),
+    )
+
+
+@contextlib.contextmanager
+def _native_stdout_silenced():
+    """HiGHS prints a banner from C++ when created, whatever ``msg`` says; keep stdout clean."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no real file descriptor (embedded interpreters): nothing to silence
+        yield
+        return
+    with open(os.devnull, "w") as sink:
+        os.dup2(sink.fileno(), 1)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+
+
+def _bound_and_gap(problem: pulp.LpProblem, solver: str, objective: float) -> tuple[float, float]:
+    """The solver's proven lower bound and relative gap, on the full objective.
+
+    PuLP does not hand the objective's constant to HiGHS, so HiGHS's bound is
+    shifted back by the difference between PuLP's and HiGHS's objective values.
+    """
+    if solver == "highs" and hasattr(problem, "solverModel"):
+        highs = problem.solverModel
+        info = highs.getInfo()
+        bound = float(info.mip_dual_bound)
+        if not np.isfinite(bound) or info.mip_node_count < 0:  # a pure LP
+            return objective, 0.0
+        bound += objective - float(highs.getObjectiveValue())
+        gap = max(0.0, objective - bound) / max(abs(objective), 1e-9)
+        return bound, float(gap)
+    if problem.sol_status == pulp.LpSolutionOptimal:
+        return objective, 0.0
+    return float("nan"), float("nan")
+
+
+def extract_plan(saa: SaaProblem, network: CountyNetwork, plan_id: str = "optimised") -> Plan:
+    """The first-stage decisions as a Plan (whole units, whole members)."""
+    purchases = []
+    for (item, depot), var in sorted(saa.purchases.items()):
+        quantity = round(var.value() or 0.0)
+        if quantity > 0:
+            purchases.append(Purchase(network.item_ids[item], network.depot_ids[depot], quantity))
+    staffing = [
+        Staffing(network.team_ids[team], round(var.value()))
+        for team, var in sorted(saa.staffing.items())
+        if var.value() is not None
+    ]
+    return Plan(plan_id, tuple(purchases), tuple(staffing))

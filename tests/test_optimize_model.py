@@ -1,0 +1,177 @@
+"""The SAA model against theory: the budget-constrained multi-item newsvendor, and limits."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+
+import numpy as np
+import pytest
+
+import scenarios
+from optimize.demand import sample_years
+from optimize.model import Budgets, InfeasibleRequestError, build_problem, extract_plan, solve
+from sim import build_network
+from tests import builders
+
+ITEMS = [
+    # item_id, price, criticality (penalty = price x criticality), demand per affected person
+    ("rope", 3, 4.0, 0.5),
+    ("lamp", 5, 3.0, 0.3),
+    ("kit", 7, 6.0, 0.2),
+]
+
+
+def newsvendor_scenario(tmp_path) -> scenarios.Scenario:
+    """One township, buying only for the county depot, consumables, deadlines always met."""
+    toml = copy.deepcopy(builders.TOML_BASE)
+    del toml["rain_episodes"]
+    toml["procurement"] = {
+        "depot_tiers": ["county"],
+        "last_year_category_shares": {"general_equipment": 1.0},
+    }
+    items = [
+        {
+            "item_id": item,
+            "name_zh": item,
+            "name_en": item,
+            "category": "general_equipment",
+            "unit": "个",
+            "unit_price_yuan": price,
+            "kind": "consumable",
+            "criticality_weight": weight,
+        }
+        for item, price, weight, _ in ITEMS
+    ]
+    demand = [
+        {"hazard": "storm", "item_id": item, "per_person": per_person, "deadline_h": 1000}
+        for item, _, _, per_person in ITEMS
+    ]
+    hazard = {
+        "hazard_id": "storm",
+        "name_zh": "暴雨",
+        "trigger": "independent",
+        "annual_rate": 2.0,
+        "exposure": "population",
+        "month_weights": builders.FLAT_MONTHS,
+        "severity_median_people": 40,
+        "severity_sigma": 0.8,
+        "duration_median_h": 10,
+        "rescue_skill": "water_rescue",
+        "rescue_person_hours_base": 0,
+        "rescue_deadline_h": 10,
+    }
+    path = builders.write_scenario(
+        tmp_path,
+        toml=toml,
+        tables={
+            "townships": [builders.TOWNSHIPS[0]],
+            "items": items,
+            "depots": [builders.DEPOTS[0], builders.DEPOTS[1], builders.DEPOTS[4]],
+            "stock": None,
+            "agreements": None,
+            "teams": [builders._team("t", "county", "A", 5, "water_rescue", 10)],
+            "demand": demand,
+        },
+        hazards=[hazard],
+    )
+    return scenarios.load(path)
+
+
+def yearly_demand(network, years) -> np.ndarray:
+    """Units demanded per year (rows) and item (columns)."""
+    table = np.zeros((len(years), network.n_items))
+    for row, events in enumerate(years):
+        for event in events:
+            table[row, event.items] += event.quantity
+    return table
+
+
+def newsvendor_by_dynamic_programme(demand, prices, penalties, budget) -> float:
+    """Exact optimum of min sum_i p_i E[(D_i - x_i)+] s.t. sum_i c_i x_i <= budget, x integer."""
+    best = np.zeros(budget + 1)  # best[b]: least expected penalty of the items so far with b yuan
+    for item in range(demand.shape[1]):
+        shortage = [
+            penalties[item] * np.maximum(demand[:, item] - units, 0).mean()
+            for units in range(budget // prices[item] + 1)
+        ]
+        best = np.array(
+            [
+                min(
+                    best[money - units * prices[item]] + shortage[units]
+                    for units in range(money // prices[item] + 1)
+                )
+                for money in range(budget + 1)
+            ]
+        )
+    return float(best[budget])
+
+
+@pytest.fixture(scope="module")
+def newsvendor(tmp_path_factory):
+    scenario = newsvendor_scenario(tmp_path_factory.mktemp("newsvendor"))
+    network = build_network(scenario)
+    years = sample_years(network, seed=3, count=40)
+    return scenario, network, years
+
+
+@pytest.mark.parametrize("budget", [0, 60, 150, 400])
+def test_newsvendor_saa_matches_the_exact_dynamic_programme(newsvendor, budget):
+    _, network, years = newsvendor
+    saa = build_problem(network, years, Budgets(budget))
+    report = solve(saa, mip_gap=0.0)
+    assert report.optimal
+    prices = [int(p) for p in network.item_price_yuan]
+    reference = newsvendor_by_dynamic_programme(
+        yearly_demand(network, years), prices, network.item_penalty_yuan, budget
+    )
+    assert report.objective == pytest.approx(reference, rel=1e-7, abs=1e-6)
+    plan = extract_plan(saa, network)
+    assert plan.purchase_cost_yuan(network.scenario) <= budget
+
+
+def test_unlimited_budget_covers_every_sampled_year(newsvendor):
+    _, network, years = newsvendor
+    report = solve(build_problem(network, years, Budgets(10**7)), mip_gap=0.0)
+    assert report.objective == pytest.approx(0.0, abs=1e-6)
+
+
+def test_zero_budget_returns_the_status_quo(newsvendor):
+    _, network, years = newsvendor
+    saa = build_problem(network, years, Budgets(0))
+    solve(saa, mip_gap=0.0)
+    assert extract_plan(saa, network).purchases == ()
+
+
+def test_more_budget_never_worsens_the_saa_objective(newsvendor):
+    _, network, years = newsvendor
+    objectives = [
+        solve(build_problem(network, years, Budgets(budget)), mip_gap=0.0).objective
+        for budget in (0, 30, 90, 200, 500)
+    ]
+    assert all(later <= earlier + 1e-9 for earlier, later in itertools.pairwise(objectives))
+
+
+def test_staffing_below_its_minimum_cost_is_refused(tiny_network):
+    years = sample_years(tiny_network, seed=1, count=2)
+    with pytest.raises(InfeasibleRequestError, match="below the cost of every team"):
+        build_problem(tiny_network, years, Budgets(1000, staffing_yuan=10))
+
+
+def test_constraints_are_named_for_readable_lp_files(tiny_network):
+    years = sample_years(tiny_network, seed=1, count=2)
+    saa = build_problem(tiny_network, years, Budgets(50_000, staffing_yuan=400_000))
+    names = {constraint.name for constraint in saa.problem.constraints()}
+    assert "procurement_budget" in names
+    assert "staffing_budget" in names
+    assert any(name.startswith("stock_") for name in names)
+    assert any(name.startswith("demand_") for name in names)
+    assert any(name.startswith("team_") for name in names)
+
+
+def test_cbc_and_highs_agree(tiny_network):
+    years = sample_years(tiny_network, seed=1, count=5)
+    highs = solve(build_problem(tiny_network, years, Budgets(60_000)), "highs", mip_gap=0.0)
+    cbc = solve(build_problem(tiny_network, years, Budgets(60_000)), "cbc", mip_gap=0.0)
+    assert highs.optimal
+    assert cbc.objective == pytest.approx(highs.objective, rel=1e-6)

@@ -26,6 +26,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 import pulp
 
 from optimize.demand import DemandEvent, overlapping_groups
@@ -72,6 +73,7 @@ class SaaProblem:
     build_s: float
     flows: int = 0
     stock_rows: dict[tuple[int, int], list[str]] = field(default_factory=dict)
+    team_rows: dict[int, list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +146,7 @@ class _Builder:
         self.constant = 0.0
         self.constraints: list[tuple[pulp.LpConstraint, str]] = []
         self.flow_count = 0
+        self.team_rows: dict[int, list[str]] = defaultdict(list)
 
     # -- first stage ----------------------------------------------------------
 
@@ -212,6 +215,7 @@ def build_problem(
         build_s=time.perf_counter() - started,
         flows=builder.flow_count,
         stock_rows=dict(stock_rows),
+        team_rows=dict(builder.team_rows),
     )
 
 
@@ -373,6 +377,7 @@ def _rescue_work(
                 bound = capacity
             name = f"team_{year}_{team}_{number}"
             builder.constraints.append((pulp.LpAffineExpression(terms) <= bound, name))
+            builder.team_rows[team].append(name)
 
 
 def solve(
@@ -466,3 +471,52 @@ def extract_plan(saa: SaaProblem, network: CountyNetwork, plan_id: str = "optimi
         if var.value() is not None
     ]
     return Plan(plan_id, tuple(purchases), tuple(staffing))
+
+
+def marginal_values(saa: SaaProblem, network: CountyNetwork) -> pd.DataFrame:
+    """What one more unit (or member) would save, from LP duals with the plan fixed.
+
+    The solved model's first-stage decisions are fixed at their values and the
+    remaining linear programme is solved again; the dual of each stock limit is
+    the drop in expected penalty yuan per year from one more unit in that depot,
+    and the dual of each team limit the drop from one more member. Divided by the
+    price (or the cost per member) it is the saving per yuan a funding request
+    can quote. The model is changed in place (first stage fixed): solve it no more.
+    Columns: kind, item_id, depot_id, team_id, saving_per_unit_yuan, unit_cost_yuan,
+    saving_per_yuan.
+    """
+    problem = saa.problem
+    for var in (*saa.purchases.values(), *saa.staffing.values()):
+        value = round(var.value() or 0.0)
+        var.lowBound = var.upBound = value
+        var.cat = pulp.LpContinuous
+    with _native_stdout_silenced():
+        problem.solve(pulp.HiGHS(msg=False, mip=False))
+    if problem.status != pulp.LpStatusOptimal:
+        raise RuntimeError(f"the fixed-plan LP did not solve: {pulp.LpStatus[problem.status]}")
+    rows = []
+    for (item, depot), names in sorted(saa.stock_rows.items()):
+        saving = -sum(problem.constraints[name].pi or 0.0 for name in names)
+        price = float(network.item_price_yuan[item])
+        rows.append(
+            ("purchase", network.item_ids[item], network.depot_ids[depot], "", saving, price)
+        )
+    for team, names in sorted(saa.team_rows.items()):
+        saving = -sum(problem.constraints[name].pi or 0.0 for name in names)
+        cost = float(network.scenario.teams[team].cost_per_member_yuan)
+        rows.append(("staffing", "", "", network.team_ids[team], saving, cost))
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "kind",
+            "item_id",
+            "depot_id",
+            "team_id",
+            "saving_per_unit_yuan",
+            "unit_cost_yuan",
+        ],
+    )
+    frame["saving_per_unit_yuan"] = frame["saving_per_unit_yuan"].clip(lower=0.0)
+    cost = frame["unit_cost_yuan"].where(frame["unit_cost_yuan"] > 0)
+    frame["saving_per_yuan"] = (frame["saving_per_unit_yuan"] / cost).fillna(0.0)
+    return frame.sort_values("saving_per_yuan", ascending=False, ignore_index=True)

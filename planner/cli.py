@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from planner.errors import RequestError
 from scenarios import InputError, Scenario, load, load_plan
 from scenarios.plan import Plan
 
@@ -73,7 +74,68 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument(
         "--out", type=Path, default=Path("results"), help="output folder (default: ./results)"
     )
+    _add_optimize(commands)
     return parser
+
+
+def _money(text: str) -> float:
+    try:
+        value = float(text.replace(",", "").replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an amount of yuan: {text!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite amount of yuan >= 0: {text!r}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number: {text!r}")
+    return value
+
+
+def _add_optimize(commands) -> None:
+    optimize = commands.add_parser(
+        "optimize",
+        help="choose purchases (and team sizes) and judge them by simulation",
+        description="Solve the sample-average stochastic programme for the budget, then "
+        "simulate the optimised plan next to the status quo and the baselines on common "
+        "random numbers. Writes plan.csv/.xlsx/.json, evaluation.csv, marginal_values.csv "
+        "and solve.json.",
+    )
+    optimize.add_argument(
+        "scenario", nargs="?", type=Path, help="scenario TOML (default: the bundled county)"
+    )
+    optimize.add_argument("--budget", type=_money, help="procurement budget, yuan")
+    money = optimize.add_mutually_exclusive_group()
+    money.add_argument(
+        "--staff-budget", type=_money, help="total yearly money for team members, yuan"
+    )
+    money.add_argument(
+        "--joint-budget", type=_money, help="one pot for purchases and members (yuan)"
+    )
+    optimize.add_argument(
+        "--scenarios", type=_positive_int, default=100, help="sampled years in the SAA model"
+    )
+    optimize.add_argument(
+        "--reps", type=_positive_int, default=200, help="simulated years to judge plans"
+    )
+    optimize.add_argument("--seed", type=_seed, help="base seed (default: the scenario's)")
+    optimize.add_argument(
+        "--time-limit", type=_positive_float, default=120.0, help="solver time limit, s"
+    )
+    optimize.add_argument(
+        "--mip-gap", type=float, default=1e-4, help="relative MIP gap at which to stop"
+    )
+    optimize.add_argument("--solver", choices=("highs", "cbc"), default="highs")
+    optimize.add_argument("--jobs", type=_positive_int, default=1, help="worker processes")
+    optimize.add_argument(
+        "--out", type=Path, default=Path("results"), help="output folder (default: ./results)"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -85,7 +147,25 @@ def main(argv: Sequence[str] | None = None) -> int:
             run_simulate(
                 args.scenario, args.plan, args.reps, args.seed, args.jobs, args.out, console
             )
-    except InputError as error:
+        elif args.command == "optimize":
+            from planner.optimizing import OptimizeRequest, run_optimize
+
+            request = OptimizeRequest(
+                scenario_path=args.scenario,
+                budget_yuan=args.budget,
+                staff_budget_yuan=args.staff_budget,
+                joint_budget_yuan=args.joint_budget,
+                scenarios=args.scenarios,
+                reps=args.reps,
+                seed=args.seed,
+                time_limit_s=args.time_limit,
+                mip_gap=args.mip_gap,
+                solver=args.solver,
+                jobs=args.jobs,
+                out=args.out,
+            )
+            run_optimize(request, console)
+    except (InputError, RequestError) as error:
         console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

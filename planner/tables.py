@@ -88,3 +88,69 @@ def summary_table(
             row.unit,
         )
     return table
+
+
+TIER_LABELS = {
+    "county": "县级 county",
+    "township": "乡镇 township",
+    "village": "村级 village",
+    "fire_station": "专职消防站 fire station",
+    "social": "社会力量 social",
+}
+
+
+def cost_table(costs: pd.DataFrame) -> Table:
+    """The plan's money by part, item category (or team tier) and depot tier."""
+    table = Table(title="计划费用 What the plan costs (yuan)")
+    table.add_column("部分 part")
+    table.add_column("类别 category")
+    table.add_column("层级 tier")
+    table.add_column("金额 cost", justify="right")
+    table.add_column("新增 change", justify="right")
+    for row in costs.itertuples(index=False):
+        table.add_row(
+            "采购 purchase" if row.part == "purchase" else "人员 staffing",
+            escape(CATEGORY_LABELS.get(row.category, TIER_LABELS.get(row.category, row.category))),
+            escape(TIER_LABELS.get(row.tier, row.tier)),
+            f"{row.cost_yuan:,.0f}",
+            f"{row.change_cost_yuan:+,.0f}",
+        )
+    if len(costs):
+        table.add_section()
+        table.add_row(
+            "合计 total",
+            "",
+            "",
+            f"{costs['cost_yuan'].sum():,.0f}",
+            f"{costs['change_cost_yuan'].sum():+,.0f}",
+        )
+    return table
+
+
+def evaluation_table(evaluation: pd.DataFrame) -> Table:
+    """Every plan's simulated headline on common random numbers, with 95% intervals."""
+    table = Table(
+        title="模拟评估 Plans judged by simulation (common random numbers)",
+        caption="加权未满足需求 weighted unmet demand, penalty yuan / year; "
+        "difference = plan minus status quo, paired by year",
+    )
+    table.add_column("方案 plan")
+    table.add_column("采购 purchases", justify="right")
+    table.add_column("均值 mean", justify="right")
+    table.add_column("95% CI", justify="right")
+    table.add_column("比现状 vs status quo", justify="right")
+    for row in evaluation.to_dict("records"):
+        difference = ""
+        if not math.isnan(row.get("vs_status_quo_mean", math.nan)):
+            difference = (
+                f"{row['vs_status_quo_mean']:+,.0f} "
+                f"({row['vs_status_quo_ci_low']:+,.0f} – {row['vs_status_quo_ci_high']:+,.0f})"
+            )
+        table.add_row(
+            escape(str(row["plan"])),
+            f"{row['purchase_cost_yuan']:,.0f}",
+            f"{row['weighted_unmet_mean']:,.0f}",
+            f"{row['weighted_unmet_ci_low']:,.0f} – {row['weighted_unmet_ci_high']:,.0f}",
+            difference,
+        )
+    return table

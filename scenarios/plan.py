@@ -3,7 +3,9 @@
 The simulation applies a plan to a scenario's starting state. Plans are
 data like scenarios, so they live in this bottom layer; the optimizer
 produces them and the simulation consumes them. A plan has a CSV form
-(``part,item_id,depot_id,team_id,quantity``) and a JSON form.
+(``part,item_id,depot_id,team_id,quantity``), a JSON form and an Excel
+form for planners to read and edit; all three load back through
+:func:`load_plan`.
 """
 
 from __future__ import annotations
@@ -11,17 +13,79 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
+import tempfile
+import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from scenarios.errors import InputError
-from scenarios.schema import Scenario
+from scenarios.schema import ITEM_CATEGORIES, Depot, Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
 PLAN_CSV_COLUMNS = ("part", "item_id", "depot_id", "team_id", "quantity")
 JSON_ENTRY_KEYS = {
     "purchases": ("item_id", "depot_id", "quantity"),
     "staffing": ("team_id", "members"),
 }
+
+PURCHASE_SHEET = "采购 purchases"
+STAFFING_SHEET = "人员 staffing"
+ABOUT_SHEET = "说明 about"
+PURCHASE_TITLES = (
+    "item_id",
+    "物资 item (zh)",
+    "item (en)",
+    "类别 category",
+    "单位 unit",
+    "depot_id",
+    "储备点 depot",
+    "层级 tier",
+    "数量 quantity",
+    "单价 unit price (yuan)",
+    "金额 cost (yuan)",
+)
+STAFFING_TITLES = (
+    "team_id",
+    "队伍 team (zh)",
+    "team (en)",
+    "层级 tier",
+    "现有 current members",
+    "计划 planned members",
+    "变化 change",
+    "人均年成本 cost per member (yuan)",
+    "年成本 annual cost (yuan)",
+)
+# What load_plan reads from each sheet: row key -> column title. Everything else is for people.
+EXCEL_READ_COLUMNS = {
+    PURCHASE_SHEET: {"item_id": "item_id", "depot_id": "depot_id", "quantity": "数量 quantity"},
+    STAFFING_SHEET: {"team_id": "team_id", "quantity": "计划 planned members"},
+}
+TOTAL_LABEL = "合计 total"
+SUBTOTAL_LABEL = "小计 subtotal"
+YUAN_FORMAT = "#,##0.00"
+COUNT_FORMAT = "#,##0"
+NUMBER_FORMATS = {
+    "数量 quantity": COUNT_FORMAT,
+    "单价 unit price (yuan)": YUAN_FORMAT,
+    "金额 cost (yuan)": YUAN_FORMAT,
+    "现有 current members": COUNT_FORMAT,
+    "计划 planned members": COUNT_FORMAT,
+    "变化 change": "+#,##0;-#,##0;0",
+    "人均年成本 cost per member (yuan)": YUAN_FORMAT,
+    "年成本 annual cost (yuan)": YUAN_FORMAT,
+}
+ABOUT_TITLES = ("项目 field", "内容 value")
+MAX_WIDTH = 60
+DEPOT_TIER_ZH = {"county": "县级储备", "township": "乡镇储备", "village": "村级储备"}
+Row = dict[str, object]  # a sheet row keyed by column title
+COST_COLUMNS = ("part", "category", "tier", "cost_yuan", "change_cost_yuan")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,13 +154,225 @@ class Plan:
         ]
         return rows
 
+    def to_excel(self, path: str | Path, scenario: Scenario) -> Path:
+        """Write the Excel form (purchases, staffing, about) atomically; returns the path."""
+        workbook = _workbook(self, scenario)
+        return _write_atomic(Path(path), workbook.save)
+
+
+def write_plan(plan: Plan, scenario: Scenario, folder: str | Path) -> dict[str, Path]:
+    """Write plan.csv, plan.json and plan.xlsx into ``folder``, each atomically."""
+    folder = Path(folder)
+    # The workbook first: it is the one that can fail on a plan the scenario does not know.
+    xlsx = plan.to_excel(folder / "plan.xlsx", scenario)
+    text = plan.to_json() + "\n"
+    json_path = _write_atomic(folder / "plan.json", lambda p: p.write_text(text, encoding="utf-8"))
+    csv_path = _write_atomic(folder / "plan.csv", lambda p: _save_csv(plan, p))
+    return {"csv": csv_path, "json": json_path, "xlsx": xlsx}
+
+
+def plan_costs(plan: Plan, scenario: Scenario) -> pd.DataFrame:
+    """Costs by part, category and tier, one row each, sorted.
+
+    Purchases are grouped by item category and depot tier; staffing by team
+    tier (in both the category and the tier column), counting only the teams
+    the plan staffs. ``change_cost_yuan`` is the change against the scenario
+    as it stands: all of a purchase, and (planned - current members) x cost
+    per member for a team.
+    """
+    import pandas as pd  # here, so that importing scenarios stays quick for the CLI
+
+    records = _purchase_cost_records(plan, scenario) + _staffing_cost_records(plan, scenario)
+    frame = pd.DataFrame(records, columns=list(COST_COLUMNS))
+    frame = frame.astype({"cost_yuan": float, "change_cost_yuan": float})
+    money = ["cost_yuan", "change_cost_yuan"]
+    return frame.groupby(["part", "category", "tier"], as_index=False)[money].sum()
+
+
+def _purchase_cost_records(plan: Plan, scenario: Scenario) -> list[tuple[Any, ...]]:
+    """One cost record per purchase, in :data:`COST_COLUMNS` order."""
+    items = {i.item_id: i for i in scenario.items}
+    depots = {d.depot_id: d for d in scenario.depots}
+    records = []
+    for p in plan.purchases:
+        item = items[p.item_id]
+        cost = p.quantity * item.unit_price_yuan
+        records.append(("purchase", item.category, depots[p.depot_id].tier, cost, cost))
+    return records
+
+
+def _staffing_cost_records(plan: Plan, scenario: Scenario) -> list[tuple[Any, ...]]:
+    """One cost record per staffed team, in :data:`COST_COLUMNS` order."""
+    teams = {t.team_id: t for t in scenario.teams}
+    records = []
+    for s in plan.staffing:
+        team = teams[s.team_id]
+        cost = s.members * team.cost_per_member_yuan
+        change = (s.members - team.members) * team.cost_per_member_yuan
+        records.append(("staffing", team.tier, team.tier, cost, change))
+    return records
+
+
+def _write_atomic(path: Path, write: Callable[[Path], object]) -> Path:
+    """Call ``write`` on a temporary file beside ``path``, then rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(handle)
+    try:
+        write(Path(temporary))
+        # mkstemp makes the file private (0600); plans are meant to be shared like any file.
+        os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _umask() -> int:
+    """The process's umask (reading it means setting it, so it is put straight back)."""
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+def _save_csv(plan: Plan, path: Path) -> None:
+    """The CSV form, UTF-8, with :data:`PLAN_CSV_COLUMNS` as header."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=PLAN_CSV_COLUMNS)
+        writer.writeheader()
+        writer.writerows(plan.to_csv_rows())
+
+
+# ---------------------------------------------------------------- the workbook
+
+
+def _workbook(plan: Plan, scenario: Scenario) -> Workbook:
+    """The Excel form: one sheet per part, and one saying how to read them."""
+    from openpyxl import Workbook  # here, so that importing scenarios stays quick for the CLI
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    rows, summary = _purchase_sheet(plan, scenario)
+    _fill(workbook.create_sheet(PURCHASE_SHEET), PURCHASE_TITLES, rows, summary)
+    rows, summary = _staffing_sheet(plan, scenario)
+    _fill(workbook.create_sheet(STAFFING_SHEET), STAFFING_TITLES, rows, summary)
+    about = [dict(zip(ABOUT_TITLES, line, strict=True)) for line in _about(plan, scenario)]
+    _fill(workbook.create_sheet(ABOUT_SHEET), ABOUT_TITLES, about, [])
+    return workbook
+
+
+def _purchase_sheet(plan: Plan, scenario: Scenario) -> tuple[list[Row], list[Row]]:
+    """Rows of the purchases sheet by title, then the total and per-category subtotal rows."""
+    items = {i.item_id: i for i in scenario.items}
+    depots = {d.depot_id: d for d in scenario.depots}
+    rows, by_category = [], dict.fromkeys(ITEM_CATEGORIES, 0.0)
+    for p in plan.purchases:
+        item, depot = items[p.item_id], depots[p.depot_id]
+        cost = p.quantity * item.unit_price_yuan
+        by_category[item.category] += cost
+        values = (p.item_id, item.name_zh, item.name_en, item.category, item.unit, p.depot_id)
+        values += (_depot_name(depot, scenario), depot.tier, p.quantity, item.unit_price_yuan)
+        rows.append(dict(zip(PURCHASE_TITLES, (*values, cost), strict=True)))
+    bought = {items[p.item_id].category for p in plan.purchases}
+    summary: list[Row] = [{"item_id": TOTAL_LABEL, "金额 cost (yuan)": sum(by_category.values())}]
+    summary += [
+        {"item_id": SUBTOTAL_LABEL, "类别 category": category, "金额 cost (yuan)": cost}
+        for category, cost in by_category.items()
+        if category in bought
+    ]
+    return rows, summary
+
+
+def _staffing_sheet(plan: Plan, scenario: Scenario) -> tuple[list[Row], list[Row]]:
+    """Rows of the staffing sheet by title, then the total row."""
+    teams = {t.team_id: t for t in scenario.teams}
+    rows = []
+    for s in plan.staffing:
+        team = teams[s.team_id]
+        values = (s.team_id, team.name_zh, team.name_en, team.tier, team.members, s.members)
+        values += (s.members - team.members, team.cost_per_member_yuan)
+        values += (s.members * team.cost_per_member_yuan,)
+        rows.append(dict(zip(STAFFING_TITLES, values, strict=True)))
+    summed = [t for t in STAFFING_TITLES[4:] if t != "人均年成本 cost per member (yuan)"]
+    total = {"team_id": TOTAL_LABEL} | {t: sum(row[t] for row in rows) for t in summed}
+    return rows, [total]
+
+
+def _depot_name(depot: Depot, scenario: Scenario) -> str:
+    """The depot's Chinese name, or its township's name and tier when it has none."""
+    if depot.name_zh:
+        return depot.name_zh
+    township = next(t for t in scenario.townships if t.township_id == depot.township_id)
+    return f"{township.name_zh} {DEPOT_TIER_ZH[depot.tier]}"
+
+
+def _about(plan: Plan, scenario: Scenario) -> list[tuple[str, object]]:
+    """The about sheet: what the plan is for and how the workbook is read back."""
+    return [
+        ("方案 plan_id", plan.plan_id),
+        ("情景 scenario_id", scenario.scenario_id),
+        ("情景名称 scenario", f"{scenario.name_zh} {scenario.name_en}".strip()),
+        ("采购金额 purchase cost (yuan)", plan.purchase_cost_yuan(scenario)),
+        ("采购预算 purchase budget (yuan)", scenario.procurement_budget_yuan),
+        ("全部队伍年成本 annual cost of all teams (yuan)", plan.staffing_cost_yuan(scenario)),
+        ("金额单位 money", "元 yuan; 人员费用为每年 staffing costs are per year"),
+        ("数量单位 quantity", "各物资自己的单位, 见“单位 unit”列 each item's own unit"),
+        ("人员单位 members", "人 persons"),
+        (
+            "读取 reading back",
+            "每张表的第一列是读回的编号 (还读 depot_id、数量/计划人数); 合计、小计行读取时忽略. "
+            "The first column of each sheet is what is read back (with depot_id and quantity, "
+            "or planned members); totals rows (合计/小计) are ignored on reading.",
+        ),
+        ("未列出的队伍 teams not listed", "保持现有人数 keep their current members"),
+    ]
+
+
+def _fill(sheet: Worksheet, titles: Sequence[str], rows: list[Row], summary: list[Row]) -> None:
+    """Write a bold frozen header, the rows and bold summary rows (cells by title), then style."""
+    from openpyxl.styles import Alignment, Font
+
+    sheet.append(list(titles))
+    for row in [*rows, *summary]:
+        sheet.append([row.get(title) for title in titles])
+    for row in [sheet[1], *sheet.iter_rows(min_row=len(rows) + 2)]:
+        for cell in row:
+            cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    for title, cells in zip(titles, sheet.iter_cols(), strict=True):
+        for cell in cells[1:]:
+            # Every float in the workbook is money, apart from the columns named here.
+            default = YUAN_FORMAT if isinstance(cell.value, float) else cell.number_format
+            cell.number_format = NUMBER_FORMATS.get(title, default)
+            if _shown_width(cell) > MAX_WIDTH:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+        width = min(MAX_WIDTH, 2 + max(map(_shown_width, cells)))
+        sheet.column_dimensions[cells[0].column_letter].width = width
+
+
+def _shown_width(cell: Any) -> int:
+    """Roughly how many character widths a cell takes; Chinese characters count two."""
+    value = cell.value
+    if value is None:
+        return 0
+    text = f"{value:,.2f}" if isinstance(value, float) else str(value)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+# ---------------------------------------------------------------- reading
+
 
 def load_plan(path: str | Path, scenario: Scenario) -> Plan:
-    """Read a plan from CSV or JSON and check it against the scenario."""
+    """Read a plan from CSV, JSON or Excel (.xlsx) and check it against the scenario."""
     path = Path(path)
     if not path.is_file():
         raise InputError(path, "", "file not found")
-    rows = _json_rows(path) if path.suffix.lower() == ".json" else _csv_rows(path)
+    suffix = path.suffix.lower()
+    if suffix == ".xls":
+        raise InputError(path, "", "old .xls workbooks cannot be read; save it as .xlsx")
+    readers = {".json": _json_rows, ".xlsx": _excel_rows, ".xlsm": _excel_rows}
+    rows = readers.get(suffix, _csv_rows)(path)
     purchases, staffing, purchase_rows, staffing_rows = [], [], [], []
     for where, row in rows:
         part = row.get("part")
@@ -168,9 +444,96 @@ def _csv_rows(path: Path) -> list[tuple[str, dict[str, object]]]:
     return [(f"row {line}", dict(row)) for line, row in enumerate(rows, start=2)]
 
 
+def _excel_rows(path: Path) -> list[tuple[str, dict[str, object]]]:
+    """The rows of both sheets, located like ``sheet 采购 purchases, row 5``."""
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, data_only=True)
+    # openpyxl raises anything from BadZipFile to KeyError on a damaged file.
+    except Exception as error:
+        problem = " ".join(f"{type(error).__name__}: {error}".split())
+        raise InputError(path, "", f"cannot read the workbook ({problem})") from None
+    rows = []
+    for name, part in ((PURCHASE_SHEET, "purchase"), (STAFFING_SHEET, "staffing")):
+        rows += _sheet_rows(path, _find_sheet(path, workbook, name), name, part)
+    return rows
+
+
+def _find_sheet(path: Path, workbook: Workbook, name: str) -> Worksheet:
+    """The sheet called ``name`` (ignoring case and spacing), or a one-line refusal."""
+    for sheet in workbook.worksheets:
+        if _normal(sheet.title) == _normal(name):
+            return sheet
+    found = ", ".join(repr(title) for title in workbook.sheetnames)
+    raise InputError(path, f"sheet {name}", f"missing sheet (the workbook has {found})")
+
+
+def _sheet_rows(
+    path: Path, sheet: Worksheet, name: str, part: str
+) -> list[tuple[str, dict[str, object]]]:
+    """Data rows of one sheet, read by header title; blank and totals rows skipped."""
+    values = list(sheet.iter_rows(values_only=True))
+    header = values[0] if values else ()
+    columns = _header_columns(path, name, header, EXCEL_READ_COLUMNS[name])
+    rows = []
+    for number, cells in enumerate(values[1:], start=2):
+        row = {key: _cell(cells, column) for key, column in columns.items()}
+        if _is_summary(row):
+            continue
+        where = f"sheet {name}, row {number}"
+        for key, value in row.items():
+            if value is None:
+                shown = _quantity_field(where) if key == "quantity" else key
+                raise InputError(path, f"{where}, field {shown}", "empty cell")
+        rows.append((where, {"part": part, **row}))
+    return rows
+
+
+def _header_columns(
+    path: Path, sheet: str, header: Sequence[object], wanted: dict[str, str]
+) -> dict[str, int]:
+    """Where each wanted column is, by its title in the first row."""
+    titles = [_normal(title) for title in header]
+    columns = {}
+    for key, title in wanted.items():
+        found = [column for column, text in enumerate(titles) if text == _normal(title)]
+        if len(found) != 1:
+            problem = "missing column" if not found else "column listed twice:"
+            raise InputError(path, f"sheet {sheet}, row 1", f"{problem} {title!r}")
+        columns[key] = found[0]
+    return columns
+
+
+def _normal(title: object) -> str:
+    """A title as compared: case and runs of spaces do not matter."""
+    return "" if title is None else " ".join(str(title).split()).casefold()
+
+
+def _cell(cells: Sequence[object], column: int) -> object:
+    """A cell's value, with text trimmed and blank text as empty."""
+    value = cells[column] if column < len(cells) else None
+    if isinstance(value, str):
+        value = value.strip() or None
+    return value
+
+
+def _is_summary(row: dict[str, object]) -> bool:
+    """A blank row, or one whose id (the first key) is a 合计/小计 (total/subtotal) label."""
+    if all(value is None for value in row.values()):
+        return True
+    first = str(next(iter(row.values())))
+    words = first.split() or [""]
+    return first.startswith(("合计", "小计")) or words[0].casefold() in {"total", "subtotal"}
+
+
 def _quantity_field(where: str) -> str:
-    """JSON staffing entries call the quantity ``members``; everywhere else it is ``quantity``."""
-    return "members" if where.startswith("staffing[") else "quantity"
+    """What each form calls a team's size; a purchase's is always ``quantity``."""
+    if where.startswith("staffing["):
+        return "members"
+    if where.startswith(f"sheet {STAFFING_SHEET},"):
+        return "planned members"
+    return "quantity"
 
 
 def _whole_number(path: Path, where: str, value: object) -> int:

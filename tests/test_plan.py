@@ -1,17 +1,35 @@
-"""Plans: JSON and CSV round trips, hand-computed costs, and one-line refusals."""
+"""Plans: JSON, CSV and Excel round trips, hand-computed costs, and one-line refusals."""
 
 from __future__ import annotations
 
 import csv
 import dataclasses
 import json
+import random
+import zipfile
 from pathlib import Path
 from typing import Any
 
+import openpyxl
+import pandas as pd
 import pytest
 
 from scenarios import InputError, Plan, Scenario, load, load_plan
-from scenarios.plan import PLAN_CSV_COLUMNS, Purchase, Staffing
+from scenarios.plan import (
+    ABOUT_SHEET,
+    COST_COLUMNS,
+    PLAN_CSV_COLUMNS,
+    PURCHASE_SHEET,
+    PURCHASE_TITLES,
+    STAFFING_SHEET,
+    STAFFING_TITLES,
+    TOTAL_LABEL,
+    Purchase,
+    Staffing,
+    _write_atomic,
+    plan_costs,
+    write_plan,
+)
 from tests import builders
 
 PLAN = Plan(
@@ -81,15 +99,74 @@ def test_plan_round_trips_through_csv_with_file_stem_as_plan_id(
     assert load_plan(path, scenario) == dataclasses.replace(PLAN, plan_id="spring_2025")
 
 
-@pytest.mark.parametrize("suffix", [".json", ".csv"])
+def test_plan_round_trips_through_excel_with_file_stem_as_plan_id(
+    tmp_path: Path, scenario: Scenario
+) -> None:
+    path = PLAN.to_excel(tmp_path / "spring_2025.xlsx", scenario)
+    assert path == tmp_path / "spring_2025.xlsx"
+    assert load_plan(path, scenario) == dataclasses.replace(PLAN, plan_id="spring_2025")
+
+
+@pytest.mark.parametrize("suffix", [".json", ".csv", ".xlsx"])
 def test_empty_plan_round_trips(tmp_path: Path, scenario: Scenario, suffix: str) -> None:
     empty = Plan(plan_id="nothing")
     path = tmp_path / f"nothing{suffix}"
     if suffix == ".json":
         write_text(path, empty.to_json())
-    else:
+    elif suffix == ".csv":
         write_plan_csv(path, empty.to_csv_rows())
+    else:
+        empty.to_excel(path, scenario)
     assert load_plan(path, scenario) == empty
+
+
+def test_write_plan_writes_three_forms_that_each_load_back_equal(
+    tmp_path: Path, scenario: Scenario
+) -> None:
+    folder = tmp_path / "out" / "new"  # missing folders are made
+    paths = write_plan(PLAN, scenario, folder)
+    assert paths == {"csv": folder / "plan.csv", "json": folder / "plan.json"} | {
+        "xlsx": folder / "plan.xlsx"
+    }
+    assert sorted(p.name for p in folder.iterdir()) == ["plan.csv", "plan.json", "plan.xlsx"]
+    for path in paths.values():
+        assert load_plan(path, scenario) == dataclasses.replace(PLAN, plan_id="plan"), path
+
+
+def test_write_plan_csv_is_utf8_with_the_plan_csv_columns(
+    tmp_path: Path, scenario: Scenario
+) -> None:
+    lines = write_plan(PLAN, scenario, tmp_path)["csv"].read_text(encoding="utf-8").splitlines()
+    assert lines[0] == ",".join(PLAN_CSV_COLUMNS)
+    assert lines[1:] == [
+        "purchase,boat,D_A,,2",
+        "purchase,sandbag,D_B,,500",
+        "purchase,water,V_C,,10",
+        "staffing,,,town_A,60",
+        "staffing,,,social_1,25",
+    ]
+
+
+def test_write_plan_replaces_files_already_there(tmp_path: Path, scenario: Scenario) -> None:
+    folder = tmp_path / "out"
+    write_plan(PLAN, scenario, folder)
+    smaller = Plan(purchases=(Purchase("blower", "D_C", 1),))
+    paths = write_plan(smaller, scenario, folder)
+    assert all(load_plan(path, scenario) == smaller for path in paths.values())
+    assert len(list(folder.iterdir())) == 3
+
+
+def test_failed_atomic_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path: Path) -> None:
+    path = write_text(tmp_path / "plan.json", "old")
+
+    def half_then_fail(temporary: Path) -> None:
+        temporary.write_text("half", encoding="utf-8")
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        _write_atomic(path, half_then_fail)
+    assert path.read_text(encoding="utf-8") == "old"
+    assert list(tmp_path.iterdir()) == [path]
 
 
 def test_json_plan_id_inside_the_file_is_replaced_by_the_file_stem(
@@ -407,3 +484,416 @@ def test_json_plan_with_wrong_shape_is_refused(
 @pytest.mark.parametrize("name", ["missing.csv", "missing.json"])
 def test_missing_plan_file_is_refused(tmp_path: Path, scenario: Scenario, name: str) -> None:
     refused(tmp_path / name, scenario, "file not found")
+
+
+# ---------------------------------------------------------------- the Excel form
+
+
+def sheet_rows(path: Path, sheet: str) -> list[tuple[Any, ...]]:
+    """All rows of one sheet as values, header first."""
+    workbook = openpyxl.load_workbook(path)
+    return list(workbook[sheet].iter_rows(values_only=True))
+
+
+def by_title(titles: tuple[str, ...], row: tuple[Any, ...]) -> dict[str, Any]:
+    return dict(zip(titles, row, strict=True))
+
+
+@pytest.fixture
+def workbook_path(tmp_path: Path, scenario: Scenario) -> Path:
+    return PLAN.to_excel(tmp_path / "draft.xlsx", scenario)
+
+
+def test_excel_has_a_sheet_per_part_and_an_about_sheet(workbook_path: Path) -> None:
+    workbook = openpyxl.load_workbook(workbook_path)
+    assert workbook.sheetnames == [PURCHASE_SHEET, STAFFING_SHEET, ABOUT_SHEET]
+    for sheet in workbook.worksheets:
+        assert sheet.freeze_panes == "A2", sheet.title
+        assert all(cell.font.bold for cell in sheet[1]), sheet.title
+        assert all(sheet.column_dimensions[cell.column_letter].width >= 8 for cell in sheet[1]), (
+            sheet.title
+        )
+
+
+def test_excel_purchase_rows_are_bilingual_with_numeric_cells(workbook_path: Path) -> None:
+    header, boat, sandbag, water, *_ = sheet_rows(workbook_path, PURCHASE_SHEET)
+    assert header == PURCHASE_TITLES
+    assert by_title(PURCHASE_TITLES, boat) == {
+        "item_id": "boat",
+        "物资 item (zh)": "橡皮艇",
+        "item (en)": "Rubber boat",
+        "类别 category": "flood",
+        "单位 unit": "艘",
+        "depot_id": "D_A",
+        "储备点 depot": "甲镇 乡镇储备",  # the tiny county's depots have no names of their own
+        "层级 tier": "township",
+        "数量 quantity": 2,
+        "单价 unit price (yuan)": 30000,
+        "金额 cost (yuan)": 60000,
+    }
+    assert (sandbag[1], water[1]) == ("编织袋", "瓶装水")
+    assert water[6] == "丙乡 村级储备"
+    assert all(isinstance(value, int | float) for value in (*boat[8:], *sandbag[8:], *water[8:]))
+
+
+def test_excel_purchase_totals_row_holds_the_total_cost_and_subtotals_per_category(
+    workbook_path: Path,
+) -> None:
+    rows = sheet_rows(workbook_path, PURCHASE_SHEET)
+    summary = [by_title(PURCHASE_TITLES, row) for row in rows[4:]]
+    totals = [(r["item_id"], r["类别 category"], r["金额 cost (yuan)"]) for r in summary]
+    assert totals == [
+        (TOTAL_LABEL, None, PLAN_PURCHASE_COST),
+        ("小计 subtotal", "flood", 2 * 30000 + 500 * 2),
+        ("小计 subtotal", "living", 10 * 30),
+    ]
+    assert sum(row[-1] for row in rows[1:4]) == PLAN_PURCHASE_COST
+
+
+def test_excel_totals_read_by_pandas_are_numbers_summing_the_rows(workbook_path: Path) -> None:
+    purchases = pd.read_excel(workbook_path, sheet_name=PURCHASE_SHEET)
+    cost = purchases["金额 cost (yuan)"]
+    is_total = purchases["item_id"] == TOTAL_LABEL
+    data = purchases["item_id"].isin(["boat", "sandbag", "water"])
+    assert cost[is_total].tolist() == [PLAN_PURCHASE_COST]
+    assert cost[data].sum() == PLAN_PURCHASE_COST
+    assert pd.api.types.is_numeric_dtype(cost)
+    staffing = pd.read_excel(workbook_path, sheet_name=STAFFING_SHEET).set_index("team_id")
+    assert staffing.loc[TOTAL_LABEL, "年成本 annual cost (yuan)"] == 85000
+    assert staffing.loc[TOTAL_LABEL, "计划 planned members"] == 85
+    assert staffing.loc["town_A", "年成本 annual cost (yuan)"] == 60000
+
+
+def test_excel_staffing_rows_show_current_planned_change_and_cost(workbook_path: Path) -> None:
+    header, *rows = sheet_rows(workbook_path, STAFFING_SHEET)
+    assert header == STAFFING_TITLES
+    town_a, social, total = (by_title(STAFFING_TITLES, row) for row in rows)
+    assert town_a["队伍 team (zh)"] == "town_A"  # the tiny county names teams by their ids
+    assert (town_a["层级 tier"], social["层级 tier"]) == ("township", "social")
+    numbers = [
+        "现有 current members",
+        "计划 planned members",
+        "变化 change",
+        "人均年成本 cost per member (yuan)",
+        "年成本 annual cost (yuan)",
+    ]
+    assert [town_a[n] for n in numbers] == [50, 60, 10, 1000, 60000]
+    assert [social[n] for n in numbers] == [20, 25, 5, 1000, 25000]
+    assert [total[n] for n in numbers] == [70, 85, 15, None, 85000]
+    assert total["team_id"] == TOTAL_LABEL
+
+
+def test_excel_about_sheet_names_plan_scenario_units_and_how_it_is_read(
+    workbook_path: Path,
+) -> None:
+    about = dict(sheet_rows(workbook_path, ABOUT_SHEET)[1:])
+    assert about["方案 plan_id"] == "draft"
+    assert about["情景 scenario_id"] == "tiny"
+    assert about["情景名称 scenario"] == "小县 Tiny county"
+    assert about["采购金额 purchase cost (yuan)"] == PLAN_PURCHASE_COST
+    assert about["全部队伍年成本 annual cost of all teams (yuan)"] == PLAN_STAFFING_COST
+    assert "元 yuan" in about["金额单位 money"]
+    reading = about["读取 reading back"]
+    assert "first column" in reading
+    assert "ignored on reading" in reading
+    assert "合计" in reading
+
+
+def test_excel_chinese_names_of_real_depots_and_teams_are_shown(
+    tmp_path: Path, scenario: Scenario
+) -> None:
+    depots = [
+        dict(d, name_zh="甲镇储备点") if d["depot_id"] == "D_A" else d for d in builders.DEPOTS
+    ]
+    teams = [dict(t, name_zh="甲镇应急队", name_en="Town A team") for t in builders.TEAMS]
+    tables = {"depots": depots, "teams": teams}
+    named = load(builders.write_scenario(tmp_path / "named", tables=tables))
+    path = PLAN.to_excel(tmp_path / "named.xlsx", named)
+    assert sheet_rows(path, PURCHASE_SHEET)[1][6] == "甲镇储备点"
+    assert sheet_rows(path, STAFFING_SHEET)[1][1:3] == ("甲镇应急队", "Town A team")
+
+
+def write_workbook(
+    path: Path,
+    purchases: list[dict[str, Any]],
+    staffing: list[dict[str, Any]],
+    *,
+    purchase_titles: tuple[str, ...] = ("数量 quantity", "note", "depot_id", "item_id"),
+    staffing_titles: tuple[str, ...] = ("计划 planned members", "team_id"),
+) -> Path:
+    """A hand-made workbook: only the columns read, in an unusual order, and a totals row."""
+    keys = {"数量 quantity": "quantity", "计划 planned members": "members"}
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for name, titles, entries in (
+        (PURCHASE_SHEET, purchase_titles, purchases),
+        (STAFFING_SHEET, staffing_titles, staffing),
+    ):
+        sheet = workbook.create_sheet(name)
+        sheet.append(list(titles))
+        for entry in entries:
+            sheet.append([entry.get(keys.get(title, title)) for title in titles])
+        sheet.append([TOTAL_LABEL if title.endswith("_id") else 9999 for title in titles])
+    workbook.save(path)
+    return path
+
+
+def test_excel_columns_are_found_by_title_not_position(tmp_path: Path, scenario: Scenario) -> None:
+    purchases = [{"item_id": "boat", "depot_id": "D_A", "quantity": 2, "note": "急需"}]
+    path = write_workbook(tmp_path / "hand.xlsx", purchases, [GOOD_STAFFING])
+    assert load_plan(path, scenario) == Plan(
+        "hand", (Purchase("boat", "D_A", 2),), (Staffing("town_B", 40),)
+    )
+
+
+def test_excel_titles_and_sheet_names_match_ignoring_case_and_spacing(
+    workbook_path: Path, scenario: Scenario
+) -> None:
+    workbook = openpyxl.load_workbook(workbook_path)
+    purchases, staffing = workbook[PURCHASE_SHEET], workbook[STAFFING_SHEET]
+    purchases["A1"], purchases["F1"], purchases["I1"] = "ITEM_ID", " Depot_ID ", "数量  QUANTITY"
+    staffing["A1"], staffing["F1"] = "Team_Id", "计划 Planned  Members"
+    staffing.title = "人员  Staffing"
+    workbook.save(workbook_path)
+    assert load_plan(workbook_path, scenario) == PLAN
+
+
+def test_edited_excel_reads_rows_below_the_totals_and_skips_blank_and_total_rows(
+    workbook_path: Path, scenario: Scenario
+) -> None:
+    workbook = openpyxl.load_workbook(workbook_path)
+    sheet = workbook[PURCHASE_SHEET]
+    sheet.append([])
+    sheet.append(["合计 again", None, None, None, None, None, None, None, 5])
+    sheet.append(["  blower ", None, None, None, None, "D_COUNTY", None, None, "4"])
+    sheet["B2"] = "edited by hand"  # columns that are not read may say anything
+    workbook.save(workbook_path)
+    loaded = load_plan(workbook_path, scenario)
+    assert loaded.purchases == (*PLAN.purchases, Purchase("blower", "D_COUNTY", 4))
+    assert loaded.staffing == PLAN.staffing
+
+
+def test_excel_quantity_written_as_whole_float_or_text_is_accepted(
+    tmp_path: Path, scenario: Scenario
+) -> None:
+    purchases = [
+        {"item_id": "boat", "depot_id": "D_A", "quantity": 3.0},
+        {"item_id": "water", "depot_id": "D_A", "quantity": "12"},
+    ]
+    path = write_workbook(tmp_path / "p.xlsx", purchases, [])
+    assert load_plan(path, scenario).purchases == (
+        Purchase("boat", "D_A", 3),
+        Purchase("water", "D_A", 12),
+    )
+
+
+# ---------------------------------------------------------------- Excel refusals
+
+
+@pytest.mark.parametrize("case", list(REFUSED_CASES))
+def test_bad_excel_plan_is_refused_naming_sheet_row_field_and_value(
+    tmp_path: Path, scenario: Scenario, case: str
+) -> None:
+    purchases, staffing, (part, index), field, value, problem = REFUSED_CASES[case]
+    sheet = PURCHASE_SHEET if part == "purchases" else STAFFING_SHEET
+    if part == "staffing" and field == "quantity":
+        field = "planned members"  # the workbook's name for a team's size
+    path = write_workbook(tmp_path / "plan.xlsx", purchases, staffing)
+    message = refused(path, scenario, f"sheet {sheet}, row {index + 2}, field {field}", problem)
+    assert f"(got {value!r})" in message, message
+
+
+def test_excel_fractional_quantity_message_is_exactly_one_readable_line(
+    workbook_path: Path, scenario: Scenario
+) -> None:
+    workbook = openpyxl.load_workbook(workbook_path)
+    workbook[PURCHASE_SHEET]["I3"] = 2.5
+    workbook.save(workbook_path)
+    with pytest.raises(InputError) as caught:
+        load_plan(workbook_path, scenario)
+    expected = "sheet 采购 purchases, row 3, field quantity: must be a whole number (got 2.5)"
+    assert str(caught.value) == f"{workbook_path}: {expected}"
+
+
+@pytest.mark.parametrize(
+    ("purchase", "field"),
+    [
+        ({"depot_id": "D_A", "quantity": 1}, "item_id"),
+        ({"item_id": "boat", "quantity": 1}, "depot_id"),
+        ({"item_id": "boat", "depot_id": "D_A", "quantity": "  "}, "quantity"),
+    ],
+    ids=["item", "depot", "quantity"],
+)
+def test_excel_row_with_an_empty_cell_is_refused(
+    tmp_path: Path, scenario: Scenario, purchase: dict[str, Any], field: str
+) -> None:
+    path = write_workbook(tmp_path / "plan.xlsx", [GOOD_PURCHASE, purchase], [])
+    refused(path, scenario, f"sheet {PURCHASE_SHEET}, row 3, field {field}", "empty cell")
+
+
+@pytest.mark.parametrize("value", ["two", True], ids=["text", "bool"])
+def test_excel_quantity_that_is_not_a_number_is_refused(
+    tmp_path: Path, scenario: Scenario, value: object
+) -> None:
+    path = write_workbook(tmp_path / "plan.xlsx", [], [{"team_id": "town_A", "members": value}])
+    where = f"sheet {STAFFING_SHEET}, row 2, field planned members"
+    refused(path, scenario, where, "not a number", f"(got {value!r})")
+
+
+@pytest.mark.parametrize("sheet", [PURCHASE_SHEET, STAFFING_SHEET])
+def test_excel_without_a_sheet_is_refused(
+    workbook_path: Path, scenario: Scenario, sheet: str
+) -> None:
+    workbook = openpyxl.load_workbook(workbook_path)
+    del workbook[sheet]
+    workbook.save(workbook_path)
+    refused(workbook_path, scenario, f"sheet {sheet}: missing sheet", repr(ABOUT_SHEET))
+
+
+@pytest.mark.parametrize(
+    ("sheet", "column", "title"),
+    [
+        (PURCHASE_SHEET, "I", "数量 quantity"),
+        (PURCHASE_SHEET, "F", "depot_id"),
+        (STAFFING_SHEET, "F", "计划 planned members"),
+        (STAFFING_SHEET, "A", "team_id"),
+    ],
+)
+def test_excel_without_a_column_is_refused(
+    workbook_path: Path, scenario: Scenario, sheet: str, column: str, title: str
+) -> None:
+    workbook = openpyxl.load_workbook(workbook_path)
+    workbook[sheet][f"{column}1"] = "renamed"
+    workbook.save(workbook_path)
+    refused(workbook_path, scenario, f"sheet {sheet}, row 1: missing column {title!r}")
+
+
+def test_excel_with_a_column_twice_is_refused(workbook_path: Path, scenario: Scenario) -> None:
+    workbook = openpyxl.load_workbook(workbook_path)
+    workbook[PURCHASE_SHEET]["J1"] = "数量 quantity"
+    workbook.save(workbook_path)
+    refused(workbook_path, scenario, f"sheet {PURCHASE_SHEET}, row 1", "listed twice")
+
+
+def test_excel_with_an_empty_sheet_is_refused(workbook_path: Path, scenario: Scenario) -> None:
+    workbook = openpyxl.load_workbook(workbook_path)
+    workbook[STAFFING_SHEET].delete_rows(1, 10)
+    workbook.save(workbook_path)
+    refused(workbook_path, scenario, f"sheet {STAFFING_SHEET}, row 1: missing column 'team_id'")
+
+
+def write_zip_without_workbook(path: Path) -> None:
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("hello.txt", "not a workbook")
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda path: path.write_bytes(random.Random(7).randbytes(700)),
+        lambda path: path.write_bytes(b""),
+        lambda path: path.write_text("part,item_id\n", encoding="utf-8"),
+        write_zip_without_workbook,
+    ],
+    ids=["random-bytes", "empty", "csv-text", "zip-without-workbook"],
+)
+def test_corrupt_excel_plan_is_refused_in_one_line(
+    tmp_path: Path, scenario: Scenario, write: Any
+) -> None:
+    path = tmp_path / "plan.xlsx"
+    write(path)
+    refused(path, scenario, "cannot read the workbook")
+
+
+def test_old_xls_workbook_is_refused_with_a_hint(tmp_path: Path, scenario: Scenario) -> None:
+    path = tmp_path / "plan.xls"
+    path.write_bytes(random.Random(7).randbytes(100))
+    refused(path, scenario, "save it as .xlsx")
+
+
+def test_missing_excel_plan_file_is_refused(tmp_path: Path, scenario: Scenario) -> None:
+    refused(tmp_path / "missing.xlsx", scenario, "file not found")
+
+
+# ---------------------------------------------------------------- cost breakdown
+
+
+def test_plan_costs_break_purchases_down_by_category_and_tier_and_staffing_by_tier(
+    scenario: Scenario,
+) -> None:
+    costs = plan_costs(PLAN, scenario)
+    assert tuple(costs.columns) == COST_COLUMNS
+    assert costs.to_dict("records") == [
+        {
+            "part": "purchase",
+            "category": "flood",
+            "tier": "township",
+            "cost_yuan": 2 * 30000 + 500 * 2,
+            "change_cost_yuan": 2 * 30000 + 500 * 2,
+        },
+        {
+            "part": "purchase",
+            "category": "living",
+            "tier": "village",
+            "cost_yuan": 10 * 30,
+            "change_cost_yuan": 10 * 30,
+        },
+        {
+            "part": "staffing",
+            "category": "social",
+            "tier": "social",
+            "cost_yuan": 25 * 1000,
+            "change_cost_yuan": 5 * 1000,
+        },
+        {
+            "part": "staffing",
+            "category": "township",
+            "tier": "township",
+            "cost_yuan": 60 * 1000,
+            "change_cost_yuan": 10 * 1000,
+        },
+    ]
+
+
+def test_plan_costs_sum_to_the_plan_totals_and_the_workbook_totals(
+    workbook_path: Path, scenario: Scenario
+) -> None:
+    costs = plan_costs(PLAN, scenario).groupby("part")[["cost_yuan", "change_cost_yuan"]].sum()
+    assert costs.loc["purchase", "cost_yuan"] == pytest.approx(PLAN.purchase_cost_yuan(scenario))
+    staffing_change = PLAN.staffing_cost_yuan(scenario) - Plan().staffing_cost_yuan(scenario)
+    assert costs.loc["staffing", "change_cost_yuan"] == pytest.approx(staffing_change)
+    staffing_total = by_title(STAFFING_TITLES, sheet_rows(workbook_path, STAFFING_SHEET)[-1])
+    assert costs.loc["staffing", "cost_yuan"] == staffing_total["年成本 annual cost (yuan)"]
+    purchase_total = by_title(PURCHASE_TITLES, sheet_rows(workbook_path, PURCHASE_SHEET)[4])
+    assert costs.loc["purchase", "cost_yuan"] == purchase_total["金额 cost (yuan)"]
+
+
+def test_plan_costs_group_purchases_of_one_category_and_tier_together(
+    scenario: Scenario,
+) -> None:
+    plan = Plan(
+        purchases=(
+            Purchase("boat", "D_B", 1),
+            Purchase("sandbag", "D_C", 10),
+            Purchase("sandbag", "D_COUNTY", 5),
+        )
+    )
+    costs = plan_costs(plan, scenario).set_index(["category", "tier"])["cost_yuan"]
+    assert costs.to_dict() == {("flood", "county"): 10.0, ("flood", "township"): 30020.0}
+
+
+def test_plan_costs_of_an_empty_plan_is_an_empty_frame_with_the_columns(
+    scenario: Scenario,
+) -> None:
+    costs = plan_costs(Plan(), scenario)
+    assert costs.empty
+    assert tuple(costs.columns) == COST_COLUMNS
+    assert pd.api.types.is_float_dtype(costs["cost_yuan"])
+
+
+def test_plan_costs_is_pure(scenario: Scenario) -> None:
+    before = dataclasses.replace(PLAN)
+    first, second = plan_costs(PLAN, scenario), plan_costs(PLAN, scenario)
+    pd.testing.assert_frame_equal(first, second)
+    assert first is not second
+    assert before == PLAN

@@ -1,0 +1,7 @@
+"""Errors the CLI reports in one line without a traceback."""
+
+from __future__ import annotations
+
+
+class RequestError(ValueError):
+    """A request that cannot be carried out as asked (the message says why)."""

@@ -1,0 +1,169 @@
+"""``yingji optimize``: solve for a plan, then judge it and the baselines by simulation."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from optimize.baselines import equal_split, last_year_rule, status_quo
+from optimize.demand import sample_years
+from optimize.evaluate import evaluate_plans
+from optimize.model import (
+    Budgets,
+    InfeasibleRequestError,
+    SolveReport,
+    build_problem,
+    extract_plan,
+    marginal_values,
+    solve,
+)
+from planner.errors import RequestError
+from planner.output import prepare_out_dir, write_atomic, write_csv
+from planner.tables import cost_table, evaluation_table
+from scenarios import load
+from scenarios.plan import Plan, plan_costs, write_plan
+from scenarios.schema import Scenario
+from sim import build_network
+from sim.network import CountyNetwork
+
+SOLVED = ("Optimal Solution Found", "Solution Found")
+
+
+@dataclass(frozen=True, slots=True)
+class OptimizeRequest:
+    """Everything ``yingji optimize`` was asked to do."""
+
+    scenario_path: Path | None
+    budget_yuan: float | None = None
+    staff_budget_yuan: float | None = None
+    joint_budget_yuan: float | None = None
+    scenarios: int = 100
+    reps: int = 200
+    seed: int | None = None
+    time_limit_s: float = 120.0
+    mip_gap: float = 1e-4
+    solver: str = "highs"
+    jobs: int = 1
+    out: Path = Path("results")
+
+
+def budgets_for(scenario: Scenario, request: OptimizeRequest) -> Budgets:
+    """The request's budgets, falling back on the scenario's."""
+    procurement = scenario.procurement
+    staff = request.staff_budget_yuan
+    if staff is None and request.joint_budget_yuan is None and procurement is not None:
+        staff = procurement.staffing_budget_yuan
+    budget = request.budget_yuan
+    if budget is None:
+        budget = scenario.procurement_budget_yuan
+    return Budgets(budget, staff, request.joint_budget_yuan)
+
+
+def baseline_budget(network: CountyNetwork, budgets: Budgets) -> float:
+    """Money the baselines spend on purchases (a joint pot keeps today's staff first)."""
+    if budgets.joint_yuan is None:
+        return budgets.procurement_yuan
+    payroll = float(
+        (network.team_members * [t.cost_per_member_yuan for t in network.scenario.teams]).sum()
+    )
+    return max(0.0, budgets.joint_yuan - payroll)
+
+
+def _solve(network: CountyNetwork, request: OptimizeRequest, budgets: Budgets, console: Console):
+    seed = network.scenario.seed if request.seed is None else request.seed
+    with console.status("抽样 sampling demand scenarios"):
+        years = sample_years(network, seed, request.scenarios)
+    try:
+        with console.status(f"建模 building the model ({request.scenarios} sampled years)"):
+            saa = build_problem(network, years, budgets)
+    except InfeasibleRequestError as error:
+        raise RequestError(str(error)) from None
+    with console.status(f"求解 solving with {request.solver} (limit {request.time_limit_s:g} s)"):
+        report = solve(saa, request.solver, request.time_limit_s, request.mip_gap)
+    if report.solution not in SOLVED:
+        raise RequestError(
+            f"the solver found no plan ({report.status}: {report.solution}); "
+            "try a longer --time-limit or fewer --scenarios"
+        )
+    return saa, report
+
+
+def run_optimize(request: OptimizeRequest, console: Console | None = None) -> Path:
+    """Solve, write the plan in three forms, judge every plan by simulation, write the tables."""
+    console = console or Console(stderr=True)
+    scenario = load(request.scenario_path)
+    out = prepare_out_dir(request.out)
+    network = build_network(scenario)
+    budgets = budgets_for(scenario, request)
+    saa, report = _solve(network, request, budgets, console)
+    plan = extract_plan(saa, network, "optimised")
+    with console.status("边际价值 marginal values (LP duals, plan fixed)"):
+        marginal = marginal_values(saa, network)
+    money = baseline_budget(network, budgets)
+    plans = [status_quo(), plan, last_year_rule(network, money), equal_split(network, money)]
+    seed = scenario.seed if request.seed is None else request.seed
+    evaluation = _judge(scenario, plans, request, seed, console)
+    write_plan(plan, scenario, out)
+    write_csv(evaluation, out / "evaluation.csv")
+    write_csv(marginal, out / "marginal_values.csv")
+    _write_report(report, request, budgets, out / "solve.json")
+    _print(scenario, plan, report, evaluation)
+    console.print(
+        f"wrote {out}/plan.csv, plan.xlsx, plan.json, evaluation.csv, marginal_values.csv, "
+        "solve.json",
+        markup=False,
+        highlight=False,
+    )
+    return out
+
+
+def _judge(scenario, plans: list[Plan], request: OptimizeRequest, seed: int, console: Console):
+    with Progress(
+        TextColumn("[bold]模拟评估 judging plans by simulation[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("judge", total=request.reps * len(plans))
+        evaluation, _ = evaluate_plans(
+            scenario,
+            plans,
+            request.reps,
+            seed,
+            request.jobs,
+            progress=lambda done: progress.advance(task, done),
+        )
+    return evaluation
+
+
+def _write_report(report: SolveReport, request: OptimizeRequest, budgets: Budgets, path: Path):
+    document = {
+        "solve": asdict(report),
+        "budgets": asdict(budgets),
+        "request": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(request).items()},
+    }
+    text = json.dumps(document, indent=2, ensure_ascii=False, default=float) + "\n"
+    write_atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
+
+
+def _print(scenario: Scenario, plan: Plan, report: SolveReport, evaluation) -> None:
+    screen = Console()
+    proved = "proved optimal" if report.optimal else "NOT proved optimal"
+    screen.print(
+        escape(
+            f"{report.solver}: {report.solution} ({proved}), in-sample penalty "
+            f"{report.objective:,.0f} yuan/yr, bound {report.best_bound:,.0f}, "
+            f"gap {report.gap:.2%}; {report.variables:,} variables "
+            f"({report.integers:,} integer), {report.constraints:,} constraints; "
+            f"build {report.build_s:.1f} s, solve {report.solve_s:.1f} s"
+        )
+    )
+    screen.print(cost_table(plan_costs(plan, scenario)))
+    screen.print(evaluation_table(evaluation))

@@ -74,6 +74,30 @@ class SaaProblem:
     flows: int = 0
     stock_rows: dict[tuple[int, int], list[str]] = field(default_factory=dict)
     team_rows: dict[int, list[str]] = field(default_factory=dict)
+    year_constant: list[float] = field(default_factory=list)
+    year_terms: list[dict[pulp.LpVariable, float]] = field(default_factory=list)
+
+    def year_costs(self) -> np.ndarray:
+        """Each sampled year's penalty at the solved values (yuan/year, not yet averaged)."""
+        return np.array(
+            [
+                self.years * (constant + sum(c * (v.value() or 0.0) for v, c in terms.items()))
+                for constant, terms in zip(self.year_constant, self.year_terms, strict=True)
+            ]
+        )
+
+    def fix_plan(self, plan: Plan, network: CountyNetwork) -> None:
+        """Hold the first stage at a plan's values (purchases not in the plan at zero)."""
+        bought = {
+            (network.item_ids.index(p.item_id), network.depot_ids.index(p.depot_id)): p.quantity
+            for p in plan.purchases
+        }
+        for key, var in self.purchases.items():
+            var.lowBound = var.upBound = bought.get(key, 0)
+        members = {network.team_ids.index(s.team_id): s.members for s in plan.staffing}
+        for team, var in self.staffing.items():
+            value = members.get(team, int(network.team_members[team]))
+            var.lowBound = var.upBound = value
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +170,19 @@ class _Builder:
         self.constant = 0.0
         self.constraints: list[tuple[pulp.LpConstraint, str]] = []
         self.flow_count = 0
+        self.year_constant = [0.0] * len(years)
+        self.year_terms: list[dict[pulp.LpVariable, float]] = [{} for _ in years]
         self.team_rows: dict[int, list[str]] = defaultdict(list)
+
+    def cost(self, year: int, var: pulp.LpVariable, coefficient: float) -> None:
+        """A second-stage cost term, kept per year as well for out-of-sample estimates."""
+        self.objective[var] = coefficient
+        self.year_terms[year][var] = coefficient
+
+    def fixed_cost(self, year: int, amount: float) -> None:
+        """A cost that no decision changes (the penalty if nothing were delivered)."""
+        self.constant += amount
+        self.year_constant[year] += amount
 
     # -- first stage ----------------------------------------------------------
 
@@ -216,6 +252,8 @@ def build_problem(
         flows=builder.flow_count,
         stock_rows=dict(stock_rows),
         team_rows=dict(builder.team_rows),
+        year_constant=builder.year_constant,
+        year_terms=builder.year_terms,
     )
 
 
@@ -259,7 +297,7 @@ def _item_flows(
         for column, item in enumerate(event.items):
             penalty = float(network.item_penalty_yuan[item])
             need = float(event.quantity[column])
-            builder.constant += weight * penalty * need
+            builder.fixed_cost(year, weight * penalty * need)
             deadline = event.deadline_h[column]
             served: dict[pulp.LpVariable, float] = {}
             for depot, _, arrival in sources:
@@ -270,7 +308,7 @@ def _item_flows(
                     builder.problem, f"f_{year}_{number}_{item}_{depot}", 0, need, False
                 )
                 credit = 1.0 if arrival <= deadline else 1.0 - late_fraction
-                builder.objective[flow] = -weight * penalty * credit
+                builder.cost(year, flow, -weight * penalty * credit)
                 served[flow] = 1.0
                 use[(item, depot)].setdefault(number, []).append(flow)
             for agreement in network.agreements_by_item[item]:
@@ -281,7 +319,7 @@ def _item_flows(
                     builder.problem, f"a_{year}_{number}_{item}_{agreement}", 0, need, False
                 )
                 credit = 1.0 if arrival <= deadline else 1.0 - late_fraction
-                builder.objective[flow] = -weight * penalty * credit
+                builder.cost(year, flow, -weight * penalty * credit)
                 served[flow] = 1.0
                 agreement_use[int(agreement)].append(flow)
             if served:
@@ -340,9 +378,9 @@ def _rescue_work(
         hazard = scenario.hazards[event.event.hazard]
         candidates = network.candidates[event.event.hazard][event.event.township]
         if not len(candidates.teams):
-            builder.constant += weight * rate * work
+            builder.fixed_cost(year, weight * rate * work)
             continue
-        builder.constant += weight * rate * late_fraction * work
+        builder.fixed_cost(year, weight * rate * late_fraction * work)
         deadline = event.event.impact_h + hazard.rescue_deadline_h
         delivered: dict[pulp.LpVariable, float] = {}
         for position in range(min(len(candidates.teams), builder.options.max_candidate_teams)):
@@ -358,7 +396,7 @@ def _rescue_work(
             members = _variable(builder.problem, f"m_{year}_{number}_{team}", 0, None, False)
             per_member = float(candidates.efficiency[position] * hours)
             delivered[members] = per_member
-            builder.objective[members] = -weight * rate * late_fraction * per_member
+            builder.cost(year, members, -weight * rate * late_fraction * per_member)
             sent[team][number] = members
         if delivered:
             name = f"work_{year}_{number}"

@@ -1,0 +1,139 @@
+"""Statistical quality of an SAA plan: lower and upper bounds on the true optimum, and the gap.
+
+As in Mak, Morton and Wood (1999) and Kleywegt, Shapiro and Homem-de-Mello (2002):
+
+* **lower bound**: the optimal values of ``M`` independent SAA problems of ``N``
+  years each average to an estimate whose expectation is at most the true optimum
+  (the SAA optimum is optimistically biased); with a one-sided 95% Student-t
+  interval. When a solve stops short of optimality its proven bound is used, so
+  the estimate stays a lower bound.
+* **upper bound**: the chosen plan held fixed and the second stage solved on
+  ``N'`` fresh years; their mean penalty estimates the plan's true cost, which is
+  at least the optimum; one-sided 95% interval.
+* **gap**: the multiple-replications procedure of Mak, Morton and Wood: on each
+  independent sample ``m`` the chosen plan's penalty ``f_m(plan)`` minus the
+  sample's optimum ``v_m`` is a non-negative gap estimate ``G_m``; their mean, with
+  a one-sided 95% interval, bounds the plan's true optimality gap. Evaluating the
+  plan on the same years as each ``v_m`` (common random numbers) removes most of
+  the year-to-year variance that makes ``upper - lower`` useless on its own.
+
+All in the model's units (expected penalty yuan per year). Independent samples
+use disjoint blocks of replications of the hazard sampler.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from optimize.demand import IN_SAMPLE_OFFSET, sample_years
+from optimize.model import Budgets, ModelOptions, build_problem, solve
+from scenarios.plan import Plan
+from sim.network import CountyNetwork
+
+OUT_OF_SAMPLE_OFFSET = 2_000_000  # years for the upper bound, apart from any SAA sample
+
+
+@dataclass(frozen=True, slots=True)
+class SaaBounds:
+    """Lower and upper bound estimates of the optimum and the optimality gap."""
+
+    lower_mean: float
+    lower_low: float  # one-sided 95% lower confidence limit
+    upper_mean: float
+    upper_high: float  # one-sided 95% upper confidence limit
+    gap: float  # mean of the paired gaps G_m
+    gap_high: float  # one-sided 95% upper confidence limit of the gap
+    relative_gap: float
+    relative_gap_high: float
+    replications: int
+    years_per_replication: int
+    evaluation_years: int
+
+
+def _one_sided(values: np.ndarray, side: int) -> tuple[float, float]:
+    mean = float(np.mean(values))
+    if len(values) < 2:
+        return mean, float("nan")
+    half = stats.t.ppf(0.95, len(values) - 1) * np.std(values, ddof=1) / np.sqrt(len(values))
+    return mean, mean + side * float(half)
+
+
+def _replication(
+    network: CountyNetwork,
+    plan: Plan,
+    budgets: Budgets,
+    sample: list,
+    options: ModelOptions | None,
+    time_limit_s: float,
+    mip_gap: float,
+) -> tuple[float, float]:
+    """(lower bound of the sample's optimum, the plan's penalty on the same sample)."""
+    report = solve(build_problem(network, sample, budgets, options), "highs", time_limit_s, mip_gap)
+    bound = report.best_bound if np.isfinite(report.best_bound) else report.objective
+    fixed = build_problem(network, sample, budgets, options)
+    fixed.fix_plan(plan, network)
+    evaluated = solve(fixed, "highs", mip_gap=0.0)
+    return min(bound, report.objective), evaluated.objective
+
+
+def plan_cost_by_year(
+    network: CountyNetwork,
+    plan: Plan,
+    budgets: Budgets,
+    seed: int,
+    years: int,
+    options: ModelOptions | None = None,
+) -> np.ndarray:
+    """The plan's second-stage penalty on ``years`` fresh sampled years, one value per year."""
+    sample = sample_years(network, seed, years, first=OUT_OF_SAMPLE_OFFSET)
+    saa = build_problem(network, sample, budgets, options)
+    saa.fix_plan(plan, network)
+    report = solve(saa, "highs", mip_gap=0.0)
+    if report.solution not in ("Optimal Solution Found", "Solution Found"):
+        raise RuntimeError(f"the fixed-plan problem did not solve: {report.solution}")
+    return saa.year_costs()
+
+
+def saa_bounds(
+    network: CountyNetwork,
+    plan: Plan,
+    budgets: Budgets,
+    seed: int,
+    replications: int = 5,
+    years: int = 50,
+    evaluation_years: int = 500,
+    options: ModelOptions | None = None,
+    time_limit_s: float = 120.0,
+    mip_gap: float = 1e-4,
+) -> SaaBounds:
+    """Lower bound and gap from independent SAA solves, upper bound from fresh years."""
+    lower, gaps = [], []
+    for m in range(replications):
+        first = IN_SAMPLE_OFFSET + (m + 1) * years  # block 0 is the plan's own sample
+        sample = sample_years(network, seed, years, first=first)
+        bound, plan_cost = _replication(
+            network, plan, budgets, sample, options, time_limit_s, mip_gap
+        )
+        lower.append(bound)
+        gaps.append(max(0.0, plan_cost - bound))
+    upper = plan_cost_by_year(network, plan, budgets, seed, evaluation_years, options)
+    lower_mean, lower_low = _one_sided(np.array(lower), -1)
+    upper_mean, upper_high = _one_sided(upper, +1)
+    gap, gap_high = _one_sided(np.array(gaps), +1)
+    scale = max(abs(upper_mean), 1e-9)
+    return SaaBounds(
+        lower_mean=lower_mean,
+        lower_low=lower_low,
+        upper_mean=upper_mean,
+        upper_high=upper_high,
+        gap=gap,
+        gap_high=gap_high,
+        relative_gap=gap / scale,
+        relative_gap_high=gap_high / scale,
+        replications=replications,
+        years_per_replication=years,
+        evaluation_years=evaluation_years,
+    )

@@ -45,24 +45,35 @@ def expected_demand(network: CountyNetwork) -> np.ndarray:
     return table
 
 
+def _tiers(network: CountyNetwork) -> tuple[str, ...]:
+    procurement = network.scenario.procurement
+    return procurement.depot_tiers if procurement is not None else ("county", "township")
+
+
 def _place(network: CountyNetwork, item: int, units: int, demand: np.ndarray) -> list[Purchase]:
-    """Equipment to the county depot; consumables split over township depots by demand."""
-    depots = network.depot_ids
-    county = [k for k, tier in enumerate(network.depot_tier) if tier == "county"]
+    """Equipment to the county depot, consumables over township depots by expected demand.
+
+    Only depot tiers the scenario lets the county buy for are used: without
+    township depots everything goes to the county, without a county depot
+    everything is spread over the townships.
+    """
+    if units <= 0:
+        return []
+    tiers = _tiers(network)
+    county = [k for k, tier in enumerate(network.depot_tier) if tier == "county" and tier in tiers]
     townships = {
         int(network.depot_town[k]): k
         for k, tier in enumerate(network.depot_tier)
-        if tier == "township"
+        if tier == "township" and tier in tiers
     }
-    if units <= 0:
-        return []
-    if network.item_is_equipment[item] or not townships or demand[:, item].sum() <= 0:
-        return [Purchase(network.item_ids[item], depots[county[0]], units)]
-    share = np.array([demand[town, item] for town in townships])
-    share = share / share.sum()
+    spread = townships and (not county or not network.item_is_equipment[item])
+    share = np.array([demand[town, item] for town in townships]) if townships else np.zeros(0)
+    if not spread:
+        return [Purchase(network.item_ids[item], network.depot_ids[county[0]], units)]
+    share = share / share.sum() if share.sum() > 0 else np.full(len(share), 1.0 / len(share))
     split = _largest_remainder(units, share)
     return [
-        Purchase(network.item_ids[item], depots[depot], int(quantity))
+        Purchase(network.item_ids[item], network.depot_ids[depot], int(quantity))
         for depot, quantity in zip(townships.values(), split, strict=True)
         if quantity > 0
     ]
@@ -93,20 +104,24 @@ def equal_split(network: CountyNetwork, budget_yuan: float) -> Plan:
 
 
 def last_year_rule(network: CountyNetwork, budget_yuan: float) -> Plan:
-    """Category shares from the scenario, then each item by its expected demand value."""
+    """Category shares from the scenario, then each item by its expected demand value.
+
+    Shares of categories the scenario has no items in are handed to the other
+    categories in proportion, so the whole budget is spent as a county would.
+    """
     procurement = network.scenario.procurement
-    shares = (
-        procurement.last_year_category_shares
-        if procurement is not None
-        else {c: 1.0 / len(ITEM_CATEGORIES) for c in ITEM_CATEGORIES}
-    )
+    present = {ITEM_CATEGORIES[c] for c in np.unique(network.item_category)}
+    shares = dict(procurement.last_year_category_shares) if procurement is not None else {}
+    shares = {c: v for c, v in shares.items() if c in present} or dict.fromkeys(present, 1.0)
+    total_share = sum(shares.values())
     value = expected_demand(network).sum(axis=0) * network.item_price_yuan
     money = np.zeros(network.n_items)
     for category, share in shares.items():
         members = network.item_category == ITEM_CATEGORIES.index(category)
+        budget = budget_yuan * share / total_share
         total = value[members].sum()
         if total > 0:
-            money[members] = budget_yuan * share * value[members] / total
-        elif members.any():
-            money[members] = budget_yuan * share / members.sum()
+            money[members] = budget * value[members] / total
+        else:
+            money[members] = budget / members.sum()
     return _plan_from_money(network, money, "last_year_rule")

@@ -23,10 +23,10 @@ import sys
 import time
 import warnings
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 import pulp
 
 from optimize.demand import DemandEvent, overlapping_groups
@@ -173,6 +173,7 @@ class _Builder:
         self.year_constant = [0.0] * len(years)
         self.year_terms: list[dict[pulp.LpVariable, float]] = [{} for _ in years]
         self.team_rows: dict[int, list[str]] = defaultdict(list)
+        self.only_items: set[int] | None = None
 
     def cost(self, year: int, var: pulp.LpVariable, coefficient: float) -> None:
         """A second-stage cost term, kept per year as well for out-of-sample estimates."""
@@ -226,18 +227,27 @@ def build_problem(
     years: list[list[DemandEvent]],
     budgets: Budgets,
     options: ModelOptions | None = None,
+    items: Collection[int] | None = None,
+    rescue: bool = True,
 ) -> SaaProblem:
-    """Build the SAA model for the sampled years; pure (the network is not changed)."""
+    """Build the SAA model for the sampled years; pure (the network is not changed).
+
+    ``items`` restricts the second stage to those items and ``rescue=False`` leaves
+    rescue work out: with the plan fixed the second stage separates by item and
+    teams, which the marginal values use to re-solve one part at a time.
+    """
     check_budgets(network, budgets)
     started = time.perf_counter()
     builder = _Builder(network, years, options or ModelOptions())
+    builder.only_items = None if items is None else set(items)
     money = budgets.procurement_yuan if budgets.joint_yuan is None else budgets.joint_yuan
     weight = 1.0 / max(len(years), 1)
     stock_rows: dict[tuple[int, int], list[str]] = defaultdict(list)
     for year, events in enumerate(years):
         groups = overlapping_groups(events)
         _item_flows(builder, year, events, groups, money, weight, stock_rows)
-        _rescue_work(builder, year, events, groups, budgets.optimises_staffing, weight)
+        if rescue:
+            _rescue_work(builder, year, events, groups, budgets.optimises_staffing, weight)
     problem = builder.problem
     problem += pulp.LpAffineExpression(builder.objective, constant=builder.constant)
     _budget_rows(builder, problem, budgets)
@@ -295,6 +305,8 @@ def _item_flows(
     for number, event in enumerate(events):
         sources = builder.sources(event)
         for column, item in enumerate(event.items):
+            if builder.only_items is not None and item not in builder.only_items:
+                continue
             penalty = float(network.item_penalty_yuan[item])
             need = float(event.quantity[column])
             builder.fixed_cost(year, weight * penalty * need)
@@ -509,52 +521,3 @@ def extract_plan(saa: SaaProblem, network: CountyNetwork, plan_id: str = "optimi
         if var.value() is not None
     ]
     return Plan(plan_id, tuple(purchases), tuple(staffing))
-
-
-def marginal_values(saa: SaaProblem, network: CountyNetwork) -> pd.DataFrame:
-    """What one more unit (or member) would save, from LP duals with the plan fixed.
-
-    The solved model's first-stage decisions are fixed at their values and the
-    remaining linear programme is solved again; the dual of each stock limit is
-    the drop in expected penalty yuan per year from one more unit in that depot,
-    and the dual of each team limit the drop from one more member. Divided by the
-    price (or the cost per member) it is the saving per yuan a funding request
-    can quote. The model is changed in place (first stage fixed): solve it no more.
-    Columns: kind, item_id, depot_id, team_id, saving_per_unit_yuan, unit_cost_yuan,
-    saving_per_yuan.
-    """
-    problem = saa.problem
-    for var in (*saa.purchases.values(), *saa.staffing.values()):
-        value = round(var.value() or 0.0)
-        var.lowBound = var.upBound = value
-        var.cat = pulp.LpContinuous
-    with _native_stdout_silenced():
-        problem.solve(pulp.HiGHS(msg=False, mip=False))
-    if problem.status != pulp.LpStatusOptimal:
-        raise RuntimeError(f"the fixed-plan LP did not solve: {pulp.LpStatus[problem.status]}")
-    rows = []
-    for (item, depot), names in sorted(saa.stock_rows.items()):
-        saving = -sum(problem.constraints[name].pi or 0.0 for name in names)
-        price = float(network.item_price_yuan[item])
-        rows.append(
-            ("purchase", network.item_ids[item], network.depot_ids[depot], "", saving, price)
-        )
-    for team, names in sorted(saa.team_rows.items()):
-        saving = -sum(problem.constraints[name].pi or 0.0 for name in names)
-        cost = float(network.scenario.teams[team].cost_per_member_yuan)
-        rows.append(("staffing", "", "", network.team_ids[team], saving, cost))
-    frame = pd.DataFrame(
-        rows,
-        columns=[
-            "kind",
-            "item_id",
-            "depot_id",
-            "team_id",
-            "saving_per_unit_yuan",
-            "unit_cost_yuan",
-        ],
-    )
-    frame["saving_per_unit_yuan"] = frame["saving_per_unit_yuan"].clip(lower=0.0)
-    cost = frame["unit_cost_yuan"].where(frame["unit_cost_yuan"] > 0)
-    frame["saving_per_yuan"] = (frame["saving_per_unit_yuan"] / cost).fillna(0.0)
-    return frame.sort_values("saving_per_yuan", ascending=False, ignore_index=True)

@@ -98,6 +98,16 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _gap(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError(f"must be at least 0 and below 1: {text!r}")
+    return value
+
+
 def _add_optimize(commands) -> None:
     optimize = commands.add_parser(
         "optimize",
@@ -129,10 +139,16 @@ def _add_optimize(commands) -> None:
         "--time-limit", type=_positive_float, default=120.0, help="solver time limit, s"
     )
     optimize.add_argument(
-        "--mip-gap", type=float, default=1e-4, help="relative MIP gap at which to stop"
+        "--mip-gap", type=_gap, default=1e-4, help="relative MIP gap at which to stop (0 to 1)"
     )
     optimize.add_argument("--solver", choices=("highs", "cbc"), default="highs")
     optimize.add_argument("--jobs", type=_positive_int, default=1, help="worker processes")
+    optimize.add_argument(
+        "--greedy-steps",
+        type=_seed,
+        default=8,
+        help="lots of the simulation-based greedy baseline (0 leaves it out)",
+    )
     optimize.add_argument(
         "--out", type=Path, default=Path("results"), help="output folder (default: ./results)"
     )
@@ -162,6 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 mip_gap=args.mip_gap,
                 solver=args.solver,
                 jobs=args.jobs,
+                greedy_steps=args.greedy_steps,
                 out=args.out,
             )
             run_optimize(request, console)

@@ -13,13 +13,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from optimize.baselines import equal_split, last_year_rule, status_quo
 from optimize.demand import sample_years
 from optimize.evaluate import evaluate_plans
+from optimize.greedy import greedy
+from optimize.marginal import marginal_values
 from optimize.model import (
     Budgets,
     InfeasibleRequestError,
     SolveReport,
     build_problem,
     extract_plan,
-    marginal_values,
     solve,
 )
 from planner.errors import RequestError
@@ -49,6 +50,7 @@ class OptimizeRequest:
     mip_gap: float = 1e-4
     solver: str = "highs"
     jobs: int = 1
+    greedy_steps: int = 8
     out: Path = Path("results")
 
 
@@ -90,7 +92,7 @@ def _solve(network: CountyNetwork, request: OptimizeRequest, budgets: Budgets, c
             f"the solver found no plan ({report.status}: {report.solution}); "
             "try a longer --time-limit or fewer --scenarios"
         )
-    return saa, report
+    return years, saa, report
 
 
 def run_optimize(request: OptimizeRequest, console: Console | None = None) -> Path:
@@ -100,13 +102,16 @@ def run_optimize(request: OptimizeRequest, console: Console | None = None) -> Pa
     out = prepare_out_dir(request.out)
     network = build_network(scenario)
     budgets = budgets_for(scenario, request)
-    saa, report = _solve(network, request, budgets, console)
+    years, saa, report = _solve(network, request, budgets, console)
     plan = extract_plan(saa, network, "optimised")
-    with console.status("边际价值 marginal values (LP duals, plan fixed)"):
-        marginal = marginal_values(saa, network)
+    with console.status("边际价值 marginal values (plan fixed: duals, then finite differences)"):
+        marginal = marginal_values(network, years, plan)
     money = baseline_budget(network, budgets)
     plans = [status_quo(), plan, last_year_rule(network, money), equal_split(network, money)]
     seed = scenario.seed if request.seed is None else request.seed
+    if request.greedy_steps > 0:
+        with console.status(f"贪心基线 greedy baseline ({request.greedy_steps} lots)"):
+            plans.append(greedy(network, money, seed, steps=request.greedy_steps))
     evaluation = _judge(scenario, plans, request, seed, console)
     write_plan(plan, scenario, out)
     write_csv(evaluation, out / "evaluation.csv")
@@ -159,7 +164,8 @@ def _print(scenario: Scenario, plan: Plan, report: SolveReport, evaluation) -> N
     screen.print(
         escape(
             f"{report.solver}: {report.solution} ({proved}), in-sample penalty "
-            f"{report.objective:,.0f} yuan/yr, bound {report.best_bound:,.0f}, "
+            f"{abs(report.objective) if abs(report.objective) < 0.5 else report.objective:,.0f} "
+            f"yuan/yr, bound {report.best_bound + 0.0:,.0f}, "
             f"gap {report.gap:.2%}; {report.variables:,} variables "
             f"({report.integers:,} integer), {report.constraints:,} constraints; "
             f"build {report.build_s:.1f} s, solve {report.solve_s:.1f} s"

@@ -1,0 +1,197 @@
+"""Marginal values: what one more unit in a depot, or one more member in a team, would save.
+
+The figure a funding request quotes ("each extra yuan on X cuts unmet demand by
+..."), in expected penalty yuan per year, measured on the optimizer's sampled
+years with the plan held fixed.
+
+Two measurements, and the ``method`` column says which a row holds:
+
+* ``dual_bound``: the dual of the stock (or team) limits in the fixed-plan
+  linear programme. At a degenerate optimum — an empty depot whose limit binds
+  at 0 = 0 while demand is met elsewhere — a dual is only an upper bound on what
+  one more unit saves, so duals are used to rank and are never quoted as a
+  saving: those rows keep ``saving_per_unit_yuan`` empty and come last.
+* ``finite_difference``: the second stage solved again with one more unit (or
+  member). With the plan fixed the second stage separates by item and leaves
+  rescue work apart, so each re-solve is a small programme for one item, or for
+  the teams alone. An item whose sampled penalty is already zero saves nothing
+  anywhere; for the others the county depot and the township depots where the
+  item is most demanded are measured, and every team is.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pulp
+
+from optimize.demand import DemandEvent
+from optimize.model import Budgets, ModelOptions, SaaProblem, build_problem, solve
+from scenarios.plan import Plan
+from sim.network import CountyNetwork
+
+COLUMNS = (
+    "kind",
+    "item_id",
+    "depot_id",
+    "team_id",
+    "unit_cost_yuan",
+    "saving_per_unit_yuan",
+    "saving_per_yuan",
+    "dual_bound_per_unit_yuan",
+    "method",
+)
+UNLIMITED = 1e15  # budgets that never bind once the plan is fixed
+
+
+def _fixed(
+    network: CountyNetwork,
+    years: list[list[DemandEvent]],
+    plan: Plan,
+    options: ModelOptions | None,
+    items: set[int] | None = None,
+    rescue: bool = True,
+) -> SaaProblem:
+    budgets = Budgets(UNLIMITED, staffing_yuan=UNLIMITED)
+    saa = build_problem(network, years, budgets, options, items=items, rescue=rescue)
+    saa.fix_plan(plan, network)
+    for var in (*saa.purchases.values(), *saa.staffing.values()):
+        var.cat = pulp.LpContinuous  # held at whole values; a linear programme has duals
+    return saa
+
+
+def _objective(saa: SaaProblem) -> float:
+    report = solve(saa, "highs", mip_gap=0.0)
+    if report.solution not in ("Optimal Solution Found", "Solution Found"):
+        raise RuntimeError(f"a fixed-plan programme did not solve: {report.solution}")
+    return report.objective
+
+
+def _with_one_more(saa: SaaProblem, var: pulp.LpVariable) -> float:
+    held = var.lowBound
+    var.lowBound = var.upBound = held + 1
+    try:
+        return _objective(saa)
+    finally:
+        var.lowBound = var.upBound = held
+
+
+def _duals(saa: SaaProblem, rows: list[str]) -> float:
+    problem = saa.problem
+    return -sum(problem.get_constraint_by_name(name).pi or 0.0 for name in rows)
+
+
+def _dual_rows(network: CountyNetwork, saa: SaaProblem) -> list[dict[str, object]]:
+    """One row per purchasable (item, depot) limit and per team, ranked by their duals."""
+    procurement = network.scenario.procurement
+    tiers = procurement.depot_tiers if procurement else ("county", "township")
+    rows = []
+    for (item, depot), names in sorted(saa.stock_rows.items()):
+        if network.depot_tier[depot] not in tiers:
+            continue
+        price = float(network.item_price_yuan[item])
+        bound = max(0.0, _duals(saa, names))
+        rows.append(
+            {
+                "kind": "purchase",
+                "item_id": network.item_ids[item],
+                "depot_id": network.depot_ids[depot],
+                "team_id": "",
+                "unit_cost_yuan": price,
+                "dual_bound_per_unit_yuan": bound,
+                "_key": (item, depot),
+            }
+        )
+    for team, names in sorted(saa.team_rows.items()):
+        cost = float(network.scenario.teams[team].cost_per_member_yuan)
+        rows.append(
+            {
+                "kind": "staffing",
+                "item_id": "",
+                "depot_id": "",
+                "team_id": network.team_ids[team],
+                "unit_cost_yuan": cost,
+                "dual_bound_per_unit_yuan": max(0.0, _duals(saa, names)),
+                "_key": team,
+            }
+        )
+    return rows
+
+
+def marginal_values(
+    network: CountyNetwork,
+    years: list[list[DemandEvent]],
+    plan: Plan,
+    options: ModelOptions | None = None,
+    depots_per_item: int = 5,
+) -> pd.DataFrame:
+    """Saving per unit and per yuan for every purchasable (item, depot) and team.
+
+    Columns: see :data:`COLUMNS`; measured rows first, by ``saving_per_yuan``,
+    largest first; rows only bounded by their dual come last, saving left empty.
+    """
+    full = _fixed(network, years, plan, options)
+    _objective(full)
+    rows = _dual_rows(network, full)
+    for row in rows:
+        row["saving_per_unit_yuan"] = float("nan")
+        row["method"] = "dual_bound"
+    _measure_items(network, years, plan, options, rows, depots_per_item)
+    _measure_teams(network, years, plan, options, [r for r in rows if r["kind"] == "staffing"])
+    frame = pd.DataFrame(rows, columns=[*COLUMNS, "_key"]).drop(columns="_key")
+    cost = frame["unit_cost_yuan"].where(frame["unit_cost_yuan"] > 0)
+    frame["saving_per_yuan"] = frame["saving_per_unit_yuan"] / cost
+    frame["_measured"] = frame["method"] == "finite_difference"
+    frame["_rank"] = frame["saving_per_yuan"].fillna(frame["dual_bound_per_unit_yuan"] / cost)
+    frame = frame.sort_values(
+        ["_measured", "_rank", "kind", "item_id", "depot_id", "team_id"],
+        ascending=[False, False, True, True, True, True],
+        ignore_index=True,
+    )
+    return frame.reindex(columns=list(COLUMNS))
+
+
+def _demand_by_town(years: list[list[DemandEvent]], item: int) -> dict[int, float]:
+    found: dict[int, float] = {}
+    for events in years:
+        for event in events:
+            where = np.flatnonzero(event.items == item)
+            if len(where):
+                town = event.event.township
+                found[town] = found.get(town, 0.0) + float(event.quantity[where[0]])
+    return found
+
+
+def _measure_items(network, years, plan, options, rows, depots_per_item: int) -> None:
+    by_item: dict[int, list[dict[str, object]]] = {}
+    for row in rows:
+        if row["kind"] == "purchase":
+            by_item.setdefault(row["_key"][0], []).append(row)  # type: ignore[index]
+    for item, item_rows in by_item.items():
+        saa = _fixed(network, years, plan, options, items={item}, rescue=False)
+        base = _objective(saa)
+        if base <= 1e-9:  # nothing of this item goes short: one more unit saves nothing
+            for row in item_rows:
+                row["saving_per_unit_yuan"] = 0.0
+                row["method"] = "finite_difference"
+            continue
+        demand = _demand_by_town(years, item)
+        busiest = sorted(demand, key=demand.__getitem__, reverse=True)[:depots_per_item]
+        for row in item_rows:
+            depot = row["_key"][1]  # type: ignore[index]
+            town = int(network.depot_town[depot])
+            if network.depot_tier[depot] == "county" or town in busiest:
+                var = saa.purchases[row["_key"]]  # type: ignore[index]
+                row["saving_per_unit_yuan"] = max(0.0, base - _with_one_more(saa, var))
+                row["method"] = "finite_difference"
+
+
+def _measure_teams(network, years, plan, options, rows) -> None:
+    if not rows:
+        return
+    saa = _fixed(network, years, plan, options, items=set(), rescue=True)
+    base = _objective(saa)
+    for row in rows:
+        var = saa.staffing[row["_key"]]  # type: ignore[index]
+        row["saving_per_unit_yuan"] = max(0.0, base - _with_one_more(saa, var))
+        row["method"] = "finite_difference"

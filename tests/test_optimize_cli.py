@@ -1,0 +1,312 @@
+"""``yingji optimize`` end to end: output files, plans read back, budgets and bad input."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import scenarios
+from planner import cli
+from scenarios.plan import Plan
+
+SCRIPT = Path(sys.executable).with_name("yingji")
+FAST = ("--scenarios", "8", "--reps", "20", "--time-limit", "30", "--greedy-steps", "0")
+OUTPUT_FILES = (
+    "evaluation.csv",
+    "marginal_values.csv",
+    "plan.csv",
+    "plan.json",
+    "plan.xlsx",
+    "solve.json",
+)
+PLANS = ["status_quo", "optimised", "last_year_rule", "equal_split", "greedy"]
+MINIMUM_STAFFING_YUAN = 9 * 1 * 1000  # nine teams, at least one member, 1,000 yuan each
+
+
+def run_main(*args: str | Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, str]:
+    """``planner.cli.main`` in this process: exit code, stdout and stderr."""
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = cli.main([str(a) for a in args])
+        except SystemExit as stop:  # argparse refusals
+            code = stop.code if isinstance(stop.code, int) else 1
+    return code, out.getvalue(), err.getvalue()
+
+
+def run_process(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """The installed ``yingji`` script in a fresh process, wide enough never to wrap."""
+    env = {**os.environ, "COLUMNS": "200", "PYTHONIOENCODING": "utf-8"}
+    env.pop("FORCE_COLOR", None)
+    return subprocess.run(
+        [str(SCRIPT), *map(str, args)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+def written(folder: Path) -> list[str]:
+    """Files in ``folder``, hidden temporary ones included (none if it does not exist)."""
+    return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+
+
+def parts(plan: Plan) -> tuple[list[tuple[str, str, int]], list[tuple[str, int]]]:
+    """A plan's purchases and staffing as sorted tuples (the plan_id left out)."""
+    purchases = sorted((p.item_id, p.depot_id, p.quantity) for p in plan.purchases)
+    return purchases, sorted((s.team_id, s.members) for s in plan.staffing)
+
+
+@pytest.fixture(scope="module")
+def smoke(tiny_path, tmp_path_factory):
+    """One real run of the console script on the tiny county."""
+    out = tmp_path_factory.mktemp("smoke") / "out"
+    done = run_process(
+        "optimize", tiny_path, *FAST, "--greedy-steps", "2", "--seed", "3", "--out", out
+    )
+    return done, out
+
+
+# --- the real console script ----------------------------------------------------------------
+
+
+def test_console_script_writes_every_output(smoke):
+    done, out = smoke
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert written(out) == sorted(OUTPUT_FILES)
+    assert "proved optimal" in done.stdout  # "proved optimal" or "NOT proved optimal"
+    assert "wrote" in done.stderr
+
+
+def test_plan_files_load_back_as_the_same_plan(smoke, tiny_scenario):
+    _, out = smoke
+    forms = [scenarios.load_plan(out / name, tiny_scenario) for name in OUTPUT_FILES[2:5]]
+    first = forms[0]
+    assert first.purchases, "the tiny county with 100,000 yuan should buy something"
+    for other in forms[1:]:
+        assert parts(other) == parts(first)
+    evaluation = pd.read_csv(out / "evaluation.csv").set_index("plan")
+    cost = evaluation.loc["optimised", "purchase_cost_yuan"]
+    assert first.purchase_cost_yuan(tiny_scenario) == pytest.approx(cost)
+    assert cost <= tiny_scenario.procurement_budget_yuan
+
+
+def test_evaluation_lists_the_optimised_plan_and_the_baselines(smoke):
+    _, out = smoke
+    evaluation = pd.read_csv(out / "evaluation.csv")
+    assert sorted(evaluation["plan"]) == sorted(PLANS)
+    assert evaluation["plan"].iloc[0] == "status_quo"
+    assert evaluation["vs_status_quo_mean"].iloc[1:].notna().all()
+    assert evaluation["vs_status_quo_mean"].iloc[:1].isna().all()
+    assert (evaluation["replications"] == 20).all()
+
+
+def test_solve_report_and_marginal_values_are_written(smoke, tiny_scenario):
+    _, out = smoke
+    report = json.loads((out / "solve.json").read_text(encoding="utf-8"))
+    assert {"status", "gap", "optimal", "objective"} <= set(report["solve"])
+    assert report["solve"]["solver"] == "highs"
+    assert report["solve"]["gap"] >= 0
+    assert report["budgets"] == {
+        "procurement_yuan": tiny_scenario.procurement_budget_yuan,
+        "staffing_yuan": None,
+        "joint_yuan": None,
+    }
+    assert report["request"]["seed"] == 3
+    marginal = pd.read_csv(out / "marginal_values.csv")
+    assert set(marginal["kind"]) == {"purchase", "staffing"}
+    measured = marginal[marginal["method"] == "finite_difference"]
+    assert (measured["saving_per_unit_yuan"] >= 0).all()
+    assert measured["saving_per_yuan"].is_monotonic_decreasing
+
+
+def test_same_seed_gives_identical_files(smoke, tiny_path, tmp_path, monkeypatch):
+    """Twice in this process, and once in a fresh one: the same bytes."""
+    _, first = smoke
+    runs = [tmp_path / "a", tmp_path / "b"]
+    for out in runs:
+        code, _, err = run_main(
+            "optimize",
+            tiny_path,
+            *FAST,
+            "--greedy-steps",
+            "2",
+            "--seed",
+            "3",
+            "--out",
+            out,
+            monkeypatch=monkeypatch,
+        )
+        assert code == 0, err
+    for name in ("plan.csv", "evaluation.csv"):
+        expected = (first / name).read_bytes()
+        for out in runs:
+            assert (out / name).read_bytes() == expected, name
+
+
+# --- budgets ----------------------------------------------------------------------------------
+
+
+def test_zero_budget_buys_nothing(tiny_path, tiny_scenario, tmp_path, monkeypatch):
+    code, _, err = run_main(
+        "optimize", tiny_path, *FAST, "--budget", "0", "--out", tmp_path, monkeypatch=monkeypatch
+    )
+    assert code == 0, err
+    plan = scenarios.load_plan(tmp_path / "plan.csv", tiny_scenario)
+    assert plan.purchases == ()
+    assert plan.staffing == ()
+    evaluation = pd.read_csv(tmp_path / "evaluation.csv")
+    assert (evaluation["purchase_cost_yuan"] == 0).all()
+    report = json.loads((tmp_path / "solve.json").read_text(encoding="utf-8"))
+    assert report["budgets"]["procurement_yuan"] == 0
+
+
+def test_budget_option_overrides_the_scenario(tiny_path, tiny_scenario, tmp_path, monkeypatch):
+    code, _, err = run_main(
+        "optimize",
+        tiny_path,
+        *FAST,
+        "--budget",
+        "35,000",
+        "--out",
+        tmp_path,
+        monkeypatch=monkeypatch,
+    )
+    assert code == 0, err
+    plan = scenarios.load_plan(tmp_path / "plan.json", tiny_scenario)
+    assert 0 < plan.purchase_cost_yuan(tiny_scenario) <= 35_000
+    report = json.loads((tmp_path / "solve.json").read_text(encoding="utf-8"))
+    assert report["budgets"]["procurement_yuan"] == 35_000
+
+
+@pytest.mark.parametrize("option", ["--staff-budget", "--joint-budget"])
+def test_budget_below_minimum_staffing_is_refused_in_one_line(
+    option, tiny_path, tmp_path, monkeypatch
+):
+    out = tmp_path / "out"
+    money = str(MINIMUM_STAFFING_YUAN - 1)
+    code, stdout, err = run_main(
+        "optimize", tiny_path, *FAST, option, money, "--out", out, monkeypatch=monkeypatch
+    )
+    assert code == 2
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert "below the cost of every team" in lines[0]
+    assert "9,000" in lines[0]
+    assert "Traceback" not in err + stdout
+    assert written(out) == []
+
+
+def test_staff_budget_at_the_minimum_is_accepted(tiny_path, tiny_scenario, tmp_path, monkeypatch):
+    money = str(MINIMUM_STAFFING_YUAN)
+    code, _, err = run_main(
+        "optimize",
+        tiny_path,
+        *FAST,
+        "--staff-budget",
+        money,
+        "--out",
+        tmp_path,
+        monkeypatch=monkeypatch,
+    )
+    assert code == 0, err
+    plan = scenarios.load_plan(tmp_path / "plan.csv", tiny_scenario)
+    assert {s.members for s in plan.staffing} == {1}
+
+
+def test_staff_budget_sets_team_sizes_within_their_limits(
+    tiny_path, tiny_scenario, tmp_path, monkeypatch
+):
+    budget = 400_000
+    code, _, err = run_main(
+        "optimize",
+        tiny_path,
+        *FAST,
+        "--staff-budget",
+        str(budget),
+        "--out",
+        tmp_path,
+        monkeypatch=monkeypatch,
+    )
+    assert code == 0, err
+    rows = pd.read_csv(tmp_path / "plan.csv", keep_default_na=False)
+    staffing = rows[rows["part"] == "staffing"]
+    teams = {t.team_id: t for t in tiny_scenario.teams}
+    assert sorted(staffing["team_id"]) == sorted(teams)
+    for team_id, members in zip(staffing["team_id"], staffing["quantity"], strict=True):
+        assert teams[team_id].min_members <= members <= teams[team_id].max_members
+    plan = scenarios.load_plan(tmp_path / "plan.csv", tiny_scenario)
+    assert plan.staffing_cost_yuan(tiny_scenario) <= budget
+    report = json.loads((tmp_path / "solve.json").read_text(encoding="utf-8"))
+    assert report["budgets"]["staffing_yuan"] == budget
+    evaluation = pd.read_csv(tmp_path / "evaluation.csv").set_index("plan")
+    assert evaluation.loc["optimised", "staffing_cost_yuan"] == plan.staffing_cost_yuan(
+        tiny_scenario
+    )
+    assert evaluation.loc["status_quo", "staffing_cost_yuan"] == 310_000
+
+
+def test_cbc_solves_the_tiny_county(tiny_path, tiny_scenario, tmp_path, monkeypatch):
+    code, stdout, err = run_main(
+        "optimize", tiny_path, *FAST, "--solver", "cbc", "--out", tmp_path, monkeypatch=monkeypatch
+    )
+    assert code == 0, err
+    assert "proved optimal" in stdout
+    report = json.loads((tmp_path / "solve.json").read_text(encoding="utf-8"))
+    assert report["solve"]["solver"] == "cbc"
+    plan = scenarios.load_plan(tmp_path / "plan.csv", tiny_scenario)
+    assert plan.purchase_cost_yuan(tiny_scenario) <= tiny_scenario.procurement_budget_yuan
+
+
+# --- refused on the command line --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--staff-budget", "400000", "--joint-budget", "500000"),
+        ("--budget", "-5"),
+        ("--budget", "abc"),
+        ("--budget", "nan"),
+        ("--budget", "inf"),
+        ("--staff-budget", "-1"),
+        ("--time-limit", "0"),
+        ("--time-limit", "-3"),
+        ("--scenarios", "0"),
+        ("--reps", "0"),
+        ("--solver", "gurobi"),
+    ],
+    ids=" ".join,
+)
+def test_bad_options_are_refused_by_argparse(args, tiny_path, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    code, stdout, err = run_main(
+        "optimize", tiny_path, *FAST, *args, "--out", out, monkeypatch=monkeypatch
+    )
+    assert code == 2
+    assert "Traceback" not in err + stdout
+    assert "error:" in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("gap", ["nan", "-1"])
+def test_meaningless_mip_gaps_are_refused(gap, tiny_path, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    code, _, _ = run_main(
+        "optimize", tiny_path, *FAST, "--mip-gap", gap, "--out", out, monkeypatch=monkeypatch
+    )
+    assert code == 2

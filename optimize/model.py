@@ -437,7 +437,7 @@ def solve(
     problem = saa.problem
     started = time.perf_counter()
     if solver == "highs":
-        engine = pulp.HiGHS(msg=False, timeLimit=time_limit_s, gapRel=mip_gap)
+        engine = _HighsWithOffset(msg=False, timeLimit=time_limit_s, gapRel=mip_gap)
     elif solver == "cbc":
         with warnings.catch_warnings():
             # PuLP 3.3 ships CBC as PULP_CBC_CMD and warns that 4.0 will not; we pin <4.
@@ -470,6 +470,18 @@ def solve(
     )
 
 
+class _HighsWithOffset(pulp.HiGHS):
+    """HiGHS given the objective's constant too, so its MIP gap is relative to the true value.
+
+    PuLP 3.3 keeps the constant to itself; without it HiGHS measures its relative
+    gap against a shifted objective and stops early or late.
+    """
+
+    def buildSolverModel(self, lp: pulp.LpProblem) -> None:  # noqa: N802 - PuLP's name
+        super().buildSolverModel(lp)
+        lp.solverModel.changeObjectiveOffset(float(lp.objective.constant))
+
+
 @contextlib.contextmanager
 def _native_stdout_silenced():
     """HiGHS prints a banner from C++ when created, whatever ``msg`` says; keep stdout clean."""
@@ -491,8 +503,8 @@ def _native_stdout_silenced():
 def _bound_and_gap(problem: pulp.LpProblem, solver: str, objective: float) -> tuple[float, float]:
     """The solver's proven lower bound and relative gap, on the full objective.
 
-    PuLP does not hand the objective's constant to HiGHS, so HiGHS's bound is
-    shifted back by the difference between PuLP's and HiGHS's objective values.
+    The shift by the difference of PuLP's and HiGHS's objective values is zero
+    when HiGHS was given the constant, and corrects the bound when it was not.
     """
     if solver == "highs" and hasattr(problem, "solverModel"):
         highs = problem.solverModel

@@ -34,6 +34,7 @@ from scenarios.plan import Plan, Purchase, Staffing
 from sim.network import SOURCE_TIERS, CountyNetwork
 
 NEIGHBOUR = SOURCE_TIERS.index("neighbour")
+VILLAGE = SOURCE_TIERS.index("village")
 
 
 class InfeasibleRequestError(ValueError):
@@ -164,6 +165,11 @@ class _Builder:
         self.scenario = network.scenario
         self.late_fraction = self.scenario.penalties.late_fraction
         self.purchasable = _purchasable(network)
+        self.village_of = {
+            int(network.depot_town[k]): k
+            for k, tier in enumerate(network.depot_tier)
+            if tier == "village"
+        }
         self.purchases: dict[tuple[int, int], pulp.LpVariable] = {}
         self.staffing: dict[int, pulp.LpVariable] = {}
         self.objective: dict[pulp.LpVariable, float] = {}
@@ -302,17 +308,27 @@ def _item_flows(
     use: dict[tuple[int, int], dict[int, list[pulp.LpVariable]]] = defaultdict(dict)
     agreement_use: dict[int, list[pulp.LpVariable]] = defaultdict(list)
     late_fraction = builder.late_fraction
+    village_takes = _village_draws(builder, events)
     for number, event in enumerate(events):
         sources = builder.sources(event)
+        village = next(((d, a) for d, tier, a in sources if tier == VILLAGE), None)
         for column, item in enumerate(event.items):
             if builder.only_items is not None and item not in builder.only_items:
                 continue
             penalty = float(network.item_penalty_yuan[item])
-            need = float(event.quantity[column])
-            builder.fixed_cost(year, weight * penalty * need)
             deadline = event.deadline_h[column]
+            builder.fixed_cost(year, weight * penalty * float(event.quantity[column]))
+            local = float(village_takes[number][column])
+            if local > 0 and village is not None:
+                credit = 1.0 if village[1] <= deadline else 1.0 - late_fraction
+                builder.fixed_cost(year, -weight * penalty * credit * local)
+            need = float(event.quantity[column]) - local
+            if need <= 0:
+                continue
             served: dict[pulp.LpVariable, float] = {}
-            for depot, _, arrival in sources:
+            for depot, tier, arrival in sources:
+                if tier == VILLAGE and not builder.purchasable[depot]:
+                    continue  # drawn above, as the simulation draws it
                 stocked = network.initial_stock[depot, item] > 0
                 if not stocked and not builder.purchasable[depot]:
                     continue
@@ -343,6 +359,34 @@ def _item_flows(
         cap = float(network.agreement_quantity[agreement])
         expression = pulp.LpAffineExpression(dict.fromkeys(flows, 1.0))
         builder.constraints.append((expression <= cap, f"agreement_{year}_{agreement}"))
+
+
+def _village_draws(builder: _Builder, events: list[DemandEvent]) -> list[np.ndarray]:
+    """What each event takes from its own village store, first, as the simulation does.
+
+    Village stores are stocked by the villages, not bought for (unless the
+    scenario's purchase tiers include them), so what they give is no decision:
+    taken in order of alarm, consumables used up, equipment back when the event
+    ends. Only the rest of the demand becomes flows in the model.
+    """
+    network = builder.network
+    left = network.initial_stock.copy()
+    back: list[tuple[float, int, int, float]] = []
+    takes = [np.zeros(len(event.items)) for event in events]
+    for number in sorted(range(len(events)), key=lambda k: events[k].alarm_h):
+        event = events[number]
+        for returned in [entry for entry in back if entry[0] <= event.alarm_h]:
+            left[returned[1], returned[2]] += returned[3]
+            back.remove(returned)
+        depot = builder.village_of.get(event.event.township)
+        if depot is None or builder.purchasable[depot]:
+            continue
+        take = np.minimum(event.quantity, left[depot, event.items])
+        left[depot, event.items] -= take
+        for column in np.flatnonzero((take > 0) & network.item_is_equipment[event.items]):
+            back.append((event.end_h, depot, int(event.items[column]), float(take[column])))
+        takes[number] = take
+    return takes
 
 
 def _stock_limits(

@@ -78,34 +78,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _money(text: str) -> float:
-    try:
-        value = float(text.replace(",", "").replace("_", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an amount of yuan: {text!r}") from None
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a finite amount of yuan >= 0: {text!r}")
-    return value
+def _bounded_number(low: float, high: float, low_open: bool, what: str, strip: bool = False):
+    """An argparse type for finite numbers in a range; ``what`` names it in the error."""
+
+    def parse(text: str) -> float:
+        cleaned = text.replace(",", "").replace("_", "") if strip else text
+        try:
+            value = float(cleaned)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not {what}: {text!r}") from None
+        above = value > low if low_open else value >= low
+        if not (above and value < high):
+            raise argparse.ArgumentTypeError(f"must be {what} in the allowed range: {text!r}")
+        return value
+
+    return parse
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number: {text!r}")
-    return value
-
-
-def _gap(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0.0 <= value < 1.0:
-        raise argparse.ArgumentTypeError(f"must be at least 0 and below 1: {text!r}")
-    return value
+_money = _bounded_number(0.0, float("inf"), False, "a finite amount of yuan >= 0", strip=True)
+_positive_float = _bounded_number(0.0, float("inf"), True, "a positive number")
+_gap = _bounded_number(0.0, 1.0, False, "a gap at least 0 and below 1")
 
 
 def _add_optimize(commands) -> None:

@@ -13,15 +13,14 @@ from __future__ import annotations
 import csv
 import json
 import math
-import os
-import tempfile
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scenarios.errors import InputError
+from scenarios.files import write_atomic
 from scenarios.schema import ITEM_CATEGORIES, Depot, Scenario
 
 if TYPE_CHECKING:
@@ -157,7 +156,7 @@ class Plan:
     def to_excel(self, path: str | Path, scenario: Scenario) -> Path:
         """Write the Excel form (purchases, staffing, about) atomically; returns the path."""
         workbook = _workbook(self, scenario)
-        return _write_atomic(Path(path), workbook.save)
+        return write_atomic(Path(path), workbook.save)
 
 
 def write_plan(plan: Plan, scenario: Scenario, folder: str | Path) -> dict[str, Path]:
@@ -166,8 +165,8 @@ def write_plan(plan: Plan, scenario: Scenario, folder: str | Path) -> dict[str, 
     # The workbook first: it is the one that can fail on a plan the scenario does not know.
     xlsx = plan.to_excel(folder / "plan.xlsx", scenario)
     text = plan.to_json() + "\n"
-    json_path = _write_atomic(folder / "plan.json", lambda p: p.write_text(text, encoding="utf-8"))
-    csv_path = _write_atomic(folder / "plan.csv", lambda p: _save_csv(plan, p))
+    json_path = write_atomic(folder / "plan.json", lambda p: p.write_text(text, encoding="utf-8"))
+    csv_path = write_atomic(folder / "plan.csv", lambda p: _save_csv(plan, p))
     return {"csv": csv_path, "json": json_path, "xlsx": xlsx}
 
 
@@ -211,29 +210,6 @@ def _staffing_cost_records(plan: Plan, scenario: Scenario) -> list[tuple[Any, ..
         change = (s.members - team.members) * team.cost_per_member_yuan
         records.append(("staffing", team.tier, team.tier, cost, change))
     return records
-
-
-def _write_atomic(path: Path, write: Callable[[Path], object]) -> Path:
-    """Call ``write`` on a temporary file beside ``path``, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(handle)
-    try:
-        write(Path(temporary))
-        # mkstemp makes the file private (0600); plans are meant to be shared like any file.
-        os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def _umask() -> int:
-    """The process's umask (reading it means setting it, so it is put straight back)."""
-    current = os.umask(0)
-    os.umask(current)
-    return current
 
 
 def _save_csv(plan: Plan, path: Path) -> None:

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from scenarios import InputError, Plan, Scenario, load, load_plan
+from scenarios.files import write_atomic
 from scenarios.plan import (
     ABOUT_SHEET,
     COST_COLUMNS,
@@ -26,7 +27,6 @@ from scenarios.plan import (
     TOTAL_LABEL,
     Purchase,
     Staffing,
-    _write_atomic,
     plan_costs,
     write_plan,
 )
@@ -164,7 +164,7 @@ def test_failed_atomic_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path
         raise RuntimeError("disk full")
 
     with pytest.raises(RuntimeError, match="disk full"):
-        _write_atomic(path, half_then_fail)
+        write_atomic(path, half_then_fail)
     assert path.read_text(encoding="utf-8") == "old"
     assert list(tmp_path.iterdir()) == [path]
 

@@ -494,7 +494,7 @@ def solve(
     elapsed = time.perf_counter() - started
     objective = pulp.value(problem.objective)
     objective = float("nan") if objective is None else float(objective)
-    bound, gap = _bound_and_gap(problem, solver, objective)
+    bound, gap = _bound_and_gap(problem, solver, objective, mip_gap)
     status = pulp.LpStatus[problem.status]
     solution = pulp.LpSolution[problem.sol_status]
     proved = problem.sol_status == pulp.LpSolutionOptimal and gap <= max(mip_gap, 1e-9) * 1.0001
@@ -544,7 +544,9 @@ def _native_stdout_silenced():
             os.close(saved)
 
 
-def _bound_and_gap(problem: pulp.LpProblem, solver: str, objective: float) -> tuple[float, float]:
+def _bound_and_gap(
+    problem: pulp.LpProblem, solver: str, objective: float, mip_gap: float
+) -> tuple[float, float]:
     """The solver's proven lower bound and relative gap, on the full objective.
 
     The shift by the difference of PuLP's and HiGHS's objective values is zero
@@ -560,7 +562,9 @@ def _bound_and_gap(problem: pulp.LpProblem, solver: str, objective: float) -> tu
         gap = max(0.0, objective - bound) / max(abs(objective), 1e-9)
         return bound, float(gap)
     if problem.sol_status == pulp.LpSolutionOptimal:
-        return objective, 0.0
+        # CBC through PuLP reports no bound; "optimal" means within the gap asked for.
+        gap = float(mip_gap) if problem.isMIP() else 0.0
+        return objective - gap * abs(objective), gap
     return float("nan"), float("nan")
 
 

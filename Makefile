@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/yingji simulate --reps 200 --out results/default_county
+	$(BIN)/yingji optimize --scenarios 50 --reps 200 --greedy-steps 4 --out results/optimize
 
 test: $(STAMP)
 	$(BIN)/ruff format --check .

@@ -1,0 +1,114 @@
+"""Demand scenarios, SAA bounds and the greedy baseline."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from optimize.baselines import status_quo
+from optimize.demand import IN_SAMPLE_OFFSET, DemandEvent, overlapping_groups, sample_years
+from optimize.evaluate import evaluate_plans
+from optimize.greedy import greedy
+from optimize.model import Budgets, build_problem, extract_plan, solve
+from optimize.saa import plan_cost_by_year, saa_bounds
+from sim.runner import events_for
+
+
+def test_demand_scenarios_are_the_simulations_own_years(tiny_network):
+    years = sample_years(tiny_network, seed=4, count=3)
+    for k, events in enumerate(years):
+        simulated = events_for(tiny_network, 4, IN_SAMPLE_OFFSET + k)
+        assert [e.event for e in events] == simulated
+        for event in events:
+            assert (event.quantity > 0).all()
+            assert (event.deadline_h >= event.event.impact_h).all()
+            assert event.end_h == pytest.approx(event.event.impact_h + event.event.duration_h)
+
+
+def _interval(years_event: DemandEvent, alarm: float, end: float) -> DemandEvent:
+    return replace(years_event, alarm_h=alarm, end_h=end)
+
+
+def test_overlapping_groups_are_the_maximal_sets_under_way_together(tiny_network):
+    template = next(e for events in sample_years(tiny_network, 4, 5) for e in events)
+    # [0, 10), [5, 15), [12, 20), [30, 31): {0, 1} and {1, 2} overlap, 3 stands alone.
+    events = [
+        _interval(template, 0, 10),
+        _interval(template, 5, 15),
+        _interval(template, 12, 20),
+        _interval(template, 30, 31),
+    ]
+    groups = sorted(overlapping_groups(events))
+    assert groups == [[0, 1], [1, 2], [3]]
+
+
+@pytest.fixture(scope="module")
+def tiny_plan(tiny_network):
+    years = sample_years(tiny_network, seed=5, count=15)
+    saa = build_problem(tiny_network, years, Budgets(80_000))
+    solve(saa)
+    return years, saa, extract_plan(saa, tiny_network)
+
+
+def test_year_costs_average_to_the_objective(tiny_plan):
+    _, saa, _ = tiny_plan
+    assert saa.year_costs().mean() == pytest.approx(saa.problem.objective.value(), rel=1e-9)
+
+
+def test_fixing_the_plan_reproduces_its_in_sample_value(tiny_plan, tiny_network):
+    years, saa, plan = tiny_plan
+    fixed = build_problem(tiny_network, years, Budgets(80_000))
+    fixed.fix_plan(plan, tiny_network)
+    assert solve(fixed, mip_gap=0.0).objective == pytest.approx(
+        saa.problem.objective.value(), rel=1e-7, abs=1e-6
+    )
+
+
+def test_saa_bounds_are_ordered_and_the_gap_is_non_negative(tiny_plan, tiny_network):
+    _, _, plan = tiny_plan
+    bounds = saa_bounds(
+        tiny_network, plan, Budgets(80_000), seed=5, replications=3, years=15, evaluation_years=60
+    )
+    assert bounds.gap >= 0
+    assert bounds.gap_high >= bounds.gap
+    assert bounds.lower_low <= bounds.lower_mean
+    assert bounds.upper_high >= bounds.upper_mean
+    assert bounds.relative_gap == pytest.approx(bounds.gap / bounds.upper_mean)
+
+
+def test_a_plan_that_covers_everything_has_no_gap(tiny_network):
+    budgets = Budgets(10**8)
+    years = sample_years(tiny_network, seed=6, count=10)
+    saa = build_problem(tiny_network, years, budgets)
+    solve(saa, mip_gap=0.0)
+    plan = extract_plan(saa, tiny_network)
+    # With money to spare every sample's optimum and the plan's cost are the floor
+    # left by rescue work alone, so the paired gaps vanish.
+    bounds = saa_bounds(
+        tiny_network, plan, budgets, seed=6, replications=2, years=10, evaluation_years=20
+    )
+    assert bounds.gap == pytest.approx(0.0, abs=1e-6)
+
+
+def test_plan_cost_by_year_is_one_value_per_fresh_year(tiny_plan, tiny_network):
+    _, _, plan = tiny_plan
+    costs = plan_cost_by_year(tiny_network, plan, Budgets(80_000), seed=5, years=12)
+    assert costs.shape == (12,)
+    assert (costs >= -1e-6).all()
+
+
+def test_greedy_spends_within_budget_in_whole_units_and_beats_the_status_quo(
+    tiny_network, tiny_scenario
+):
+    plan = greedy(tiny_network, 60_000, seed=3, steps=3, candidates=4, reps=20)
+    assert plan.plan_id == "greedy"
+    assert 0 < plan.purchase_cost_yuan(tiny_scenario) <= 60_000
+    assert all(p.quantity > 0 and isinstance(p.quantity, int) for p in plan.purchases)
+    again = greedy(tiny_network, 60_000, seed=3, steps=3, candidates=4, reps=20)
+    assert again == plan
+    evaluation, _ = evaluate_plans(tiny_scenario, [status_quo(), plan], reps=40, seed=11)
+    means = evaluation.set_index("plan")["weighted_unmet_mean"]
+    assert means["greedy"] < means["status_quo"]
+    assert np.isfinite(means).all()

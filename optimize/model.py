@@ -180,6 +180,9 @@ class _Builder:
         self.year_terms: list[dict[pulp.LpVariable, float]] = [{} for _ in years]
         self.team_rows: dict[int, list[str]] = defaultdict(list)
         self.only_items: set[int] | None = None
+        # What a depot could ever hand out in one sampled year (or one overlap):
+        # buying more cannot help in sample, and the bound shrinks the search tree.
+        self.most_needed: dict[tuple[int, int], float] = {}
 
     def cost(self, year: int, var: pulp.LpVariable, coefficient: float) -> None:
         """A second-stage cost term, kept per year as well for out-of-sample estimates."""
@@ -254,6 +257,8 @@ def build_problem(
         _item_flows(builder, year, events, groups, money, weight, stock_rows)
         if rescue:
             _rescue_work(builder, year, events, groups, budgets.optimises_staffing, weight)
+    for key, var in builder.purchases.items():
+        var.upBound = min(var.upBound, max(0.0, float(np.ceil(builder.most_needed.get(key, 0.0)))))
     problem = builder.problem
     problem += pulp.LpAffineExpression(builder.objective, constant=builder.constant)
     _budget_rows(builder, problem, budgets)
@@ -410,6 +415,10 @@ def _stock_limits(
         for number, members in enumerate(sets):
             terms = {flow: 1.0 for e in members for flow in by_event[e]}
             if bought is not None:
+                need = sum(flow.upBound for flow in terms)
+                builder.most_needed[(item, depot)] = max(
+                    builder.most_needed.get((item, depot), 0.0), need - stock
+                )
                 terms[bought] = -1.0
             name = f"stock_{year}_{item}_{depot}_{number}"
             builder.constraints.append((pulp.LpAffineExpression(terms) <= stock, name))

@@ -136,6 +136,12 @@ def _add_optimize(commands) -> None:
     optimize.add_argument("--solver", choices=("highs", "cbc"), default="highs")
     optimize.add_argument("--jobs", type=_positive_int, default=1, help="worker processes")
     optimize.add_argument(
+        "--bounds",
+        type=_seed,
+        default=0,
+        help="independent SAA samples for the statistical gap (0 skips; 4-10 is typical)",
+    )
+    optimize.add_argument(
         "--greedy-steps",
         type=_seed,
         default=8,
@@ -171,6 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 solver=args.solver,
                 jobs=args.jobs,
                 greedy_steps=args.greedy_steps,
+                bounds=args.bounds,
                 out=args.out,
             )
             run_optimize(request, console)

@@ -310,3 +310,15 @@ def test_meaningless_mip_gaps_are_refused(gap, tiny_path, tmp_path, monkeypatch)
         "optimize", tiny_path, *FAST, "--mip-gap", gap, "--out", out, monkeypatch=monkeypatch
     )
     assert code == 2
+
+
+def test_bounds_option_writes_the_saa_gap(tiny_path, tmp_path, monkeypatch):
+    code, out, err = run_main(
+        "optimize", tiny_path, *FAST, "--bounds", "2", "--out", tmp_path, monkeypatch=monkeypatch
+    )
+    assert code == 0, err
+    bounds = json.loads((tmp_path / "saa_bounds.json").read_text(encoding="utf-8"))
+    assert bounds["replications"] == 2
+    assert bounds["gap"] >= 0
+    assert bounds["gap_high"] >= bounds["gap"]
+    assert "SAA gap" in out

@@ -20,6 +20,7 @@ from optimize.model import (
     InfeasibleRequestError,
     SolveReport,
     build_problem,
+    check_budgets,
     extract_plan,
     solve,
 )
@@ -101,9 +102,13 @@ def run_optimize(request: OptimizeRequest, console: Console | None = None) -> Pa
     """Solve, write the plan in three forms, judge every plan by simulation, write the tables."""
     console = console or Console(stderr=True)
     scenario = load(request.scenario_path)
-    out = prepare_out_dir(request.out)
     network = build_network(scenario)
     budgets = budgets_for(scenario, request)
+    try:
+        check_budgets(network, budgets)
+    except InfeasibleRequestError as error:
+        raise RequestError(str(error)) from None
+    out = prepare_out_dir(request.out)
     years, saa, report = _solve(network, request, budgets, console)
     plan = extract_plan(saa, network, "optimised")
     with console.status("边际价值 marginal values (plan fixed: duals, then finite differences)"):

@@ -23,7 +23,14 @@ from optimize.baselines import equal_split, last_year_rule, status_quo
 from optimize.demand import sample_years
 from optimize.evaluate import evaluate_plans, paired_reduction
 from optimize.greedy import greedy
-from optimize.model import Budgets, build_problem, extract_plan, minimum_staffing_cost, solve
+from optimize.model import (
+    Budgets,
+    build_problem,
+    extract_plan,
+    minimum_staffing_cost,
+    payroll_yuan,
+    solve,
+)
 from optimize.saa import saa_bounds
 from sim import build_network
 
@@ -54,7 +61,7 @@ def main() -> None:
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
     budgets = Budgets(BUDGET)
-    payroll = float((network.team_members * [t.cost_per_member_yuan for t in scenario.teams]).sum())
+    payroll = payroll_yuan(network)
     staffing = Budgets(BUDGET, staffing_yuan=payroll * 1.05)
     print(
         f"staffing budget for the staffing runs: {payroll * 1.05:,.0f} yuan "

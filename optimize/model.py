@@ -139,6 +139,12 @@ def minimum_staffing_cost(network: CountyNetwork) -> float:
     return float(sum(t.min_members * t.cost_per_member_yuan for t in teams))
 
 
+def payroll_yuan(network: CountyNetwork) -> float:
+    """Annual cost of every team at today's size."""
+    costs = np.array([t.cost_per_member_yuan for t in network.scenario.teams])
+    return float((network.team_members * costs).sum())
+
+
 def check_budgets(network: CountyNetwork, budgets: Budgets) -> None:
     """Refuse requests no plan can meet, with one line that says why."""
     if budgets.procurement_yuan < 0:

@@ -22,6 +22,7 @@ from optimize.model import (
     build_problem,
     check_budgets,
     extract_plan,
+    payroll_yuan,
     solve,
 )
 from optimize.saa import saa_bounds
@@ -73,10 +74,7 @@ def baseline_budget(network: CountyNetwork, budgets: Budgets) -> float:
     """Money the baselines spend on purchases (a joint pot keeps today's staff first)."""
     if budgets.joint_yuan is None:
         return budgets.procurement_yuan
-    payroll = float(
-        (network.team_members * [t.cost_per_member_yuan for t in network.scenario.teams]).sum()
-    )
-    return max(0.0, budgets.joint_yuan - payroll)
+    return max(0.0, budgets.joint_yuan - payroll_yuan(network))
 
 
 def _solve(network: CountyNetwork, request: OptimizeRequest, budgets: Budgets, console: Console):

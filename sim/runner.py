@@ -7,7 +7,6 @@ the same events under every plan and in every process layout.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -149,8 +148,3 @@ def simulate(
         merged.dispatches.extend(parts[start].dispatches)
         merged.stock.extend(parts[start].stock)
     return to_frames(merged, network, np.array(replications))
-
-
-def default_jobs() -> int:
-    """A sensible worker count for this machine."""
-    return max(1, (os.cpu_count() or 1))

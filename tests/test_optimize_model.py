@@ -10,7 +10,14 @@ import pytest
 
 import scenarios
 from optimize.demand import sample_years
-from optimize.model import Budgets, InfeasibleRequestError, build_problem, extract_plan, solve
+from optimize.model import (
+    Budgets,
+    InfeasibleRequestError,
+    build_problem,
+    extract_plan,
+    payroll_yuan,
+    solve,
+)
 from sim import build_network
 from tests import builders
 
@@ -175,3 +182,29 @@ def test_cbc_and_highs_agree(tiny_network):
     cbc = solve(build_problem(tiny_network, years, Budgets(60_000)), "cbc", mip_gap=0.0)
     assert highs.optimal
     assert cbc.objective == pytest.approx(highs.objective, rel=1e-6)
+
+
+def test_a_joint_budget_pays_for_purchases_and_members_together(tiny_network):
+    years = sample_years(tiny_network, seed=2, count=8)
+    payroll = payroll_yuan(tiny_network)
+    joint = payroll + 40_000
+    saa = build_problem(tiny_network, years, Budgets(0, joint_yuan=joint))
+    report = solve(saa, mip_gap=0.0)
+    assert report.optimal
+    plan = extract_plan(saa, tiny_network)
+    scenario = tiny_network.scenario
+    assert plan.purchase_cost_yuan(scenario) + plan.staffing_cost_yuan(scenario) <= joint + 1e-6
+    for staffing in plan.staffing:
+        team = next(t for t in scenario.teams if t.team_id == staffing.team_id)
+        assert team.min_members <= staffing.members <= team.max_members
+
+
+def test_deciding_staffing_never_worsens_the_saa_objective(tiny_network):
+    years = sample_years(tiny_network, seed=2, count=8)
+    payroll = payroll_yuan(tiny_network)
+    fixed = solve(build_problem(tiny_network, years, Budgets(40_000)), mip_gap=0.0)
+    flexible = solve(
+        build_problem(tiny_network, years, Budgets(40_000, staffing_yuan=payroll)), mip_gap=0.0
+    )
+    # Today's staffing is one of the choices the staffing budget allows.
+    assert flexible.objective <= fixed.objective + 1e-6

@@ -67,7 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument(
         "scenario", nargs="?", type=Path, help="scenario TOML (default: the bundled county)"
     )
-    simulate.add_argument("--plan", type=Path, help="plan file (CSV or JSON) applied at year start")
+    simulate.add_argument(
+        "--plan", type=Path, help="plan file (CSV, JSON or Excel) applied at year start"
+    )
     simulate.add_argument("--reps", type=_positive_int, default=200, help="years to simulate")
     simulate.add_argument("--seed", type=_seed, help="base seed (default: the scenario's)")
     simulate.add_argument("--jobs", type=_positive_int, default=1, help="worker processes")

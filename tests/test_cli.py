@@ -6,8 +6,6 @@ import copy
 import csv
 import os
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +16,7 @@ from planner import cli
 from planner.output import write_atomic
 from scenarios.plan import PLAN_CSV_COLUMNS, Plan, Purchase, Staffing
 from tests import builders
+from tests.support import run_process
 
 OUTPUT_FILES = (
     "events.parquet",
@@ -32,7 +31,6 @@ ITEM_COLUMNS = ("replication", "event_id", "item_id", "category", "demand", "ser
 ITEM_COLUMNS += ("served_late", "unmet", "penalty_yuan")
 SUMMARY_COLUMNS = ("metric", "group", "unit", "mean", "ci_low", "ci_high", "n")
 HEADLINE_ZH = "加权未满足需求"
-SCRIPT = Path(sys.executable).with_name("yingji")
 BUY = Plan(
     "buy",
     purchases=(Purchase("water", "V_C", 500), Purchase("boat", "D_COUNTY", 2)),
@@ -42,22 +40,6 @@ PLAN_REPS = "20"
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-def run_process(*args: str | Path, script: bool = False) -> subprocess.CompletedProcess[str]:
-    """Run ``yingji`` in a fresh process, wide enough that rich never wraps a message."""
-    command = [str(SCRIPT)] if script else [sys.executable, "-m", "planner.cli"]
-    env = {**os.environ, "COLUMNS": "200", "PYTHONIOENCODING": "utf-8"}
-    env.pop("FORCE_COLOR", None)
-    return subprocess.run(
-        [*command, *map(str, args)],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        env=env,
-        timeout=120,
-        check=False,
-    )
 
 
 def run_main(*args: str | Path) -> int:

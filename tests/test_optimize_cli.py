@@ -5,9 +5,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -16,8 +13,8 @@ import pytest
 import scenarios
 from planner import cli
 from scenarios.plan import Plan
+from tests.support import run_process
 
-SCRIPT = Path(sys.executable).with_name("yingji")
 FAST = ("--scenarios", "8", "--reps", "20", "--time-limit", "30", "--greedy-steps", "0")
 OUTPUT_FILES = (
     "evaluation.csv",
@@ -44,21 +41,6 @@ def run_main(*args: str | Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, s
     return code, out.getvalue(), err.getvalue()
 
 
-def run_process(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    """The installed ``yingji`` script in a fresh process, wide enough never to wrap."""
-    env = {**os.environ, "COLUMNS": "200", "PYTHONIOENCODING": "utf-8"}
-    env.pop("FORCE_COLOR", None)
-    return subprocess.run(
-        [str(SCRIPT), *map(str, args)],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        env=env,
-        timeout=120,
-        check=False,
-    )
-
-
 def written(folder: Path) -> list[str]:
     """Files in ``folder``, hidden temporary ones included (none if it does not exist)."""
     return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
@@ -75,7 +57,16 @@ def smoke(tiny_path, tmp_path_factory):
     """One real run of the console script on the tiny county."""
     out = tmp_path_factory.mktemp("smoke") / "out"
     done = run_process(
-        "optimize", tiny_path, *FAST, "--greedy-steps", "2", "--seed", "3", "--out", out
+        "optimize",
+        tiny_path,
+        *FAST,
+        "--greedy-steps",
+        "2",
+        "--seed",
+        "3",
+        "--out",
+        out,
+        script=True,
     )
     return done, out
 

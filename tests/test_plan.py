@@ -31,6 +31,7 @@ from scenarios.plan import (
     write_plan,
 )
 from tests import builders
+from tests.support import expect_input_error
 
 PLAN = Plan(
     plan_id="draft",
@@ -70,16 +71,7 @@ def write_text(path: Path, text: str) -> Path:
 
 def refused(path: Path, scenario: Scenario, *fragments: str) -> str:
     """Load the plan, expect one InputError line naming ``path`` and containing ``fragments``."""
-    with pytest.raises(InputError) as caught:
-        load_plan(path, scenario)
-    message = str(caught.value)
-    assert "\n" not in message, message
-    assert message.startswith(f"{path}: "), message
-    assert caught.value.file == str(path)
-    rest = message.removeprefix(f"{path}: ")  # the tmp_path itself may contain any word
-    for fragment in fragments:
-        assert fragment in rest, (fragment, message)
-    return message
+    return expect_input_error(lambda: load_plan(path, scenario), path, *fragments)
 
 
 # ---------------------------------------------------------------- round trips

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from scenarios import InputError, Scenario, load
 from tests import builders
+from tests.support import expect_input_error
 
 # ---------------------------------------------------------------- helpers
 
@@ -46,16 +47,7 @@ def row_of(index: int) -> str:
 
 def refused(path: Path, file: Path, *fragments: str) -> str:
     """Load ``path``, expect one InputError line about ``file`` that contains ``fragments``."""
-    with pytest.raises(InputError) as caught:
-        load(path)
-    message = str(caught.value)
-    assert "\n" not in message, message
-    assert message.startswith(f"{file}: "), message
-    assert caught.value.file == str(file)
-    rest = message.removeprefix(f"{file}: ")  # the tmp_path itself may contain any word
-    for fragment in fragments:
-        assert fragment in rest, (fragment, message)
-    return message
+    return expect_input_error(lambda: load(path), file, *fragments)
 
 
 @pytest.fixture

@@ -55,8 +55,6 @@ def _fixed(
     budgets = Budgets(UNLIMITED, staffing_yuan=UNLIMITED)
     saa = build_problem(network, years, budgets, options, items=items, rescue=rescue)
     saa.fix_plan(plan, network)
-    for var in (*saa.purchases.values(), *saa.staffing.values()):
-        var.cat = pulp.LpContinuous  # held at whole values; a linear programme has duals
     return saa
 
 

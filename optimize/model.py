@@ -72,7 +72,6 @@ class SaaProblem:
     staffing: dict[int, pulp.LpVariable]
     years: int
     build_s: float
-    flows: int = 0
     stock_rows: dict[tuple[int, int], list[str]] = field(default_factory=dict)
     team_rows: dict[int, list[str]] = field(default_factory=dict)
     year_constant: list[float] = field(default_factory=list)
@@ -88,7 +87,11 @@ class SaaProblem:
         )
 
     def fix_plan(self, plan: Plan, network: CountyNetwork) -> None:
-        """Hold the first stage at a plan's values (purchases not in the plan at zero)."""
+        """Hold the first stage at a plan's values (purchases not in the plan at zero).
+
+        The held variables become continuous: they are whole already, and what is
+        left is a linear programme, which solves faster and has duals.
+        """
         bought = {
             (network.item_ids.index(p.item_id), network.depot_ids.index(p.depot_id)): p.quantity
             for p in plan.purchases
@@ -99,6 +102,8 @@ class SaaProblem:
         for team, var in self.staffing.items():
             value = members.get(team, int(network.team_members[team]))
             var.lowBound = var.upBound = value
+        for var in (*self.purchases.values(), *self.staffing.values()):
+            var.cat = pulp.LpContinuous
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +171,6 @@ class _Builder:
     def __init__(self, network: CountyNetwork, years: list[list[DemandEvent]], options) -> None:
         self.problem = pulp.LpProblem("yingji_saa", pulp.LpMinimize)
         self.network = network
-        self.years = years
         self.options = options
         self.scenario = network.scenario
         self.late_fraction = self.scenario.penalties.late_fraction
@@ -181,7 +185,6 @@ class _Builder:
         self.objective: dict[pulp.LpVariable, float] = {}
         self.constant = 0.0
         self.constraints: list[tuple[pulp.LpConstraint, str]] = []
-        self.flow_count = 0
         self.year_constant = [0.0] * len(years)
         self.year_terms: list[dict[pulp.LpVariable, float]] = [{} for _ in years]
         self.team_rows: dict[int, list[str]] = defaultdict(list)
@@ -276,7 +279,6 @@ def build_problem(
         staffing=builder.staffing,
         years=len(years),
         build_s=time.perf_counter() - started,
-        flows=builder.flow_count,
         stock_rows=dict(stock_rows),
         team_rows=dict(builder.team_rows),
         year_constant=builder.year_constant,
@@ -362,7 +364,6 @@ def _item_flows(
                 served[flow] = 1.0
                 agreement_use[int(agreement)].append(flow)
             if served:
-                builder.flow_count += len(served)
                 name = f"demand_{year}_{number}_{item}"
                 builder.constraints.append((pulp.LpAffineExpression(served) <= need, name))
     _stock_limits(builder, year, use, groups, money, stock_rows)

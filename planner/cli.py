@@ -14,9 +14,9 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from planner.errors import RequestError
+from planner.progress import progress_bar
 from scenarios import InputError, Scenario, load, load_plan
 from scenarios.plan import Plan
 
@@ -218,24 +218,8 @@ def run_simulate(
     console = console or Console(stderr=True)
     scenario, plan = _load_inputs(scenario_path, plan_path)
     prepare_out_dir(out)
-    with Progress(
-        TextColumn("[bold]模拟 simulating[/]"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-        disable=reps < 20,
-    ) as progress:
-        task = progress.add_task("simulate", total=reps)
-        result = simulate(
-            scenario,
-            plan,
-            reps=reps,
-            seed=seed,
-            jobs=jobs,
-            progress=lambda done: progress.advance(task, done),
-        )
+    with progress_bar(console, "模拟 simulating", reps, show=reps >= 20) as advance:
+        result = simulate(scenario, plan, reps=reps, seed=seed, jobs=jobs, progress=advance)
     summary = summarize(result)
     write_parquet(result.events, out / "events.parquet")
     write_parquet(result.items, out / "items.parquet")

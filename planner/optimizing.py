@@ -8,7 +8,6 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from optimize.baselines import equal_split, last_year_rule, status_quo
 from optimize.demand import sample_years
@@ -28,6 +27,7 @@ from optimize.model import (
 from optimize.saa import saa_bounds
 from planner.errors import RequestError
 from planner.output import prepare_out_dir, write_atomic, write_csv
+from planner.progress import progress_bar
 from planner.tables import cost_table, evaluation_table
 from scenarios import load
 from scenarios.plan import Plan, plan_costs, write_plan
@@ -135,22 +135,10 @@ def run_optimize(request: OptimizeRequest, console: Console | None = None) -> Pa
 
 
 def _judge(scenario, plans: list[Plan], request: OptimizeRequest, seed: int, console: Console):
-    with Progress(
-        TextColumn("[bold]模拟评估 judging plans by simulation[/]"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("judge", total=request.reps * len(plans))
+    label = "模拟评估 judging plans by simulation"
+    with progress_bar(console, label, request.reps * len(plans)) as advance:
         evaluation, _ = evaluate_plans(
-            scenario,
-            plans,
-            request.reps,
-            seed,
-            request.jobs,
-            progress=lambda done: progress.advance(task, done),
+            scenario, plans, request.reps, seed, request.jobs, progress=advance
         )
     return evaluation
 

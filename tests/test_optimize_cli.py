@@ -24,6 +24,7 @@ OUTPUT_FILES = (
     "plan.xlsx",
     "solve.json",
 )
+SMOKE = (*FAST, "--greedy-steps", "2", "--seed", "3")  # the smoke run, with greedy
 PLANS = ["status_quo", "optimised", "last_year_rule", "equal_split", "greedy"]
 MINIMUM_STAFFING_YUAN = 9 * 1 * 1000  # nine teams, at least one member, 1,000 yuan each
 
@@ -56,18 +57,7 @@ def parts(plan: Plan) -> tuple[list[tuple[str, str, int]], list[tuple[str, int]]
 def smoke(tiny_path, tmp_path_factory):
     """One real run of the console script on the tiny county."""
     out = tmp_path_factory.mktemp("smoke") / "out"
-    done = run_process(
-        "optimize",
-        tiny_path,
-        *FAST,
-        "--greedy-steps",
-        "2",
-        "--seed",
-        "3",
-        "--out",
-        out,
-        script=True,
-    )
+    done = run_process("optimize", tiny_path, *SMOKE, "--out", out, script=True)
     return done, out
 
 
@@ -131,16 +121,7 @@ def test_same_seed_gives_identical_files(smoke, tiny_path, tmp_path, monkeypatch
     runs = [tmp_path / "a", tmp_path / "b"]
     for out in runs:
         code, _, err = run_main(
-            "optimize",
-            tiny_path,
-            *FAST,
-            "--greedy-steps",
-            "2",
-            "--seed",
-            "3",
-            "--out",
-            out,
-            monkeypatch=monkeypatch,
+            "optimize", tiny_path, *SMOKE, "--out", out, monkeypatch=monkeypatch
         )
         assert code == 0, err
     for name in ("plan.csv", "evaluation.csv"):

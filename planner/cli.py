@@ -15,12 +15,13 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
-from planner.errors import RequestError
+from planner.errors import CellsFailedError, RequestError
 from planner.progress import progress_bar
 from scenarios import InputError, Scenario, load, load_plan
 from scenarios.plan import Plan
 
 EXIT_BAD_INPUT = 2
+EXIT_CELLS_FAILED = 1
 EXIT_INTERRUPTED = 130
 
 
@@ -77,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", type=Path, default=Path("results"), help="output folder (default: ./results)"
     )
     _add_optimize(commands)
+    _add_sweep(commands)
     return parser
 
 
@@ -154,6 +156,28 @@ def _add_optimize(commands) -> None:
     )
 
 
+def _add_sweep(commands) -> None:
+    sweep = commands.add_parser(
+        "sweep",
+        help="run every cell of a grid of budgets and scenario changes, resumably",
+        description="Optimise and/or evaluate plans in every cell of a sweep file's grid, on "
+        "this machine or a Dask cluster. Each finished cell is saved at once; running the "
+        "same command again runs only the missing cells.",
+    )
+    sweep.add_argument(
+        "sweep", nargs="?", type=Path, help="sweep TOML (default: the bundled budget sweep)"
+    )
+    where = sweep.add_mutually_exclusive_group()
+    where.add_argument("--jobs", type=_positive_int, default=1, help="local worker processes")
+    where.add_argument("--scheduler", help="address of a running Dask scheduler (tcp://host:port)")
+    where.add_argument(
+        "--local-cluster", type=_positive_int, help="start a Dask cluster of N workers here"
+    )
+    sweep.add_argument(
+        "--out", type=Path, default=Path("results/sweep"), help="dataset folder (results/sweep)"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``yingji`` console script; returns the exit code."""
     args = build_parser().parse_args(argv)
@@ -183,11 +207,28 @@ def main(argv: Sequence[str] | None = None) -> int:
                 out=args.out,
             )
             run_optimize(request, console)
+        elif args.command == "sweep":
+            from planner.sweeping import SweepRequest, run_sweep
+
+            run_sweep(
+                SweepRequest(args.sweep, args.jobs, args.scheduler, args.local_cluster, args.out),
+                console,
+            )
+    except CellsFailedError as error:
+        console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
+        return EXIT_CELLS_FAILED
     except (InputError, RequestError) as error:
         console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        console.print("interrupted; every file written so far is complete, none is half-written")
+        console.print(
+            "interrupted; every file written so far is complete, none is half-written"
+            + (
+                "; run the same command again to finish the sweep"
+                if args.command == "sweep"
+                else ""
+            )
+        )
         return EXIT_INTERRUPTED
     return 0
 

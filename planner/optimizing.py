@@ -17,6 +17,7 @@ from optimize.marginal import marginal_values
 from optimize.model import (
     Budgets,
     InfeasibleRequestError,
+    SaaProblem,
     SolveReport,
     build_problem,
     check_budgets,
@@ -58,16 +59,19 @@ class OptimizeRequest:
     out: Path = Path("results")
 
 
-def budgets_for(scenario: Scenario, request: OptimizeRequest) -> Budgets:
-    """The request's budgets, falling back on the scenario's."""
+def budgets_for(
+    scenario: Scenario,
+    budget_yuan: float | None = None,
+    staff_budget_yuan: float | None = None,
+    joint_budget_yuan: float | None = None,
+) -> Budgets:
+    """The budgets asked for, falling back on the scenario's."""
     procurement = scenario.procurement
-    staff = request.staff_budget_yuan
-    if staff is None and request.joint_budget_yuan is None and procurement is not None:
+    staff = staff_budget_yuan
+    if staff is None and joint_budget_yuan is None and procurement is not None:
         staff = procurement.staffing_budget_yuan
-    budget = request.budget_yuan
-    if budget is None:
-        budget = scenario.procurement_budget_yuan
-    return Budgets(budget, staff, request.joint_budget_yuan)
+    budget = scenario.procurement_budget_yuan if budget_yuan is None else budget_yuan
+    return Budgets(budget, staff, joint_budget_yuan)
 
 
 def baseline_budget(network: CountyNetwork, budgets: Budgets) -> float:
@@ -77,21 +81,36 @@ def baseline_budget(network: CountyNetwork, budgets: Budgets) -> float:
     return max(0.0, budgets.joint_yuan - payroll_yuan(network))
 
 
+def solve_for_plan(
+    network: CountyNetwork,
+    years: list,
+    budgets: Budgets,
+    solver: str = "highs",
+    time_limit_s: float = 120.0,
+    mip_gap: float = 1e-4,
+) -> tuple[SaaProblem, SolveReport]:
+    """Build and solve the SAA model; refuse in one line when no plan comes out."""
+    try:
+        saa = build_problem(network, years, budgets)
+    except InfeasibleRequestError as error:
+        raise RequestError(str(error)) from None
+    report = solve(saa, solver, time_limit_s, mip_gap)
+    if report.solution not in SOLVED:
+        raise RequestError(
+            f"the solver found no plan ({report.status}: {report.solution}); "
+            "try a longer time limit or fewer sampled years"
+        )
+    return saa, report
+
+
 def _solve(network: CountyNetwork, request: OptimizeRequest, budgets: Budgets, console: Console):
     seed = network.scenario.seed if request.seed is None else request.seed
     with console.status("抽样 sampling demand scenarios"):
         years = sample_years(network, seed, request.scenarios)
-    try:
-        with console.status(f"建模 building the model ({request.scenarios} sampled years)"):
-            saa = build_problem(network, years, budgets)
-    except InfeasibleRequestError as error:
-        raise RequestError(str(error)) from None
-    with console.status(f"求解 solving with {request.solver} (limit {request.time_limit_s:g} s)"):
-        report = solve(saa, request.solver, request.time_limit_s, request.mip_gap)
-    if report.solution not in SOLVED:
-        raise RequestError(
-            f"the solver found no plan ({report.status}: {report.solution}); "
-            "try a longer --time-limit or fewer --scenarios"
+    label = f"建模求解 building and solving ({request.scenarios} sampled years, {request.solver})"
+    with console.status(label):
+        saa, report = solve_for_plan(
+            network, years, budgets, request.solver, request.time_limit_s, request.mip_gap
         )
     return years, saa, report
 
@@ -101,7 +120,9 @@ def run_optimize(request: OptimizeRequest, console: Console | None = None) -> Pa
     console = console or Console(stderr=True)
     scenario = load(request.scenario_path)
     network = build_network(scenario)
-    budgets = budgets_for(scenario, request)
+    budgets = budgets_for(
+        scenario, request.budget_yuan, request.staff_budget_yuan, request.joint_budget_yuan
+    )
     try:
         check_budgets(network, budgets)
     except InfeasibleRequestError as error:

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from scenarios.plan import Plan
 from scenarios.schema import Scenario
+from scenarios.sweep import Sweep
 
 METRIC_LABELS = {
     "weighted_unmet": "加权未满足需求 weighted unmet demand",
@@ -154,3 +155,30 @@ def evaluation_table(evaluation: pd.DataFrame) -> Table:
             difference,
         )
     return table
+
+
+def sweep_table(headline: pd.DataFrame, sweep: Sweep) -> Table:
+    """One row per finished cell: its grid values and each plan's headline with 95% CI."""
+    table = Table(
+        title=escape(f"扫描 Sweep {sweep.name} — {sweep.settings.reps} 年 years per cell"),
+        caption="加权未满足需求 weighted unmet demand, penalty yuan / year (95% CI); "
+        "every cell on the same simulated years",
+    )
+    table.add_column("cell", justify="right")
+    for axis in sweep.axes:
+        table.add_column(escape(axis.name))
+    plans = list(dict.fromkeys(headline["plan"])) if len(headline) else []
+    for plan in plans:
+        table.add_column(escape(str(plan)), justify="right")
+    for cell in sweep.cells:
+        rows = headline[headline["cell"] == cell.index] if len(headline) else headline
+        if rows.empty:
+            continue
+        by_plan = {row["plan"]: row for row in rows.to_dict("records")}
+        shown = [_estimate(by_plan[p]) if p in by_plan else "–" for p in plans]
+        table.add_row(str(cell.index), *(escape(label) for _, label in cell.labels), *shown)
+    return table
+
+
+def _estimate(row: dict) -> str:
+    return f"{row['mean']:,.0f} ({row['ci_low']:,.0f} – {row['ci_high']:,.0f})"

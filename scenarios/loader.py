@@ -92,6 +92,23 @@ def load(path: str | Path | None = None) -> Scenario:
     return scenario
 
 
+def input_files(path: str | Path | None = None) -> list[Path]:
+    """The scenario file and every table it names, in a stable order (for hashing inputs)."""
+    path = Path(path) if path is not None else default_scenario_path()
+    tables = _table_paths(_read_toml(path).get("tables"), path)
+    return [path, *(tables[name] for name in sorted(tables))]
+
+
+def validate_scenario(data: dict[str, Any], file: Path) -> Scenario:
+    """Validate scenario data made in code (a sweep cell's changes); errors name ``file``."""
+    try:
+        scenario = Scenario(**data)
+    except ValidationError as error:
+        raise from_validation(error, file) from None
+    _check_references(scenario, file, dict.fromkeys(REQUIRED_TABLES + OPTIONAL_TABLES, file))
+    return scenario
+
+
 SCENARIO_SECTION_FIELDS = {"scenario_id", "name_zh", "name_en", "seed", "horizon_days"}
 SCENARIO_SECTION_FIELDS |= {"procurement_budget_yuan"}
 

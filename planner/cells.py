@@ -1,0 +1,158 @@
+"""One cell of a sweep: optimise (if asked), then judge every plan by simulation.
+
+A cell is a plain function of picklable inputs so that a process pool or a
+Dask worker runs exactly what the serial loop runs. Whatever goes wrong inside
+a cell is caught and returned as its error, so one bad cell never stops the
+others.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from optimize.baselines import equal_split, last_year_rule, status_quo
+from optimize.demand import sample_years
+from optimize.model import extract_plan
+from planner.optimizing import baseline_budget, budgets_for, solve_for_plan
+from scenarios.plan import Plan
+from scenarios.schema import Scenario
+from scenarios.sweep import JOINT_BUDGET_AXIS, Cell, SweepSettings, value_label
+from sim import build_network, simulate
+from sim.metrics import HEADLINE, summarize, weighted_unmet_per_year
+from sim.network import CountyNetwork
+
+# Columns every cell file has, after the grid's own columns (same types in every cell).
+SUMMARY_COLUMNS = (
+    "plan",
+    "purchase_cost_yuan",
+    "staffing_cost_yuan",
+    "metric",
+    "group",
+    "unit",
+    "mean",
+    "ci_low",
+    "ci_high",
+    "n",
+)
+SOLVE_COLUMNS = ("solver_solution", "proved_optimal", "solver_gap", "solve_s", "cell_s")
+
+
+@dataclass(frozen=True, slots=True)
+class CellTask:
+    """Everything a worker needs to run one cell."""
+
+    cell: Cell
+    scenario: Scenario
+    settings: SweepSettings
+    plans: tuple[Plan, ...]
+    seed: int
+
+
+@dataclass(frozen=True, slots=True)
+class CellOutcome:
+    """A finished cell: its summary and yearly frames, or the error that stopped it."""
+
+    index: int
+    summary: pd.DataFrame | None
+    years: pd.DataFrame | None
+    seconds: float
+    error: str | None = None
+    details: str = ""
+
+
+def run_cell(task: CellTask) -> CellOutcome:
+    """Run one cell; never raises for a problem of the cell itself."""
+    started = time.perf_counter()
+    try:
+        summary, years = _run(task, started)
+    except Exception as error:
+        message = " ".join(str(error).split()) or type(error).__name__
+        return CellOutcome(
+            task.cell.index,
+            None,
+            None,
+            time.perf_counter() - started,
+            f"{type(error).__name__}: {message}",
+            traceback.format_exc(),
+        )
+    return CellOutcome(task.cell.index, summary, years, time.perf_counter() - started)
+
+
+def _run(task: CellTask, started: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    settings, scenario = task.settings, task.scenario
+    network = build_network(scenario)
+    budgets = budgets_for(scenario, joint_budget_yuan=task.cell.value(JOINT_BUDGET_AXIS))
+    money = baseline_budget(network, budgets)
+    plans = [_baseline(name, network, money) for name in settings.baselines]
+    solved = {"solver_solution": "", "proved_optimal": False, "solver_gap": np.nan}
+    solved["solve_s"] = np.nan
+    if settings.action == "optimise":
+        years = sample_years(network, task.seed, settings.sampled_years)
+        saa, report = solve_for_plan(
+            network, years, budgets, settings.solver, settings.time_limit_s, settings.mip_gap
+        )
+        plans.insert(0, extract_plan(saa, network, "optimised"))
+        solved = {
+            "solver_solution": report.solution,
+            "proved_optimal": report.optimal,
+            "solver_gap": report.gap,
+            "solve_s": report.build_s + report.solve_s,
+        }
+    plans.extend(task.plans)
+    summaries, yearly = [], []
+    for plan in plans:
+        result = simulate(scenario, plan, reps=settings.reps, seed=task.seed)
+        summaries.append(_plan_summary(plan, scenario, summarize(result)))
+        yearly.append(_plan_years(plan, weighted_unmet_per_year(result)))
+    summary = pd.concat(summaries, ignore_index=True)
+    summary = summary.assign(**solved, cell_s=time.perf_counter() - started)
+    return _with_cell(summary, task.cell), _with_cell(pd.concat(yearly), task.cell)
+
+
+def _baseline(name: str, network: CountyNetwork, money: float) -> Plan:
+    if name == "status_quo":
+        return status_quo()
+    if name == "last_year_rule":
+        return last_year_rule(network, money)
+    return equal_split(network, money)
+
+
+def _plan_summary(plan: Plan, scenario: Scenario, summary: pd.DataFrame) -> pd.DataFrame:
+    return summary.assign(
+        plan=plan.plan_id,
+        purchase_cost_yuan=plan.purchase_cost_yuan(scenario),
+        staffing_cost_yuan=plan.staffing_cost_yuan(scenario),
+    )[list(SUMMARY_COLUMNS)]
+
+
+def _plan_years(plan: Plan, yearly: pd.Series) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "plan": plan.plan_id,
+            "replication": yearly.index.to_numpy(dtype=np.int64),
+            HEADLINE: yearly.to_numpy(dtype=float),
+        }
+    )
+
+
+def grid_columns(cell: Cell) -> dict[str, object]:
+    """The cell's columns: ``cell``, each axis's value and, where it differs, its label."""
+    columns: dict[str, object] = {"cell": cell.index}
+    labels = dict(cell.labels)
+    for name, value in cell.choices:
+        columns[name] = value if isinstance(value, str | int | float) else labels[name]
+        if labels[name] != value_label(value):
+            columns[f"{name}_label"] = labels[name]
+    return columns
+
+
+def _with_cell(frame: pd.DataFrame, cell: Cell) -> pd.DataFrame:
+    columns = grid_columns(cell)
+    frame = frame.reset_index(drop=True)
+    leading = pd.DataFrame({name: [value] * len(frame) for name, value in columns.items()})
+    return pd.concat([leading, frame], axis=1)

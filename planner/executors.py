@@ -1,0 +1,141 @@
+"""Where sweep cells run: this process, a local process pool, or a Dask cluster.
+
+All three call the same function on the same inputs and hand each result back
+to the caller as it finishes; only the caller writes files, so Dask workers on
+other machines need no shared disk.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from planner.errors import RequestError
+
+Outcome = Any  # what the function returned, or the exception that lost its task
+CONNECT_TIMEOUT_S = 20
+
+
+@dataclass
+class Executor:
+    """Runs tasks and yields ``(task, outcome)`` as each finishes."""
+
+    description: str
+    slots: int
+    _run: Callable[[Callable[[Any], Any], list[Any]], Iterator[tuple[Any, Outcome]]] = field(
+        repr=False
+    )
+
+    def run(self, function: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[tuple]:
+        """Call ``function`` on every task; a task lost with its worker yields the exception."""
+        return self._run(function, list(tasks))
+
+
+@contextmanager
+def open_executor(
+    jobs: int = 1, scheduler: str | None = None, local_cluster: int | None = None
+) -> Iterator[Executor]:
+    """The executor asked for: ``scheduler`` or ``local_cluster`` mean Dask, else ``jobs``."""
+    if scheduler is not None or local_cluster is not None:
+        with _dask(scheduler, local_cluster) as executor:
+            yield executor
+    elif jobs > 1:
+        with _pool(jobs) as executor:
+            yield executor
+    else:
+        yield Executor("this process", 1, _serial)
+
+
+def _serial(function: Callable[[Any], Any], tasks: list[Any]) -> Iterator[tuple]:
+    for task in tasks:
+        yield task, function(task)
+
+
+@contextmanager
+def _pool(jobs: int) -> Iterator[Executor]:
+    pool = ProcessPoolExecutor(max_workers=jobs)
+
+    def run(function: Callable[[Any], Any], tasks: list[Any]) -> Iterator[tuple]:
+        futures = {pool.submit(function, task): task for task in tasks}
+        for future in as_completed(futures):
+            try:
+                outcome = future.result()
+            except Exception as error:
+                outcome = error
+            yield futures[future], outcome
+
+    try:
+        yield Executor(f"{jobs} processes", jobs, run)
+    except BaseException:
+        _stop_now(pool)
+        raise
+    else:
+        pool.shutdown(wait=True)
+
+
+def _stop_now(pool: ProcessPoolExecutor) -> None:
+    """Cancel what has not started and end the workers now rather than after their cell."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    # Python 3.14 has terminate_workers(); before it the process table is the only handle.
+    for process in list(getattr(pool, "_processes", {}).values()):
+        process.terminate()
+
+
+@contextmanager
+def _dask(scheduler: str | None, local_cluster: int | None) -> Iterator[Executor]:
+    from distributed import Client, LocalCluster
+
+    logging.getLogger("distributed").setLevel(logging.ERROR)
+    cluster = None
+    if scheduler is None:
+        cluster = LocalCluster(
+            n_workers=local_cluster,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            host="127.0.0.1",
+        )
+        client = Client(cluster)
+        where = f"a local Dask cluster of {local_cluster} workers"
+    else:
+        client = _connect(Client, scheduler)
+        where = f"the Dask cluster at {scheduler}"
+    try:
+        slots = sum(client.nthreads().values())
+        if slots == 0:
+            raise RequestError(f"the Dask cluster at {scheduler} has no workers")
+        yield Executor(f"{where} ({slots} threads)", slots, _dask_runner(client))
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _connect(client_type: type, address: str):
+    try:
+        return client_type(address, timeout=CONNECT_TIMEOUT_S)
+    except (OSError, TimeoutError, ValueError) as error:
+        reason = " ".join(str(error).split()) or type(error).__name__
+        raise RequestError(f"cannot reach the Dask scheduler at {address}: {reason}") from None
+
+
+def _dask_runner(client) -> Callable[[Callable[[Any], Any], list[Any]], Iterator[tuple]]:
+    from distributed import as_completed as dask_completed
+
+    def run(function: Callable[[Any], Any], tasks: list[Any]) -> Iterator[tuple]:
+        futures = {client.submit(function, task, pure=False): task for task in tasks}
+        try:
+            for future in dask_completed(list(futures)):
+                try:
+                    outcome = future.result()
+                except Exception as error:
+                    outcome = error
+                yield futures[future], outcome
+        finally:
+            client.cancel(list(futures))
+
+    return run

@@ -1,0 +1,297 @@
+"""``yingji sweep``: every cell of a grid, on any executor, into a resumable Parquet dataset.
+
+The output folder holds::
+
+    manifest.json           the sweep file, the hash of every input, version, seed, cells
+    cells/cell-0007.parquet one finished cell: each plan's summary (tidy, as summary.csv)
+    years/cell-0007.parquet one finished cell: each plan's headline per simulated year
+    failed/cell-0003.json   a cell that failed, with its error (retried on the next run)
+    sweep_summary.csv       the headline of every finished cell and plan
+
+A cell counts as finished once its ``cells/`` file exists; that file is written
+last and atomically, so a sweep killed at any moment leaves only whole cells,
+and running the same command again runs only the missing ones. A folder that
+holds another sweep's results (any input changed) is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from planner.cells import CellOutcome, CellTask, run_cell
+from planner.errors import CellsFailedError
+from planner.executors import open_executor
+from planner.output import prepare_out_dir, write_atomic, write_parquet
+from planner.tables import sweep_table
+from scenarios.errors import InputError
+from scenarios.sweep import Sweep, load_sweep
+from sim.metrics import HEADLINE
+
+MANIFEST = "manifest.json"
+CELLS, YEARS, FAILED = "cells", "years", "failed"
+MANIFEST_FORMAT = 1
+CELL_FILE = re.compile(r"^cell-(\d+)\.parquet$")
+
+
+@dataclass(frozen=True, slots=True)
+class SweepRequest:
+    """Everything ``yingji sweep`` was asked to do."""
+
+    sweep_path: Path | None = None
+    jobs: int = 1
+    scheduler: str | None = None
+    local_cluster: int | None = None
+    out: Path = Path("results/sweep")
+
+
+@dataclass(frozen=True, slots=True)
+class SweepReport:
+    """What a run of a sweep did."""
+
+    out: Path
+    cells: int
+    done_before: int
+    ran: int
+    failed: tuple[int, ...] = field(default=())
+
+
+def run_sweep(request: SweepRequest, console: Console | None = None) -> SweepReport:
+    """Run the cells the folder does not hold yet; write the dataset and the summary."""
+    console = console or Console(stderr=True)
+    sweep = load_sweep(request.sweep_path)
+    out = prepare_out_dir(request.out)
+    claim_folder(out, manifest_for(sweep))
+    _remove_partial_files(out)
+    done = finished_cells(out)
+    tasks = [
+        CellTask(cell, scenario, sweep.settings, sweep.plans, sweep.seed)
+        for cell, scenario in zip(sweep.cells, sweep.cell_scenarios, strict=True)
+        if cell.index not in done
+    ]
+    failed: list[int] = []
+    with (
+        _terminate_as_interrupt(),
+        open_executor(request.jobs, request.scheduler, request.local_cluster) as executor,
+    ):
+        console.print(
+            f"{sweep.name}: {len(sweep.cells)} cells, {len(done)} done before, "
+            f"{len(tasks)} to run on {executor.description}",
+            markup=False,
+            highlight=False,
+        )
+        with _cell_progress(console, len(tasks), executor.slots) as advance:
+            for task, returned in executor.run(run_cell, tasks):
+                outcome = returned
+                if isinstance(returned, BaseException):
+                    outcome = CellOutcome(
+                        task.cell.index, None, None, float("nan"), _lost(returned)
+                    )
+                record(out, outcome, task)
+                if outcome.error is not None:
+                    failed.append(outcome.index)
+                    console.print(
+                        f"cell {outcome.index} ({task.cell.describe()}) failed: {outcome.error}",
+                        markup=False,
+                        highlight=False,
+                    )
+                advance(outcome.error is not None)
+    summary = _write_summary(out)
+    Console().print(sweep_table(summary, sweep))
+    report = SweepReport(out, len(sweep.cells), len(done), len(tasks), tuple(sorted(failed)))
+    if failed:
+        raise CellsFailedError(
+            f"{len(failed)} of {len(sweep.cells)} cells failed (errors in {out / FAILED}); "
+            "the rest are saved: run the same command again to retry the failed cells"
+        )
+    console.print(f"wrote {out}/{CELLS}/, {YEARS}/, sweep_summary.csv", markup=False)
+    return report
+
+
+def _lost(error: BaseException) -> str:
+    message = " ".join(str(error).split())
+    return f"worker lost: {type(error).__name__}{': ' + message if message else ''}"
+
+
+def manifest_for(sweep: Sweep) -> dict[str, object]:
+    """What identifies a sweep's results: its inputs' hash, the version, the seed, the cells."""
+    return {
+        "format": MANIFEST_FORMAT,
+        "sweep_file": str(sweep.path.resolve()),
+        "sweep_sha256": hashlib.sha256(sweep.path.read_bytes()).hexdigest(),
+        "inputs_sha256": sweep.inputs_sha256,
+        "yingji_version": _version(),
+        "seed": sweep.seed,
+        "reps": sweep.settings.reps,
+        "action": sweep.settings.action,
+        "axes": [
+            {"name": axis.name, "values": list(axis.values), "labels": list(axis.labels)}
+            for axis in sweep.axes
+        ],
+        "cells": [{"cell": cell.index, "labels": dict(cell.labels)} for cell in sweep.cells],
+    }
+
+
+def _version() -> str:
+    try:
+        return metadata.version("yingji")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def claim_folder(out: Path, manifest: dict[str, object]) -> None:
+    """Write the manifest into a fresh folder, or check that the folder holds this sweep."""
+    path = out / MANIFEST
+    if not path.exists():
+        if (out / CELLS).exists():
+            raise InputError(out, CELLS, "holds cell results but no manifest.json; use a new --out")
+        stamped = {**manifest, "created": datetime.now(UTC).isoformat(timespec="seconds")}
+        text = json.dumps(stamped, indent=2, ensure_ascii=False) + "\n"
+        write_atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
+        return
+    try:
+        existing = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise InputError(path, "", f"cannot read the manifest: {error}") from None
+    for key in ("format", "inputs_sha256", "yingji_version"):
+        if existing.get(key) != manifest[key]:
+            raise InputError(
+                path,
+                key,
+                "this folder holds the results of a different sweep or version; "
+                "use another --out or remove the folder",
+                existing.get(key),
+            )
+
+
+def _remove_partial_files(out: Path) -> None:
+    """Temporary files of a run that was killed mid-write; never a finished file."""
+    for folder in (CELLS, YEARS, FAILED):
+        for partial in (out / folder).glob(".*.part"):
+            partial.unlink(missing_ok=True)
+
+
+def finished_cells(out: Path) -> set[int]:
+    """Indices of the cells whose results are in the folder."""
+    found = set()
+    for path in (out / CELLS).glob("cell-*.parquet"):
+        match = CELL_FILE.match(path.name)
+        if match and (out / YEARS / path.name).is_file():
+            found.add(int(match.group(1)))
+    return found
+
+
+def cell_file(index: int) -> str:
+    """File name of cell ``index`` in ``cells/`` and ``years/``."""
+    return f"cell-{index:04d}.parquet"
+
+
+def record(out: Path, outcome: CellOutcome, task: CellTask) -> None:
+    """Save a finished cell (years first, the cell file last) or its failure."""
+    name = cell_file(outcome.index)
+    failure = out / FAILED / f"cell-{outcome.index:04d}.json"
+    if outcome.error is not None:
+        document = {
+            "cell": outcome.index,
+            "labels": dict(task.cell.labels),
+            "error": outcome.error,
+            "details": outcome.details,
+        }
+        text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+        write_atomic(failure, lambda p: p.write_text(text, encoding="utf-8"))
+        return
+    write_parquet(outcome.years, out / YEARS / name)
+    write_parquet(outcome.summary, out / CELLS / name)
+    failure.unlink(missing_ok=True)
+
+
+def load_results(out: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The finished cells' summary rows and yearly rows, in cell order."""
+    out = Path(out)
+    indices = sorted(finished_cells(out))
+    if not indices:
+        return pd.DataFrame(), pd.DataFrame()
+    summary = pd.concat(
+        [pd.read_parquet(out / CELLS / cell_file(i)) for i in indices], ignore_index=True
+    )
+    years = pd.concat(
+        [pd.read_parquet(out / YEARS / cell_file(i)) for i in indices], ignore_index=True
+    )
+    return summary, years
+
+
+def _write_summary(out: Path) -> pd.DataFrame:
+    summary, _ = load_results(out)
+    if summary.empty:
+        return summary
+    headline = summary[(summary["metric"] == HEADLINE) & (summary["group"] == "all")]
+    headline = headline.drop(columns=["metric", "group"]).reset_index(drop=True)
+    write_atomic(
+        out / "sweep_summary.csv",
+        lambda p: headline.to_csv(p, index=False, encoding="utf-8"),
+    )
+    return headline
+
+
+@contextmanager
+def _cell_progress(console: Console, total: int, slots: int) -> Iterator:
+    """A bar of cells with how many are running and failed, and the time left."""
+    with Progress(
+        TextColumn("[bold]扫描 sweep[/] cells"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("running {task.fields[running]}, failed {task.fields[failed]}"),
+        TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+        disable=total == 0,
+    ) as progress:
+        task = progress.add_task("cells", total=total, running=min(slots, total), failed=0)
+        state = {"done": 0, "failed": 0}
+
+        def advance(failed: bool) -> None:
+            state["done"] += 1
+            state["failed"] += int(failed)
+            running = min(slots, total - state["done"])
+            progress.update(task, advance=1, running=running, failed=state["failed"])
+
+        yield advance
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops the sweep like Ctrl-C: workers are ended, finished cells stay."""
+
+    def interrupt(signum, frame) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: leave signals to whoever owns them
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

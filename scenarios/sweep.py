@@ -1,0 +1,443 @@
+"""Sweep files: a base scenario, a grid of changes to it, and what to do in every cell.
+
+A sweep file is TOML with two tables::
+
+    [sweep]
+    scenario = "default_county.toml"    # relative to this file; "default" is the bundled county
+    action = "optimise"                 # optimise then evaluate, or "evaluate" the plans only
+    plans = ["plans/ours.csv"]          # plan files evaluated in every cell
+    baselines = ["status_quo", "last_year_rule"]
+    reps = 200                          # simulated years per plan and cell
+    sampled_years = 50                  # years in the optimiser's sample
+
+    [grid]
+    budget_yuan = [1_000_000, 2_000_000]
+    rain_intensity = { values = [1.0, 1.8], labels = ["normal", "wet"] }
+    "teams.T01.members" = [40, 60]      # any scenario field, by a dotted path
+
+The cells are the Cartesian product of the axes. Every cell's scenario is built
+and validated when the file is read, so a bad value is refused in one line
+before any cell runs. Rows of the scenario's tables are addressed by their id
+(``teams.T01``, ``items.sandbag``) or, where two columns make the key, by both
+joined with ``/`` (``stock.D01/sandbag``, ``demand.flood/sandbag``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+import tomllib
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, ValidationError, field_validator
+
+from scenarios.errors import InputError, from_validation
+from scenarios.loader import default_scenario_path, input_files, load, validate_scenario
+from scenarios.plan import Plan, load_plan
+from scenarios.schema import (
+    Agreement,
+    Count,
+    DemandProfile,
+    Depot,
+    Dispatch,
+    Frozen,
+    Hazard,
+    Item,
+    Penalties,
+    Positive,
+    Procurement,
+    RainEpisodes,
+    Scenario,
+    StockLine,
+    Team,
+    Township,
+    Travel,
+)
+
+BaselineName = Literal["status_quo", "last_year_rule", "equal_split"]
+
+# Axes with a name of their own; every other axis is a dotted path into the scenario.
+SCENARIO_ALIASES = {
+    "budget_yuan": "procurement_budget_yuan",
+    "staff_budget_yuan": "procurement.staffing_budget_yuan",
+}
+JOINT_BUDGET_AXIS = "joint_budget_yuan"
+MULTIPLIER_AXES = {
+    "hazard_intensity": "every hazard's annual rate",
+    "rain_intensity": "the annual rate of every rain-triggered hazard",
+}
+NAMED_AXES = set(SCENARIO_ALIASES) | {JOINT_BUDGET_AXIS} | set(MULTIPLIER_AXES)
+SECTIONS: dict[str, type[BaseModel]] = {
+    "penalties": Penalties,
+    "travel": Travel,
+    "dispatch": Dispatch,
+    "rain_episodes": RainEpisodes,
+    "procurement": Procurement,
+}
+ROWS: dict[str, tuple[type[BaseModel], tuple[str, ...]]] = {
+    "townships": (Township, ("township_id",)),
+    "items": (Item, ("item_id",)),
+    "depots": (Depot, ("depot_id",)),
+    "stock": (StockLine, ("depot_id", "item_id")),
+    "teams": (Team, ("team_id",)),
+    "agreements": (Agreement, ("agreement_id", "item_id")),
+    "demand": (DemandProfile, ("hazard", "item_id")),
+    "hazards": (Hazard, ("hazard_id",)),
+}
+NOT_SWEPT = {"source_path", "replay"}
+
+
+class SweepSettings(Frozen):
+    """The ``[sweep]`` table: the base scenario and what every cell does."""
+
+    name_zh: str = ""
+    name_en: str = ""
+    scenario: str = "default"
+    action: Literal["optimise", "evaluate"] = "optimise"
+    plans: tuple[str, ...] = ()
+    baselines: tuple[BaselineName, ...] = ("status_quo", "last_year_rule")
+    reps: Annotated[int, Field(ge=1)] = 200
+    seed: Count | None = None
+    sampled_years: Annotated[int, Field(ge=1)] = 50
+    time_limit_s: Positive = 120.0
+    mip_gap: Annotated[float, Field(ge=0.0, lt=1.0)] = 1e-4
+    solver: Literal["highs", "cbc"] = "highs"
+
+    @field_validator("action", mode="before")
+    @classmethod
+    def _either_spelling(cls, value: object) -> object:
+        return "optimise" if value == "optimize" else value
+
+
+@dataclass(frozen=True, slots=True)
+class Axis:
+    """One dimension of the grid: a name, its values and a label for each value."""
+
+    name: str
+    values: tuple[Any, ...]
+    labels: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One point of the grid: a value (and its label) for every axis."""
+
+    index: int
+    choices: tuple[tuple[str, Any], ...]
+    labels: tuple[tuple[str, str], ...]
+
+    def value(self, axis: str, default: Any = None) -> Any:
+        """This cell's value on ``axis``, or ``default`` if the grid has no such axis."""
+        return dict(self.choices).get(axis, default)
+
+    def describe(self) -> str:
+        """``budget_yuan=1000000, rain_intensity=wet``: the cell in one line."""
+        return ", ".join(f"{name}={label}" for name, label in self.labels)
+
+
+@dataclass(frozen=True, slots=True)
+class Sweep:
+    """A validated sweep: settings, the grid, every cell's scenario and the plan files."""
+
+    path: Path
+    settings: SweepSettings
+    base: Scenario
+    axes: tuple[Axis, ...]
+    cells: tuple[Cell, ...]
+    cell_scenarios: tuple[Scenario, ...]
+    plans: tuple[Plan, ...]
+    inputs_sha256: str
+
+    @property
+    def seed(self) -> int:
+        """The base seed of every cell (common random numbers across the grid)."""
+        return self.base.seed if self.settings.seed is None else self.settings.seed
+
+    @property
+    def name(self) -> str:
+        """The sweep's display name."""
+        return self.settings.name_en or self.settings.name_zh or self.path.stem
+
+
+def default_sweep_path() -> Path:
+    """Path of the bundled example sweep (the default county over budgets, normal and wet)."""
+    return default_scenario_path().with_name("budget_sweep.toml")
+
+
+def load_sweep(path: str | Path | None = None) -> Sweep:
+    """Read a sweep file and validate every cell; ``None`` reads the bundled example."""
+    path = Path(path) if path is not None else default_sweep_path()
+    document = _read(path)
+    unknown = sorted(set(document) - {"sweep", "grid"})
+    if unknown:
+        raise InputError(path, unknown[0], "unknown section (a typo?); use [sweep] and [grid]")
+    settings = _settings(document.get("sweep", {}), path)
+    scenario_path = _scenario_path(settings, path)
+    base = load(scenario_path)
+    plan_paths = [_plan_path(text, index, path) for index, text in enumerate(settings.plans)]
+    plans = tuple(load_plan(plan_path, base) for plan_path in plan_paths)
+    _check_plan_ids(plans, plan_paths, settings, path)
+    axes = _axes(document.get("grid"), path)
+    for axis in axes:
+        for value in axis.values:
+            apply_changes(base, ((axis.name, value),), path)
+    cells = _cells(axes)
+    cell_scenarios = tuple(_cell_scenario(base, cell, path) for cell in cells)
+    for cell_scenario in cell_scenarios:
+        if cell_scenario is not base:
+            for plan_path in plan_paths:
+                load_plan(plan_path, cell_scenario)
+    files = [path, *input_files(scenario_path), *plan_paths]
+    return Sweep(
+        path, settings, base, axes, cells, cell_scenarios, plans, _inputs_sha256(files, path)
+    )
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(path, "", "file not found") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(path, "", f"cannot read the file: {error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise InputError(path, "", f"not valid TOML: {error}") from None
+
+
+def _settings(raw: object, path: Path) -> SweepSettings:
+    if not isinstance(raw, dict):
+        raise InputError(path, "sweep", "must be a table", raw)
+    try:
+        settings = SweepSettings(**raw)
+    except ValidationError as error:
+        raise from_validation(error, path, "sweep") from None
+    if settings.action == "evaluate" and not (settings.plans or settings.baselines):
+        raise InputError(path, "sweep.plans", "an evaluate sweep needs plan files or baselines")
+    return settings
+
+
+def _scenario_path(settings: SweepSettings, path: Path) -> Path:
+    if settings.scenario == "default":
+        return default_scenario_path()
+    scenario_path = path.parent / settings.scenario
+    if not scenario_path.is_file():
+        raise InputError(path, "sweep.scenario", "file not found", settings.scenario)
+    return scenario_path
+
+
+def _plan_path(text: str, index: int, path: Path) -> Path:
+    plan_path = path.parent / text
+    if not plan_path.is_file():
+        raise InputError(path, f"sweep.plans[{index}]", "plan file not found", text)
+    return plan_path
+
+
+def _check_plan_ids(
+    plans: tuple[Plan, ...], paths: list[Path], settings: SweepSettings, path: Path
+) -> None:
+    taken = {*settings.baselines, "optimised"}
+    for index, (plan, plan_path) in enumerate(zip(plans, paths, strict=True)):
+        if plan.plan_id in taken:
+            problem = f"another plan is already called {plan.plan_id!r}; rename the file"
+            raise InputError(path, f"sweep.plans[{index}]", problem, plan_path.name)
+        taken.add(plan.plan_id)
+
+
+def _axes(grid: object, path: Path) -> tuple[Axis, ...]:
+    if grid is None:
+        raise InputError(path, "grid", "missing table: name at least one axis to sweep")
+    if not isinstance(grid, dict):
+        raise InputError(path, "grid", "must be a table", grid)
+    axes = [_axis(name, raw, path) for name, raw in _flatten(grid)]
+    if not axes:
+        raise InputError(path, "grid", "empty grid: name at least one axis to sweep")
+    return tuple(axes)
+
+
+def _flatten(table: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    """Axes from ``[grid]``: unquoted dotted keys arrive as nested tables, so join them."""
+    axes = []
+    for key, raw in table.items():
+        name = f"{prefix}{key}"
+        if isinstance(raw, dict) and "values" not in raw and raw:
+            axes.extend(_flatten(raw, f"{name}."))
+        else:
+            axes.append((name, raw))
+    return axes
+
+
+def _axis(name: str, raw: object, path: Path) -> Axis:
+    field = f"grid.{name}"
+    labels: list[str] | None = None
+    if isinstance(raw, dict):
+        extra = sorted(set(raw) - {"values", "labels"})
+        if extra:
+            raise InputError(path, f"{field}.{extra[0]}", "unknown key: use values and labels")
+        labels = raw.get("labels")
+        raw = raw.get("values")
+    if not isinstance(raw, list):
+        raise InputError(path, field, "must be a list of values", raw)
+    if not raw:
+        raise InputError(path, field, "empty list: give at least one value")
+    values = _same_number_type(tuple(_axis_value(name, value, path) for value in raw))
+    if labels is None:
+        labels = [value_label(value) for value in values]
+    if not isinstance(labels, list) or len(labels) != len(values):
+        raise InputError(path, f"{field}.labels", "must be a list as long as values", labels)
+    if len(set(map(str, labels))) != len(labels):
+        raise InputError(path, f"{field}.labels", "labels repeat", labels)
+    if len({value_label(v) for v in values}) != len(values):
+        raise InputError(path, field, "values repeat", raw)
+    return Axis(name, values, tuple(str(label) for label in labels))
+
+
+def _axis_value(name: str, value: object, path: Path) -> Any:
+    if name in SCENARIO_ALIASES or name == JOINT_BUDGET_AXIS or name in MULTIPLIER_AXES:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InputError(path, f"grid.{name}", "must be a number", value)
+        if not math.isfinite(value) or value < 0:
+            raise InputError(path, f"grid.{name}", "must be a finite number >= 0", value)
+        return float(value)
+    return value
+
+
+def _same_number_type(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Whole numbers become floats when the axis also has fractions (one column type)."""
+    numbers = [isinstance(v, int | float) and not isinstance(v, bool) for v in values]
+    if all(numbers) and any(isinstance(v, float) for v in values):
+        return tuple(float(v) for v in values)
+    return values
+
+
+def value_label(value: object) -> str:
+    """How a grid value is shown: ``1000000`` for 1e6, JSON for lists and tables."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, str | int | float):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _cells(axes: tuple[Axis, ...]) -> tuple[Cell, ...]:
+    choices = [list(zip(axis.values, axis.labels, strict=True)) for axis in axes]
+    cells = []
+    for index, picked in enumerate(itertools.product(*choices)):
+        values = tuple((axis.name, value) for axis, (value, _) in zip(axes, picked, strict=True))
+        labels = tuple((axis.name, label) for axis, (_, label) in zip(axes, picked, strict=True))
+        cells.append(Cell(index, values, labels))
+    return tuple(cells)
+
+
+def _cell_scenario(base: Scenario, cell: Cell, path: Path) -> Scenario:
+    try:
+        return apply_changes(base, cell.choices, path)
+    except InputError as error:
+        if len(cell.choices) == 1:
+            raise
+        raise InputError(
+            path, "grid", f"cell {cell.index} ({cell.describe()}) is invalid: {error.problem}"
+        ) from None
+
+
+def apply_changes(base: Scenario, values: tuple[tuple[str, Any], ...], path: Path) -> Scenario:
+    """The base scenario with a cell's values set; refused in one line if that breaks it.
+
+    Dotted paths are set first, then the intensity multipliers scale the rates.
+    Axes that are not scenario fields (the joint budget) leave it unchanged.
+    """
+    changes = [(name, value) for name, value in values if name != JOINT_BUDGET_AXIS]
+    if not changes:
+        return base
+    data = base.model_dump()
+    for name, value in changes:
+        if name not in MULTIPLIER_AXES:
+            target = SCENARIO_ALIASES.get(name, name)
+            _set(data, target.split("."), value, Scenario, name, path)
+    for name, value in changes:
+        if name in MULTIPLIER_AXES:
+            _scale_rates(data, name, value)
+    try:
+        return validate_scenario(data, path)
+    except InputError as error:
+        shown = dict(changes)
+        label = next(iter(shown)) if len(shown) == 1 else "grid"
+        field = f"grid.{label}" if label != "grid" else label
+        value = shown[label] if label != "grid" else None
+        raise InputError(
+            path, field, f"makes the scenario invalid: {_inner(error)}", value
+        ) from None
+
+
+def _inner(error: InputError) -> str:
+    return f"{error.field}: {error.problem}" if error.field else error.problem
+
+
+def _scale_rates(data: dict[str, Any], axis: str, factor: float) -> None:
+    for hazard in data["hazards"]:
+        if axis == "hazard_intensity" or hazard["trigger"] == "rain":
+            hazard["annual_rate"] *= factor
+
+
+def _set(
+    data: dict[str, Any],
+    parts: list[str],
+    value: Any,
+    model: type[BaseModel],
+    axis: str,
+    path: Path,
+) -> None:
+    head, rest = parts[0], parts[1:]
+    field = f"grid.{axis}"
+    if head not in model.model_fields or (model is Scenario and head in NOT_SWEPT):
+        raise InputError(path, field, f"unknown field {head!r} (a typo?)")
+    if not rest:
+        data[head] = value
+        return
+    if model is Scenario and head in ROWS:
+        row_model, keys = ROWS[head]
+        row = _find_row(data[head], keys, rest[0], head, field, path)
+        if not rest[1:]:
+            raise InputError(path, field, f"names a row of {head}; add the field to set")
+        _set(row, rest[1:], value, row_model, axis, path)
+    elif model is Scenario and head in SECTIONS:
+        if data[head] is None:
+            raise InputError(path, field, f"the scenario has no [{head}] section")
+        _set(data[head], rest, value, SECTIONS[head], axis, path)
+    elif typing.get_origin(model.model_fields[head].annotation) is dict and len(rest) == 1:
+        data[head] = {**data[head], rest[0]: value}
+    else:
+        raise InputError(path, field, f"{head!r} has no field {'.'.join(rest)!r}")
+
+
+def _find_row(
+    rows: list[dict[str, Any]], keys: tuple[str, ...], text: str, table: str, field: str, path
+) -> dict[str, Any]:
+    wanted = text.split("/")
+    if len(wanted) > len(keys):
+        raise InputError(path, field, f"rows of {table} are keyed by {'/'.join(keys)}", text)
+    found = [row for row in rows if [row[k] for k in keys[: len(wanted)]] == wanted]
+    if not found:
+        raise InputError(path, field, f"no row of {table} has {'/'.join(keys)} {text!r}")
+    if len(found) > 1:
+        raise InputError(path, field, f"{text!r} matches several rows; use {'/'.join(keys)}")
+    return found[0]
+
+
+def _inputs_sha256(files: list[Path], sweep_path: Path) -> str:
+    """One hash over the sweep file, the scenario and its tables, and the plan files."""
+    digest = hashlib.sha256()
+    for file in files:
+        try:
+            content = file.read_bytes()
+        except OSError as error:
+            raise InputError(file, "", f"cannot read the file: {error}") from None
+        digest.update(file.name.encode())
+        digest.update(len(content).to_bytes(8, "little"))
+        digest.update(content)
+    digest.update(str(sweep_path.name).encode())
+    return digest.hexdigest()

@@ -57,6 +57,21 @@ def evaluation_row(
     return row
 
 
+def simulate_plans(
+    scenario: Scenario,
+    plans: list[Plan],
+    reps: int,
+    seed: int,
+    jobs: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, SimulationResult]:
+    """Simulate each plan on the same replications (common random numbers), by plan id."""
+    return {
+        plan.plan_id: simulate(scenario, plan, reps=reps, seed=seed, jobs=jobs, progress=progress)
+        for plan in plans
+    }
+
+
 def evaluate_plans(
     scenario: Scenario,
     plans: list[Plan],
@@ -70,10 +85,18 @@ def evaluate_plans(
     Returns the evaluation frame (one row per plan) and each plan's yearly
     headline values, aligned on replication, for further paired comparisons.
     """
+    results = simulate_plans(scenario, plans, reps, seed, jobs, progress)
+    return evaluation_frame(scenario, plans, results)
+
+
+def evaluation_frame(
+    scenario: Scenario, plans: list[Plan], results: dict[str, SimulationResult]
+) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
+    """The evaluation rows of simulated plans (the first is the reference) and their years."""
     rows, yearly = [], {}
     reference = None
     for plan in plans:
-        result = simulate(scenario, plan, reps=reps, seed=seed, jobs=jobs, progress=progress)
+        result = results[plan.plan_id]
         rows.append(evaluation_row(plan, scenario, result, reference))
         yearly[plan.plan_id] = weighted_unmet_per_year(result)
         if reference is None:

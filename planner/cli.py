@@ -79,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_optimize(commands)
     _add_sweep(commands)
+    _add_compare(commands)
     return parser
 
 
@@ -178,9 +179,33 @@ def _add_sweep(commands) -> None:
     )
 
 
+def _add_compare(commands) -> None:
+    compare = commands.add_parser(
+        "compare",
+        help="compare plans on the same simulated years, with paired 95%% intervals",
+        description="Simulate every plan on the same years and set each against the first: "
+        "the headline and its breakdowns by hazard, item category and township, with paired "
+        "95%% intervals and a plain verdict. Writes comparison.csv and evaluation.csv.",
+    )
+    compare.add_argument("scenario", help="scenario TOML, or 'default' for the bundled county")
+    compare.add_argument(
+        "plans",
+        nargs="+",
+        metavar="PLAN",
+        help="plan files (CSV, JSON or Excel), or 'status_quo'; the first is the reference",
+    )
+    compare.add_argument("--reps", type=_positive_int, default=200, help="simulated years")
+    compare.add_argument("--seed", type=_seed, help="base seed (default: the scenario's)")
+    compare.add_argument("--jobs", type=_positive_int, default=1, help="worker processes")
+    compare.add_argument("--out", type=Path, default=Path("results/compare"), help="output folder")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``yingji`` console script; returns the exit code."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "compare" and len(args.plans) < 2:
+        parser.error("compare needs at least two plans (the first is the reference)")
     console = Console(stderr=True)
     try:
         if args.command == "simulate":
@@ -214,6 +239,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 SweepRequest(args.sweep, args.jobs, args.scheduler, args.local_cluster, args.out),
                 console,
             )
+        elif args.command == "compare":
+            from planner.comparing import CompareRequest, run_compare
+
+            request = CompareRequest(
+                args.scenario, tuple(args.plans), args.reps, args.seed, args.jobs, args.out
+            )
+            run_compare(request, console)
     except CellsFailedError as error:
         console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
         return EXIT_CELLS_FAILED

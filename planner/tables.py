@@ -128,18 +128,22 @@ def cost_table(costs: pd.DataFrame) -> Table:
     return table
 
 
-def evaluation_table(evaluation: pd.DataFrame) -> Table:
-    """Every plan's simulated headline on common random numbers, with 95% intervals."""
+def evaluation_table(evaluation: pd.DataFrame, reference: str = "status quo") -> Table:
+    """Every plan's simulated headline on common random numbers, with 95% intervals.
+
+    The difference column is each plan minus the first row's plan, ``reference``.
+    """
     table = Table(
         title="模拟评估 Plans judged by simulation (common random numbers)",
         caption="加权未满足需求 weighted unmet demand, penalty yuan / year; "
-        "difference = plan minus status quo, paired by year",
+        f"difference = plan minus {escape(reference)}, paired by year",
     )
     table.add_column("方案 plan")
     table.add_column("采购 purchases", justify="right")
     table.add_column("均值 mean", justify="right")
     table.add_column("95% CI", justify="right")
-    table.add_column("比现状 vs status quo", justify="right")
+    heading = "比现状 vs status quo" if reference == "status quo" else f"vs {reference}"
+    table.add_column(escape(heading), justify="right")
     for row in evaluation.to_dict("records"):
         difference = ""
         if not math.isnan(row.get("vs_status_quo_mean", math.nan)):

@@ -17,11 +17,17 @@ import pandas as pd
 
 from optimize.baselines import equal_split, last_year_rule, status_quo
 from optimize.demand import sample_years
-from optimize.model import extract_plan
+from optimize.model import check_budgets, extract_plan
 from planner.optimizing import baseline_budget, budgets_for, solve_for_plan
 from scenarios.plan import Plan
 from scenarios.schema import Scenario
-from scenarios.sweep import JOINT_BUDGET_AXIS, Cell, SweepSettings, value_label
+from scenarios.sweep import (
+    JOINT_BUDGET_AXIS,
+    STAFF_BUDGET_AXIS,
+    Cell,
+    SweepSettings,
+    value_label,
+)
 from sim import build_network, simulate
 from sim.metrics import HEADLINE, summarize, weighted_unmet_per_year
 from sim.network import CountyNetwork
@@ -86,7 +92,12 @@ def run_cell(task: CellTask) -> CellOutcome:
 def _run(task: CellTask, started: float) -> tuple[pd.DataFrame, pd.DataFrame]:
     settings, scenario = task.settings, task.scenario
     network = build_network(scenario)
-    budgets = budgets_for(scenario, joint_budget_yuan=task.cell.value(JOINT_BUDGET_AXIS))
+    budgets = budgets_for(
+        scenario,
+        staff_budget_yuan=task.cell.value(STAFF_BUDGET_AXIS),
+        joint_budget_yuan=task.cell.value(JOINT_BUDGET_AXIS),
+    )
+    check_budgets(network, budgets)
     money = baseline_budget(network, budgets)
     plans = [_baseline(name, network, money) for name in settings.baselines]
     solved = {"solver_solution": "", "proved_optimal": False, "solver_gap": np.nan}

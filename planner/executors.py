@@ -8,6 +8,7 @@ other machines need no shared disk.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
@@ -17,7 +18,6 @@ from typing import Any
 from planner.errors import RequestError
 
 Outcome = Any  # what the function returned, or the exception that lost its task
-CONNECT_TIMEOUT_S = 20
 
 
 @dataclass
@@ -37,11 +37,14 @@ class Executor:
 
 @contextmanager
 def open_executor(
-    jobs: int = 1, scheduler: str | None = None, local_cluster: int | None = None
+    jobs: int = 1,
+    scheduler: str | None = None,
+    local_cluster: int | None = None,
+    connect_timeout_s: float = 20.0,
 ) -> Iterator[Executor]:
     """The executor asked for: ``scheduler`` or ``local_cluster`` mean Dask, else ``jobs``."""
     if scheduler is not None or local_cluster is not None:
-        with _dask(scheduler, local_cluster) as executor:
+        with _dask(scheduler, local_cluster, connect_timeout_s) as executor:
             yield executor
     elif jobs > 1:
         with _pool(jobs) as executor:
@@ -57,7 +60,9 @@ def _serial(function: Callable[[Any], Any], tasks: list[Any]) -> Iterator[tuple]
 
 @contextmanager
 def _pool(jobs: int) -> Iterator[Executor]:
-    pool = ProcessPoolExecutor(max_workers=jobs)
+    # Spawned, not forked: a fork copies HiGHS's thread pool without its threads, and a
+    # worker's first solve then waits forever for them (seen after a solve in the parent).
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
 
     def run(function: Callable[[Any], Any], tasks: list[Any]) -> Iterator[tuple]:
         futures = {pool.submit(function, task): task for task in tasks}
@@ -79,14 +84,18 @@ def _pool(jobs: int) -> Iterator[Executor]:
 
 def _stop_now(pool: ProcessPoolExecutor) -> None:
     """Cancel what has not started and end the workers now rather than after their cell."""
+    # Python 3.14 has terminate_workers(); before it the process table is the only handle,
+    # and shutdown() forgets it, so take it first.
+    workers = list((getattr(pool, "_processes", None) or {}).values())
     pool.shutdown(wait=False, cancel_futures=True)
-    # Python 3.14 has terminate_workers(); before it the process table is the only handle.
-    for process in list(getattr(pool, "_processes", {}).values()):
+    for process in workers:
         process.terminate()
 
 
 @contextmanager
-def _dask(scheduler: str | None, local_cluster: int | None) -> Iterator[Executor]:
+def _dask(
+    scheduler: str | None, local_cluster: int | None, connect_timeout_s: float
+) -> Iterator[Executor]:
     from distributed import Client, LocalCluster
 
     logging.getLogger("distributed").setLevel(logging.ERROR)
@@ -102,7 +111,7 @@ def _dask(scheduler: str | None, local_cluster: int | None) -> Iterator[Executor
         client = Client(cluster)
         where = f"a local Dask cluster of {local_cluster} workers"
     else:
-        client = _connect(Client, scheduler)
+        client = _connect(Client, scheduler, connect_timeout_s)
         where = f"the Dask cluster at {scheduler}"
     try:
         slots = sum(client.nthreads().values())
@@ -115,9 +124,9 @@ def _dask(scheduler: str | None, local_cluster: int | None) -> Iterator[Executor
             cluster.close()
 
 
-def _connect(client_type: type, address: str):
+def _connect(client_type: type, address: str, timeout_s: float):
     try:
-        return client_type(address, timeout=CONNECT_TIMEOUT_S)
+        return client_type(address, timeout=timeout_s)
     except (OSError, TimeoutError, ValueError) as error:
         reason = " ".join(str(error).split()) or type(error).__name__
         raise RequestError(f"cannot reach the Dask scheduler at {address}: {reason}") from None

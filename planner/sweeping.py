@@ -62,6 +62,7 @@ class SweepRequest:
     scheduler: str | None = None
     local_cluster: int | None = None
     out: Path = Path("results/sweep")
+    connect_timeout_s: float = 20.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,19 +81,23 @@ def run_sweep(request: SweepRequest, console: Console | None = None) -> SweepRep
     console = console or Console(stderr=True)
     sweep = load_sweep(request.sweep_path)
     out = prepare_out_dir(request.out)
-    claim_folder(out, manifest_for(sweep))
-    _remove_partial_files(out)
-    done = finished_cells(out)
-    tasks = [
-        CellTask(cell, scenario, sweep.settings, sweep.plans, sweep.seed)
-        for cell, scenario in zip(sweep.cells, sweep.cell_scenarios, strict=True)
-        if cell.index not in done
-    ]
+    manifest = manifest_for(sweep)
+    check_folder(out, manifest)
     failed: list[int] = []
     with (
         _terminate_as_interrupt(),
-        open_executor(request.jobs, request.scheduler, request.local_cluster) as executor,
+        open_executor(
+            request.jobs, request.scheduler, request.local_cluster, request.connect_timeout_s
+        ) as executor,
     ):
+        write_manifest(out, manifest)
+        _remove_partial_files(out)
+        done = finished_cells(out)
+        tasks = [
+            CellTask(cell, scenario, sweep.settings, sweep.plans, sweep.seed)
+            for cell, scenario in zip(sweep.cells, sweep.cell_scenarios, strict=True)
+            if cell.index not in done
+        ]
         console.print(
             f"{sweep.name}: {len(sweep.cells)} cells, {len(done)} done before, "
             f"{len(tasks)} to run on {executor.description}",
@@ -158,29 +163,38 @@ def _version() -> str:
         return "unknown"
 
 
-def claim_folder(out: Path, manifest: dict[str, object]) -> None:
-    """Write the manifest into a fresh folder, or check that the folder holds this sweep."""
+def check_folder(out: Path, manifest: dict[str, object]) -> None:
+    """Refuse a folder that holds another sweep's results (or results without a manifest)."""
     path = out / MANIFEST
     if not path.exists():
         if (out / CELLS).exists():
             raise InputError(out, CELLS, "holds cell results but no manifest.json; use a new --out")
-        stamped = {**manifest, "created": datetime.now(UTC).isoformat(timespec="seconds")}
-        text = json.dumps(stamped, indent=2, ensure_ascii=False) + "\n"
-        write_atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
         return
     try:
         existing = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
-        raise InputError(path, "", f"cannot read the manifest: {error}") from None
+        reason = " ".join(str(error).split())
+        raise InputError(path, "", f"cannot read the manifest: {reason}") from None
     for key in ("format", "inputs_sha256", "yingji_version"):
-        if existing.get(key) != manifest[key]:
+        if not isinstance(existing, dict) or existing.get(key) != manifest[key]:
+            shown = existing.get(key) if isinstance(existing, dict) else None
             raise InputError(
                 path,
                 key,
                 "this folder holds the results of a different sweep or version; "
                 "use another --out or remove the folder",
-                existing.get(key),
+                shown,
             )
+
+
+def write_manifest(out: Path, manifest: dict[str, object]) -> None:
+    """Write the manifest into a folder that has none yet (a resumed sweep keeps its own)."""
+    path = out / MANIFEST
+    if path.exists():
+        return
+    stamped = {**manifest, "created": datetime.now(UTC).isoformat(timespec="seconds")}
+    text = json.dumps(stamped, indent=2, ensure_ascii=False) + "\n"
+    write_atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
 
 
 def _remove_partial_files(out: Path) -> None:

@@ -62,16 +62,15 @@ from scenarios.schema import (
 BaselineName = Literal["status_quo", "last_year_rule", "equal_split"]
 
 # Axes with a name of their own; every other axis is a dotted path into the scenario.
-SCENARIO_ALIASES = {
-    "budget_yuan": "procurement_budget_yuan",
-    "staff_budget_yuan": "procurement.staffing_budget_yuan",
-}
+SCENARIO_ALIASES = {"budget_yuan": "procurement_budget_yuan"}
+STAFF_BUDGET_AXIS = "staff_budget_yuan"
 JOINT_BUDGET_AXIS = "joint_budget_yuan"
+REQUEST_AXES = {STAFF_BUDGET_AXIS, JOINT_BUDGET_AXIS}  # what the optimiser is given, not data
 MULTIPLIER_AXES = {
     "hazard_intensity": "every hazard's annual rate",
     "rain_intensity": "the annual rate of every rain-triggered hazard",
 }
-NAMED_AXES = set(SCENARIO_ALIASES) | {JOINT_BUDGET_AXIS} | set(MULTIPLIER_AXES)
+NAMED_AXES = set(SCENARIO_ALIASES) | REQUEST_AXES | set(MULTIPLIER_AXES)
 SECTIONS: dict[str, type[BaseModel]] = {
     "penalties": Penalties,
     "travel": Travel,
@@ -256,6 +255,17 @@ def _axes(grid: object, path: Path) -> tuple[Axis, ...]:
     axes = [_axis(name, raw, path) for name, raw in _flatten(grid)]
     if not axes:
         raise InputError(path, "grid", "empty grid: name at least one axis to sweep")
+    targets: dict[str, str] = {}
+    for axis in axes:
+        target = SCENARIO_ALIASES.get(axis.name, axis.name)
+        if target in targets:
+            other = targets[target]
+            problem = "named twice" if other == axis.name else f"sets the same field as {other}"
+            raise InputError(path, f"grid.{axis.name}", problem)
+        targets[target] = axis.name
+    if set(targets) >= REQUEST_AXES:
+        problem = f"excludes {STAFF_BUDGET_AXIS}: one joint pot, or a staffing budget of its own"
+        raise InputError(path, f"grid.{JOINT_BUDGET_AXIS}", problem)
     return tuple(axes)
 
 
@@ -264,11 +274,16 @@ def _flatten(table: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
     axes = []
     for key, raw in table.items():
         name = f"{prefix}{key}"
-        if isinstance(raw, dict) and "values" not in raw and raw:
+        if isinstance(raw, dict) and raw and not _is_axis_table(name, raw):
             axes.extend(_flatten(raw, f"{name}."))
         else:
             axes.append((name, raw))
     return axes
+
+
+def _is_axis_table(name: str, raw: dict[str, Any]) -> bool:
+    """``{ values = [...], labels = [...] }``, as opposed to a nested dotted key."""
+    return name in NAMED_AXES or "values" in raw or "labels" in raw
 
 
 def _axis(name: str, raw: object, path: Path) -> Axis:
@@ -278,6 +293,8 @@ def _axis(name: str, raw: object, path: Path) -> Axis:
         extra = sorted(set(raw) - {"values", "labels"})
         if extra:
             raise InputError(path, f"{field}.{extra[0]}", "unknown key: use values and labels")
+        if "values" not in raw:
+            raise InputError(path, field, "an axis table needs values (and may have labels)", raw)
         labels = raw.get("labels")
         raw = raw.get("values")
     if not isinstance(raw, list):
@@ -285,19 +302,19 @@ def _axis(name: str, raw: object, path: Path) -> Axis:
     if not raw:
         raise InputError(path, field, "empty list: give at least one value")
     values = _same_number_type(tuple(_axis_value(name, value, path) for value in raw))
+    if len({value_label(v) for v in values}) != len(values):
+        raise InputError(path, field, "values repeat", raw)
     if labels is None:
         labels = [value_label(value) for value in values]
     if not isinstance(labels, list) or len(labels) != len(values):
         raise InputError(path, f"{field}.labels", "must be a list as long as values", labels)
     if len(set(map(str, labels))) != len(labels):
         raise InputError(path, f"{field}.labels", "labels repeat", labels)
-    if len({value_label(v) for v in values}) != len(values):
-        raise InputError(path, field, "values repeat", raw)
     return Axis(name, values, tuple(str(label) for label in labels))
 
 
 def _axis_value(name: str, value: object, path: Path) -> Any:
-    if name in SCENARIO_ALIASES or name == JOINT_BUDGET_AXIS or name in MULTIPLIER_AXES:
+    if name in NAMED_AXES:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise InputError(path, f"grid.{name}", "must be a number", value)
         if not math.isfinite(value) or value < 0:
@@ -348,9 +365,9 @@ def apply_changes(base: Scenario, values: tuple[tuple[str, Any], ...], path: Pat
     """The base scenario with a cell's values set; refused in one line if that breaks it.
 
     Dotted paths are set first, then the intensity multipliers scale the rates.
-    Axes that are not scenario fields (the joint budget) leave it unchanged.
+    The staffing and joint budgets are given to the optimiser and leave it unchanged.
     """
-    changes = [(name, value) for name, value in values if name != JOINT_BUDGET_AXIS]
+    changes = [(name, value) for name, value in values if name not in REQUEST_AXES]
     if not changes:
         return base
     data = base.model_dump()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import subprocess
 import sys
@@ -10,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from planner import cli
 from scenarios import InputError
 
 SCRIPT = Path(sys.executable).with_name("yingji")
@@ -46,3 +49,16 @@ def expect_input_error(load: Callable[[], object], file: Path, *fragments: str) 
     for fragment in fragments:
         assert fragment in rest, (fragment, message)
     return message
+
+
+def run_main(*args: str | Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, str]:
+    """``planner.cli.main`` in this process: exit code, stdout and stderr."""
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = cli.main([str(a) for a in args])
+        except SystemExit as stop:  # argparse refusals
+            code = stop.code if isinstance(stop.code, int) else 1
+    return code, out.getvalue(), err.getvalue()

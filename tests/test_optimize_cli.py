@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 from pathlib import Path
 
@@ -11,9 +9,8 @@ import pandas as pd
 import pytest
 
 import scenarios
-from planner import cli
 from scenarios.plan import Plan
-from tests.support import run_process
+from tests.support import run_main, run_process
 
 FAST = ("--scenarios", "8", "--reps", "20", "--time-limit", "30", "--greedy-steps", "0")
 OUTPUT_FILES = (
@@ -27,19 +24,6 @@ OUTPUT_FILES = (
 SMOKE = (*FAST, "--greedy-steps", "2", "--seed", "3")  # the smoke run, with greedy
 PLANS = ["status_quo", "optimised", "last_year_rule", "equal_split", "greedy"]
 MINIMUM_STAFFING_YUAN = 9 * 1 * 1000  # nine teams, at least one member, 1,000 yuan each
-
-
-def run_main(*args: str | Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, str]:
-    """``planner.cli.main`` in this process: exit code, stdout and stderr."""
-    monkeypatch.setenv("COLUMNS", "200")
-    monkeypatch.delenv("FORCE_COLOR", raising=False)
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = cli.main([str(a) for a in args])
-        except SystemExit as stop:  # argparse refusals
-            code = stop.code if isinstance(stop.code, int) else 1
-    return code, out.getvalue(), err.getvalue()
 
 
 def written(folder: Path) -> list[str]:

@@ -771,3 +771,15 @@ def test_plan_named_like_a_baseline_or_the_optimised_plan_is_refused(
     settings = f'{SCENARIO_LINE}\nplans = ["{stem}.csv"]'
     path = tiny_sweep(tmp_path, "budget_yuan = [1]", settings)
     refused(path, path, f"sweep.plans[0]: another plan is already called {stem!r}")
+
+
+def test_the_readme_sweep_example_loads(tmp_path: Path) -> None:
+    """The sweep file shown in the README is valid against the bundled county."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    start = readme.index("```toml\n[sweep]") + len("```toml\n")
+    text = readme[start : readme.index("```", start)]
+    path = tmp_path / "readme.toml"
+    path.write_text(text.replace('"default_county.toml"', '"default"'), encoding="utf-8")
+    sweep = load_sweep(path)
+    assert [axis.name for axis in sweep.axes][:2] == ["budget_yuan", "rain_intensity"]
+    assert len(sweep.cells) == 3 * 2 * 2 * 2 * 2 * 2

@@ -1,0 +1,89 @@
+"""Sweep throughput on the default county: 1 process, 2 processes, a 2-worker Dask cluster.
+
+A 40-cell budget sweep (20 budget levels from 1M to 5.75M yuan, normal and wet
+year), each cell optimising its purchases and simulating the optimised plan,
+the status quo and last year's rule. Prints, for each executor, the wall time,
+cells per minute, the speed-up over one process, and the executor's overhead per
+cell: (wall time x workers - time spent inside cells) / cells, also as a share
+of the mean cell time. Checks that all three runs wrote the same numbers.
+
+Run: ``python benchmarks/bench_sweep.py [--reps 100] [--sampled-years 50]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+from rich.console import Console
+
+from planner.sweeping import SweepRequest, load_results, run_sweep
+
+BUDGETS = [1_000_000 + 250_000 * step for step in range(20)]
+SWEEP = """
+[sweep]
+name_en = "Benchmark: 40-cell budget sweep"
+scenario = "default"
+reps = {reps}
+sampled_years = {sampled_years}
+[grid]
+budget_yuan = {budgets}
+rain_intensity = {{ values = [1.0, 1.5], labels = ["normal", "wet"] }}
+"""
+TIMING = ["cell_s", "solve_s"]
+
+
+def _run(path: Path, out: Path, **executor) -> tuple[float, pd.DataFrame, pd.DataFrame]:
+    quiet = Console(stderr=True, quiet=True)
+    started = time.perf_counter()
+    run_sweep(SweepRequest(path, out=out, **executor), quiet)
+    wall = time.perf_counter() - started
+    summary, years = load_results(out)
+    return wall, summary, years
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=100)
+    parser.add_argument("--sampled-years", type=int, default=50)
+    args = parser.parse_args()
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        f" ({platform.system()}); reps {args.reps}, sampled years {args.sampled_years}"
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "sweep.toml"
+        text = SWEEP.format(reps=args.reps, sampled_years=args.sampled_years, budgets=BUDGETS)
+        path.write_text(text, encoding="utf-8")
+        runs = {
+            "1 process": {"jobs": 1},
+            "2 processes": {"jobs": 2},
+            "Dask LocalCluster, 2 workers": {"local_cluster": 2},
+        }
+        measured = {}
+        for label, executor in runs.items():
+            wall, summary, years = _run(path, Path(folder) / label.replace(" ", "_"), **executor)
+            measured[label] = (wall, summary, years, executor.get("jobs", 2))
+            print(f"{label}: {wall:.1f} s", flush=True)
+    serial_wall, serial_summary, serial_years, _ = measured["1 process"]
+    cells = serial_summary["cell"].nunique()
+    for label, (wall, summary, years, workers) in measured.items():
+        same = summary.drop(columns=TIMING).equals(serial_summary.drop(columns=TIMING))
+        same = same and years.equals(serial_years)
+        inside = summary.groupby("cell")["cell_s"].first()
+        overhead = (wall * workers - inside.sum()) / cells
+        print(
+            f"{label}: {cells} cells in {wall:.1f} s = {cells / wall * 60:.1f} cells/min; "
+            f"speed-up {serial_wall / wall:.2f}x; mean cell {inside.mean():.2f} s; "
+            f"overhead {overhead:.2f} s/cell = {overhead / inside.mean():.1%} of a cell; "
+            f"same numbers as 1 process: {'yes' if same else 'NO'}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -9,13 +9,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from importlib import metadata
 from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
 
 from planner.errors import CellsFailedError, RequestError
+from planner.output import version
 from planner.progress import progress_bar
 from scenarios import InputError, Scenario, load, load_plan
 from scenarios.plan import Plan
@@ -44,20 +44,13 @@ _positive_int = _whole_number(1)
 _seed = _whole_number(0)
 
 
-def _version() -> str:
-    try:
-        return metadata.version("yingji")
-    except metadata.PackageNotFoundError:
-        return "unknown (not installed)"
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
         prog="yingji",
         description="应急 yingji: plan a county's emergency stockpiles and rescue teams.",
     )
-    parser.add_argument("--version", action="version", version=f"yingji {_version()}")
+    parser.add_argument("--version", action="version", version=f"yingji {version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     simulate = commands.add_parser(
         "simulate",
@@ -283,7 +276,7 @@ def run_simulate(
     console: Console | None = None,
 ) -> Path:
     """``yingji simulate``: run, print the summary, write the frames; returns the folder."""
-    from planner.output import prepare_out_dir, write_csv, write_parquet
+    from planner.output import prepare_out_dir, write_csv, write_parquet, write_run_record
     from planner.tables import summary_table
     from sim import simulate
     from sim.metrics import summarize
@@ -300,10 +293,11 @@ def run_simulate(
     write_parquet(result.stock, out / "stock.parquet")
     write_csv(summary, out / "summary.csv")
     used_seed = scenario.seed if seed is None else seed
+    write_run_record(out, "simulate", scenario_path, plan=plan_path, reps=reps, seed=used_seed)
     Console().print(summary_table(summary, scenario, reps, used_seed, plan))
     console.print(
         f"wrote {out}/events.parquet, items.parquet, dispatches.parquet, stock.parquet, "
-        "summary.csv",
+        "summary.csv, run.json",
         markup=False,
         highlight=False,
     )

@@ -13,7 +13,7 @@ from rich.table import Table
 from optimize.baselines import status_quo
 from optimize.comparison import BETTER, IDENTICAL, NOT_SIGNIFICANT, WORSE, compare_results
 from optimize.evaluate import evaluation_frame, paired_reduction, simulate_plans
-from planner.output import prepare_out_dir, write_csv
+from planner.output import prepare_out_dir, write_csv, write_run_record
 from planner.progress import progress_bar
 from planner.tables import CATEGORY_LABELS, evaluation_table
 from scenarios import InputError, load, load_plan
@@ -51,6 +51,9 @@ def run_compare(request: CompareRequest, console: Console | None = None) -> pd.D
     evaluation, yearly = evaluation_frame(scenario, plans, results)
     write_csv(comparison, out / "comparison.csv")
     write_csv(_against_reference(evaluation, plans[0].plan_id), out / "evaluation.csv")
+    write_run_record(
+        out, "compare", scenario_path, plans=list(request.plans), reps=request.reps, seed=seed
+    )
     screen = Console()
     screen.print(evaluation_table(evaluation, reference=plans[0].plan_id))
     for plan in plans[1:]:
@@ -58,7 +61,9 @@ def run_compare(request: CompareRequest, console: Console | None = None) -> pd.D
         screen.print(comparison_table(rows, scenario, request.reps, seed))
         screen.print(escape(_headline_sentence(rows, yearly, plan.plan_id, plans[0].plan_id)))
         screen.print(escape(_quiet_townships(rows)))
-    console.print(f"wrote {out}/comparison.csv, evaluation.csv", markup=False, highlight=False)
+    console.print(
+        f"wrote {out}/comparison.csv, evaluation.csv, run.json", markup=False, highlight=False
+    )
     return comparison
 
 

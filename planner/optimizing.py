@@ -27,7 +27,7 @@ from optimize.model import (
 )
 from optimize.saa import saa_bounds
 from planner.errors import RequestError
-from planner.output import prepare_out_dir, write_atomic, write_csv
+from planner.output import prepare_out_dir, write_atomic, write_csv, write_run_record
 from planner.progress import progress_bar
 from planner.tables import cost_table, evaluation_table
 from scenarios import load
@@ -145,10 +145,14 @@ def run_optimize(request: OptimizeRequest, console: Console | None = None) -> Pa
     write_csv(evaluation, out / "evaluation.csv")
     write_csv(marginal, out / "marginal_values.csv")
     _write_report(report, request, budgets, out / "solve.json")
+    write_run_record(
+        out, "optimize", request.scenario_path, seed=seed, reps=request.reps,
+        budget_yuan=budgets.procurement_yuan, sampled_years=request.scenarios,
+    )  # fmt: skip
     _print(scenario, plan, report, evaluation)
     console.print(
         f"wrote {out}/plan.csv, plan.xlsx, plan.json, evaluation.csv, marginal_values.csv, "
-        "solve.json",
+        "solve.json, run.json",
         markup=False,
         highlight=False,
     )

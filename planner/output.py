@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
@@ -32,3 +34,31 @@ def prepare_out_dir(path: Path) -> Path:
     if not os.access(path, os.W_OK):
         raise InputError(path, "--out", "folder is not writable")
     return path
+
+
+RUN_RECORD = "run.json"
+
+
+def version() -> str:
+    """The installed yingji version (``unknown`` when run from an uninstalled tree)."""
+    try:
+        return metadata.version("yingji")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def write_run_record(out: Path, command: str, scenario_path: Path | None, **fields) -> Path:
+    """``run.json``: which command made this folder, from which scenario, with what settings.
+
+    ``yingji report`` reads it to find the scenario behind the results.
+    """
+    from scenarios import default_scenario_path
+
+    record = {
+        "command": command,
+        "scenario": str((scenario_path or default_scenario_path()).resolve()),
+        "yingji_version": version(),
+        **{key: str(value) if isinstance(value, Path) else value for key, value in fields.items()},
+    }
+    text = json.dumps(record, indent=2, ensure_ascii=False) + "\n"
+    return write_atomic(out / RUN_RECORD, lambda p: p.write_text(text, encoding="utf-8"))

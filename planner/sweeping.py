@@ -24,7 +24,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
@@ -41,7 +40,7 @@ from rich.progress import (
 from planner.cells import CellOutcome, CellTask, run_cell
 from planner.errors import CellsFailedError
 from planner.executors import open_executor
-from planner.output import prepare_out_dir, write_atomic, write_parquet
+from planner.output import prepare_out_dir, version, write_atomic, write_parquet
 from planner.tables import sweep_table
 from scenarios.errors import InputError
 from scenarios.sweep import Sweep, load_sweep
@@ -143,8 +142,9 @@ def manifest_for(sweep: Sweep) -> dict[str, object]:
         "format": MANIFEST_FORMAT,
         "sweep_file": str(sweep.path.resolve()),
         "sweep_sha256": hashlib.sha256(sweep.path.read_bytes()).hexdigest(),
+        "scenario": sweep.base.source_path,
         "inputs_sha256": sweep.inputs_sha256,
-        "yingji_version": _version(),
+        "yingji_version": version(),
         "seed": sweep.seed,
         "reps": sweep.settings.reps,
         "action": sweep.settings.action,
@@ -154,13 +154,6 @@ def manifest_for(sweep: Sweep) -> dict[str, object]:
         ],
         "cells": [{"cell": cell.index, "labels": dict(cell.labels)} for cell in sweep.cells],
     }
-
-
-def _version() -> str:
-    try:
-        return metadata.version("yingji")
-    except metadata.PackageNotFoundError:
-        return "unknown"
 
 
 def check_folder(out: Path, manifest: dict[str, object]) -> None:
@@ -244,13 +237,17 @@ def load_results(out: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     indices = sorted(finished_cells(out))
     if not indices:
         return pd.DataFrame(), pd.DataFrame()
-    summary = pd.concat(
-        [pd.read_parquet(out / CELLS / cell_file(i)) for i in indices], ignore_index=True
-    )
-    years = pd.concat(
-        [pd.read_parquet(out / YEARS / cell_file(i)) for i in indices], ignore_index=True
-    )
-    return summary, years
+    summary = pd.concat([_read_cell(out / CELLS / cell_file(i)) for i in indices])
+    years = pd.concat([_read_cell(out / YEARS / cell_file(i)) for i in indices])
+    return summary.reset_index(drop=True), years.reset_index(drop=True)
+
+
+def _read_cell(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(path)
+    except Exception as error:  # noqa: BLE001 - any reader failure means a damaged file
+        reason = " ".join(str(error).split())[:120]
+        raise InputError(path, "", f"damaged cell file: {reason}") from None
 
 
 def _write_summary(out: Path) -> pd.DataFrame:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import json
 import os
 import stat
 from pathlib import Path
@@ -24,6 +25,7 @@ OUTPUT_FILES = (
     "dispatches.parquet",
     "stock.parquet",
     "summary.csv",
+    "run.json",
 )
 EVENT_COLUMNS = ("replication", "event_id", "hazard", "township_id", "response_h")
 EVENT_COLUMNS += ("handled_level",)
@@ -463,3 +465,14 @@ def test_error_text_is_not_read_as_markup(tiny_path, tmp_path, capsys, monkeypat
     code = run_main("simulate", tiny_path, "--plan", plan, "--out", tmp_path / "out")
     assert code == 2
     assert_one_line_error(capsys.readouterr().err, "unknown item", "'[/x] [red]y'")
+
+
+def test_run_record_names_the_scenario_and_settings(tiny_run, tiny_path):
+    """run.json lets ``yingji report`` find the scenario behind a results folder."""
+    _, out = tiny_run
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert record["command"] == "simulate"
+    assert record["scenario"] == str(tiny_path.resolve())
+    assert record["seed"] == 7
+    assert record["plan"] is None
+    assert record["yingji_version"]

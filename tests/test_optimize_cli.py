@@ -20,6 +20,7 @@ OUTPUT_FILES = (
     "plan.json",
     "plan.xlsx",
     "solve.json",
+    "run.json",
 )
 SMOKE = (*FAST, "--greedy-steps", "2", "--seed", "3")  # the smoke run, with greedy
 PLANS = ["status_quo", "optimised", "last_year_rule", "equal_split", "greedy"]

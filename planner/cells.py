@@ -76,7 +76,7 @@ def run_cell(task: CellTask) -> CellOutcome:
     started = time.perf_counter()
     try:
         summary, years = _run(task, started)
-    except Exception as error:
+    except Exception as error:  # a failing cell is recorded, never fatal
         message = " ".join(str(error).split()) or type(error).__name__
         return CellOutcome(
             task.cell.index,

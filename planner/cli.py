@@ -73,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_optimize(commands)
     _add_sweep(commands)
     _add_compare(commands)
+    _add_report(commands)
     return parser
 
 
@@ -193,6 +194,21 @@ def _add_compare(commands) -> None:
     compare.add_argument("--out", type=Path, default=Path("results/compare"), help="output folder")
 
 
+def _add_report(commands) -> None:
+    report = commands.add_parser(
+        "report",
+        help="write the funding-request report (HTML, PDF, Excel) from a results folder",
+        description="Build the report from the results of simulate, optimize, sweep and "
+        "compare found in RESULTS_DIR (and its subfolders): a self-contained HTML page, the "
+        "same as PDF, and an Excel workbook with the procurement list.",
+    )
+    report.add_argument("results", type=Path, metavar="RESULTS_DIR", help="results folder")
+    report.add_argument("--lang", choices=("zh", "en"), default="zh", help="language (zh)")
+    report.add_argument(
+        "--out", type=Path, help="HTML file to write (default RESULTS_DIR/report.html)"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``yingji`` console script; returns the exit code."""
     parser = build_parser()
@@ -239,6 +255,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.scenario, tuple(args.plans), args.reps, args.seed, args.jobs, args.out
             )
             run_compare(request, console)
+        elif args.command == "report":
+            run_report(args.results, args.lang, args.out, console)
     except CellsFailedError as error:
         console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
         return EXIT_CELLS_FAILED
@@ -302,6 +320,32 @@ def run_simulate(
         highlight=False,
     )
     return out
+
+
+def run_report(
+    results: Path, lang: str = "zh", out: Path | None = None, console: Console | None = None
+) -> dict[str, Path]:
+    """``yingji report``: build the report and write its three files; returns their paths."""
+    from planner.fonts import FontMissingError
+    from planner.report_files import write_report_files
+    from planner.reporting import load_report
+
+    console = console or Console(stderr=True)
+    with console.status("报告 building the report"):
+        try:
+            report = load_report(results, lang, version())
+        except FontMissingError as error:
+            raise RequestError(str(error)) from None
+        target = out if out is not None else results / "report.html"
+        if target.parent.exists() and not target.parent.is_dir():
+            raise InputError(target.parent, "--out", "is not a folder")
+        written = write_report_files(report, target)
+    used = ", ".join(f"{kind}: {folder}" for kind, folder in report.results.folders().items())
+    console.print(f"from {used}", markup=False, highlight=False)
+    Console().print(
+        "\n".join(str(path) for path in written.values()), markup=False, highlight=False
+    )
+    return written
 
 
 if __name__ == "__main__":

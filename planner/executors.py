@@ -69,7 +69,7 @@ def _pool(jobs: int) -> Iterator[Executor]:
         for future in as_completed(futures):
             try:
                 outcome = future.result()
-            except Exception as error:
+            except Exception as error:  # a lost worker fails its task only
                 outcome = error
             yield futures[future], outcome
 
@@ -141,7 +141,7 @@ def _dask_runner(client) -> Callable[[Callable[[Any], Any], list[Any]], Iterator
             for future in dask_completed(list(futures)):
                 try:
                     outcome = future.result()
-                except Exception as error:
+                except Exception as error:  # a lost worker fails its task only
                     outcome = error
                 yield futures[future], outcome
         finally:

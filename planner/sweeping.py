@@ -245,7 +245,7 @@ def load_results(out: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 def _read_cell(path: Path) -> pd.DataFrame:
     try:
         return pd.read_parquet(path)
-    except Exception as error:  # noqa: BLE001 - any reader failure means a damaged file
+    except Exception as error:  # any reader failure means a damaged file
         reason = " ".join(str(error).split())[:120]
         raise InputError(path, "", f"damaged cell file: {reason}") from None
 

@@ -1,0 +1,635 @@
+"""``yingji report``: the funding-request report from whatever results a folder holds.
+
+The report is built once as a list of :class:`Section` (paragraphs, charts,
+tables) and then written three ways from that one list: a self-contained HTML
+page, a PDF, and an Excel workbook with the procurement list and the tables.
+Nothing is half-written: every file goes through a temporary file and a rename.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from planner import charts
+from planner.charts import pick
+from planner.results import Results, find_results
+from planner.tables import CATEGORY_LABELS, METRIC_LABELS, TIER_LABELS
+from scenarios.plan import plan_costs
+from scenarios.schema import Scenario
+from sim.metrics import HEADLINE
+
+LANGS = ("zh", "en")
+
+# Report wording: key -> (Chinese, English).
+WORDS: dict[str, tuple[str, str]] = {
+    "title": ("{}：应急物资储备与救援队伍配置分析", "{}: emergency stockpiles and rescue teams"),
+    "subtitle": (
+        "资金申请依据 · yingji {} 生成于 {}",
+        "The case for funding · made by yingji {} on {}",
+    ),
+    "findings": ("要点", "Key findings"),
+    "assumptions": ("主要假设", "Key assumptions"),
+    "method": ("方法", "Method"),
+    "today": ("现状：现有物资和队伍能应对多少", "Today: what the county's stock and teams cover"),
+    "plan": ("采购方案：预算买什么、放哪里", "The plan: what the budget buys, and where it goes"),
+    "sweep": ("资金前沿：更多预算能带来什么", "The funding frontier: what more money buys"),
+    "compare": ("方案比较", "Plan comparison"),
+    "procurement": ("采购清单", "Procurement list"),
+    "method_text": (
+        "本报告用计算机模拟评估全县的应急能力：按照历史发生频率，随机生成成百上千个"
+        "可能的年份（洪涝、山洪、滑坡、泥石流、森林火灾、地震），在每一年中按照"
+        "「小灾不出乡、大灾不出县」的调度顺序派出村、乡镇、消防站和县级队伍，从村、"
+        "乡镇、县三级储备点和协议企业调运物资，统计没有在时限内送到的物资和没有完成"
+        "的救援工作。未满足的需求按物资单价乘以关键程度计为「罚金」（元/年），这就是"
+        "报告中的加权未满足需求。采购方案由优化模型在预算内求出，再放回模拟中与其他"
+        "方案在完全相同的年份上比较，所以比较结果不受「运气」影响。区间为95%置信区间。",
+        "This report measures the county's readiness by simulation: it draws hundreds of "
+        "possible years of floods, flash floods, landslides, debris flows, forest fires and "
+        "earthquakes at their historical rates; in each year it sends village, township, "
+        "fire-station and county teams in the escalation order the county uses, draws "
+        "supplies from village, township and county stockpiles and supplier agreements, and "
+        "counts what did not arrive in time and the rescue work not done. Each unit missing "
+        "costs its price times its criticality, in penalty yuan per year: the weighted unmet "
+        "demand. The plan comes from an optimisation model within the budget and is then "
+        "simulated next to the other plans on exactly the same years, so the comparison is "
+        "not a matter of luck. Ranges are 95% confidence intervals.",
+    ),
+    "today_finding": (
+        "以现有物资和队伍，全县每年预计有 {} 罚金元的需求得不到及时满足（95%置信区间 {}–{}）；"
+        "{:.0%} 的事件在乡镇内处置。",
+        "With today's stock and teams the county can expect {} penalty yuan a year of "
+        "demand not met in time (95% CI {}–{}); {:.0%} of events are handled inside the "
+        "township.",
+    ),
+    "plan_finding": (
+        "优化方案花费 {} 元，使加权未满足需求降到每年 {}（95%置信区间 {}–{}）；"
+        "同样的钱按去年的分配办法只能降到 {}，少了 {:.0%}。",
+        "The optimised plan spends {} yuan and brings weighted unmet demand down to {} a year "
+        "(95% CI {}–{}); last year's rule with the same money reaches {}: {:.0%} less.",
+    ),
+    "sweep_finding": (
+        "{}：预算从 {} 增加到 {}，每年减少未满足需求 {}（95%置信区间 {}–{}）。",
+        "{}: going from {} to {} cuts unmet demand by {} a year (95% CI {}–{}).",
+    ),
+    "compare_finding": (
+        "{} 与 {} 相比：每年相差 {}（95%置信区间 {}–{}），{}。",
+        "{} against {}: a difference of {} a year (95% CI {}–{}): {}.",
+    ),
+    "verdict_better": ("前者更好", "the first is better"),
+    "verdict_worse": ("后者更好", "the second is better"),
+    "verdict_none": ("差别不显著", "the difference is not significant"),
+    "figure_map": ("各乡镇每年加权未满足需求", "weighted unmet demand per township and year"),
+    "figure_response": ("救援响应", "response"),
+    "figure_timeline": ("典型的一年", "a typical year"),
+    "figure_spending": ("采购方案的构成", "what the plan buys"),
+    "figure_frontier": ("资金前沿", "funding frontier"),
+    "figure_compare": ("方案比较", "plan comparison"),
+    "table_today": ("现状模拟结果", "Today, simulated"),
+    "table_costs": ("方案费用（元）", "What the plan costs (yuan)"),
+    "table_evaluation": ("各方案模拟结果（相同年份）", "Every plan, simulated on the same years"),
+    "table_marginal": (
+        "下一元钱最值得花在哪里（前10项）",
+        "Where the next yuan does most (top 10)",
+    ),
+    "table_frontier": ("各预算水平下的加权未满足需求", "Weighted unmet demand at each budget"),
+    "table_compare": ("配对差值（后者减前者）", "Paired differences"),
+    "table_assumptions": ("县情与参数", "The county and its parameters"),
+    "table_procurement": (
+        "采购清单（金额最大的{}项，完整清单见Excel）",
+        "Procurement list (the {} largest lines; the full list is in the Excel workbook)",
+    ),
+    "penalty_unit": ("罚金元/年", "penalty yuan / year"),
+    "not_found": ("（结果文件夹中没有此项结果）", "(no such results in the folder)"),
+}
+
+
+def words(key: str, lang: str) -> str:
+    """The report wording ``key`` in ``lang``."""
+    return WORDS[key][LANGS.index(lang)]
+
+
+@dataclass(frozen=True, slots=True)
+class ReportTable:
+    """A table ready to show: column titles in the report's language, values formatted."""
+
+    caption: str
+    frame: pd.DataFrame
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """One part of the report: a title, paragraphs, charts with captions, tables."""
+
+    key: str
+    title: str
+    paragraphs: tuple[str, ...] = ()
+    figures: tuple[tuple[str, Figure], ...] = ()
+    tables: tuple[ReportTable, ...] = ()
+    bullets: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """The whole report in one language."""
+
+    lang: str
+    title: str
+    subtitle: str
+    sections: tuple[Section, ...]
+    results: Results
+
+
+def build_report(results: Results, lang: str = "zh", version: str = "") -> Report:
+    """Every section the results allow, in the order a reader needs them."""
+    scenario = results.scenario
+    charts.use_report_fonts()
+    name = scenario.name_zh if lang == "zh" else (scenario.name_en or scenario.scenario_id)
+    sections = [
+        Section("findings", words("findings", lang), bullets=tuple(_findings(results, lang))),
+        _assumptions(scenario, lang),
+        Section("method", words("method", lang), paragraphs=(words("method_text", lang),)),
+    ]
+    if results.today is not None:
+        sections.append(_today_section(results, lang))
+    if results.plan is not None:
+        sections.append(_plan_section(results, lang))
+    if results.sweep is not None:
+        sections.append(_sweep_section(results, lang))
+    if results.comparison is not None:
+        sections.append(_compare_section(results, lang))
+    if results.plan is not None:
+        sections.append(_procurement_section(results, lang))
+    return Report(
+        lang,
+        words("title", lang).format(name),
+        words("subtitle", lang).format(version, date.today().isoformat()),
+        tuple(sections),
+        results,
+    )
+
+
+def _yuan(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def _findings(results: Results, lang: str) -> list[str]:
+    found = []
+    if results.today is not None:
+        summary = results.today.summary
+        headline = summary[(summary["metric"] == HEADLINE) & (summary["group"] == "all")]
+        share = summary[summary["metric"] == "share_in_township"]["mean"]
+        if len(headline):
+            row = headline.iloc[0]
+            found.append(
+                words("today_finding", lang).format(
+                    _yuan(row["mean"]),
+                    _yuan(row["ci_low"]),
+                    _yuan(row["ci_high"]),
+                    float(share.iloc[0]) if len(share) else float("nan"),
+                )
+            )
+    if results.plan is not None:
+        found.extend(_plan_finding(results.plan.evaluation, lang))
+    if results.sweep is not None:
+        found.extend(_sweep_findings(results, lang))
+    if results.comparison is not None:
+        found.extend(_compare_findings(results.comparison.comparison, lang))
+    return found
+
+
+def _plan_finding(evaluation: pd.DataFrame, lang: str) -> list[str]:
+    rows = evaluation.set_index("plan")
+    if "optimised" not in rows.index or "last_year_rule" not in rows.index:
+        return []
+    best, rule = rows.loc["optimised"], rows.loc["last_year_rule"]
+    cut = 1 - best["weighted_unmet_mean"] / rule["weighted_unmet_mean"]
+    return [
+        words("plan_finding", lang).format(
+            _yuan(best["purchase_cost_yuan"]),
+            _yuan(best["weighted_unmet_mean"]),
+            _yuan(best["weighted_unmet_ci_low"]),
+            _yuan(best["weighted_unmet_ci_high"]),
+            _yuan(rule["weighted_unmet_mean"]),
+            cut,
+        )
+    ]
+
+
+def _current_budget(results: Results) -> float:
+    if results.plan is not None:
+        budget = results.plan.record.get("budget_yuan")
+        if isinstance(budget, int | float):
+            return float(budget)
+    return results.scenario.procurement_budget_yuan
+
+
+def _sweep_findings(results: Results, lang: str) -> list[str]:
+    """The budget step just above today's budget, in each series of the sweep."""
+    sweep = results.sweep
+    assert sweep is not None
+    if "budget_yuan" not in sweep.years.columns:
+        return []
+    steps = charts.step_effects(sweep.years)
+    budget = _current_budget(results)
+    found = []
+    for series, group in steps.groupby("series", sort=False):
+        above = group[group["budget_from_yuan"] >= budget - 1e-6]
+        row = (above if len(above) else group).iloc[0]
+        found.append(
+            words("sweep_finding", lang).format(
+                series or "—",
+                charts.budget_phrase(row["budget_from_yuan"], lang),
+                charts.budget_phrase(row["budget_to_yuan"], lang),
+                _yuan(row["reduction_mean"]),
+                _yuan(row["ci_low"]),
+                _yuan(row["ci_high"]),
+            )
+        )
+    return found
+
+
+def _compare_findings(comparison: pd.DataFrame, lang: str) -> list[str]:
+    verdicts = {"better": "verdict_better", "worse": "verdict_worse"}
+    found = []
+    for row in comparison[comparison["breakdown"] == "all"].to_dict("records"):
+        found.append(
+            words("compare_finding", lang).format(
+                row["plan"],
+                row["reference"],
+                f"{row['difference_mean']:+,.0f}",
+                f"{row['difference_ci_low']:+,.0f}",
+                f"{row['difference_ci_high']:+,.0f}",
+                words(verdicts.get(row["verdict"], "verdict_none"), lang),
+            )
+        )
+    return found
+
+
+ASSUMPTION_ROWS = {
+    "townships": ("乡镇数", "townships"),
+    "population": ("人口", "population"),
+    "teams": ("救援队伍（支）/ 人数", "rescue teams / members"),
+    "stock": ("现有储备价值（元）", "value of stock today (yuan)"),
+    "budget": ("年度采购预算（元）", "yearly procurement budget (yuan)"),
+    "items": ("物资品种", "item types"),
+    "late": ("迟到物资按比例计", "late units count as"),
+    "rescue": ("每人时未完成救援计（元）", "rescue work not done, per person-hour (yuan)"),
+    "hazard": ("{}：年均次数 / 救援时限（小时）", "{}: events a year / rescue deadline (h)"),
+}
+
+
+def _assumptions(scenario: Scenario, lang: str) -> Section:
+    index = LANGS.index(lang)
+    prices = {item.item_id: item.unit_price_yuan for item in scenario.items}
+    stock_value = sum(line.quantity * prices[line.item_id] for line in scenario.stock)
+    members = sum(team.members for team in scenario.teams)
+    rows = [
+        (ASSUMPTION_ROWS["townships"][index], f"{len(scenario.townships)}"),
+        (
+            ASSUMPTION_ROWS["population"][index],
+            f"{sum(t.population for t in scenario.townships):,}",
+        ),
+        (ASSUMPTION_ROWS["teams"][index], f"{len(scenario.teams)} / {members:,}"),
+        (ASSUMPTION_ROWS["stock"][index], _yuan(stock_value)),
+        (ASSUMPTION_ROWS["budget"][index], _yuan(scenario.procurement_budget_yuan)),
+        (ASSUMPTION_ROWS["items"][index], f"{len(scenario.items)}"),
+        (ASSUMPTION_ROWS["late"][index], f"{scenario.penalties.late_fraction:.0%}"),
+        (
+            ASSUMPTION_ROWS["rescue"][index],
+            _yuan(scenario.penalties.rescue_work_yuan_per_person_hour),
+        ),
+    ]
+    for hazard in scenario.hazards:
+        label = ASSUMPTION_ROWS["hazard"][index].format(
+            charts.hazard_name(scenario, hazard.hazard_id, lang)
+        )
+        rows.append((label, f"{hazard.annual_rate:g} / {hazard.rescue_deadline_h:g}"))
+    titles = ("项目", "数值") if lang == "zh" else ("", "value")
+    frame = pd.DataFrame(rows, columns=list(titles))
+    table = ReportTable(words("table_assumptions", lang), frame)
+    return Section("assumptions", words("assumptions", lang), tables=(table,))
+
+
+def _metric_table(summary: pd.DataFrame, scenario: Scenario, lang: str) -> pd.DataFrame:
+    rows = summary[
+        summary["metric"].isin([HEADLINE, "share_in_township", "trapped_lost", "response_p50"])
+    ]
+    records = []
+    for row in rows.to_dict("records"):
+        group = _group_name(row["group"], scenario, lang)
+        metric = pick(METRIC_LABELS.get(row["metric"], row["metric"]), lang)
+        share = str(row["unit"]).startswith("share")
+        shown = (
+            (lambda v: f"{v:.1%}")
+            if share
+            else (lambda v: f"{v:,.0f}" if abs(v) >= 100 else f"{v:.2f}")
+        )
+        records.append(
+            (
+                metric,
+                group,
+                shown(row["mean"]),
+                f"{shown(row['ci_low'])} – {shown(row['ci_high'])}",
+                row["unit"],
+            )
+        )
+    titles = (
+        ("指标", "分组", "均值", "95%置信区间", "单位")
+        if lang == "zh"
+        else ("metric", "group", "mean", "95% CI", "unit")
+    )
+    return pd.DataFrame(records, columns=list(titles))
+
+
+def _group_name(group: str, scenario: Scenario, lang: str) -> str:
+    if group == "all":
+        return ""
+    kind, _, key = str(group).partition("=")
+    if kind == "hazard":
+        return charts.hazard_name(scenario, key, lang)
+    if kind == "category":
+        return pick(CATEGORY_LABELS.get(key, key), lang)
+    if kind == "township":
+        return charts.township_name(scenario, key, lang)
+    return str(group)
+
+
+def _typical_year(events: pd.DataFrame, replications: np.ndarray) -> int:
+    """The simulated year whose weighted unmet demand is closest to the median year."""
+    penalty = (
+        (events["item_penalty_yuan"] + events["rescue_penalty_yuan"])
+        .groupby(events["replication"])
+        .sum()
+    )
+    yearly = penalty.reindex(replications, fill_value=0.0)
+    median = float(yearly.median())
+    return int((yearly - median).abs().idxmin())
+
+
+def _today_section(results: Results, lang: str) -> Section:
+    today, scenario = results.today, results.scenario
+    assert today is not None
+    reps = int(today.record.get("reps", 0)) or int(today.events["replication"].max()) + 1
+    replications = np.arange(reps)
+    unmet = charts.township_unmet(
+        today.events, replications, [t.township_id for t in scenario.townships]
+    )
+    typical = _typical_year(today.events, replications)
+    figures = (
+        (
+            words("figure_map", lang),
+            charts.township_map(scenario, unmet, words("penalty_unit", lang), lang),
+        ),
+        (words("figure_response", lang), charts.response_times(today.events, scenario, lang)),
+        (
+            words("figure_timeline", lang),
+            charts.year_timeline(today.events, today.dispatches, typical, scenario, lang),
+        ),
+    )
+    table = ReportTable(words("table_today", lang), _metric_table(today.summary, scenario, lang))
+    return Section("today", words("today", lang), figures=figures, tables=(table,))
+
+
+def _plan_section(results: Results, lang: str) -> Section:
+    part, scenario = results.plan, results.scenario
+    assert part is not None
+    figure = charts.plan_spending(*charts.spending_frames(part.plan, scenario), lang=lang)
+    tables = (
+        ReportTable(words("table_costs", lang), _cost_table(part.plan, scenario, lang)),
+        ReportTable(words("table_evaluation", lang), _evaluation_table(part.evaluation, lang)),
+        ReportTable(words("table_marginal", lang), _marginal_table(part.marginal, scenario, lang)),
+    )
+    return Section(
+        "plan",
+        words("plan", lang),
+        figures=((words("figure_spending", lang), figure),),
+        tables=tables,
+    )
+
+
+def _cost_table(plan, scenario: Scenario, lang: str) -> pd.DataFrame:
+    costs = plan_costs(plan, scenario)
+    rows = []
+    for row in costs.to_dict("records"):
+        category = CATEGORY_LABELS.get(
+            row["category"], TIER_LABELS.get(row["category"], row["category"])
+        )
+        rows.append(
+            (
+                pick(category, lang),
+                pick(TIER_LABELS.get(row["tier"], row["tier"]), lang),
+                _yuan(row["cost_yuan"]),
+                f"{row['change_cost_yuan']:+,.0f}",
+            )
+        )
+    titles = (
+        ("类别", "层级", "金额", "新增") if lang == "zh" else ("category", "tier", "cost", "change")
+    )
+    return pd.DataFrame(rows, columns=list(titles))
+
+
+PLAN_NAMES = {
+    "status_quo": ("现状（不采购）", "status quo"),
+    "optimised": ("优化方案", "optimised"),
+    "last_year_rule": ("去年的分配办法", "last year's rule"),
+    "equal_split": ("平均分配", "equal split"),
+    "greedy": ("逐批贪心", "greedy"),
+}
+
+
+def plan_name(plan: str, lang: str) -> str:
+    """A plan's display name; plan files keep their own name."""
+    names = PLAN_NAMES.get(plan)
+    return names[LANGS.index(lang)] if names else plan
+
+
+def _evaluation_table(evaluation: pd.DataFrame, lang: str) -> pd.DataFrame:
+    rows = [
+        (
+            plan_name(row["plan"], lang),
+            _yuan(row["purchase_cost_yuan"]),
+            _yuan(row["weighted_unmet_mean"]),
+            f"{_yuan(row['weighted_unmet_ci_low'])} – {_yuan(row['weighted_unmet_ci_high'])}",
+        )
+        for row in evaluation.to_dict("records")
+    ]
+    titles = (
+        ("方案", "采购金额（元）", "加权未满足需求", "95%置信区间")
+        if lang == "zh"
+        else ("plan", "purchases (yuan)", "weighted unmet demand", "95% CI")
+    )
+    return pd.DataFrame(rows, columns=list(titles))
+
+
+def _marginal_table(marginal: pd.DataFrame, scenario: Scenario, lang: str) -> pd.DataFrame:
+    if marginal.empty or "saving_per_yuan" not in marginal.columns:
+        return pd.DataFrame()
+    top = marginal.sort_values("saving_per_yuan", ascending=False).head(10)
+    items = {i.item_id: i for i in scenario.items}
+    rows = []
+    for row in top.to_dict("records"):
+        if row.get("kind") == "staffing":
+            what = charts.team_name(scenario, str(row["team_id"]), lang)
+        else:
+            item = items.get(str(row["item_id"]))
+            what = (item.name_zh if lang == "zh" else item.name_en) if item else str(row["item_id"])
+            what = f"{what} @ {row['depot_id']}"
+        rows.append(
+            (
+                what,
+                _yuan(row["unit_cost_yuan"]),
+                f"{row['saving_per_unit_yuan']:,.1f}",
+                f"{row['saving_per_yuan']:.3f}",
+            )
+        )
+    titles = (
+        ("物资或队伍", "单价（元）", "每单位减少罚金（元/年）", "每元减少")
+        if lang == "zh"
+        else ("item or team", "unit cost (yuan)", "saving per unit (yuan/yr)", "saving per yuan")
+    )
+    return pd.DataFrame(rows, columns=list(titles))
+
+
+def _sweep_section(results: Results, lang: str) -> Section:
+    sweep = results.sweep
+    assert sweep is not None
+    figures = ()
+    if "budget_yuan" in sweep.summary.columns:
+        figure = charts.funding_frontier(
+            sweep.summary, sweep.years, _current_budget(results), lang=lang
+        )
+        figures = ((words("figure_frontier", lang), figure),)
+    table = ReportTable(words("table_frontier", lang), _frontier_table(sweep.summary, lang))
+    return Section("sweep", words("sweep", lang), figures=figures, tables=(table,))
+
+
+def _frontier_table(summary: pd.DataFrame, lang: str) -> pd.DataFrame:
+    headline = summary[(summary["metric"] == HEADLINE) & (summary["group"] == "all")]
+    labels = (
+        charts.series_labels(headline)
+        if "budget_yuan" in headline.columns
+        else pd.Series("", index=headline.index)
+    )
+    rows = []
+    for row, label in zip(headline.to_dict("records"), labels, strict=True):
+        rows.append(
+            (
+                _yuan(row.get("budget_yuan", float("nan"))),
+                label,
+                plan_name(row["plan"], lang),
+                _yuan(row["mean"]),
+                f"{_yuan(row['ci_low'])} – {_yuan(row['ci_high'])}",
+            )
+        )
+    titles = (
+        ("预算（元）", "情景", "方案", "加权未满足需求", "95%置信区间")
+        if lang == "zh"
+        else ("budget (yuan)", "scenario", "plan", "weighted unmet demand", "95% CI")
+    )
+    return pd.DataFrame(rows, columns=list(titles))
+
+
+def _compare_section(results: Results, lang: str) -> Section:
+    part, scenario = results.comparison, results.scenario
+    assert part is not None
+    figures = tuple(
+        (
+            f"{words('figure_compare', lang)}: {plan}",
+            charts.comparison_forest(part.comparison, lang, scenario, plan),
+        )
+        for plan in dict.fromkeys(part.comparison["plan"])
+    )
+    rows = part.comparison[part.comparison["breakdown"].isin(["all", "hazard", "category"])]
+    records = [
+        (
+            row["plan"],
+            row["reference"],
+            _group_name(
+                "all" if row["breakdown"] == "all" else f"{row['breakdown']}={row['group']}",
+                scenario,
+                lang,
+            )
+            or charts.text("headline", lang),
+            f"{row['difference_mean']:+,.0f}",
+            f"{row['difference_ci_low']:+,.0f} – {row['difference_ci_high']:+,.0f}",
+            charts.text(row["verdict"], lang),
+        )
+        for row in rows.to_dict("records")
+    ]
+    titles = (
+        ("方案", "对照", "分组", "差值", "95%置信区间", "结论")
+        if lang == "zh"
+        else ("plan", "reference", "group", "difference", "95% CI", "verdict")
+    )
+    table = ReportTable(words("table_compare", lang), pd.DataFrame(records, columns=list(titles)))
+    return Section("compare", words("compare", lang), figures=figures, tables=(table,))
+
+
+PROCUREMENT_LINES_SHOWN = 25
+
+
+def procurement_list(plan, scenario: Scenario) -> pd.DataFrame:
+    """The purchases line by line: item, depot, quantity, unit price and cost (numbers)."""
+    items = {i.item_id: i for i in scenario.items}
+    depots = {d.depot_id: d for d in scenario.depots}
+    townships = {t.township_id: t for t in scenario.townships}
+    rows = []
+    for purchase in plan.purchases:
+        item, depot = items[purchase.item_id], depots[purchase.depot_id]
+        township = townships.get(depot.township_id)
+        rows.append(
+            {
+                "item_id": item.item_id,
+                "name_zh": item.name_zh,
+                "name_en": item.name_en,
+                "category": item.category,
+                "unit": item.unit,
+                "depot_id": depot.depot_id,
+                "depot_zh": depot.name_zh or (township.name_zh if township else depot.depot_id),
+                "tier": depot.tier,
+                "quantity": purchase.quantity,
+                "unit_price_yuan": item.unit_price_yuan,
+                "cost_yuan": purchase.quantity * item.unit_price_yuan,
+            }
+        )
+    columns = ["item_id", "name_zh", "name_en", "category", "unit", "depot_id", "depot_zh", "tier"]
+    frame = pd.DataFrame(rows, columns=[*columns, "quantity", "unit_price_yuan", "cost_yuan"])
+    return frame.sort_values(
+        ["cost_yuan", "item_id", "depot_id"], ascending=[False, True, True]
+    ).reset_index(drop=True)
+
+
+def _procurement_section(results: Results, lang: str) -> Section:
+    part = results.plan
+    assert part is not None
+    lines = procurement_list(part.plan, results.scenario).head(PROCUREMENT_LINES_SHOWN)
+    rows = [
+        (
+            row["name_zh"] if lang == "zh" else row["name_en"],
+            pick(CATEGORY_LABELS.get(row["category"], row["category"]), lang),
+            row["depot_zh"] if lang == "zh" else row["depot_id"],
+            f"{row['quantity']:,}",
+            _yuan(row["unit_price_yuan"]),
+            _yuan(row["cost_yuan"]),
+        )
+        for row in lines.to_dict("records")
+    ]
+    titles = (
+        ("物资", "类别", "储备点", "数量", "单价（元）", "金额（元）")
+        if lang == "zh"
+        else ("item", "category", "depot", "quantity", "unit price (yuan)", "cost (yuan)")
+    )
+    caption = words("table_procurement", lang).format(PROCUREMENT_LINES_SHOWN)
+    table = ReportTable(caption, pd.DataFrame(rows, columns=list(titles)))
+    return Section("procurement", words("procurement", lang), tables=(table,))
+
+
+def load_report(folder: str | Path, lang: str = "zh", version: str = "") -> Report:
+    """Find the results in ``folder`` and build the report; one line if anything is wrong."""
+    return build_report(find_results(folder), lang, version)

@@ -16,6 +16,10 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/yingji simulate --reps 200 --out results/default_county
 	$(BIN)/yingji optimize --scenarios 50 --reps 200 --greedy-steps 4 --out results/optimize
+	rm -rf results/sweep
+	$(BIN)/yingji sweep --jobs 2 --out results/sweep
+	$(BIN)/yingji compare default status_quo results/optimize/plan.csv --reps 200 --out results/compare
+	$(BIN)/yingji report results
 
 test: $(STAMP)
 	$(BIN)/ruff format --check .
@@ -28,6 +32,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_simulation.py
+	$(BIN)/python benchmarks/bench_sweep.py
 
 clean:
 	rm -rf $(VENV) results .pytest_cache .ruff_cache

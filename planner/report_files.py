@@ -204,7 +204,9 @@ def _text_page(report: Report) -> Figure:
     y -= 0.035
     figure.text(0.07, y, report.subtitle, fontsize=9, color="#444", va="top")
     y -= 0.04
-    for section in report.sections[:3]:
+    for section in report.sections:
+        if not (section.bullets or section.paragraphs):
+            continue
         figure.text(0.07, y, section.title, fontsize=12, va="top")
         y -= 0.03
         for paragraph in (*(f"• {b}" for b in section.bullets), *section.paragraphs):

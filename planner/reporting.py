@@ -230,7 +230,7 @@ def _current_budget(results: Results) -> float:
 
 
 def _sweep_findings(results: Results, lang: str) -> list[str]:
-    """The budget step just above today's budget, in each series of the sweep."""
+    """The budget step around today's budget, in each series of the sweep."""
     sweep = results.sweep
     assert sweep is not None
     if "budget_yuan" not in sweep.years.columns:
@@ -239,8 +239,10 @@ def _sweep_findings(results: Results, lang: str) -> list[str]:
     budget = _current_budget(results)
     found = []
     for series, group in steps.groupby("series", sort=False):
-        above = group[group["budget_from_yuan"] >= budget - 1e-6]
-        row = (above if len(above) else group).iloc[0]
+        # the step from today's budget upwards, else the nearest one
+        inside = group[(group["budget_from_yuan"] <= budget) & (budget < group["budget_to_yuan"])]
+        distance = (group["budget_from_yuan"] - budget).abs()
+        row = inside.iloc[0] if len(inside) else group.loc[distance.idxmin()]
         found.append(
             words("sweep_finding", lang).format(
                 series or "—",

@@ -56,7 +56,7 @@ def written_files(folder: Path) -> list[str]:
     """Result or temporary files in ``folder`` (none if it does not exist)."""
     if not folder.is_dir():
         return []
-    suffixes = (".parquet", ".csv", ".part")
+    suffixes = (".parquet", ".csv", ".json", ".part")
     return sorted(p.name for p in folder.iterdir() if p.name.endswith(suffixes))
 
 

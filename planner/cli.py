@@ -341,9 +341,12 @@ def run_report(
             raise InputError(target.parent, "--out", "is not a folder")
         written = write_report_files(report, target)
     used = ", ".join(f"{kind}: {folder}" for kind, folder in report.results.folders().items())
-    console.print(f"from {used}", markup=False, highlight=False)
+    console.print(f"from {used}", markup=False, highlight=False, soft_wrap=True)
     Console().print(
-        "\n".join(str(path) for path in written.values()), markup=False, highlight=False
+        "\n".join(str(path) for path in written.values()),
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
     )
     return written
 

@@ -262,8 +262,8 @@ def _compare_findings(comparison: pd.DataFrame, lang: str) -> list[str]:
     for row in comparison[comparison["breakdown"] == "all"].to_dict("records"):
         found.append(
             words("compare_finding", lang).format(
-                row["plan"],
-                row["reference"],
+                plan_name(row["plan"], lang),
+                plan_name(row["reference"], lang),
                 f"{row['difference_mean']:+,.0f}",
                 f"{row['difference_ci_low']:+,.0f}",
                 f"{row['difference_ci_high']:+,.0f}",
@@ -338,7 +338,7 @@ def _metric_table(summary: pd.DataFrame, scenario: Scenario, lang: str) -> pd.Da
                 group,
                 shown(row["mean"]),
                 f"{shown(row['ci_low'])} – {shown(row['ci_high'])}",
-                row["unit"],
+                unit_name(row["unit"], lang),
             )
         )
     titles = (
@@ -347,6 +347,22 @@ def _metric_table(summary: pd.DataFrame, scenario: Scenario, lang: str) -> pd.Da
         else ("metric", "group", "mean", "95% CI", "unit")
     )
     return pd.DataFrame(records, columns=list(titles))
+
+
+UNITS_ZH = {
+    "penalty yuan / year": "罚金元/年",
+    "h": "小时",
+    "share of events": "占事件比例",
+    "people / year": "人/年",
+    "events / year": "起/年",
+    "share of people to evacuate": "占需转移人数比例",
+    "share of item units": "占物资数量比例",
+}
+
+
+def unit_name(unit: str, lang: str) -> str:
+    """A summary unit in the report's language."""
+    return UNITS_ZH.get(unit, unit) if lang == "zh" else unit
 
 
 def _group_name(group: str, scenario: Scenario, lang: str) -> str:
@@ -550,8 +566,8 @@ def _compare_section(results: Results, lang: str) -> Section:
     rows = part.comparison[part.comparison["breakdown"].isin(["all", "hazard", "category"])]
     records = [
         (
-            row["plan"],
-            row["reference"],
+            plan_name(row["plan"], lang),
+            plan_name(row["reference"], lang),
             _group_name(
                 "all" if row["breakdown"] == "all" else f"{row['breakdown']}={row['group']}",
                 scenario,
@@ -615,7 +631,7 @@ def _procurement_section(results: Results, lang: str) -> Section:
         (
             row["name_zh"] if lang == "zh" else row["name_en"],
             pick(CATEGORY_LABELS.get(row["category"], row["category"]), lang),
-            row["depot_zh"] if lang == "zh" else row["depot_id"],
+            row["depot_zh"] if lang == "zh" else _depot_en(row, results.scenario),
             f"{row['quantity']:,}",
             _yuan(row["unit_price_yuan"]),
             _yuan(row["cost_yuan"]),
@@ -630,6 +646,11 @@ def _procurement_section(results: Results, lang: str) -> Section:
     caption = words("table_procurement", lang).format(PROCUREMENT_LINES_SHOWN)
     table = ReportTable(caption, pd.DataFrame(rows, columns=list(titles)))
     return Section("procurement", words("procurement", lang), tables=(table,))
+
+
+def _depot_en(row: dict, scenario: Scenario) -> str:
+    depot = next(d for d in scenario.depots if d.depot_id == row["depot_id"])
+    return f"{charts.township_name(scenario, depot.township_id, 'en')} ({row['depot_id']})"
 
 
 def load_report(folder: str | Path, lang: str = "zh", version: str = "") -> Report:

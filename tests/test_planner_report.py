@@ -1,0 +1,575 @@
+"""``yingji report``: the HTML report seen in a real headless Chromium, escaping of names from
+the scenario, the Excel workbook read back against the plan, the PDF, both languages, and
+one clear line for a results folder with missing or damaged files."""
+
+from __future__ import annotations
+
+import copy
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import scenarios
+from tests.builders import TOML_BASE, TOWNSHIPS, write_scenario
+from tests.support import SCRIPT, run_main, run_process
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCRIPT_NAME = "<script>alert(1)</script>"
+MARKUP_NAME = "A & B <i>"
+CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
+REPORT_FILES = ("report.html", "report.pdf", "report.xlsx")
+PROCUREMENT = "采购清单 procurement"
+BY_CATEGORY = "分类合计 by category"
+SHEETS = {
+    PROCUREMENT,
+    BY_CATEGORY,
+    "评估 evaluation",
+    "现状 today",
+    "扫描 sweep",
+    "比较 comparison",
+}
+TOTAL = "合计 total"
+COST = "金额 cost (yuan)"
+SWEEP = """
+[sweep]
+scenario = "scenario.toml"
+reps = 6
+sampled_years = 5
+time_limit_s = 60
+
+[grid]
+budget_yuan = [0, 60000]
+rain_intensity = { values = [1.0, 1.5], labels = ["normal", "wet"] }
+"""
+
+# Appended before </body>: once the page and its fonts have loaded, write what the browser
+# made of it into <pre id="yingji-check"> as JSON, which --dump-dom then prints.
+PROBE = """<script id="yingji-probe">
+window.addEventListener("load", function () { document.fonts.ready.then(report); });
+function report() {
+  function shown(element) {
+    var box = element.getBoundingClientRect();
+    var style = getComputedStyle(element);
+    return {width: box.width, height: box.height, visibility: style.visibility,
+            display: style.display};
+  }
+  var images = Array.from(document.images).map(function (img) {
+    return Object.assign(shown(img), {complete: img.complete, naturalWidth: img.naturalWidth,
+                                      naturalHeight: img.naturalHeight, alt: img.alt});
+  });
+  var tables = Array.from(document.querySelectorAll("table")).map(function (table) {
+    var body = table.tBodies.length ? table.tBodies[0].rows.length : 0;
+    return Object.assign(shown(table), {rows: body,
+                                        caption: table.caption ? table.caption.innerText : ""});
+  });
+  var check = {
+    lang: document.documentElement.lang,
+    images: images,
+    tables: tables,
+    headings: Array.from(document.querySelectorAll("h1, h2")).map(function (h) {
+      return h.innerText; }),
+    fontCheck: document.fonts.check('16px "yingji-report"'),
+    fontStatus: document.fonts.status,
+    fontFaces: Array.from(document.fonts).map(function (face) {
+      return {family: face.family, status: face.status}; }),
+    scripts: Array.from(document.scripts).filter(function (s) {
+      return s.id !== "yingji-probe"; }).map(function (s) { return s.outerHTML; }),
+    italics: document.querySelectorAll("i").length,
+    bodyText: document.body.innerText
+  };
+  var pre = document.createElement("pre");
+  pre.id = "yingji-check";
+  pre.textContent = JSON.stringify(check);
+  document.body.appendChild(pre);
+}
+</script>
+"""
+
+
+@dataclass(frozen=True)
+class Built:
+    """The tiny county's results of every command, and the two reports made from them."""
+
+    scenario: Path
+    results: Path
+    zh_stdout: str
+    en_stdout: str
+
+    @property
+    def zh(self) -> Path:
+        return self.results / "report.html"
+
+    @property
+    def en(self) -> Path:
+        return self.results / "en" / "report.html"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Built:
+    """simulate, optimize, a 2x2 sweep and compare on the tiny county, then both reports."""
+    root = tmp_path_factory.mktemp("report")
+    towns = copy.deepcopy(TOWNSHIPS)
+    towns[1]["name_zh"] = SCRIPT_NAME
+    towns[2]["name_en"] = MARKUP_NAME
+    scenario = write_scenario(root / "county", tables={"townships": towns})
+    sweep = root / "county" / "sweep.toml"
+    sweep.write_text(SWEEP, encoding="utf-8")
+    results = root / "R"
+    commands = [
+        ("simulate", scenario, "--reps", "20", "--out", results / "today"),
+        # seed 1: the six sampled years need floods for the plan to buy anything
+        ("optimize", scenario, "--scenarios", "6", "--reps", "10", "--greedy-steps", "0"),
+        ("sweep", sweep, "--out", results / "sweep"),
+        ("compare", scenario, "status_quo", results / "optimize" / "plan.csv"),
+    ]
+    commands[1] += ("--seed", "1", "--out", results / "optimize")
+    commands[3] += ("--reps", "10", "--out", results / "compare")
+    with pytest.MonkeyPatch.context() as patch:
+        for command in commands:
+            code, _, err = run_main(*command, monkeypatch=patch)
+            assert code == 0, (command[0], err)
+        code, zh_stdout, err = run_main("report", results, monkeypatch=patch)
+        assert code == 0, err
+        en_out = results / "en" / "report.html"
+        code, en_stdout, err = run_main(
+            "report", results, "--lang", "en", "--out", en_out, monkeypatch=patch
+        )
+        assert code == 0, err
+    return Built(scenario, results, zh_stdout, en_stdout)
+
+
+@pytest.fixture(scope="module")
+def plan_and_scenario(built):
+    scenario = scenarios.load(built.scenario)
+    plan = scenarios.load_plan(built.results / "optimize" / "plan.csv", scenario)
+    assert len(plan.purchases) >= 2, "the plan should buy something for these checks to bite"
+    return plan, scenario
+
+
+# --- headless Chromium ---------------------------------------------------------------------
+
+
+def chromium(*args: str, profile: Path) -> subprocess.CompletedProcess[str]:
+    """Run Debian's headless Chromium; fail (not skip) when it is not installed."""
+    if not CHROMIUM.is_file():
+        pytest.fail(
+            f"{CHROMIUM} not found: the report tests open the HTML report in Debian's "
+            "chromium package (apt-get install chromium), which .ci/run installs",
+            pytrace=False,
+        )
+    command = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu"]
+    command += ["--no-first-run", f"--user-data-dir={profile}", *args]
+    return subprocess.run(
+        command, capture_output=True, text=True, encoding="utf-8", timeout=60, check=False
+    )
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What Chromium made of a page: the probe's findings and the serialised DOM."""
+
+    check: dict
+    dom: str
+
+
+def open_in_chromium(page: Path, folder: Path) -> Seen:
+    """Load a copy of ``page`` with the probe appended and return what the probe saw."""
+    folder.mkdir(parents=True, exist_ok=True)
+    text = page.read_text(encoding="utf-8")
+    assert text.count("</body>") == 1
+    probed = folder / "probed.html"
+    probed.write_text(text.replace("</body>", PROBE + "</body>"), encoding="utf-8")
+    done = chromium(
+        "--virtual-time-budget=10000", "--dump-dom", probed.as_uri(), profile=folder / "profile"
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    found = re.search(r'<pre id="yingji-check">(.*?)</pre>', done.stdout, re.DOTALL)
+    assert found, f"the probe did not run in Chromium: {done.stderr[-3000:]}"
+    return Seen(json.loads(html.unescape(found.group(1))), done.stdout)
+
+
+@pytest.fixture(scope="module")
+def zh_seen(built, tmp_path_factory) -> Seen:
+    return open_in_chromium(built.zh, tmp_path_factory.mktemp("chromium_zh"))
+
+
+@pytest.fixture(scope="module")
+def en_seen(built, tmp_path_factory) -> Seen:
+    return open_in_chromium(built.en, tmp_path_factory.mktemp("chromium_en"))
+
+
+def test_chromium_loads_every_embedded_chart_at_a_visible_size(zh_seen):
+    images = zh_seen.check["images"]
+    assert len(images) >= 4, images
+    for image in images:
+        assert image["complete"], image
+        assert image["naturalWidth"] > 0 and image["naturalHeight"] > 0, image
+        assert image["width"] > 100 and image["height"] > 50, image
+        assert image["visibility"] == "visible" and image["display"] != "none", image
+        assert image["alt"], image
+
+
+def test_chromium_shows_every_table_with_rows(zh_seen, plan_and_scenario):
+    tables = zh_seen.check["tables"]
+    assert len(tables) >= 5, tables
+    for table in tables:
+        assert table["height"] > 0 and table["width"] > 0, table
+        assert table["visibility"] == "visible" and table["display"] != "none", table
+    assert sum(table["rows"] > 0 for table in tables) >= 5, tables
+    procurement = [t for t in tables if t["caption"].startswith("采购清单")]
+    assert len(procurement) == 1, tables
+    plan, _ = plan_and_scenario
+    assert procurement[0]["rows"] == min(25, len(plan.purchases))
+
+
+def test_chromium_shows_the_section_headings_in_the_embedded_font(zh_seen):
+    headings = zh_seen.check["headings"]
+    assert headings[0].startswith("小县")
+    for title in ("要点", "主要假设", "方法", "采购清单"):
+        assert title in headings, headings
+    for start in ("现状", "采购方案", "资金前沿", "方案比较"):
+        assert any(h.startswith(start) for h in headings), (start, headings)
+    faces = [f for f in zh_seen.check["fontFaces"] if f["family"].strip('"') == "yingji-report"]
+    assert faces and all(f["status"] == "loaded" for f in faces), zh_seen.check["fontFaces"]
+    assert zh_seen.check["fontCheck"] is True
+    assert zh_seen.check["fontStatus"] == "loaded"
+
+
+def test_chromium_screenshot_of_the_report_is_not_blank(built, tmp_path):
+    shot = tmp_path / "report.png"
+    done = chromium(
+        "--hide-scrollbars",
+        "--window-size=1200,2000",
+        "--virtual-time-budget=10000",
+        f"--screenshot={shot}",
+        built.zh.as_uri(),
+        profile=tmp_path / "profile",
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    data = shot.read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert (width, height) == (1200, 2000)
+    assert len(data) > 20_000, len(data)
+
+
+# --- escaping --------------------------------------------------------------------------------
+
+
+def test_township_named_like_a_script_is_escaped_in_the_html(built):
+    text = built.zh.read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert "<script>alert(1)" not in text
+    assert "<script" not in text.lower()  # the report itself needs no script at all
+
+
+def test_township_named_like_a_script_shows_as_text_in_chromium(zh_seen):
+    assert zh_seen.check["scripts"] == []
+    assert SCRIPT_NAME in zh_seen.check["bodyText"]
+    assert not re.search(r"<script[^>]*>\s*alert\(1\)", zh_seen.dom)
+
+
+def test_english_name_with_markup_creates_no_element(built, en_seen):
+    text = built.en.read_text(encoding="utf-8")
+    assert MARKUP_NAME not in text
+    assert not re.search(r"<i[\s>]", text)
+    assert "<script" not in text.lower()
+    assert en_seen.check["italics"] == 0
+    assert en_seen.check["scripts"] == []
+
+
+# --- the Excel workbook ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def workbook(built) -> dict[str, pd.DataFrame]:
+    return pd.read_excel(built.results / "report.xlsx", sheet_name=None)
+
+
+def test_workbook_has_the_procurement_list_and_every_summary_table(workbook, built):
+    assert set(workbook) == SHEETS
+    assert all(len(frame) for frame in workbook.values())
+    today = pd.read_csv(built.results / "today" / "summary.csv")
+    assert len(workbook["现状 today"]) == len(today)
+    comparison = pd.read_csv(built.results / "compare" / "comparison.csv")
+    assert len(workbook["比较 comparison"]) == len(comparison)
+    evaluation = pd.read_csv(built.results / "optimize" / "evaluation.csv")
+    assert list(workbook["评估 evaluation"]["plan"]) == list(evaluation["plan"])
+    sweep = workbook["扫描 sweep"]
+    assert len(sweep) == 4 * 3  # four cells, three plans each
+    assert set(sweep["metric"]) == {"weighted_unmet"} and set(sweep["group"]) == {"all"}
+
+
+def test_workbook_procurement_total_is_the_plan_cost(workbook, plan_and_scenario):
+    plan, scenario = plan_and_scenario
+    sheet = workbook[PROCUREMENT]
+    *lines, total = sheet.to_dict("records")
+    assert total["item_id"] == TOTAL
+    assert [line["item_id"] for line in lines if line["item_id"] == TOTAL] == []
+    assert len(lines) == len(plan.purchases)
+    line_sum = sum(line[COST] for line in lines)
+    assert total[COST] == pytest.approx(line_sum)
+    assert total[COST] == pytest.approx(plan.purchase_cost_yuan(scenario))
+    assert total[COST] > 0
+    for line in lines:
+        assert line[COST] == pytest.approx(line["数量 quantity"] * line["单价 unit price (yuan)"])
+
+
+def test_workbook_procurement_quantities_match_the_plan_line_by_line(workbook, plan_and_scenario):
+    plan, scenario = plan_and_scenario
+    lines = workbook[PROCUREMENT].iloc[:-1]
+    quantities = {
+        (row["item_id"], row["depot_id"]): row["数量 quantity"] for row in lines.to_dict("records")
+    }
+    assert quantities == {(p.item_id, p.depot_id): p.quantity for p in plan.purchases}
+    prices = {item.item_id: item.unit_price_yuan for item in scenario.items}
+    for row in lines.to_dict("records"):
+        assert row["单价 unit price (yuan)"] == pytest.approx(prices[row["item_id"]])
+    names = set(lines["储备点 depot"])
+    assert SCRIPT_NAME in names  # the depot in township B, by its (literal) Chinese name
+
+
+def test_workbook_category_totals_add_up_to_the_plan_cost(workbook, plan_and_scenario):
+    plan, scenario = plan_and_scenario
+    sheet = workbook[BY_CATEGORY]
+    *rows, total = sheet.to_dict("records")
+    assert total["类别 category"] == TOTAL
+    assert sum(row[COST] for row in rows) == pytest.approx(total[COST])
+    assert total[COST] == pytest.approx(plan.purchase_cost_yuan(scenario))
+    assert total[COST] == pytest.approx(workbook[PROCUREMENT].iloc[-1][COST])
+    # one row per category and tier bought: every category the plan buys is there
+    items = {item.item_id: item.category for item in scenario.items}
+    bought = {items[p.item_id] for p in plan.purchases}
+    assert len({row["类别 category"] for row in rows}) == len(bought)
+
+
+# --- the PDF -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("which", ["zh", "en"])
+def test_pdf_has_several_pages_with_embedded_fonts(built, which):
+    path = getattr(built, which).with_suffix(".pdf")
+    data = path.read_bytes()
+    assert data.startswith(b"%PDF-")
+    assert data.rstrip().endswith(b"%%EOF")
+    pages = len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", data))
+    assert pages > 3, pages
+    assert len(data) > 50_000, len(data)
+    pdffonts = shutil.which("pdffonts")
+    if pdffonts is not None:
+        done = subprocess.run(
+            [pdffonts, str(path)], capture_output=True, text=True, timeout=60, check=False
+        )
+        assert done.returncode == 0, done.stderr
+        assert "error" not in done.stderr.lower(), done.stderr
+        fonts = done.stdout.splitlines()[2:]
+        assert fonts, done.stdout
+        for font in fonts:
+            assert font.split()[-5] == "yes", font  # embedded
+
+
+# --- languages -----------------------------------------------------------------------------
+
+
+def tag_texts(text: str, tags: str) -> list[str]:
+    """The text inside every ``tags`` element (a regex alternation), tags stripped."""
+    found = re.findall(rf"<({tags})\b[^>]*>(.*?)</\1>", text, re.DOTALL)
+    return [html.unescape(re.sub(r"<[^>]+>", "", inner)).strip() for _, inner in found]
+
+
+def test_chinese_report_is_marked_chinese_with_chinese_headings(built):
+    text = built.zh.read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in text
+    headings = tag_texts(text, "h2")
+    for title in ("要点", "主要假设", "方法", "采购清单"):
+        assert title in headings, headings
+    assert all(CJK.search(h) for h in headings), headings
+
+
+def test_english_report_is_marked_english_with_english_headings(built, en_seen):
+    text = built.en.read_text(encoding="utf-8")
+    assert '<html lang="en">' in text
+    assert en_seen.check["lang"] == "en"
+    headings = tag_texts(text, "h2")
+    for title in ("Key findings", "Key assumptions", "Method", "Procurement list"):
+        assert title in headings, headings
+    shown = tag_texts(text, "h1|h2|caption|th|figcaption|title")
+    shown += tag_texts(text, "p")  # the method paragraph and the subtitle
+    assert len(shown) > 20
+    assert [t for t in shown if CJK.search(t)] == []
+    assert en_seen.check["headings"][0].startswith("Tiny county")
+
+
+# --- bad input: one line, exit 2, nothing written -----------------------------------------
+
+
+def results_copy(built: Built, folder: Path) -> Path:
+    """The results without the reports, to damage."""
+    return Path(
+        shutil.copytree(
+            built.results, folder, ignore=shutil.ignore_patterns("report.*", "en", ".*")
+        )
+    )
+
+
+def truncate(path: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+def damage_events(target: Path, tmp: Path):
+    truncate(target / "today" / "events.parquet")
+    return target / "today" / "events.parquet", ("damaged",)
+
+
+def damage_evaluation(target: Path, tmp: Path):
+    path = target / "optimize" / "evaluation.csv"
+    pd.read_csv(path).drop(columns=["weighted_unmet_mean"]).to_csv(path, index=False)
+    return path, ("column 'weighted_unmet_mean'", "missing")
+
+
+def delete_summary(target: Path, tmp: Path):
+    (target / "today" / "summary.csv").unlink()
+    return target / "today" / "summary.csv", ("file missing",)
+
+
+def break_run_record(target: Path, tmp: Path):
+    path = target / "today" / "run.json"
+    path.write_text('{"command": "simulate", "scenario": ', encoding="utf-8")
+    return path, ("not JSON",)
+
+
+def lose_scenario(target: Path, tmp: Path):
+    path = target / "compare" / "run.json"
+    record = json.loads(path.read_text(encoding="utf-8"))
+    record["scenario"] = str(tmp / "gone" / "scenario.toml")
+    path.write_text(json.dumps(record), encoding="utf-8")
+    return path, ("scenario: ", "scenario file not found", "gone")
+
+
+def corrupt_sweep_cell(target: Path, tmp: Path):
+    path = target / "sweep" / "cells" / "cell-0001.parquet"
+    path.write_bytes(b"PAR1 this is not a parquet file PAR1")
+    return path, ("damaged",)
+
+
+def mix_counties(target: Path, tmp: Path):
+    toml = copy.deepcopy(TOML_BASE)
+    toml["scenario"]["scenario_id"] = "other"
+    other = write_scenario(tmp / "other_county", toml=toml)
+    path = target / "today" / "run.json"
+    record = json.loads(path.read_text(encoding="utf-8"))
+    record["scenario"] = str(other.resolve())
+    path.write_text(json.dumps(record), encoding="utf-8")
+    return None, ("scenario: ", "two counties", "other", "tiny")
+
+
+def no_folder(target: Path, tmp: Path):
+    return target, ("results folder not found",)
+
+
+def empty_folder(target: Path, tmp: Path):
+    target.mkdir()
+    return target, ("no results of yingji simulate, optimize, sweep or compare found",)
+
+
+DAMAGES = {
+    "folder_missing": (no_folder, False),
+    "folder_empty": (empty_folder, False),
+    "events_parquet_truncated": (damage_events, True),
+    "evaluation_csv_without_a_column": (damage_evaluation, True),
+    "summary_csv_deleted": (delete_summary, True),
+    "run_json_not_json": (break_run_record, True),
+    "run_json_scenario_missing": (lose_scenario, True),
+    "sweep_cell_corrupt": (corrupt_sweep_cell, True),
+    "two_counties": (mix_counties, True),
+}
+
+
+def expect_one_line_refusal(
+    code: int, out: str, err: str, target: Path, file: Path | None, fragments
+) -> None:
+    assert code == 2, (code, out, err)
+    assert out == "", out
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    line = lines[0]
+    if file is None:  # two counties: either record may be the one named
+        named = re.match(r"error: (\S+): ", line)
+        assert named, line
+        file = Path(named.group(1))
+        assert file.name in ("run.json", "manifest.json") and target in file.parents, line
+    assert line.startswith(f"error: {file}: "), line
+    rest = line.removeprefix(f"error: {file}: ")
+    for fragment in fragments:
+        assert fragment in rest, (fragment, line)
+    for name in REPORT_FILES:
+        assert not (target / name).exists(), name
+    if target.is_dir():
+        assert not list(target.rglob("report.*")), list(target.rglob("report.*"))
+        assert not list(target.rglob("*.part")), list(target.rglob("*.part"))
+
+
+@pytest.mark.parametrize("damage", list(DAMAGES))
+def test_bad_results_folder_is_refused_in_one_line_and_nothing_is_written(
+    damage, built, tmp_path, monkeypatch
+):
+    make, from_results = DAMAGES[damage]
+    target = tmp_path / "results"
+    if from_results:
+        results_copy(built, target)
+    file, fragments = make(target, tmp_path)
+    code, out, err = run_main("report", target, monkeypatch=monkeypatch)
+    expect_one_line_refusal(code, out, err, target, file, fragments)
+    if damage == "folder_missing":
+        assert not target.exists()
+
+
+def test_console_script_refuses_a_damaged_events_file_in_one_line(built, tmp_path):
+    target = results_copy(built, tmp_path / "results")
+    file, fragments = damage_events(target, tmp_path)
+    done = run_process("report", target, "--lang", "en", script=True)
+    expect_one_line_refusal(done.returncode, done.stdout, done.stderr, target, file, fragments)
+    assert "events.parquet" in done.stderr
+
+
+# --- what the command prints ---------------------------------------------------------------
+
+
+def test_report_prints_the_three_written_paths(built):
+    for stdout, html_path in ((built.zh_stdout, built.zh), (built.en_stdout, built.en)):
+        expected = [str(html_path.with_suffix(s)) for s in (".html", ".pdf", ".xlsx")]
+        assert stdout.splitlines() == expected
+        for path in expected:
+            assert Path(path).stat().st_size > 0
+
+
+def test_report_prints_long_paths_whole_when_piped(built, tmp_path):
+    """``make demo | tee log``: stdout is a pipe and COLUMNS is not set."""
+    source = tmp_path / "results"
+    shutil.copytree(built.results / "today", source / "today")
+    out = tmp_path / ("a_long_folder_name_for_the_county_report_" * 3) / "report.html"
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "FORCE_COLOR")}
+    env["PYTHONIOENCODING"] = "utf-8"
+    done = subprocess.run(
+        [str(SCRIPT), "report", str(source), "--lang", "en", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert len(str(out)) > 80
+    expected = [str(out.with_suffix(s)) for s in (".html", ".pdf", ".xlsx")]
+    assert done.stdout.splitlines() == expected

@@ -26,6 +26,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
+import highspy
 import numpy as np
 import pulp
 
@@ -57,10 +58,19 @@ class Budgets:
 
 @dataclass(frozen=True, slots=True)
 class ModelOptions:
-    """Size controls of the second stage."""
+    """Size controls of the second stage.
+
+    ``reduce`` leaves out what cannot change the optimum: a source whose stock
+    covers every draw it could see in a year serves its events in full (its
+    credit becomes a constant and poorer sources drop out), a demand with one
+    source needs no row (its flow's bound is the demand), and an overlap set of
+    events inside another set adds no limit. ``reduce=False`` builds every row,
+    to check the reduced model against.
+    """
 
     max_neighbours: int = 2
     max_candidate_teams: int = 8
+    reduce: bool = True
 
 
 @dataclass
@@ -122,6 +132,18 @@ class SolveReport:
     variables: int
     constraints: int
     integers: int
+
+
+@dataclass(slots=True)
+class _Need:
+    """One event's demand for one item left after its village store, and who may serve it."""
+
+    event: int
+    item: int
+    units: float
+    penalty: float
+    sources: list[tuple[int, float]]  # (pool, credit): a depot, or agreement k as -1 - k
+    served_credit: float = 0.0  # credit of a source that always has enough for all of it
 
 
 def _variable(
@@ -202,6 +224,12 @@ class _Builder:
         """A cost that no decision changes (the penalty if nothing were delivered)."""
         self.constant += amount
         self.year_constant[year] += amount
+
+    def at_most(self, terms: dict[pulp.LpVariable, float], bound: float, name: str) -> None:
+        """A named ``terms <= bound`` row, made directly (``<=`` would copy the expression)."""
+        expression = pulp.LpAffineExpression(terms)
+        constraint = pulp.LpConstraint(expression, pulp.LpConstraintLE, name, float(bound))
+        self.constraints.append((constraint, name))
 
     # -- first stage ----------------------------------------------------------
 
@@ -318,10 +346,66 @@ def _item_flows(
 ) -> None:
     """Flows of stock to each event, demand caps, and stock limits per depot."""
     network = builder.network
+    needs = _needs(builder, year, events, weight)
+    for need in needs:
+        # Every depot that could serve keeps its purchase and its (possibly empty) row list,
+        # so plans, bounds and marginal values cover the same places whether reduced or not.
+        for pool, _ in need.sources:
+            if pool >= 0:
+                stock_rows.setdefault((need.item, pool), [])
+                if builder.purchasable[pool]:
+                    builder.purchase(need.item, pool, money)
+    if builder.options.reduce:
+        _serve_from_ample(network, needs, events, groups)
     use: dict[tuple[int, int], dict[int, list[pulp.LpVariable]]] = defaultdict(dict)
     agreement_use: dict[int, list[pulp.LpVariable]] = defaultdict(list)
-    late_fraction = builder.late_fraction
+    for need in needs:
+        _flows(builder, year, need, weight, use, agreement_use)
+    _stock_limits(builder, year, use, groups, money, stock_rows)
+    for agreement, flows in agreement_use.items():
+        cap = float(network.agreement_quantity[agreement])
+        builder.at_most(dict.fromkeys(flows, 1.0), cap, f"agreement_{year}_{agreement}")
+
+
+def _flows(
+    builder: _Builder,
+    year: int,
+    need: _Need,
+    weight: float,
+    use: dict[tuple[int, int], dict[int, list[pulp.LpVariable]]],
+    agreement_use: dict[int, list[pulp.LpVariable]],
+) -> None:
+    """One demand's flows, each credited beyond what an ample source already gives, and its cap."""
+    scale = weight * need.penalty
+    if need.served_credit > 0:
+        builder.fixed_cost(year, -scale * need.served_credit * need.units)
+    served: dict[pulp.LpVariable, float] = {}
+    for pool, credit in need.sources:
+        if pool >= 0:
+            name = f"f_{year}_{need.event}_{need.item}_{pool}"
+        else:
+            name = f"a_{year}_{need.event}_{need.item}_{-1 - pool}"
+        flow = _variable(builder.problem, name, 0, need.units, False)
+        builder.cost(year, flow, -scale * (credit - need.served_credit))
+        served[flow] = 1.0
+        if pool >= 0:
+            use[(need.item, pool)].setdefault(need.event, []).append(flow)
+        else:
+            agreement_use[-1 - pool].append(flow)
+    if len(served) > 1 or (served and not builder.options.reduce):
+        builder.at_most(served, need.units, f"demand_{year}_{need.event}_{need.item}")
+
+
+def _needs(builder: _Builder, year: int, events: list[DemandEvent], weight: float) -> list[_Need]:
+    """Each event's demand per item after its village store, with the credit of every source.
+
+    The penalty of the whole demand, less what the village store gives, is a
+    constant of the year; the flows then earn back their credited share.
+    """
+    network = builder.network
+    late = 1.0 - builder.late_fraction
     village_takes = _village_draws(builder, events)
+    needs = []
     for number, event in enumerate(events):
         sources = builder.sources(event)
         village = next(((d, a) for d, tier, a in sources if tier == VILLAGE), None)
@@ -333,44 +417,83 @@ def _item_flows(
             builder.fixed_cost(year, weight * penalty * float(event.quantity[column]))
             local = float(village_takes[number][column])
             if local > 0 and village is not None:
-                credit = 1.0 if village[1] <= deadline else 1.0 - late_fraction
+                credit = 1.0 if village[1] <= deadline else late
                 builder.fixed_cost(year, -weight * penalty * credit * local)
-            need = float(event.quantity[column]) - local
-            if need <= 0:
+            units = float(event.quantity[column]) - local
+            if units <= 0:
                 continue
-            served: dict[pulp.LpVariable, float] = {}
+            pools = []
             for depot, tier, arrival in sources:
                 if tier == VILLAGE and not builder.purchasable[depot]:
                     continue  # drawn above, as the simulation draws it
-                stocked = network.initial_stock[depot, item] > 0
-                if not stocked and not builder.purchasable[depot]:
+                if network.initial_stock[depot, item] <= 0 and not builder.purchasable[depot]:
                     continue
-                flow = _variable(
-                    builder.problem, f"f_{year}_{number}_{item}_{depot}", 0, need, False
-                )
-                credit = 1.0 if arrival <= deadline else 1.0 - late_fraction
-                builder.cost(year, flow, -weight * penalty * credit)
-                served[flow] = 1.0
-                use[(item, depot)].setdefault(number, []).append(flow)
+                pools.append((depot, 1.0 if arrival <= deadline else late))
             for agreement in network.agreements_by_item[item]:
                 town = network.agreement_town[agreement]
                 travel = network.travel_h[town, event.event.township] * event.slowdown
                 arrival = event.alarm_h + network.agreement_lead_h[agreement] + travel
-                flow = _variable(
-                    builder.problem, f"a_{year}_{number}_{item}_{agreement}", 0, need, False
-                )
-                credit = 1.0 if arrival <= deadline else 1.0 - late_fraction
-                builder.cost(year, flow, -weight * penalty * credit)
-                served[flow] = 1.0
-                agreement_use[int(agreement)].append(flow)
-            if served:
-                name = f"demand_{year}_{number}_{item}"
-                builder.constraints.append((pulp.LpAffineExpression(served) <= need, name))
-    _stock_limits(builder, year, use, groups, money, stock_rows)
-    for agreement, flows in agreement_use.items():
-        cap = float(network.agreement_quantity[agreement])
-        expression = pulp.LpAffineExpression(dict.fromkeys(flows, 1.0))
-        builder.constraints.append((expression <= cap, f"agreement_{year}_{agreement}"))
+                pools.append((-1 - int(agreement), 1.0 if arrival <= deadline else late))
+            needs.append(_Need(number, int(item), units, penalty, pools))
+    return needs
+
+
+def _serve_from_ample(
+    network: CountyNetwork,
+    needs: list[_Need],
+    events: list[DemandEvent],
+    groups: list[list[int]],
+) -> None:
+    """Serve demands in full from sources that always have enough, until none is left to find.
+
+    A source whose stock covers every draw it could see (all of the year's
+    demands on it for a consumable, each overlap set's for equipment) never
+    binds, whatever is bought: a demand it can reach is served in full, at
+    its credit at least. So that credit is earned as a constant, and only
+    sources with a better credit keep a flow, for the difference. Dropping
+    flows only lightens other sources, so the loop ends when nothing changes.
+    """
+    member_of: list[list[int]] = [[] for _ in events]
+    for number, group in enumerate(groups):
+        for event in group:
+            member_of[event].append(number)
+    while True:
+        ample = _ample_sources(network, needs, member_of)
+        changed = False
+        for need in needs:
+            best = max((c for p, c in need.sources if (need.item, p) in ample), default=None)
+            if best is None:
+                continue
+            need.served_credit = best
+            need.sources = [(p, c) for p, c in need.sources if c > best]
+            changed = True
+        if not changed:
+            return
+
+
+def _ample_sources(
+    network: CountyNetwork, needs: list[_Need], member_of: list[list[int]]
+) -> set[tuple[int, int]]:
+    """(item, pool) pairs whose stock alone covers the largest draw they could ever see."""
+    load: dict[tuple[int, int, int], float] = defaultdict(float)
+    for need in needs:
+        shared = network.item_is_equipment[need.item]
+        for pool, _ in need.sources:
+            # Equipment at a depot is limited per overlap set; anything else per year.
+            for moment in member_of[need.event] if shared and pool >= 0 else (-1,):
+                load[(need.item, pool, moment)] += need.units
+    peak: dict[tuple[int, int], float] = {}
+    for (item, pool, _), units in load.items():
+        peak[(item, pool)] = max(peak.get((item, pool), 0.0), units)
+    ample = set()
+    for (item, pool), units in peak.items():
+        if pool >= 0:
+            stock = float(network.initial_stock[pool, item])
+        else:
+            stock = float(network.agreement_quantity[-1 - pool])
+        if units <= stock:
+            ample.add((item, pool))
+    return ample
 
 
 def _village_draws(builder: _Builder, events: list[DemandEvent]) -> list[np.ndarray]:
@@ -415,11 +538,10 @@ def _stock_limits(
         stock = float(network.initial_stock[depot, item])
         bought = builder.purchase(item, depot, money) if builder.purchasable[depot] else None
         if network.item_is_equipment[item]:
-            sets = [[e for e in group if e in by_event] for group in groups]
-            sets = [s for s in sets if s]
+            sets = _overlap_sets(groups, by_event, builder.options.reduce)
         else:
-            sets = [list(by_event)]
-        for number, members in enumerate(sets):
+            sets = [(0, list(by_event))]
+        for number, members in sets:
             terms = {flow: 1.0 for e in members for flow in by_event[e]}
             if bought is not None:
                 need = sum(flow.upBound for flow in terms)
@@ -428,8 +550,30 @@ def _stock_limits(
                 )
                 terms[bought] = -1.0
             name = f"stock_{year}_{item}_{depot}_{number}"
-            builder.constraints.append((pulp.LpAffineExpression(terms) <= stock, name))
+            builder.at_most(terms, stock, name)
             stock_rows[(item, depot)].append(name)
+
+
+def _overlap_sets(
+    groups: list[list[int]], present: Collection[int], reduce: bool
+) -> list[tuple[int, list[int]]]:
+    """(group number, its events in ``present``) for the groups that limit something.
+
+    Reduced, a set equal to or inside another set is left out: its row is
+    implied by the larger one.
+    """
+    sets = [(number, [e for e in group if e in present]) for number, group in enumerate(groups)]
+    sets = [(number, members) for number, members in sets if members]
+    if not reduce:
+        return sets
+    kept: list[tuple[int, list[int]]] = []
+    seen: list[frozenset[int]] = []
+    for number, members in sorted(sets, key=lambda entry: -len(entry[1])):
+        here = frozenset(members)
+        if not any(here <= other for other in seen):
+            kept.append((number, members))
+            seen.append(here)
+    return sorted(kept)
 
 
 def _rescue_work(
@@ -467,26 +611,24 @@ def _rescue_work(
                 continue
             members = _variable(builder.problem, f"m_{year}_{number}_{team}", 0, None, False)
             per_member = float(candidates.efficiency[position] * hours)
+            if builder.options.reduce and per_member > 0:
+                members.upBound = work / per_member  # the work row of a lone team, as a bound
             delivered[members] = per_member
             builder.cost(year, members, -weight * rate * late_fraction * per_member)
             sent[team][number] = members
-        if delivered:
-            name = f"work_{year}_{number}"
-            builder.constraints.append((pulp.LpAffineExpression(delivered) <= work, name))
+        if len(delivered) > 1 or (delivered and not builder.options.reduce):
+            builder.at_most(delivered, work, f"work_{year}_{number}")
     for team, by_event in sent.items():
         capacity = builder.members(team, optimise_staffing)
-        for number, group in enumerate(groups):
-            members = [by_event[e] for e in group if e in by_event]
-            if not members:
-                continue
-            terms = dict.fromkeys(members, 1.0)
+        for number, events_there in _overlap_sets(groups, by_event, builder.options.reduce):
+            terms = dict.fromkeys((by_event[e] for e in events_there), 1.0)
             if isinstance(capacity, pulp.LpVariable):
                 terms[capacity] = -1.0
                 bound = 0.0
             else:
                 bound = capacity
             name = f"team_{year}_{team}_{number}"
-            builder.constraints.append((pulp.LpAffineExpression(terms) <= bound, name))
+            builder.at_most(terms, bound, name)
             builder.team_rows[team].append(name)
 
 
@@ -531,15 +673,60 @@ def solve(
 
 
 class _HighsWithOffset(pulp.HiGHS):
-    """HiGHS given the objective's constant too, so its MIP gap is relative to the true value.
+    """HiGHS given the model as arrays in one call each, and the objective's constant too.
 
-    PuLP 3.3 keeps the constant to itself; without it HiGHS measures its relative
-    gap against a shifted objective and stops early or late.
+    PuLP 3.3 adds one column and one row per call (seconds for a large SAA
+    model) and keeps the constant to itself; without it HiGHS measures its
+    relative gap against a shifted objective and stops early or late.
     """
 
     def buildSolverModel(self, lp: pulp.LpProblem) -> None:  # noqa: N802 - PuLP's name
-        super().buildSolverModel(lp)
-        lp.solverModel.changeObjectiveOffset(float(lp.objective.constant))
+        highs = lp.solverModel
+        variables = lp.variables()
+        for index, var in enumerate(variables):
+            var.index = index
+        sense = -1.0 if lp.sense == pulp.LpMaximize else 1.0
+        objective = lp.objective
+        count = len(variables)
+        columns = np.arange(count, dtype=np.int32)
+        highs.addVars(count, *_bounds((v.lowBound, v.upBound) for v in variables))
+        costs = np.fromiter((objective.get(v, 0.0) for v in variables), float, count)
+        highs.changeColsCost(count, columns, sense * costs)
+        if self.mip:
+            integers = np.array(
+                [v.index for v in variables if v.cat == pulp.LpInteger], dtype=np.int32
+            )
+            kinds = np.full(len(integers), highspy.HighsVarType.kInteger.value, dtype=np.uint8)
+            highs.changeColsIntegrality(len(integers), integers, kinds)
+        _add_rows(highs, list(lp._constraints.values()))
+        highs.changeObjectiveOffset(sense * float(objective.constant))
+
+
+def _bounds(pairs) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper bounds as arrays, ``None`` as infinite."""
+    infinite = highspy.kHighsInf
+    lower, upper = [], []
+    for low, up in pairs:
+        lower.append(-infinite if low is None else low)
+        upper.append(infinite if up is None else up)
+    return np.array(lower, dtype=float), np.array(upper, dtype=float)
+
+
+def _add_rows(highs, constraints: list[pulp.LpConstraint]) -> None:
+    """Every constraint as one sparse row block (zero coefficients left out, as PuLP does)."""
+    lengths, indices, values = [], [], []
+    for position, constraint in enumerate(constraints):
+        constraint.index = position
+        lengths.append(len(constraint.expr))
+        indices.extend(var.index for var in constraint.expr)
+        values.extend(constraint.expr.values())
+    index = np.array(indices, dtype=np.int32)
+    value = np.array(values, dtype=float)
+    row = np.repeat(np.arange(len(constraints)), lengths)
+    keep = value != 0
+    starts = np.searchsorted(row[keep], np.arange(len(constraints))).astype(np.int32)
+    lower, upper = _bounds((c.getLb(), c.getUb()) for c in constraints)
+    highs.addRows(len(constraints), lower, upper, int(keep.sum()), starts, index[keep], value[keep])
 
 
 @contextlib.contextmanager

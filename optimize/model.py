@@ -132,6 +132,7 @@ class SolveReport:
     variables: int
     constraints: int
     integers: int
+    method: str = "branch and bound"  # or "LP rounding" (LP relaxation rounded by diving), "LP"
 
 
 @dataclass(slots=True)
@@ -633,13 +634,24 @@ def _rescue_work(
 
 
 def solve(
-    saa: SaaProblem, solver: str = "highs", time_limit_s: float = 60.0, mip_gap: float = 1e-4
+    saa: SaaProblem,
+    solver: str = "highs",
+    time_limit_s: float = 60.0,
+    mip_gap: float = 1e-4,
+    rounding: bool = True,
 ) -> SolveReport:
-    """Solve with HiGHS (or CBC); report status, gap and whether the optimum was proved."""
+    """Solve with HiGHS (or CBC); report status, gap and whether the optimum was proved.
+
+    With HiGHS and ``rounding``, the LP relaxation is solved first and rounded
+    to whole units by diving; that plan is kept only when it is within
+    ``mip_gap`` of the LP bound (so within the gap of the optimum, proved),
+    and branch and bound runs otherwise, from that plan.
+    """
     problem = saa.problem
     started = time.perf_counter()
     if solver == "highs":
         engine = _HighsWithOffset(msg=False, timeLimit=time_limit_s, gapRel=mip_gap)
+        engine.rounding = rounding
     elif solver == "cbc":
         with warnings.catch_warnings():
             # PuLP 3.3 ships CBC as PULP_CBC_CMD and warns that 4.0 will not; we pin <4.
@@ -652,10 +664,13 @@ def solve(
     elapsed = time.perf_counter() - started
     objective = pulp.value(problem.objective)
     objective = float("nan") if objective is None else float(objective)
-    bound, gap = _bound_and_gap(problem, solver, objective, mip_gap)
+    lp_bound = getattr(engine, "lp_bound", None)
+    bound, gap = _bound_and_gap(problem, solver, objective, mip_gap, lp_bound)
     status = pulp.LpStatus[problem.status]
     solution = pulp.LpSolution[problem.sol_status]
     proved = problem.sol_status == pulp.LpSolutionOptimal and gap <= max(mip_gap, 1e-9) * 1.0001
+    variables = problem.variables()
+    integers = sum(1 for v in variables if v.cat == pulp.LpInteger)
     return SolveReport(
         solver=solver,
         status=status,
@@ -666,10 +681,17 @@ def solve(
         gap=gap,
         build_s=saa.build_s,
         solve_s=elapsed,
-        variables=problem.numVariables(),
+        variables=len(variables),
         constraints=problem.numConstraints(),
-        integers=sum(1 for v in problem.variables() if v.cat == pulp.LpInteger),
+        integers=integers,
+        method=_method(solver, integers, engine),
     )
+
+
+def _method(solver: str, integers: int, engine) -> str:
+    if not integers:
+        return "LP"
+    return "LP rounding" if getattr(engine, "rounded", False) else "branch and bound"
 
 
 class _HighsWithOffset(pulp.HiGHS):
@@ -679,6 +701,22 @@ class _HighsWithOffset(pulp.HiGHS):
     model) and keeps the constant to itself; without it HiGHS measures its
     relative gap against a shifted objective and stops early or late.
     """
+
+    rounding = False
+    lp_bound: float | None = None  # the LP relaxation's value, when it was solved first
+    rounded = False  # whether the plan is the rounded LP relaxation (no branch and bound)
+
+    def callSolver(self, lp: pulp.LpProblem) -> None:  # noqa: N802 - PuLP's name
+        highs = lp.solverModel
+        integers = np.array(
+            [v.index for v in lp.variables() if v.cat == pulp.LpInteger], dtype=np.int32
+        )
+        if not (self.rounding and self.mip and len(integers)):
+            highs.run()
+            return
+        self.lp_bound, self.rounded = _round_or_branch(
+            highs, integers, float(self.gapRel or 0.0), self.timeLimit
+        )
 
     def buildSolverModel(self, lp: pulp.LpProblem) -> None:  # noqa: N802 - PuLP's name
         highs = lp.solverModel
@@ -700,6 +738,80 @@ class _HighsWithOffset(pulp.HiGHS):
             highs.changeColsIntegrality(len(integers), integers, kinds)
         _add_rows(highs, list(lp._constraints.values()))
         highs.changeObjectiveOffset(sense * float(objective.constant))
+
+
+INTEGRAL = 1e-6  # how far from a whole number a value may be and still count as whole
+DIVE_ROUNDS = 32  # rounding rounds before every integer is fixed at once
+
+
+def _round_or_branch(
+    highs, integers: np.ndarray, mip_gap: float, time_limit_s: float | None
+) -> tuple[float | None, bool]:
+    """LP relaxation, rounded by diving; branch and bound when that is not within the gap.
+
+    Returns the LP bound (None if the relaxation did not solve) and whether
+    the rounded plan was kept. The LP bound is a lower bound on the optimum,
+    so a rounded plan within ``mip_gap`` of it is within the gap of the optimum.
+    """
+    started = time.perf_counter()
+    model = highs.getLp()
+    lower = np.asarray(model.col_lower_)[integers]
+    upper = np.asarray(model.col_upper_)[integers]
+    highs.setOptionValue("solve_relaxation", True)
+    highs.run()
+    bound = None
+    start = None
+    if highs.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+        bound = float(highs.getInfo().objective_function_value)
+        if _dive(highs, integers):
+            value = float(highs.getInfo().objective_function_value)
+            if value - bound <= mip_gap * max(abs(value), 1e-9):
+                highs.setOptionValue("solve_relaxation", False)
+                return bound, True
+            start = highs.getSolution()
+    highs.changeColsBounds(len(integers), integers, lower, upper)
+    highs.setOptionValue("solve_relaxation", False)
+    if time_limit_s is not None:
+        left = time_limit_s - (time.perf_counter() - started)
+        highs.setOptionValue("time_limit", float(max(left, 1.0)))
+    if start is not None:
+        highs.setSolution(start)  # branch and bound starts from the rounded plan
+    highs.run()
+    return bound, False
+
+
+def _dive(highs, integers: np.ndarray) -> bool:
+    """Round the solved LP relaxation to whole units, re-solving the LP after each step.
+
+    Each round fixes the integers that are fractional at their nearest whole
+    value (the one below if the budget cannot pay for that) and lets the LP
+    spread the money again over the integers still free. After ``DIVE_ROUNDS``
+    rounds every integer is fixed; one still fractional then is rounded down,
+    which every budget and size limit allows. False if no rounding solved.
+    """
+    for _ in range(DIVE_ROUNDS):
+        values = np.asarray(highs.getSolution().col_value)[integers]
+        nearest = np.round(values)
+        fractional = np.abs(values - nearest) > INTEGRAL
+        if not fractional.any():
+            break
+        columns = integers[fractional]
+        if not (
+            _fixed_at(highs, columns, nearest[fractional])
+            or _fixed_at(highs, columns, np.floor(values[fractional]))
+        ):
+            return False
+    values = np.asarray(highs.getSolution().col_value)[integers]
+    nearest = np.round(values)
+    whole = np.where(np.abs(values - nearest) > INTEGRAL, np.floor(values), nearest)
+    return _fixed_at(highs, integers, whole) or _fixed_at(highs, integers, np.floor(values))
+
+
+def _fixed_at(highs, columns: np.ndarray, values: np.ndarray) -> bool:
+    """Fix the columns at the values and re-solve the LP (warm); whether it solved."""
+    highs.changeColsBounds(len(columns), columns, values, values)
+    highs.run()
+    return highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
 
 
 def _bounds(pairs) -> tuple[np.ndarray, np.ndarray]:
@@ -748,10 +860,16 @@ def _native_stdout_silenced():
 
 
 def _bound_and_gap(
-    problem: pulp.LpProblem, solver: str, objective: float, mip_gap: float
+    problem: pulp.LpProblem,
+    solver: str,
+    objective: float,
+    mip_gap: float,
+    lp_bound: float | None = None,
 ) -> tuple[float, float]:
-    """The solver's proven lower bound and relative gap, on the full objective.
+    """The proven lower bound and relative gap, on the full objective.
 
+    HiGHS's bound after branch and bound, or the LP relaxation's when the
+    plan is the rounded relaxation (the larger of the two if both exist).
     The shift by the difference of PuLP's and HiGHS's objective values is zero
     when HiGHS was given the constant, and corrects the bound when it was not.
     """
@@ -759,9 +877,12 @@ def _bound_and_gap(
         highs = problem.solverModel
         info = highs.getInfo()
         bound = float(info.mip_dual_bound)
-        if not np.isfinite(bound) or info.mip_node_count < 0:  # a pure LP
+        branched = np.isfinite(bound) and info.mip_node_count >= 0
+        if not branched and lp_bound is None:  # a pure LP
             return objective, 0.0
-        bound += objective - float(highs.getObjectiveValue())
+        shift = objective - float(highs.getObjectiveValue())
+        candidates = [b + shift for b in (bound if branched else None, lp_bound) if b is not None]
+        bound = max(candidates)
         gap = max(0.0, objective - bound) / max(abs(objective), 1e-9)
         return bound, float(gap)
     if problem.sol_status == pulp.LpSolutionOptimal:

@@ -147,6 +147,23 @@ class _Need:
     served_credit: float = 0.0  # credit of a source that always has enough for all of it
 
 
+@dataclass(frozen=True, slots=True)
+class _Overlaps:
+    """A year's sets of events under way together, and the sets each event is in."""
+
+    groups: list[list[int]]
+    member_of: list[list[int]]
+
+    @classmethod
+    def of(cls, events: list[DemandEvent]) -> _Overlaps:
+        groups = overlapping_groups(events)
+        member_of: list[list[int]] = [[] for _ in events]
+        for number, group in enumerate(groups):
+            for event in group:
+                member_of[event].append(number)
+        return cls(groups, member_of)
+
+
 def _variable(
     problem: pulp.LpProblem, name: str, low: float, up: float | None, integer: bool
 ) -> pulp.LpVariable:
@@ -291,10 +308,10 @@ def build_problem(
     weight = 1.0 / max(len(years), 1)
     stock_rows: dict[tuple[int, int], list[str]] = defaultdict(list)
     for year, events in enumerate(years):
-        groups = overlapping_groups(events)
-        _item_flows(builder, year, events, groups, money, weight, stock_rows)
+        overlaps = _Overlaps.of(events)
+        _item_flows(builder, year, events, overlaps, money, weight, stock_rows)
         if rescue:
-            _rescue_work(builder, year, events, groups, budgets.optimises_staffing, weight)
+            _rescue_work(builder, year, events, overlaps, budgets.optimises_staffing, weight)
     for key, var in builder.purchases.items():
         var.upBound = min(var.upBound, max(0.0, float(np.ceil(builder.most_needed.get(key, 0.0)))))
     problem = builder.problem
@@ -340,7 +357,7 @@ def _item_flows(
     builder: _Builder,
     year: int,
     events: list[DemandEvent],
-    groups: list[list[int]],
+    overlaps: _Overlaps,
     money: float,
     weight: float,
     stock_rows: dict[tuple[int, int], list[str]],
@@ -357,12 +374,12 @@ def _item_flows(
                 if builder.purchasable[pool]:
                     builder.purchase(need.item, pool, money)
     if builder.options.reduce:
-        _serve_from_ample(network, needs, events, groups)
+        _serve_from_ample(network, needs, overlaps.member_of)
     use: dict[tuple[int, int], dict[int, list[pulp.LpVariable]]] = defaultdict(dict)
     agreement_use: dict[int, list[pulp.LpVariable]] = defaultdict(list)
     for need in needs:
         _flows(builder, year, need, weight, use, agreement_use)
-    _stock_limits(builder, year, use, groups, money, stock_rows)
+    _stock_limits(builder, year, use, overlaps, money, stock_rows)
     for agreement, flows in agreement_use.items():
         cap = float(network.agreement_quantity[agreement])
         builder.at_most(dict.fromkeys(flows, 1.0), cap, f"agreement_{year}_{agreement}")
@@ -403,47 +420,75 @@ def _needs(builder: _Builder, year: int, events: list[DemandEvent], weight: floa
     The penalty of the whole demand, less what the village store gives, is a
     constant of the year; the flows then earn back their credited share.
     """
-    network = builder.network
-    late = 1.0 - builder.late_fraction
     village_takes = _village_draws(builder, events)
-    needs = []
+    needs: list[_Need] = []
     for number, event in enumerate(events):
-        sources = builder.sources(event)
-        village = next(((d, a) for d, tier, a in sources if tier == VILLAGE), None)
-        for column, item in enumerate(event.items):
-            if builder.only_items is not None and item not in builder.only_items:
-                continue
-            penalty = float(network.item_penalty_yuan[item])
-            deadline = event.deadline_h[column]
-            builder.fixed_cost(year, weight * penalty * float(event.quantity[column]))
-            local = float(village_takes[number][column])
-            if local > 0 and village is not None:
-                credit = 1.0 if village[1] <= deadline else late
-                builder.fixed_cost(year, -weight * penalty * credit * local)
-            units = float(event.quantity[column]) - local
-            if units <= 0:
-                continue
-            pools = []
-            for depot, tier, arrival in sources:
-                if tier == VILLAGE and not builder.purchasable[depot]:
-                    continue  # drawn above, as the simulation draws it
-                if network.initial_stock[depot, item] <= 0 and not builder.purchasable[depot]:
-                    continue
-                pools.append((depot, 1.0 if arrival <= deadline else late))
-            for agreement in network.agreements_by_item[item]:
-                town = network.agreement_town[agreement]
-                travel = network.travel_h[town, event.event.township] * event.slowdown
-                arrival = event.alarm_h + network.agreement_lead_h[agreement] + travel
-                pools.append((-1 - int(agreement), 1.0 if arrival <= deadline else late))
-            needs.append(_Need(number, int(item), units, penalty, pools))
+        needs.extend(_event_needs(builder, year, number, event, village_takes[number], weight))
     return needs
 
 
+def _event_needs(
+    builder: _Builder,
+    year: int,
+    number: int,
+    event: DemandEvent,
+    taken: np.ndarray,
+    weight: float,
+) -> list[_Need]:
+    """One event's needs, credits worked out for all its items at once (the build's inner loop)."""
+    network = builder.network
+    late = 1.0 - builder.late_fraction
+    columns = np.arange(len(event.items))
+    if builder.only_items is not None:
+        columns = np.array(
+            [c for c, item in enumerate(event.items) if item in builder.only_items], dtype=int
+        )
+    items, deadline = event.items[columns], event.deadline_h[columns]
+    quantity, local = event.quantity[columns], taken[columns]
+    penalty = network.item_penalty_yuan[items]
+    builder.fixed_cost(year, weight * float(penalty @ quantity))
+    sources = builder.sources(event)
+    village = next((arrival for _, tier, arrival in sources if tier == VILLAGE), None)
+    if village is not None:
+        village_credit = np.where(village <= deadline, 1.0, late)
+        builder.fixed_cost(year, -weight * float((penalty * village_credit) @ local))
+    # The village store is drawn above, as the simulation draws it, unless it is bought for.
+    reach = [(d, a) for d, tier, a in sources if tier != VILLAGE or builder.purchasable[d]]
+    depots = np.array([d for d, _ in reach], dtype=int)
+    arrival = np.array([a for _, a in reach], dtype=float)
+    credit = np.where(arrival[None, :] <= deadline[:, None], 1.0, late).tolist()
+    stocked = network.initial_stock[depots][:, items].T > 0
+    allowed = (stocked | builder.purchasable[depots][None, :]).tolist()
+    depot_list = depots.tolist()
+    units = quantity - local
+    needs = []
+    for column in np.flatnonzero(units > 0).tolist():
+        item = int(items[column])
+        pools = [
+            (depot, c)
+            for depot, c, ok in zip(depot_list, credit[column], allowed[column], strict=True)
+            if ok
+        ]
+        pools.extend(_agreement_pools(network, event, item, float(deadline[column]), late))
+        needs.append(_Need(number, item, float(units[column]), float(penalty[column]), pools))
+    return needs
+
+
+def _agreement_pools(
+    network: CountyNetwork, event: DemandEvent, item: int, deadline: float, late: float
+) -> list[tuple[int, float]]:
+    """(-1 - agreement, credit) for the supplier agreements that deliver the item."""
+    pools = []
+    for agreement in network.agreements_by_item[item]:
+        town = network.agreement_town[agreement]
+        travel = network.travel_h[town, event.event.township] * event.slowdown
+        arrival = event.alarm_h + network.agreement_lead_h[agreement] + travel
+        pools.append((-1 - int(agreement), 1.0 if arrival <= deadline else late))
+    return pools
+
+
 def _serve_from_ample(
-    network: CountyNetwork,
-    needs: list[_Need],
-    events: list[DemandEvent],
-    groups: list[list[int]],
+    network: CountyNetwork, needs: list[_Need], member_of: list[list[int]]
 ) -> None:
     """Serve demands in full from sources that always have enough, until none is left to find.
 
@@ -451,50 +496,51 @@ def _serve_from_ample(
     demands on it for a consumable, each overlap set's for equipment) never
     binds, whatever is bought: a demand it can reach is served in full, at
     its credit at least. So that credit is earned as a constant, and only
-    sources with a better credit keep a flow, for the difference. Dropping
-    flows only lightens other sources, so the loop ends when nothing changes.
+    sources with a better credit keep a flow, for the difference. A flow
+    dropped from a source that still binds lightens it, so that source is
+    checked again, until no source turns ample.
     """
-    member_of: list[list[int]] = [[] for _ in events]
-    for number, group in enumerate(groups):
-        for event in group:
-            member_of[event].append(number)
-    while True:
-        ample = _ample_sources(network, needs, member_of)
-        changed = False
-        for need in needs:
+    load: dict[tuple[int, int], dict[int, float]] = defaultdict(lambda: defaultdict(float))
+    for need in needs:
+        for pool, _ in need.sources:
+            for moment in _moments(network, need, pool, member_of):
+                load[(need.item, pool)][moment] += need.units
+    ample = {key for key in load if _covers(network, key, load[key])}
+    pending = needs
+    while pending:
+        lightened = set()
+        for need in pending:
             best = max((c for p, c in need.sources if (need.item, p) in ample), default=None)
             if best is None:
                 continue
+            for pool, credit in need.sources:
+                if credit <= best and (need.item, pool) not in ample:
+                    for moment in _moments(network, need, pool, member_of):
+                        load[(need.item, pool)][moment] -= need.units
+                    lightened.add((need.item, pool))
             need.served_credit = best
             need.sources = [(p, c) for p, c in need.sources if c > best]
-            changed = True
-        if not changed:
-            return
+        turned = {key for key in lightened if _covers(network, key, load[key])}
+        ample |= turned
+        pending = [n for n in needs if any((n.item, p) in turned for p, _ in n.sources)]
 
 
-def _ample_sources(
-    network: CountyNetwork, needs: list[_Need], member_of: list[list[int]]
-) -> set[tuple[int, int]]:
-    """(item, pool) pairs whose stock alone covers the largest draw they could ever see."""
-    load: dict[tuple[int, int, int], float] = defaultdict(float)
-    for need in needs:
-        shared = network.item_is_equipment[need.item]
-        for pool, _ in need.sources:
-            # Equipment at a depot is limited per overlap set; anything else per year.
-            for moment in member_of[need.event] if shared and pool >= 0 else (-1,):
-                load[(need.item, pool, moment)] += need.units
-    peak: dict[tuple[int, int], float] = {}
-    for (item, pool, _), units in load.items():
-        peak[(item, pool)] = max(peak.get((item, pool), 0.0), units)
-    ample = set()
-    for (item, pool), units in peak.items():
-        if pool >= 0:
-            stock = float(network.initial_stock[pool, item])
-        else:
-            stock = float(network.agreement_quantity[-1 - pool])
-        if units <= stock:
-            ample.add((item, pool))
-    return ample
+def _moments(
+    network: CountyNetwork, need: _Need, pool: int, member_of: list[list[int]]
+) -> Collection[int]:
+    """Where a draw counts against a source: equipment at a depot per overlap set, else the year."""
+    if pool >= 0 and network.item_is_equipment[need.item]:
+        return member_of[need.event]
+    return (-1,)
+
+
+def _covers(network: CountyNetwork, key: tuple[int, int], load: dict[int, float]) -> bool:
+    """Whether the source's own stock covers the largest draw it could see."""
+    item, pool = key
+    stock = (
+        network.initial_stock[pool, item] if pool >= 0 else network.agreement_quantity[-1 - pool]
+    )
+    return max(load.values(), default=0.0) <= float(stock)
 
 
 def _village_draws(builder: _Builder, events: list[DemandEvent]) -> list[np.ndarray]:
@@ -529,7 +575,7 @@ def _stock_limits(
     builder: _Builder,
     year: int,
     use: dict[tuple[int, int], dict[int, list[pulp.LpVariable]]],
-    groups: list[list[int]],
+    overlaps: _Overlaps,
     money: float,
     stock_rows: dict[tuple[int, int], list[str]],
 ) -> None:
@@ -539,7 +585,7 @@ def _stock_limits(
         stock = float(network.initial_stock[depot, item])
         bought = builder.purchase(item, depot, money) if builder.purchasable[depot] else None
         if network.item_is_equipment[item]:
-            sets = _overlap_sets(groups, by_event, builder.options.reduce)
+            sets = _overlap_sets(overlaps, by_event, builder.options.reduce)
         else:
             sets = [(0, list(by_event))]
         for number, members in sets:
@@ -556,15 +602,16 @@ def _stock_limits(
 
 
 def _overlap_sets(
-    groups: list[list[int]], present: Collection[int], reduce: bool
+    overlaps: _Overlaps, present: Collection[int], reduce: bool
 ) -> list[tuple[int, list[int]]]:
     """(group number, its events in ``present``) for the groups that limit something.
 
     Reduced, a set equal to or inside another set is left out: its row is
     implied by the larger one.
     """
-    sets = [(number, [e for e in group if e in present]) for number, group in enumerate(groups)]
-    sets = [(number, members) for number, members in sets if members]
+    numbers = sorted({number for event in present for number in overlaps.member_of[event]})
+    groups = overlaps.groups
+    sets = [(number, [e for e in groups[number] if e in present]) for number in numbers]
     if not reduce:
         return sets
     kept: list[tuple[int, list[int]]] = []
@@ -581,7 +628,7 @@ def _rescue_work(
     builder: _Builder,
     year: int,
     events: list[DemandEvent],
-    groups: list[list[int]],
+    overlaps: _Overlaps,
     optimise_staffing: bool,
     weight: float,
 ) -> None:
@@ -621,7 +668,7 @@ def _rescue_work(
             builder.at_most(delivered, work, f"work_{year}_{number}")
     for team, by_event in sent.items():
         capacity = builder.members(team, optimise_staffing)
-        for number, events_there in _overlap_sets(groups, by_event, builder.options.reduce):
+        for number, events_there in _overlap_sets(overlaps, by_event, builder.options.reduce):
             terms = dict.fromkeys((by_event[e] for e in events_there), 1.0)
             if isinstance(capacity, pulp.LpVariable):
                 terms[capacity] = -1.0

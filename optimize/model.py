@@ -215,6 +215,8 @@ class _Builder:
         self.scenario = network.scenario
         self.late_fraction = self.scenario.penalties.late_fraction
         self.purchasable = _purchasable(network)
+        self.agreements_by_item = [[int(a) for a in row] for row in network.agreements_by_item]
+        self.is_equipment = network.item_is_equipment.tolist()
         self.village_of = {
             int(network.depot_town[k]): k
             for k, tier in enumerate(network.depot_tier)
@@ -374,7 +376,7 @@ def _item_flows(
                 if builder.purchasable[pool]:
                     builder.purchase(need.item, pool, money)
     if builder.options.reduce:
-        _serve_from_ample(network, needs, overlaps.member_of)
+        _serve_from_ample(builder, needs, overlaps.member_of)
     use: dict[tuple[int, int], dict[int, list[pulp.LpVariable]]] = defaultdict(dict)
     agreement_use: dict[int, list[pulp.LpVariable]] = defaultdict(list)
     for need in needs:
@@ -461,6 +463,13 @@ def _event_needs(
     allowed = (stocked | builder.purchasable[depots][None, :]).tolist()
     depot_list = depots.tolist()
     units = quantity - local
+    # Supplier agreements: one arrival per agreement, whichever item it delivers.
+    agreements = builder.agreements_by_item
+    agreement_arrival = (
+        event.alarm_h
+        + network.agreement_lead_h
+        + network.travel_h[network.agreement_town, event.event.township] * event.slowdown
+    ).tolist()
     needs = []
     for column in np.flatnonzero(units > 0).tolist():
         item = int(items[column])
@@ -469,27 +478,15 @@ def _event_needs(
             for depot, c, ok in zip(depot_list, credit[column], allowed[column], strict=True)
             if ok
         ]
-        pools.extend(_agreement_pools(network, event, item, float(deadline[column]), late))
+        due = float(deadline[column])
+        pools.extend(
+            (-1 - a, 1.0 if agreement_arrival[a] <= due else late) for a in agreements[item]
+        )
         needs.append(_Need(number, item, float(units[column]), float(penalty[column]), pools))
     return needs
 
 
-def _agreement_pools(
-    network: CountyNetwork, event: DemandEvent, item: int, deadline: float, late: float
-) -> list[tuple[int, float]]:
-    """(-1 - agreement, credit) for the supplier agreements that deliver the item."""
-    pools = []
-    for agreement in network.agreements_by_item[item]:
-        town = network.agreement_town[agreement]
-        travel = network.travel_h[town, event.event.township] * event.slowdown
-        arrival = event.alarm_h + network.agreement_lead_h[agreement] + travel
-        pools.append((-1 - int(agreement), 1.0 if arrival <= deadline else late))
-    return pools
-
-
-def _serve_from_ample(
-    network: CountyNetwork, needs: list[_Need], member_of: list[list[int]]
-) -> None:
+def _serve_from_ample(builder: _Builder, needs: list[_Need], member_of: list[list[int]]) -> None:
     """Serve demands in full from sources that always have enough, until none is left to find.
 
     A source whose stock covers every draw it could see (all of the year's
@@ -500,10 +497,11 @@ def _serve_from_ample(
     dropped from a source that still binds lightens it, so that source is
     checked again, until no source turns ample.
     """
+    network, shared = builder.network, builder.is_equipment
     load: dict[tuple[int, int], dict[int, float]] = defaultdict(lambda: defaultdict(float))
     for need in needs:
         for pool, _ in need.sources:
-            for moment in _moments(network, need, pool, member_of):
+            for moment in _moments(shared, need, pool, member_of):
                 load[(need.item, pool)][moment] += need.units
     ample = {key for key in load if _covers(network, key, load[key])}
     pending = needs
@@ -515,7 +513,7 @@ def _serve_from_ample(
                 continue
             for pool, credit in need.sources:
                 if credit <= best and (need.item, pool) not in ample:
-                    for moment in _moments(network, need, pool, member_of):
+                    for moment in _moments(shared, need, pool, member_of):
                         load[(need.item, pool)][moment] -= need.units
                     lightened.add((need.item, pool))
             need.served_credit = best
@@ -526,10 +524,10 @@ def _serve_from_ample(
 
 
 def _moments(
-    network: CountyNetwork, need: _Need, pool: int, member_of: list[list[int]]
+    shared: list[bool], need: _Need, pool: int, member_of: list[list[int]]
 ) -> Collection[int]:
     """Where a draw counts against a source: equipment at a depot per overlap set, else the year."""
-    if pool >= 0 and network.item_is_equipment[need.item]:
+    if pool >= 0 and shared[need.item]:
         return member_of[need.event]
     return (-1,)
 

@@ -56,6 +56,9 @@ def main() -> None:
     parser.add_argument("--bounds-replications", type=int, default=4)
     parser.add_argument("--rounding-gap", type=float, default=1e-3)
     parser.add_argument("--skip-cbc", action="store_true", help="leave the CBC solves out")
+    parser.add_argument(
+        "--timing-only", action="store_true", help="stop after the build and solve times"
+    )
     args = parser.parse_args()
     scenario = scenarios.load()
     network = build_network(scenario)
@@ -98,6 +101,8 @@ def main() -> None:
         report = solve(with_staff, "highs", args.highs_limit, args.rounding_gap)
         print(_line(f"HiGHS, {years} years, staffing decided, {loose}", report))
 
+    if args.timing_only:
+        return
     started = time.perf_counter()
     bounds = saa_bounds(network, plans[200], budgets, seed, args.bounds_replications, 200, 500)
     print(

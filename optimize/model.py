@@ -26,6 +26,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
+import highspy
 import numpy as np
 import pulp
 
@@ -57,10 +58,19 @@ class Budgets:
 
 @dataclass(frozen=True, slots=True)
 class ModelOptions:
-    """Size controls of the second stage."""
+    """Size controls of the second stage.
+
+    ``reduce`` leaves out what cannot change the optimum: a source whose stock
+    covers every draw it could see in a year serves its events in full (its
+    credit becomes a constant and poorer sources drop out), a demand with one
+    source needs no row (its flow's bound is the demand), and an overlap set of
+    events inside another set adds no limit. ``reduce=False`` builds every row,
+    to check the reduced model against.
+    """
 
     max_neighbours: int = 2
     max_candidate_teams: int = 8
+    reduce: bool = True
 
 
 @dataclass
@@ -122,6 +132,36 @@ class SolveReport:
     variables: int
     constraints: int
     integers: int
+    method: str = "branch and bound"  # or "LP rounding" (LP relaxation rounded by diving), "LP"
+
+
+@dataclass(slots=True)
+class _Need:
+    """One event's demand for one item left after its village store, and who may serve it."""
+
+    event: int
+    item: int
+    units: float
+    penalty: float
+    sources: list[tuple[int, float]]  # (pool, credit): a depot, or agreement k as -1 - k
+    served_credit: float = 0.0  # credit of a source that always has enough for all of it
+
+
+@dataclass(frozen=True, slots=True)
+class _Overlaps:
+    """A year's sets of events under way together, and the sets each event is in."""
+
+    groups: list[list[int]]
+    member_of: list[list[int]]
+
+    @classmethod
+    def of(cls, events: list[DemandEvent]) -> _Overlaps:
+        groups = overlapping_groups(events)
+        member_of: list[list[int]] = [[] for _ in events]
+        for number, group in enumerate(groups):
+            for event in group:
+                member_of[event].append(number)
+        return cls(groups, member_of)
 
 
 def _variable(
@@ -175,6 +215,8 @@ class _Builder:
         self.scenario = network.scenario
         self.late_fraction = self.scenario.penalties.late_fraction
         self.purchasable = _purchasable(network)
+        self.agreements_by_item = [[int(a) for a in row] for row in network.agreements_by_item]
+        self.is_equipment = network.item_is_equipment.tolist()
         self.village_of = {
             int(network.depot_town[k]): k
             for k, tier in enumerate(network.depot_tier)
@@ -202,6 +244,12 @@ class _Builder:
         """A cost that no decision changes (the penalty if nothing were delivered)."""
         self.constant += amount
         self.year_constant[year] += amount
+
+    def at_most(self, terms: dict[pulp.LpVariable, float], bound: float, name: str) -> None:
+        """A named ``terms <= bound`` row, made directly (``<=`` would copy the expression)."""
+        expression = pulp.LpAffineExpression(terms)
+        constraint = pulp.LpConstraint(expression, pulp.LpConstraintLE, name, float(bound))
+        self.constraints.append((constraint, name))
 
     # -- first stage ----------------------------------------------------------
 
@@ -262,10 +310,10 @@ def build_problem(
     weight = 1.0 / max(len(years), 1)
     stock_rows: dict[tuple[int, int], list[str]] = defaultdict(list)
     for year, events in enumerate(years):
-        groups = overlapping_groups(events)
-        _item_flows(builder, year, events, groups, money, weight, stock_rows)
+        overlaps = _Overlaps.of(events)
+        _item_flows(builder, year, events, overlaps, money, weight, stock_rows)
         if rescue:
-            _rescue_work(builder, year, events, groups, budgets.optimises_staffing, weight)
+            _rescue_work(builder, year, events, overlaps, budgets.optimises_staffing, weight)
     for key, var in builder.purchases.items():
         var.upBound = min(var.upBound, max(0.0, float(np.ceil(builder.most_needed.get(key, 0.0)))))
     problem = builder.problem
@@ -311,66 +359,186 @@ def _item_flows(
     builder: _Builder,
     year: int,
     events: list[DemandEvent],
-    groups: list[list[int]],
+    overlaps: _Overlaps,
     money: float,
     weight: float,
     stock_rows: dict[tuple[int, int], list[str]],
 ) -> None:
     """Flows of stock to each event, demand caps, and stock limits per depot."""
     network = builder.network
+    needs = _needs(builder, year, events, weight)
+    for need in needs:
+        # Every depot that could serve keeps its purchase and its (possibly empty) row list,
+        # so plans, bounds and marginal values cover the same places whether reduced or not.
+        for pool, _ in need.sources:
+            if pool >= 0:
+                stock_rows.setdefault((need.item, pool), [])
+                if builder.purchasable[pool]:
+                    builder.purchase(need.item, pool, money)
+    if builder.options.reduce:
+        _serve_from_ample(builder, needs, overlaps.member_of)
     use: dict[tuple[int, int], dict[int, list[pulp.LpVariable]]] = defaultdict(dict)
     agreement_use: dict[int, list[pulp.LpVariable]] = defaultdict(list)
-    late_fraction = builder.late_fraction
-    village_takes = _village_draws(builder, events)
-    for number, event in enumerate(events):
-        sources = builder.sources(event)
-        village = next(((d, a) for d, tier, a in sources if tier == VILLAGE), None)
-        for column, item in enumerate(event.items):
-            if builder.only_items is not None and item not in builder.only_items:
-                continue
-            penalty = float(network.item_penalty_yuan[item])
-            deadline = event.deadline_h[column]
-            builder.fixed_cost(year, weight * penalty * float(event.quantity[column]))
-            local = float(village_takes[number][column])
-            if local > 0 and village is not None:
-                credit = 1.0 if village[1] <= deadline else 1.0 - late_fraction
-                builder.fixed_cost(year, -weight * penalty * credit * local)
-            need = float(event.quantity[column]) - local
-            if need <= 0:
-                continue
-            served: dict[pulp.LpVariable, float] = {}
-            for depot, tier, arrival in sources:
-                if tier == VILLAGE and not builder.purchasable[depot]:
-                    continue  # drawn above, as the simulation draws it
-                stocked = network.initial_stock[depot, item] > 0
-                if not stocked and not builder.purchasable[depot]:
-                    continue
-                flow = _variable(
-                    builder.problem, f"f_{year}_{number}_{item}_{depot}", 0, need, False
-                )
-                credit = 1.0 if arrival <= deadline else 1.0 - late_fraction
-                builder.cost(year, flow, -weight * penalty * credit)
-                served[flow] = 1.0
-                use[(item, depot)].setdefault(number, []).append(flow)
-            for agreement in network.agreements_by_item[item]:
-                town = network.agreement_town[agreement]
-                travel = network.travel_h[town, event.event.township] * event.slowdown
-                arrival = event.alarm_h + network.agreement_lead_h[agreement] + travel
-                flow = _variable(
-                    builder.problem, f"a_{year}_{number}_{item}_{agreement}", 0, need, False
-                )
-                credit = 1.0 if arrival <= deadline else 1.0 - late_fraction
-                builder.cost(year, flow, -weight * penalty * credit)
-                served[flow] = 1.0
-                agreement_use[int(agreement)].append(flow)
-            if served:
-                name = f"demand_{year}_{number}_{item}"
-                builder.constraints.append((pulp.LpAffineExpression(served) <= need, name))
-    _stock_limits(builder, year, use, groups, money, stock_rows)
+    for need in needs:
+        _flows(builder, year, need, weight, use, agreement_use)
+    _stock_limits(builder, year, use, overlaps, money, stock_rows)
     for agreement, flows in agreement_use.items():
         cap = float(network.agreement_quantity[agreement])
-        expression = pulp.LpAffineExpression(dict.fromkeys(flows, 1.0))
-        builder.constraints.append((expression <= cap, f"agreement_{year}_{agreement}"))
+        builder.at_most(dict.fromkeys(flows, 1.0), cap, f"agreement_{year}_{agreement}")
+
+
+def _flows(
+    builder: _Builder,
+    year: int,
+    need: _Need,
+    weight: float,
+    use: dict[tuple[int, int], dict[int, list[pulp.LpVariable]]],
+    agreement_use: dict[int, list[pulp.LpVariable]],
+) -> None:
+    """One demand's flows, each credited beyond what an ample source already gives, and its cap."""
+    scale = weight * need.penalty
+    if need.served_credit > 0:
+        builder.fixed_cost(year, -scale * need.served_credit * need.units)
+    served: dict[pulp.LpVariable, float] = {}
+    for pool, credit in need.sources:
+        if pool >= 0:
+            name = f"f_{year}_{need.event}_{need.item}_{pool}"
+        else:
+            name = f"a_{year}_{need.event}_{need.item}_{-1 - pool}"
+        flow = _variable(builder.problem, name, 0, need.units, False)
+        builder.cost(year, flow, -scale * (credit - need.served_credit))
+        served[flow] = 1.0
+        if pool >= 0:
+            use[(need.item, pool)].setdefault(need.event, []).append(flow)
+        else:
+            agreement_use[-1 - pool].append(flow)
+    if len(served) > 1 or (served and not builder.options.reduce):
+        builder.at_most(served, need.units, f"demand_{year}_{need.event}_{need.item}")
+
+
+def _needs(builder: _Builder, year: int, events: list[DemandEvent], weight: float) -> list[_Need]:
+    """Each event's demand per item after its village store, with the credit of every source.
+
+    The penalty of the whole demand, less what the village store gives, is a
+    constant of the year; the flows then earn back their credited share.
+    """
+    village_takes = _village_draws(builder, events)
+    needs: list[_Need] = []
+    for number, event in enumerate(events):
+        needs.extend(_event_needs(builder, year, number, event, village_takes[number], weight))
+    return needs
+
+
+def _event_needs(
+    builder: _Builder,
+    year: int,
+    number: int,
+    event: DemandEvent,
+    taken: np.ndarray,
+    weight: float,
+) -> list[_Need]:
+    """One event's needs, credits worked out for all its items at once (the build's inner loop)."""
+    network = builder.network
+    late = 1.0 - builder.late_fraction
+    columns = np.arange(len(event.items))
+    if builder.only_items is not None:
+        columns = np.array(
+            [c for c, item in enumerate(event.items) if item in builder.only_items], dtype=int
+        )
+    items, deadline = event.items[columns], event.deadline_h[columns]
+    quantity, local = event.quantity[columns], taken[columns]
+    penalty = network.item_penalty_yuan[items]
+    builder.fixed_cost(year, weight * float(penalty @ quantity))
+    sources = builder.sources(event)
+    village = next((arrival for _, tier, arrival in sources if tier == VILLAGE), None)
+    if village is not None:
+        village_credit = np.where(village <= deadline, 1.0, late)
+        builder.fixed_cost(year, -weight * float((penalty * village_credit) @ local))
+    # The village store is drawn above, as the simulation draws it, unless it is bought for.
+    reach = [(d, a) for d, tier, a in sources if tier != VILLAGE or builder.purchasable[d]]
+    depots = np.array([d for d, _ in reach], dtype=int)
+    arrival = np.array([a for _, a in reach], dtype=float)
+    credit = np.where(arrival[None, :] <= deadline[:, None], 1.0, late).tolist()
+    stocked = network.initial_stock[depots][:, items].T > 0
+    allowed = (stocked | builder.purchasable[depots][None, :]).tolist()
+    depot_list = depots.tolist()
+    units = quantity - local
+    # Supplier agreements: one arrival per agreement, whichever item it delivers.
+    agreements = builder.agreements_by_item
+    agreement_arrival = (
+        event.alarm_h
+        + network.agreement_lead_h
+        + network.travel_h[network.agreement_town, event.event.township] * event.slowdown
+    ).tolist()
+    needs = []
+    for column in np.flatnonzero(units > 0).tolist():
+        item = int(items[column])
+        pools = [
+            (depot, c)
+            for depot, c, ok in zip(depot_list, credit[column], allowed[column], strict=True)
+            if ok
+        ]
+        due = float(deadline[column])
+        pools.extend(
+            (-1 - a, 1.0 if agreement_arrival[a] <= due else late) for a in agreements[item]
+        )
+        needs.append(_Need(number, item, float(units[column]), float(penalty[column]), pools))
+    return needs
+
+
+def _serve_from_ample(builder: _Builder, needs: list[_Need], member_of: list[list[int]]) -> None:
+    """Serve demands in full from sources that always have enough, until none is left to find.
+
+    A source whose stock covers every draw it could see (all of the year's
+    demands on it for a consumable, each overlap set's for equipment) never
+    binds, whatever is bought: a demand it can reach is served in full, at
+    its credit at least. So that credit is earned as a constant, and only
+    sources with a better credit keep a flow, for the difference. A flow
+    dropped from a source that still binds lightens it, so that source is
+    checked again, until no source turns ample.
+    """
+    network, shared = builder.network, builder.is_equipment
+    load: dict[tuple[int, int], dict[int, float]] = defaultdict(lambda: defaultdict(float))
+    for need in needs:
+        for pool, _ in need.sources:
+            for moment in _moments(shared, need, pool, member_of):
+                load[(need.item, pool)][moment] += need.units
+    ample = {key for key in load if _covers(network, key, load[key])}
+    pending = needs
+    while pending:
+        lightened = set()
+        for need in pending:
+            best = max((c for p, c in need.sources if (need.item, p) in ample), default=None)
+            if best is None:
+                continue
+            for pool, credit in need.sources:
+                if credit <= best and (need.item, pool) not in ample:
+                    for moment in _moments(shared, need, pool, member_of):
+                        load[(need.item, pool)][moment] -= need.units
+                    lightened.add((need.item, pool))
+            need.served_credit = best
+            need.sources = [(p, c) for p, c in need.sources if c > best]
+        turned = {key for key in lightened if _covers(network, key, load[key])}
+        ample |= turned
+        pending = [n for n in needs if any((n.item, p) in turned for p, _ in n.sources)]
+
+
+def _moments(
+    shared: list[bool], need: _Need, pool: int, member_of: list[list[int]]
+) -> Collection[int]:
+    """Where a draw counts against a source: equipment at a depot per overlap set, else the year."""
+    if pool >= 0 and shared[need.item]:
+        return member_of[need.event]
+    return (-1,)
+
+
+def _covers(network: CountyNetwork, key: tuple[int, int], load: dict[int, float]) -> bool:
+    """Whether the source's own stock covers the largest draw it could see."""
+    item, pool = key
+    stock = (
+        network.initial_stock[pool, item] if pool >= 0 else network.agreement_quantity[-1 - pool]
+    )
+    return max(load.values(), default=0.0) <= float(stock)
 
 
 def _village_draws(builder: _Builder, events: list[DemandEvent]) -> list[np.ndarray]:
@@ -405,7 +573,7 @@ def _stock_limits(
     builder: _Builder,
     year: int,
     use: dict[tuple[int, int], dict[int, list[pulp.LpVariable]]],
-    groups: list[list[int]],
+    overlaps: _Overlaps,
     money: float,
     stock_rows: dict[tuple[int, int], list[str]],
 ) -> None:
@@ -415,11 +583,10 @@ def _stock_limits(
         stock = float(network.initial_stock[depot, item])
         bought = builder.purchase(item, depot, money) if builder.purchasable[depot] else None
         if network.item_is_equipment[item]:
-            sets = [[e for e in group if e in by_event] for group in groups]
-            sets = [s for s in sets if s]
+            sets = _overlap_sets(overlaps, by_event, builder.options.reduce)
         else:
-            sets = [list(by_event)]
-        for number, members in enumerate(sets):
+            sets = [(0, list(by_event))]
+        for number, members in sets:
             terms = {flow: 1.0 for e in members for flow in by_event[e]}
             if bought is not None:
                 need = sum(flow.upBound for flow in terms)
@@ -428,15 +595,38 @@ def _stock_limits(
                 )
                 terms[bought] = -1.0
             name = f"stock_{year}_{item}_{depot}_{number}"
-            builder.constraints.append((pulp.LpAffineExpression(terms) <= stock, name))
+            builder.at_most(terms, stock, name)
             stock_rows[(item, depot)].append(name)
+
+
+def _overlap_sets(
+    overlaps: _Overlaps, present: Collection[int], reduce: bool
+) -> list[tuple[int, list[int]]]:
+    """(group number, its events in ``present``) for the groups that limit something.
+
+    Reduced, a set equal to or inside another set is left out: its row is
+    implied by the larger one.
+    """
+    numbers = sorted({number for event in present for number in overlaps.member_of[event]})
+    groups = overlaps.groups
+    sets = [(number, [e for e in groups[number] if e in present]) for number in numbers]
+    if not reduce:
+        return sets
+    kept: list[tuple[int, list[int]]] = []
+    seen: list[frozenset[int]] = []
+    for number, members in sorted(sets, key=lambda entry: -len(entry[1])):
+        here = frozenset(members)
+        if not any(here <= other for other in seen):
+            kept.append((number, members))
+            seen.append(here)
+    return sorted(kept)
 
 
 def _rescue_work(
     builder: _Builder,
     year: int,
     events: list[DemandEvent],
-    groups: list[list[int]],
+    overlaps: _Overlaps,
     optimise_staffing: bool,
     weight: float,
 ) -> None:
@@ -467,37 +657,46 @@ def _rescue_work(
                 continue
             members = _variable(builder.problem, f"m_{year}_{number}_{team}", 0, None, False)
             per_member = float(candidates.efficiency[position] * hours)
+            if builder.options.reduce and per_member > 0:
+                members.upBound = work / per_member  # the work row of a lone team, as a bound
             delivered[members] = per_member
             builder.cost(year, members, -weight * rate * late_fraction * per_member)
             sent[team][number] = members
-        if delivered:
-            name = f"work_{year}_{number}"
-            builder.constraints.append((pulp.LpAffineExpression(delivered) <= work, name))
+        if len(delivered) > 1 or (delivered and not builder.options.reduce):
+            builder.at_most(delivered, work, f"work_{year}_{number}")
     for team, by_event in sent.items():
         capacity = builder.members(team, optimise_staffing)
-        for number, group in enumerate(groups):
-            members = [by_event[e] for e in group if e in by_event]
-            if not members:
-                continue
-            terms = dict.fromkeys(members, 1.0)
+        for number, events_there in _overlap_sets(overlaps, by_event, builder.options.reduce):
+            terms = dict.fromkeys((by_event[e] for e in events_there), 1.0)
             if isinstance(capacity, pulp.LpVariable):
                 terms[capacity] = -1.0
                 bound = 0.0
             else:
                 bound = capacity
             name = f"team_{year}_{team}_{number}"
-            builder.constraints.append((pulp.LpAffineExpression(terms) <= bound, name))
+            builder.at_most(terms, bound, name)
             builder.team_rows[team].append(name)
 
 
 def solve(
-    saa: SaaProblem, solver: str = "highs", time_limit_s: float = 60.0, mip_gap: float = 1e-4
+    saa: SaaProblem,
+    solver: str = "highs",
+    time_limit_s: float = 60.0,
+    mip_gap: float = 1e-4,
+    rounding: bool = True,
 ) -> SolveReport:
-    """Solve with HiGHS (or CBC); report status, gap and whether the optimum was proved."""
+    """Solve with HiGHS (or CBC); report status, gap and whether the optimum was proved.
+
+    With HiGHS and ``rounding``, the LP relaxation is solved first and rounded
+    to whole units by diving; that plan is kept only when it is within
+    ``mip_gap`` of the LP bound (so within the gap of the optimum, proved),
+    and branch and bound runs otherwise, from that plan.
+    """
     problem = saa.problem
     started = time.perf_counter()
     if solver == "highs":
         engine = _HighsWithOffset(msg=False, timeLimit=time_limit_s, gapRel=mip_gap)
+        engine.rounding = rounding
     elif solver == "cbc":
         with warnings.catch_warnings():
             # PuLP 3.3 ships CBC as PULP_CBC_CMD and warns that 4.0 will not; we pin <4.
@@ -510,10 +709,13 @@ def solve(
     elapsed = time.perf_counter() - started
     objective = pulp.value(problem.objective)
     objective = float("nan") if objective is None else float(objective)
-    bound, gap = _bound_and_gap(problem, solver, objective, mip_gap)
+    lp_bound = getattr(engine, "lp_bound", None)
+    bound, gap = _bound_and_gap(problem, solver, objective, mip_gap, lp_bound)
     status = pulp.LpStatus[problem.status]
     solution = pulp.LpSolution[problem.sol_status]
     proved = problem.sol_status == pulp.LpSolutionOptimal and gap <= max(mip_gap, 1e-9) * 1.0001
+    variables = problem.variables()
+    integers = sum(1 for v in variables if v.cat == pulp.LpInteger)
     return SolveReport(
         solver=solver,
         status=status,
@@ -524,22 +726,164 @@ def solve(
         gap=gap,
         build_s=saa.build_s,
         solve_s=elapsed,
-        variables=problem.numVariables(),
+        variables=len(variables),
         constraints=problem.numConstraints(),
-        integers=sum(1 for v in problem.variables() if v.cat == pulp.LpInteger),
+        integers=integers,
+        method=_method(solver, integers, engine),
     )
 
 
-class _HighsWithOffset(pulp.HiGHS):
-    """HiGHS given the objective's constant too, so its MIP gap is relative to the true value.
+def _method(solver: str, integers: int, engine) -> str:
+    if not integers:
+        return "LP"
+    return "LP rounding" if getattr(engine, "rounded", False) else "branch and bound"
 
-    PuLP 3.3 keeps the constant to itself; without it HiGHS measures its relative
-    gap against a shifted objective and stops early or late.
+
+class _HighsWithOffset(pulp.HiGHS):
+    """HiGHS given the model as arrays in one call each, and the objective's constant too.
+
+    PuLP 3.3 adds one column and one row per call (seconds for a large SAA
+    model) and keeps the constant to itself; without it HiGHS measures its
+    relative gap against a shifted objective and stops early or late.
     """
 
+    rounding = False
+    lp_bound: float | None = None  # the LP relaxation's value, when it was solved first
+    rounded = False  # whether the plan is the rounded LP relaxation (no branch and bound)
+
+    def callSolver(self, lp: pulp.LpProblem) -> None:  # noqa: N802 - PuLP's name
+        highs = lp.solverModel
+        integers = np.array(
+            [v.index for v in lp.variables() if v.cat == pulp.LpInteger], dtype=np.int32
+        )
+        if not (self.rounding and self.mip and len(integers)):
+            highs.run()
+            return
+        self.lp_bound, self.rounded = _round_or_branch(
+            highs, integers, float(self.gapRel or 0.0), self.timeLimit
+        )
+
     def buildSolverModel(self, lp: pulp.LpProblem) -> None:  # noqa: N802 - PuLP's name
-        super().buildSolverModel(lp)
-        lp.solverModel.changeObjectiveOffset(float(lp.objective.constant))
+        highs = lp.solverModel
+        variables = lp.variables()
+        for index, var in enumerate(variables):
+            var.index = index
+        sense = -1.0 if lp.sense == pulp.LpMaximize else 1.0
+        objective = lp.objective
+        count = len(variables)
+        columns = np.arange(count, dtype=np.int32)
+        highs.addVars(count, *_bounds((v.lowBound, v.upBound) for v in variables))
+        costs = np.fromiter((objective.get(v, 0.0) for v in variables), float, count)
+        highs.changeColsCost(count, columns, sense * costs)
+        if self.mip:
+            integers = np.array(
+                [v.index for v in variables if v.cat == pulp.LpInteger], dtype=np.int32
+            )
+            kinds = np.full(len(integers), highspy.HighsVarType.kInteger.value, dtype=np.uint8)
+            highs.changeColsIntegrality(len(integers), integers, kinds)
+        _add_rows(highs, list(lp._constraints.values()))
+        highs.changeObjectiveOffset(sense * float(objective.constant))
+
+
+INTEGRAL = 1e-6  # how far from a whole number a value may be and still count as whole
+DIVE_ROUNDS = 32  # rounding rounds before every integer is fixed at once
+
+
+def _round_or_branch(
+    highs, integers: np.ndarray, mip_gap: float, time_limit_s: float | None
+) -> tuple[float | None, bool]:
+    """LP relaxation, rounded by diving; branch and bound when that is not within the gap.
+
+    Returns the LP bound (None if the relaxation did not solve) and whether
+    the rounded plan was kept. The LP bound is a lower bound on the optimum,
+    so a rounded plan within ``mip_gap`` of it is within the gap of the optimum.
+    """
+    started = time.perf_counter()
+    model = highs.getLp()
+    lower = np.asarray(model.col_lower_)[integers]
+    upper = np.asarray(model.col_upper_)[integers]
+    highs.setOptionValue("solve_relaxation", True)
+    highs.run()
+    bound = None
+    start = None
+    if highs.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+        bound = float(highs.getInfo().objective_function_value)
+        if _dive(highs, integers):
+            value = float(highs.getInfo().objective_function_value)
+            if value - bound <= mip_gap * max(abs(value), 1e-9):
+                highs.setOptionValue("solve_relaxation", False)
+                return bound, True
+            start = highs.getSolution()
+    highs.changeColsBounds(len(integers), integers, lower, upper)
+    highs.setOptionValue("solve_relaxation", False)
+    if time_limit_s is not None:
+        left = time_limit_s - (time.perf_counter() - started)
+        highs.setOptionValue("time_limit", float(max(left, 1.0)))
+    if start is not None:
+        highs.setSolution(start)  # branch and bound starts from the rounded plan
+    highs.run()
+    return bound, False
+
+
+def _dive(highs, integers: np.ndarray) -> bool:
+    """Round the solved LP relaxation to whole units, re-solving the LP after each step.
+
+    Each round fixes the integers that are fractional at their nearest whole
+    value (the one below if the budget cannot pay for that) and lets the LP
+    spread the money again over the integers still free. After ``DIVE_ROUNDS``
+    rounds every integer is fixed; one still fractional then is rounded down,
+    which every budget and size limit allows. False if no rounding solved.
+    """
+    for _ in range(DIVE_ROUNDS):
+        values = np.asarray(highs.getSolution().col_value)[integers]
+        nearest = np.round(values)
+        fractional = np.abs(values - nearest) > INTEGRAL
+        if not fractional.any():
+            break
+        columns = integers[fractional]
+        if not (
+            _fixed_at(highs, columns, nearest[fractional])
+            or _fixed_at(highs, columns, np.floor(values[fractional]))
+        ):
+            return False
+    values = np.asarray(highs.getSolution().col_value)[integers]
+    nearest = np.round(values)
+    whole = np.where(np.abs(values - nearest) > INTEGRAL, np.floor(values), nearest)
+    return _fixed_at(highs, integers, whole) or _fixed_at(highs, integers, np.floor(values))
+
+
+def _fixed_at(highs, columns: np.ndarray, values: np.ndarray) -> bool:
+    """Fix the columns at the values and re-solve the LP (warm); whether it solved."""
+    highs.changeColsBounds(len(columns), columns, values, values)
+    highs.run()
+    return highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
+
+
+def _bounds(pairs) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper bounds as arrays, ``None`` as infinite."""
+    infinite = highspy.kHighsInf
+    lower, upper = [], []
+    for low, up in pairs:
+        lower.append(-infinite if low is None else low)
+        upper.append(infinite if up is None else up)
+    return np.array(lower, dtype=float), np.array(upper, dtype=float)
+
+
+def _add_rows(highs, constraints: list[pulp.LpConstraint]) -> None:
+    """Every constraint as one sparse row block (zero coefficients left out, as PuLP does)."""
+    lengths, indices, values = [], [], []
+    for position, constraint in enumerate(constraints):
+        constraint.index = position
+        lengths.append(len(constraint.expr))
+        indices.extend(var.index for var in constraint.expr)
+        values.extend(constraint.expr.values())
+    index = np.array(indices, dtype=np.int32)
+    value = np.array(values, dtype=float)
+    row = np.repeat(np.arange(len(constraints)), lengths)
+    keep = value != 0
+    starts = np.searchsorted(row[keep], np.arange(len(constraints))).astype(np.int32)
+    lower, upper = _bounds((c.getLb(), c.getUb()) for c in constraints)
+    highs.addRows(len(constraints), lower, upper, int(keep.sum()), starts, index[keep], value[keep])
 
 
 @contextlib.contextmanager
@@ -561,10 +905,16 @@ def _native_stdout_silenced():
 
 
 def _bound_and_gap(
-    problem: pulp.LpProblem, solver: str, objective: float, mip_gap: float
+    problem: pulp.LpProblem,
+    solver: str,
+    objective: float,
+    mip_gap: float,
+    lp_bound: float | None = None,
 ) -> tuple[float, float]:
-    """The solver's proven lower bound and relative gap, on the full objective.
+    """The proven lower bound and relative gap, on the full objective.
 
+    HiGHS's bound after branch and bound, or the LP relaxation's when the
+    plan is the rounded relaxation (the larger of the two if both exist).
     The shift by the difference of PuLP's and HiGHS's objective values is zero
     when HiGHS was given the constant, and corrects the bound when it was not.
     """
@@ -572,9 +922,12 @@ def _bound_and_gap(
         highs = problem.solverModel
         info = highs.getInfo()
         bound = float(info.mip_dual_bound)
-        if not np.isfinite(bound) or info.mip_node_count < 0:  # a pure LP
+        branched = np.isfinite(bound) and info.mip_node_count >= 0
+        if not branched and lp_bound is None:  # a pure LP
             return objective, 0.0
-        bound += objective - float(highs.getObjectiveValue())
+        shift = objective - float(highs.getObjectiveValue())
+        candidates = [b + shift for b in (bound if branched else None, lp_bound) if b is not None]
+        bound = max(candidates)
         gap = max(0.0, objective - bound) / max(abs(objective), 1e-9)
         return bound, float(gap)
     if problem.sol_status == pulp.LpSolutionOptimal:

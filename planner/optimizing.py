@@ -213,7 +213,7 @@ def _print(scenario: Scenario, plan: Plan, report: SolveReport, evaluation) -> N
             f"yuan/yr, bound {report.best_bound + 0.0:,.0f}, "
             f"gap {report.gap:.2%}; {report.variables:,} variables "
             f"({report.integers:,} integer), {report.constraints:,} constraints; "
-            f"build {report.build_s:.1f} s, solve {report.solve_s:.1f} s"
+            f"build {report.build_s:.1f} s, solve {report.solve_s:.1f} s ({report.method})"
         )
     )
     screen.print(cost_table(plan_costs(plan, scenario)))

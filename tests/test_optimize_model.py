@@ -13,6 +13,7 @@ from optimize.demand import sample_years
 from optimize.model import (
     Budgets,
     InfeasibleRequestError,
+    ModelOptions,
     build_problem,
     extract_plan,
     payroll_yuan,
@@ -208,3 +209,66 @@ def test_deciding_staffing_never_worsens_the_saa_objective(tiny_network):
     )
     # Today's staffing is one of the choices the staffing budget allows.
     assert flexible.objective <= fixed.objective + 1e-6
+
+
+@pytest.mark.parametrize("staffing", [False, True])
+def test_the_reduced_model_has_the_full_models_optimum(tiny_network, staffing):
+    years = sample_years(tiny_network, seed=4, count=12)
+    payroll = payroll_yuan(tiny_network)
+    budgets = Budgets(60_000, staffing_yuan=payroll * 1.05 if staffing else None)
+    full = build_problem(tiny_network, years, budgets, ModelOptions(reduce=False))
+    reduced = build_problem(tiny_network, years, budgets)
+    assert reduced.problem.numVariables() < full.problem.numVariables()
+    assert reduced.problem.numConstraints() < full.problem.numConstraints()
+    assert set(reduced.purchases) == set(full.purchases)
+    assert set(reduced.stock_rows) == set(full.stock_rows)
+    full_report = solve(full, mip_gap=0.0)
+    reduced_report = solve(reduced, mip_gap=0.0)
+    assert full_report.optimal and reduced_report.optimal
+    assert reduced_report.objective == pytest.approx(full_report.objective, rel=1e-7, abs=1e-6)
+
+
+def test_a_fixed_plan_costs_the_same_each_year_in_the_reduced_and_full_models(tiny_network):
+    years = sample_years(tiny_network, seed=5, count=10)
+    budgets = Budgets(50_000)
+    chosen = build_problem(tiny_network, years, budgets)
+    solve(chosen, mip_gap=0.0)
+    plan = extract_plan(chosen, tiny_network)
+    costs = []
+    for options in (ModelOptions(reduce=False), ModelOptions()):
+        saa = build_problem(tiny_network, years, budgets, options)
+        saa.fix_plan(plan, tiny_network)
+        solve(saa, mip_gap=0.0)
+        costs.append(saa.year_costs())
+    np.testing.assert_allclose(costs[1], costs[0], rtol=1e-7, atol=1e-6)
+
+
+@pytest.mark.parametrize("staffing", [False, True])
+def test_a_rounded_lp_plan_stays_within_every_budget_and_its_gap_is_proved(tiny_network, staffing):
+    years = sample_years(tiny_network, seed=6, count=12)
+    payroll = payroll_yuan(tiny_network)
+    budgets = Budgets(45_000, staffing_yuan=payroll * 1.02 if staffing else None)
+    # A loose gap keeps the rounded LP relaxation; the exact optimum checks its bound.
+    saa = build_problem(tiny_network, years, budgets)
+    rounded = solve(saa, mip_gap=0.5)
+    exact = solve(build_problem(tiny_network, years, budgets), mip_gap=0.0, rounding=False)
+    assert rounded.method == "LP rounding"
+    assert rounded.optimal and rounded.gap <= 0.5
+    assert rounded.best_bound <= exact.objective + 1e-6 <= rounded.objective + 2e-6
+    plan = extract_plan(saa, tiny_network)
+    scenario = tiny_network.scenario
+    assert plan.purchase_cost_yuan(scenario) <= budgets.procurement_yuan
+    if staffing:
+        assert plan.staffing_cost_yuan(scenario) <= budgets.staffing_yuan + 1e-6
+        for staff in plan.staffing:
+            team = next(t for t in scenario.teams if t.team_id == staff.team_id)
+            assert team.min_members <= staff.members <= team.max_members
+
+
+def test_rounding_that_misses_the_gap_falls_back_to_branch_and_bound(newsvendor):
+    _, network, years = newsvendor
+    report = solve(build_problem(network, years, Budgets(150)), mip_gap=0.0)
+    exact = solve(build_problem(network, years, Budgets(150)), mip_gap=0.0, rounding=False)
+    assert report.method == "branch and bound"
+    assert report.optimal
+    assert report.objective == pytest.approx(exact.objective, rel=1e-9, abs=1e-9)

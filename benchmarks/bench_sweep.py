@@ -13,6 +13,8 @@ Run: ``python benchmarks/bench_sweep.py [--reps 100] [--sampled-years 50]``.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import platform
 import tempfile
@@ -41,7 +43,8 @@ TIMING = ["cell_s", "solve_s"]
 def _run(path: Path, out: Path, **executor) -> tuple[float, pd.DataFrame, pd.DataFrame]:
     quiet = Console(stderr=True, quiet=True)
     started = time.perf_counter()
-    run_sweep(SweepRequest(path, out=out, **executor), quiet)
+    with contextlib.redirect_stdout(io.StringIO()):  # the sweep's own table is not needed
+        run_sweep(SweepRequest(path, out=out, **executor), quiet)
     wall = time.perf_counter() - started
     summary, years = load_results(out)
     return wall, summary, years

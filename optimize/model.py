@@ -684,18 +684,22 @@ def solve(
     time_limit_s: float = 60.0,
     mip_gap: float = 1e-4,
     rounding: bool = True,
+    threads: int | None = None,
 ) -> SolveReport:
     """Solve with HiGHS (or CBC); report status, gap and whether the optimum was proved.
 
     With HiGHS and ``rounding``, the LP relaxation is solved first and rounded
     to whole units by diving; that plan is kept only when it is within
     ``mip_gap`` of the LP bound (so within the gap of the optimum, proved),
-    and branch and bound runs otherwise, from that plan.
+    and branch and bound runs otherwise, from that plan. ``threads`` caps HiGHS's
+    threads (HiGHS's default is half the machine's cores).
     """
     problem = saa.problem
     started = time.perf_counter()
     if solver == "highs":
-        engine = _HighsWithOffset(msg=False, timeLimit=time_limit_s, gapRel=mip_gap)
+        engine = _HighsWithOffset(
+            msg=False, timeLimit=time_limit_s, gapRel=mip_gap, threads=threads
+        )
         engine.rounding = rounding
     elif solver == "cbc":
         with warnings.catch_warnings():

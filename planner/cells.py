@@ -104,8 +104,16 @@ def _run(task: CellTask, started: float) -> tuple[pd.DataFrame, pd.DataFrame]:
     solved["solve_s"] = np.nan
     if settings.action == "optimise":
         years = sample_years(network, task.seed, settings.sampled_years)
+        # One solver thread per cell: cells are the parallelism, and the solver's path
+        # (so the plan) does not depend on how many cores a worker has.
         saa, report = solve_for_plan(
-            network, years, budgets, settings.solver, settings.time_limit_s, settings.mip_gap
+            network,
+            years,
+            budgets,
+            settings.solver,
+            settings.time_limit_s,
+            settings.mip_gap,
+            threads=1,
         )
         plans.insert(0, extract_plan(saa, network, "optimised"))
         solved = {

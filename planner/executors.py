@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
@@ -58,8 +59,34 @@ def _serial(function: Callable[[Any], Any], tasks: list[Any]) -> Iterator[tuple]
         yield task, function(task)
 
 
+# Each worker runs one cell at a time on one core, so its numeric libraries should not
+# start threads of their own (Dask's nanny sets the same for its workers).
+ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+@contextmanager
+def _one_thread_children() -> Iterator[None]:
+    """Child processes started inside this block inherit one-thread settings."""
+    saved = {key: os.environ.get(key) for key in ONE_THREAD}
+    os.environ.update(ONE_THREAD)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
 @contextmanager
 def _pool(jobs: int) -> Iterator[Executor]:
+    with _one_thread_children(), _started_pool(jobs) as executor:
+        yield executor
+
+
+@contextmanager
+def _started_pool(jobs: int) -> Iterator[Executor]:
     # Spawned, not forked: a fork copies HiGHS's thread pool without its threads, and a
     # worker's first solve then waits forever for them (seen after a solve in the parent).
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))

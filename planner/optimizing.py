@@ -88,13 +88,14 @@ def solve_for_plan(
     solver: str = "highs",
     time_limit_s: float = 120.0,
     mip_gap: float = 1e-4,
+    threads: int | None = None,
 ) -> tuple[SaaProblem, SolveReport]:
     """Build and solve the SAA model; refuse in one line when no plan comes out."""
     try:
         saa = build_problem(network, years, budgets)
     except InfeasibleRequestError as error:
         raise RequestError(str(error)) from None
-    report = solve(saa, solver, time_limit_s, mip_gap)
+    report = solve(saa, solver, time_limit_s, mip_gap, threads=threads)
     if report.solution not in SOLVED:
         raise RequestError(
             f"the solver found no plan ({report.status}: {report.solution}); "

@@ -54,6 +54,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=100)
     parser.add_argument("--sampled-years", type=int, default=50)
+    parser.add_argument(
+        "--executors",
+        default="serial,pool,dask",
+        help="which to run, comma-separated (serial is always run: it is the reference)",
+    )
     args = parser.parse_args()
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
@@ -63,10 +68,15 @@ def main() -> None:
         path = Path(folder) / "sweep.toml"
         text = SWEEP.format(reps=args.reps, sampled_years=args.sampled_years, budgets=BUDGETS)
         path.write_text(text, encoding="utf-8")
+        chosen = set(args.executors.split(",")) | {"serial"}
         runs = {
-            "1 process": {"jobs": 1},
-            "2 processes": {"jobs": 2},
-            "Dask LocalCluster, 2 workers": {"local_cluster": 2},
+            label: executor
+            for key, label, executor in (
+                ("serial", "1 process", {"jobs": 1}),
+                ("pool", "2 processes", {"jobs": 2}),
+                ("dask", "Dask LocalCluster, 2 workers", {"local_cluster": 2}),
+            )
+            if key in chosen
         }
         measured = {}
         for label, executor in runs.items():

@@ -39,7 +39,7 @@ from rich.progress import (
 
 from planner.cells import CellOutcome, CellTask, run_cell
 from planner.errors import CellsFailedError
-from planner.executors import open_executor
+from planner.executors import Executor, open_executor
 from planner.output import prepare_out_dir, version, write_atomic, write_parquet
 from planner.tables import sweep_table
 from scenarios.errors import InputError
@@ -82,7 +82,6 @@ def run_sweep(request: SweepRequest, console: Console | None = None) -> SweepRep
     out = prepare_out_dir(request.out)
     manifest = manifest_for(sweep)
     check_folder(out, manifest)
-    failed: list[int] = []
     with (
         _terminate_as_interrupt(),
         open_executor(
@@ -103,22 +102,7 @@ def run_sweep(request: SweepRequest, console: Console | None = None) -> SweepRep
             markup=False,
             highlight=False,
         )
-        with _cell_progress(console, len(tasks), executor.slots) as advance:
-            for task, returned in executor.run(run_cell, tasks):
-                outcome = returned
-                if isinstance(returned, BaseException):
-                    outcome = CellOutcome(
-                        task.cell.index, None, None, float("nan"), _lost(returned)
-                    )
-                record(out, outcome, task)
-                if outcome.error is not None:
-                    failed.append(outcome.index)
-                    console.print(
-                        f"cell {outcome.index} ({task.cell.describe()}) failed: {outcome.error}",
-                        markup=False,
-                        highlight=False,
-                    )
-                advance(outcome.error is not None)
+        failed = _run_tasks(out, executor, tasks, console)
     summary = _write_summary(out)
     Console().print(sweep_table(summary, sweep))
     report = SweepReport(out, len(sweep.cells), len(done), len(tasks), tuple(sorted(failed)))
@@ -129,6 +113,26 @@ def run_sweep(request: SweepRequest, console: Console | None = None) -> SweepRep
         )
     console.print(f"wrote {out}/{CELLS}/, {YEARS}/, sweep_summary.csv", markup=False)
     return report
+
+
+def _run_tasks(out: Path, executor: Executor, tasks: list[CellTask], console: Console) -> list[int]:
+    """Run the cells, saving each as it finishes; the indices of those that failed."""
+    failed = []
+    with _cell_progress(console, len(tasks), executor.slots) as advance:
+        for task, returned in executor.run(run_cell, tasks):
+            outcome = returned
+            if isinstance(returned, BaseException):
+                outcome = CellOutcome(task.cell.index, None, None, float("nan"), _lost(returned))
+            record(out, outcome, task)
+            if outcome.error is not None:
+                failed.append(outcome.index)
+                console.print(
+                    f"cell {outcome.index} ({task.cell.describe()}) failed: {outcome.error}",
+                    markup=False,
+                    highlight=False,
+                )
+            advance(outcome.error is not None)
+    return failed
 
 
 def _lost(error: BaseException) -> str:

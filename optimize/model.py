@@ -708,6 +708,10 @@ def solve(
             engine = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit_s, gapRel=mip_gap)
     else:
         raise ValueError(f"unknown solver {solver!r}: use 'highs' or 'cbc'")
+    if solver == "highs" and threads is not None:
+        # HiGHS keeps one thread pool per process and refuses to run when a solve asks
+        # for another size than an earlier solve started it with; start it afresh.
+        highspy.Highs.resetGlobalScheduler(True)
     with _native_stdout_silenced():
         problem.solve(engine)
     elapsed = time.perf_counter() - started

@@ -272,3 +272,15 @@ def test_rounding_that_misses_the_gap_falls_back_to_branch_and_bound(newsvendor)
     assert report.method == "branch and bound"
     assert report.optimal
     assert report.objective == pytest.approx(exact.objective, rel=1e-9, abs=1e-9)
+
+
+def test_one_thread_solve_after_a_default_solve_in_the_same_process(tiny_network):
+    """HiGHS keeps one thread pool per process: a sweep cell asking for one thread after
+    an earlier solve (any thread count) must still solve, to the same optimum."""
+    years = sample_years(tiny_network, seed=1, count=5)
+    default = solve(build_problem(tiny_network, years, Budgets(60_000)), mip_gap=0.0)
+    single = solve(build_problem(tiny_network, years, Budgets(60_000)), mip_gap=0.0, threads=1)
+    again = solve(build_problem(tiny_network, years, Budgets(60_000)), mip_gap=0.0)
+    assert default.optimal and single.optimal and again.optimal
+    assert single.objective == pytest.approx(default.objective, rel=1e-9)
+    assert again.objective == pytest.approx(default.objective, rel=1e-9)

@@ -29,23 +29,12 @@ from scenarios.sweep import (
     value_label,
 )
 from sim import build_network, simulate
-from sim.metrics import HEADLINE, summarize, weighted_unmet_per_year
+from sim.metrics import HEADLINE, SUMMARY_COLUMNS, summarize, weighted_unmet_per_year
 from sim.network import CountyNetwork
 
 # Columns every cell file has, after the grid's own columns (same types in every cell).
-SUMMARY_COLUMNS = (
-    "plan",
-    "purchase_cost_yuan",
-    "staffing_cost_yuan",
-    "metric",
-    "group",
-    "unit",
-    "mean",
-    "ci_low",
-    "ci_high",
-    "n",
-)
-SOLVE_COLUMNS = ("solver_solution", "proved_optimal", "solver_gap", "solve_s", "cell_s")
+# Each cell row: the plan and its costs, then the simulation's summary columns.
+PLAN_SUMMARY_COLUMNS = ("plan", "purchase_cost_yuan", "staffing_cost_yuan", *SUMMARY_COLUMNS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +135,7 @@ def _plan_summary(plan: Plan, scenario: Scenario, summary: pd.DataFrame) -> pd.D
         plan=plan.plan_id,
         purchase_cost_yuan=plan.purchase_cost_yuan(scenario),
         staffing_cost_yuan=plan.staffing_cost_yuan(scenario),
-    )[list(SUMMARY_COLUMNS)]
+    )[list(PLAN_SUMMARY_COLUMNS)]
 
 
 def _plan_years(plan: Plan, yearly: pd.Series) -> pd.DataFrame:

@@ -21,6 +21,7 @@ from planner.sweeping import CELLS, MANIFEST, load_results
 from scenarios import InputError, load, load_plan
 from scenarios.plan import Plan
 from scenarios.schema import Scenario
+from sim.metrics import SUMMARY_COLUMNS
 
 KINDS = ("simulate", "optimize", "sweep", "compare")
 SEARCH_DEPTH = 2  # the folder, its subfolders and theirs: results/ -> results/optimize
@@ -204,7 +205,6 @@ def _reason(error: BaseException) -> str:
     return text if len(text) <= 120 else text[:117] + "..."
 
 
-SUMMARY_COLUMNS = ("metric", "group", "unit", "mean", "ci_low", "ci_high", "n")
 EVENT_COLUMNS = ("replication", "event_id", "hazard", "township_id", "impact_h", "end_h")
 EVENT_COLUMNS += ("response_h", "handled_level", "item_penalty_yuan", "rescue_penalty_yuan")
 ITEM_COLUMNS = ("replication", "event_id", "item_id", "demand", "unmet", "penalty_yuan")

@@ -50,6 +50,12 @@ def numbers(out: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     return summary.drop(columns=TIMING), years
 
 
+def assert_same_numbers(out: Path, reference: Path) -> None:
+    """Both datasets hold exactly the same numbers (summary and yearly frames)."""
+    for ours, theirs in zip(numbers(out), numbers(reference), strict=True):
+        pd.testing.assert_frame_equal(ours, theirs)
+
+
 @pytest.fixture(scope="module")
 def sweep_path(tmp_path_factory) -> Path:
     return write_sweep(tmp_path_factory.mktemp("sweep"))
@@ -110,8 +116,7 @@ def test_process_pool_gives_the_serial_numbers(sweep_path, serial, tmp_path):
     out = tmp_path / "pool"
     report = run_sweep(SweepRequest(sweep_path, jobs=2, out=out))
     assert report.ran == 4
-    for ours, theirs in zip(numbers(out), numbers(serial), strict=True):
-        pd.testing.assert_frame_equal(ours, theirs)
+    assert_same_numbers(out, serial)
 
 
 def test_dask_local_cluster_gives_the_serial_numbers(sweep_path, serial, tmp_path):
@@ -119,8 +124,7 @@ def test_dask_local_cluster_gives_the_serial_numbers(sweep_path, serial, tmp_pat
     out = tmp_path / "dask"
     report = run_sweep(SweepRequest(sweep_path, local_cluster=2, out=out))
     assert report.ran == 4
-    for ours, theirs in zip(numbers(out), numbers(serial), strict=True):
-        pd.testing.assert_frame_equal(ours, theirs)
+    assert_same_numbers(out, serial)
 
 
 def test_an_existing_dask_scheduler_runs_the_cells(sweep_path, serial, tmp_path):
@@ -131,8 +135,7 @@ def test_an_existing_dask_scheduler_runs_the_cells(sweep_path, serial, tmp_path)
     ) as cluster:
         out = tmp_path / "remote"
         run_sweep(SweepRequest(sweep_path, scheduler=cluster.scheduler_address, out=out))
-    for ours, theirs in zip(numbers(out), numbers(serial), strict=True):
-        pd.testing.assert_frame_equal(ours, theirs)
+    assert_same_numbers(out, serial)
 
 
 def test_an_unreachable_scheduler_is_one_line_and_writes_nothing(sweep_path, tmp_path):
@@ -172,8 +175,7 @@ def test_missing_cells_are_run_and_partial_files_removed(sweep_path, serial, tmp
     report = run_sweep(SweepRequest(sweep_path, out=out))
     assert (report.done_before, report.ran) == (2, 2)
     assert not list(out.rglob("*.part"))
-    for ours, theirs in zip(numbers(out), numbers(serial), strict=True):
-        pd.testing.assert_frame_equal(ours, theirs)
+    assert_same_numbers(out, serial)
 
 
 def test_a_changed_sweep_file_is_refused_not_mixed_in(serial, tmp_path):

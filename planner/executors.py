@@ -45,7 +45,10 @@ def open_executor(
 ) -> Iterator[Executor]:
     """The executor asked for: ``scheduler`` or ``local_cluster`` mean Dask, else ``jobs``."""
     if scheduler is not None or local_cluster is not None:
-        with _dask(scheduler, local_cluster, connect_timeout_s) as executor:
+        # A local cluster's nannies write their workers' settings into this process's
+        # environment (Dask's pre-spawn-environ), where later child processes would
+        # inherit them.
+        with _environ_restored(), _dask(scheduler, local_cluster, connect_timeout_s) as executor:
             yield executor
     elif jobs > 1:
         with _pool(jobs) as executor:
@@ -65,24 +68,23 @@ ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THRE
 
 
 @contextmanager
-def _one_thread_children() -> Iterator[None]:
-    """Child processes started inside this block inherit one-thread settings."""
-    saved = {key: os.environ.get(key) for key in ONE_THREAD}
-    os.environ.update(ONE_THREAD)
+def _environ_restored() -> Iterator[None]:
+    """Whatever this block sets in ``os.environ`` for its children is undone after it."""
+    saved = dict(os.environ)
     try:
         yield
     finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        for key in set(os.environ) - set(saved):
+            del os.environ[key]
+        os.environ.update(saved)
 
 
 @contextmanager
 def _pool(jobs: int) -> Iterator[Executor]:
-    with _one_thread_children(), _started_pool(jobs) as executor:
-        yield executor
+    with _environ_restored():
+        os.environ.update(ONE_THREAD)  # inherited by the workers spawned next
+        with _started_pool(jobs) as executor:
+            yield executor
 
 
 @contextmanager
@@ -119,6 +121,20 @@ def _stop_now(pool: ProcessPoolExecutor) -> None:
         process.terminate()
 
 
+# Dask's defaults suit workers that hold large data for long; a sweep cell is a few
+# seconds of CPU with small results, and two of those defaults slow it down:
+# * the profiler samples the task's stack every 10 ms, which on a cell's deep SimPy
+#   generator stacks costs about a twentieth of the cell;
+# * MALLOC_TRIM_THRESHOLD_ (set before a worker starts) also switches off glibc's
+#   adaptive mmap threshold, so every array over 128 KiB is mapped, faulted in page
+#   by page and unmapped again: 25-35x the page faults and 10-20% longer cells.
+#   None removes it from what the nanny hands its worker.
+LOCAL_WORKER_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+}
+
+
 @contextmanager
 def _dask(
     scheduler: str | None, local_cluster: int | None, connect_timeout_s: float
@@ -129,9 +145,7 @@ def _dask(
     logging.getLogger("distributed").setLevel(logging.ERROR)
     cluster = None
     if scheduler is None:
-        # A worker samples its task's stack every 10 ms for Dask's profiler; on a cell's
-        # deep SimPy generator stacks that cost about a tenth of the cell's time.
-        with dask.config.set({"distributed.worker.profile.enabled": False}):
+        with dask.config.set(LOCAL_WORKER_CONFIG):
             cluster = LocalCluster(
                 n_workers=local_cluster,
                 threads_per_worker=1,

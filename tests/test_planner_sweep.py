@@ -11,11 +11,13 @@ import sys
 import time
 from pathlib import Path
 
+import dask
 import pandas as pd
 import pytest
 
 from planner.cli import main
 from planner.errors import CellsFailedError, RequestError
+from planner.executors import open_executor
 from planner.sweeping import SweepRequest, finished_cells, load_results, run_sweep
 from scenarios import InputError
 from tests.builders import write_scenario
@@ -127,6 +129,36 @@ def test_dask_local_cluster_gives_the_serial_numbers(sweep_path, serial, tmp_pat
     assert_same_numbers(out, serial)
 
 
+@pytest.fixture
+def environ_kept():
+    """Dask's nannies write their workers' settings into this process's environment."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+def test_local_cluster_workers_run_without_malloc_trim_or_profiler(monkeypatch):
+    """Dask's MALLOC_TRIM_THRESHOLD_ and 10 ms stack sampling slow a cell; neither is used."""
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
+    before = dict(os.environ)
+    with open_executor(local_cluster=1) as executor:
+        settings = dict(executor.run(os.getenv, ["MALLOC_TRIM_THRESHOLD_", "OMP_NUM_THREADS"]))
+        profile = dict(executor.run(dask.config.get, ["distributed.worker.profile.enabled"]))
+    assert settings == {"MALLOC_TRIM_THRESHOLD_": None, "OMP_NUM_THREADS": "1"}
+    assert profile == {"distributed.worker.profile.enabled": False}
+    assert dict(os.environ) == before
+
+
+def test_pool_workers_get_one_thread_and_this_process_keeps_its_environment():
+    before = dict(os.environ)
+    with open_executor(jobs=2) as executor:
+        settings = dict(executor.run(os.getenv, ["OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"]))
+    assert settings == {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    assert dict(os.environ) == before
+
+
+@pytest.mark.usefixtures("environ_kept")
 def test_an_existing_dask_scheduler_runs_the_cells(sweep_path, serial, tmp_path):
     from distributed import LocalCluster
 

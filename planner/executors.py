@@ -121,15 +121,21 @@ def _stop_now(pool: ProcessPoolExecutor) -> None:
         process.terminate()
 
 
-# Dask's defaults suit workers that hold large data for long; a sweep cell is a few
-# seconds of CPU with small results, and two of those defaults slow it down:
-# * the profiler samples the task's stack every 10 ms, which on a cell's deep SimPy
-#   generator stacks costs about a twentieth of the cell;
-# * MALLOC_TRIM_THRESHOLD_ (set before a worker starts) also switches off glibc's
-#   adaptive mmap threshold, so every array over 128 KiB is mapped, faulted in page
-#   by page and unmapped again: 25-35x the page faults and 10-20% longer cells.
-#   None removes it from what the nanny hands its worker.
+# Dask's defaults suit interactive work on workers that hold large data; a sweep cell is
+# seconds of CPU with small results, and on a machine whose cores all run cells every
+# wake-up of a Dask process takes time from one. So a local cluster:
+# * checks its event loop's health every 500 ms, not 20 ms, its host every 5 s and the
+#   workers' memory every 2 s (together a fifth of the idle CPU of the defaults);
+# * does not sample the task's stack every 10 ms for the profiler, which on a cell's
+#   deep SimPy generator stacks costs about a twentieth of the cell;
+# * leaves MALLOC_TRIM_THRESHOLD_ unset (None removes it from what a nanny hands its
+#   worker): setting it also switches off glibc's adaptive mmap threshold, so every
+#   array over 128 KiB is mapped, faulted in page by page and unmapped again, 25-35x
+#   the page faults and 10-20% longer cells.
 LOCAL_WORKER_CONFIG = {
+    "distributed.admin.tick.interval": "500ms",
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.worker.memory.monitor-interval": "2s",
     "distributed.worker.profile.enabled": False,
     "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
 }

@@ -17,7 +17,7 @@ import pytest
 
 from planner.cli import main
 from planner.errors import CellsFailedError, RequestError
-from planner.executors import open_executor
+from planner.executors import LOCAL_WORKER_CONFIG, open_executor
 from planner.sweeping import SweepRequest, finished_cells, load_results, run_sweep
 from scenarios import InputError
 from tests.builders import write_scenario
@@ -138,15 +138,18 @@ def environ_kept():
     os.environ.update(saved)
 
 
-def test_local_cluster_workers_run_without_malloc_trim_or_profiler(monkeypatch):
-    """Dask's MALLOC_TRIM_THRESHOLD_ and 10 ms stack sampling slow a cell; neither is used."""
+def test_local_cluster_workers_run_with_the_quiet_settings_and_no_malloc_trim(monkeypatch):
+    """Dask's MALLOC_TRIM_THRESHOLD_, profiler and 20 ms ticks slow a cell; none is used."""
     monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
     before = dict(os.environ)
+    tick = dask.config.get("distributed.admin.tick.interval")
+    in_config = {k: v for k, v in LOCAL_WORKER_CONFIG.items() if "environ" not in k}
     with open_executor(local_cluster=1) as executor:
         settings = dict(executor.run(os.getenv, ["MALLOC_TRIM_THRESHOLD_", "OMP_NUM_THREADS"]))
-        profile = dict(executor.run(dask.config.get, ["distributed.worker.profile.enabled"]))
+        config = dict(executor.run(dask.config.get, list(in_config)))
     assert settings == {"MALLOC_TRIM_THRESHOLD_": None, "OMP_NUM_THREADS": "1"}
-    assert profile == {"distributed.worker.profile.enabled": False}
+    assert config == in_config
+    assert dask.config.get("distributed.admin.tick.interval") == tick  # only the cluster's
     assert dict(os.environ) == before
 
 

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import dask
+import distributed.config  # noqa: F401 - registers the distributed settings read below
 import pandas as pd
 import pytest
 

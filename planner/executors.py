@@ -158,6 +158,9 @@ def _dask(
                 processes=True,
                 dashboard_address=None,
                 host="127.0.0.1",
+                # A worker still beating its heart as the cluster closes logs an error
+                # with a traceback; a cell's own errors come back with its result.
+                silence_logs=logging.CRITICAL,
             )
         client = Client(cluster)
         where = f"a local Dask cluster of {local_cluster} workers"

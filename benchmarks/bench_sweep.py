@@ -7,7 +7,12 @@ cells per minute, the speed-up over one process, and the executor's cost per cel
 two ways, each as a share of a cell on one process:
 * outside cells: (wall time x workers - time spent inside cells) / cells;
 * in all: wall time x workers / cells - the mean cell on one process, which also
-  counts a cell running slower inside a worker than on its own.
+  counts a cell running slower inside a worker than on its own;
+and the executor's own cost between cells, from the times the cell files were
+written: the workers' time from the first cell's start to the last cell's end, less
+the time inside cells and the idle tail once no cell is left to start (the
+workload's granularity, not the executor's), per cell. What is left of the wall
+time is the fixed cost of starting and stopping the executor.
 Checks that all runs wrote the same numbers.
 
 Run: ``python benchmarks/bench_sweep.py [--reps 100] [--sampled-years 50]``.
@@ -43,14 +48,28 @@ rain_intensity = {{ values = [1.0, 1.5], labels = ["normal", "wet"] }}
 TIMING = ["cell_s", "solve_s"]
 
 
-def _run(path: Path, out: Path, **executor) -> tuple[float, pd.DataFrame, pd.DataFrame]:
+def _run(
+    path: Path, out: Path, workers: int, **executor
+) -> tuple[float, pd.DataFrame, pd.DataFrame, float]:
     quiet = Console(stderr=True, quiet=True)
     started = time.perf_counter()
     with contextlib.redirect_stdout(io.StringIO()):  # the sweep's own table is not needed
         run_sweep(SweepRequest(path, out=out, **executor), quiet)
     wall = time.perf_counter() - started
     summary, years = load_results(out)
-    return wall, summary, years
+    return wall, summary, years, _busy_span(out, summary, workers)
+
+
+def _busy_span(out: Path, summary: pd.DataFrame, workers: int) -> tuple[float, float]:
+    """(seconds from the first cell's start to the last cell's end, idle tail in worker-seconds)."""
+    written = pd.Series(
+        {int(f.stem.split("-")[1]): f.stat().st_mtime_ns / 1e9 for f in (out / "cells").glob("*")}
+    )
+    inside = _cell_seconds(summary)
+    first_start = (written - inside.reindex(written.index)).min()
+    ends = written.sort_values().to_numpy()
+    tail = float(sum(ends[-1] - ends[-1 - k] for k in range(1, min(workers, len(ends)))))
+    return float(ends[-1] - first_start), tail
 
 
 def main() -> None:
@@ -83,23 +102,27 @@ def main() -> None:
         }
         measured = {}
         for label, executor in runs.items():
-            wall, summary, years = _run(path, Path(folder) / label.replace(" ", "_"), **executor)
-            measured[label] = (wall, summary, years, executor.get("jobs", 2))
-            print(f"{label}: {wall:.1f} s", flush=True)
-    serial_wall, serial_summary, serial_years, _ = measured["1 process"]
+            workers = executor.get("jobs", executor.get("local_cluster"))
+            out = Path(folder) / label.replace(" ", "_")
+            measured[label] = (*_run(path, out, workers, **executor), workers)
+            print(f"{label}: {measured[label][0]:.1f} s", flush=True)
+    serial_wall, serial_summary, serial_years, _, _ = measured["1 process"]
     cells = serial_summary["cell"].nunique()
     alone = _cell_seconds(serial_summary).mean()
-    for label, (wall, summary, years, workers) in measured.items():
+    for label, (wall, summary, years, (span, tail), workers) in measured.items():
         same = summary.drop(columns=TIMING).equals(serial_summary.drop(columns=TIMING))
         same = same and years.equals(serial_years)
         inside = _cell_seconds(summary)
         outside = (wall * workers - inside.sum()) / cells
         in_all = wall * workers / cells - alone
+        between = (span * workers - tail - inside.sum()) / cells
         print(
             f"{label}: {cells} cells in {wall:.1f} s = {cells / wall * 60:.1f} cells/min; "
             f"speed-up {serial_wall / wall:.2f}x; mean cell {inside.mean():.2f} s; "
             f"overhead outside cells {outside:.2f} s/cell = {outside / alone:.1%}, "
             f"in all {in_all:.2f} s/cell = {in_all / alone:.1%} of a cell on 1 process; "
+            f"between cells {between:.3f} s/cell = {between / inside.mean():.2%} of its cells, "
+            f"idle tail {tail:.1f} worker-s, start and stop {wall - span:.1f} s; "
             f"same numbers as 1 process: {'yes' if same else 'NO'}"
         )
 

@@ -154,6 +154,16 @@ def test_local_cluster_workers_run_with_the_quiet_settings_and_no_malloc_trim(mo
     assert dict(os.environ) == before
 
 
+def test_the_readme_gives_a_cluster_of_your_own_the_local_cluster_settings(tmp_path):
+    """The README's YAML, read by Dask as a config file, sets what --local-cluster sets."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```yaml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "yingji.yaml").write_text(block, encoding="utf-8")
+    config = dask.config.collect(paths=[str(tmp_path)], env={})
+    for key, value in LOCAL_WORKER_CONFIG.items():
+        assert dask.config.get(key, default="missing", config=config) == value, key
+
+
 def test_pool_workers_get_one_thread_and_this_process_keeps_its_environment():
     before = dict(os.environ)
     with open_executor(jobs=2) as executor:

@@ -182,6 +182,7 @@ def _bounds(network, plan, budgets, seed, request: OptimizeRequest, out: Path, c
             years=request.scenarios,
             evaluation_years=2 * request.scenarios,
             time_limit_s=request.time_limit_s,
+            mip_gap=request.mip_gap,
         )
     text = json.dumps(asdict(bounds), indent=2) + "\n"
     write_atomic(out / "saa_bounds.json", lambda p: p.write_text(text, encoding="utf-8"))

@@ -217,8 +217,6 @@ class _Builder:
         self.purchasable = _purchasable(network)
         self.agreements_by_item = [[int(a) for a in row] for row in network.agreements_by_item]
         self.is_equipment = network.item_is_equipment.tolist()
-        self._depot_stock = network.initial_stock.tolist()
-        self._agreement_stock = network.agreement_quantity.tolist()
         self.village_of = {
             int(network.depot_town[k]): k
             for k, tier in enumerate(network.depot_tier)
@@ -236,11 +234,6 @@ class _Builder:
         # What a depot could ever hand out in one sampled year (or one overlap):
         # buying more cannot help in sample, and the bound shrinks the search tree.
         self.most_needed: dict[tuple[int, int], float] = {}
-
-    def source_stock(self, key: tuple[int, int]) -> float:
-        """Stock of an item at a source today: a depot, or agreement k as -1 - k."""
-        item, pool = key
-        return self._depot_stock[pool][item] if pool >= 0 else self._agreement_stock[-1 - pool]
 
     def cost(self, year: int, var: pulp.LpVariable, coefficient: float) -> None:
         """A second-stage cost term, kept per year as well for out-of-sample estimates."""
@@ -500,50 +493,52 @@ def _serve_from_ample(builder: _Builder, needs: list[_Need], member_of: list[lis
     demands on it for a consumable, each overlap set's for equipment) never
     binds, whatever is bought: a demand it can reach is served in full, at
     its credit at least. So that credit is earned as a constant, and only
-    sources with a better credit keep a flow. A flow dropped from a source
-    that still binds lightens it, so that source is checked again, until no
-    source turns ample.
+    sources with a better credit keep a flow, for the difference. A flow
+    dropped from a source that still binds lightens it, so that source is
+    checked again, until no source turns ample.
     """
-    shared, stock = builder.is_equipment, builder.source_stock
-    year_long = (-1,)
-    # (item, source) -> {moment: units it could be asked for}; a moment is an overlap set
-    # for equipment at a depot, and the whole year (-1) otherwise.
-    load: dict[tuple[int, int], dict[int, float]] = {}
-    moments_of = []
+    network, shared = builder.network, builder.is_equipment
+    load: dict[tuple[int, int], dict[int, float]] = defaultdict(lambda: defaultdict(float))
     for need in needs:
-        item, units = need.item, need.units
-        moments = member_of[need.event] if shared[item] else year_long
-        moments_of.append(moments)
         for pool, _ in need.sources:
-            at = load.setdefault((item, pool), {})
-            for moment in moments if pool >= 0 else year_long:
-                at[moment] = at.get(moment, 0.0) + units
-    ample = {key for key, at in load.items() if max(at.values(), default=0.0) <= stock(key)}
-    every = list(zip(needs, moments_of, strict=True))
-    pending = every
+            for moment in _moments(shared, need, pool, member_of):
+                load[(need.item, pool)][moment] += need.units
+    ample = {key for key in load if _covers(network, key, load[key])}
+    pending = needs
     while pending:
         lightened = set()
-        for need, moments in pending:
-            item = need.item
-            best = max((c for p, c in need.sources if (item, p) in ample), default=None)
+        for need in pending:
+            best = max((c for p, c in need.sources if (need.item, p) in ample), default=None)
             if best is None:
                 continue
             for pool, credit in need.sources:
-                key = (item, pool)
-                if credit <= best and key not in ample:
-                    at = load[key]
-                    for moment in moments if pool >= 0 else year_long:
-                        at[moment] -= need.units
-                    lightened.add(key)
+                if credit <= best and (need.item, pool) not in ample:
+                    for moment in _moments(shared, need, pool, member_of):
+                        load[(need.item, pool)][moment] -= need.units
+                    lightened.add((need.item, pool))
             need.served_credit = best
             need.sources = [(p, c) for p, c in need.sources if c > best]
-        turned = {key for key in lightened if max(load[key].values(), default=0.0) <= stock(key)}
+        turned = {key for key in lightened if _covers(network, key, load[key])}
         ample |= turned
-        pending = [
-            (need, moments)
-            for need, moments in every
-            if any((need.item, p) in turned for p, _ in need.sources)
-        ]
+        pending = [n for n in needs if any((n.item, p) in turned for p, _ in n.sources)]
+
+
+def _moments(
+    shared: list[bool], need: _Need, pool: int, member_of: list[list[int]]
+) -> Collection[int]:
+    """Where a draw counts against a source: equipment at a depot per overlap set, else the year."""
+    if pool >= 0 and shared[need.item]:
+        return member_of[need.event]
+    return (-1,)
+
+
+def _covers(network: CountyNetwork, key: tuple[int, int], load: dict[int, float]) -> bool:
+    """Whether the source's own stock covers the largest draw it could see."""
+    item, pool = key
+    stock = (
+        network.initial_stock[pool, item] if pool >= 0 else network.agreement_quantity[-1 - pool]
+    )
+    return max(load.values(), default=0.0) <= float(stock)
 
 
 def _village_draws(builder: _Builder, events: list[DemandEvent]) -> list[np.ndarray]:

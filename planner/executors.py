@@ -96,11 +96,7 @@ def _started_pool(jobs: int) -> Iterator[Executor]:
     def run(function: Callable[[Any], Any], tasks: list[Any]) -> Iterator[tuple]:
         futures = {pool.submit(function, task): task for task in tasks}
         for future in as_completed(futures):
-            try:
-                outcome = future.result()
-            except Exception as error:  # a lost worker fails its task only
-                outcome = error
-            yield futures[future], outcome
+            yield futures[future], _outcome(future)
 
     try:
         yield Executor(f"{jobs} processes", jobs, run)
@@ -109,6 +105,14 @@ def _started_pool(jobs: int) -> Iterator[Executor]:
         raise
     else:
         pool.shutdown(wait=True)
+
+
+def _outcome(future) -> Outcome:
+    """A finished future's result, or the exception that lost its task (a worker gone)."""
+    try:
+        return future.result()
+    except Exception as error:  # a lost worker fails its task only
+        return error
 
 
 def _stop_now(pool: ProcessPoolExecutor) -> None:
@@ -193,11 +197,7 @@ def _dask_runner(client) -> Callable[[Callable[[Any], Any], list[Any]], Iterator
         futures = {client.submit(function, task, pure=False): task for task in tasks}
         try:
             for future in dask_completed(list(futures)):
-                try:
-                    outcome = future.result()
-                except Exception as error:  # a lost worker fails its task only
-                    outcome = error
-                yield futures[future], outcome
+                yield futures[future], _outcome(future)
         finally:
             client.cancel(list(futures))
 

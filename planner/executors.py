@@ -129,13 +129,13 @@ def _stop_now(pool: ProcessPoolExecutor) -> None:
 # seconds of CPU with small results, and on a machine whose cores all run cells every
 # wake-up of a Dask process takes time from one. So a local cluster:
 # * checks its event loop's health every 500 ms, not 20 ms, its host every 5 s and the
-#   workers' memory every 2 s (together a fifth of the idle CPU of the defaults);
+#   workers' memory every 2 s (together a sixth of the idle CPU of the defaults);
 # * does not sample the task's stack every 10 ms for the profiler, which on a cell's
 #   deep SimPy generator stacks costs about a twentieth of the cell;
 # * leaves MALLOC_TRIM_THRESHOLD_ unset (None removes it from what a nanny hands its
 #   worker): setting it also switches off glibc's adaptive mmap threshold, so every
-#   array over 128 KiB is mapped, faulted in page by page and unmapped again, 25-35x
-#   the page faults and 10-20% longer cells.
+#   array over 128 KiB is mapped, faulted in page by page and unmapped again: 20-35
+#   times the page faults and 10-20% longer cells.
 LOCAL_WORKER_CONFIG = {
     "distributed.admin.tick.interval": "500ms",
     "distributed.admin.system-monitor.interval": "5s",

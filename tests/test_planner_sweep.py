@@ -164,7 +164,10 @@ def test_the_readme_gives_a_cluster_of_your_own_the_local_cluster_settings(tmp_p
         assert dask.config.get(key, default="missing", config=config) == value, key
 
 
-def test_pool_workers_get_one_thread_and_this_process_keeps_its_environment():
+def test_pool_workers_get_one_thread_and_this_process_keeps_its_environment(monkeypatch):
+    # A machine-wide setting must neither reach the workers nor be lost afterwards.
+    monkeypatch.setenv("OMP_NUM_THREADS", "4")
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
     before = dict(os.environ)
     with open_executor(jobs=2) as executor:
         settings = dict(executor.run(os.getenv, ["OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"]))

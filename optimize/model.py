@@ -828,9 +828,32 @@ def _round_or_branch(
         left = time_limit_s - (time.perf_counter() - started)
         highs.setOptionValue("time_limit", float(max(left, 1.0)))
     if start is not None:
-        highs.setSolution(start)  # branch and bound starts from the rounded plan
+        _branch_from(highs, integers, start)
     highs.run()
     return bound, False
+
+
+# HiGHS's root heuristics that search for a good plan by solving sub-MIPs. With the
+# rounded plan as the incumbent, what is left is to raise the bound: at 200 sampled
+# years with staffing they took 10 of the 16 s branch and bound needed for a 1e-4 gap.
+PLAN_SEARCH_HEURISTICS = (
+    "mip_heuristic_run_rins",
+    "mip_heuristic_run_rens",
+    "mip_heuristic_run_root_reduced_cost",
+)
+
+
+def _branch_from(highs, integers: np.ndarray, start) -> None:
+    """Start branch and bound from the rounded plan, and search only for the bound.
+
+    Only the whole values are handed over: HiGHS completes them with its own
+    LP. A full solution is mapped through presolve and came out 0.11% worse
+    there (at 200 years with staffing), so branch and bound began far from it.
+    """
+    values = np.round(np.asarray(start.col_value)[integers])
+    highs.setSolution(len(integers), integers, values)
+    for option in PLAN_SEARCH_HEURISTICS:
+        highs.setOptionValue(option, False)
 
 
 def _dive(highs, integers: np.ndarray) -> bool:

@@ -284,3 +284,42 @@ def test_one_thread_solve_after_a_default_solve_in_the_same_process(tiny_network
     assert default.optimal and single.optimal and again.optimal
     assert single.objective == pytest.approx(default.objective, rel=1e-9)
     assert again.objective == pytest.approx(default.objective, rel=1e-9)
+
+
+@pytest.mark.parametrize("staffing", [False, True])
+def test_branch_and_bound_from_the_rounded_plan_reaches_the_exact_optimum(tiny_network, staffing):
+    """Branching from the rounded plan (whole values only, plan-search heuristics off) still
+    proves the optimum, and its objective and bound are those of the full model."""
+    years = sample_years(tiny_network, seed=6, count=12)
+    payroll = payroll_yuan(tiny_network)
+    budgets = Budgets(45_000, staffing_yuan=payroll * 1.02 if staffing else None)
+    saa = build_problem(tiny_network, years, budgets)
+    loose = solve(build_problem(tiny_network, years, budgets), mip_gap=0.5)
+    report = solve(saa, mip_gap=0.0)
+    exact = solve(build_problem(tiny_network, years, budgets), mip_gap=0.0, rounding=False)
+    assert loose.method == "LP rounding"
+    assert report.method == "branch and bound" or report.objective == loose.objective
+    assert report.optimal
+    assert report.objective <= loose.objective + 1e-6
+    assert report.objective == pytest.approx(exact.objective, rel=1e-9, abs=1e-6)
+    assert report.best_bound <= exact.objective + 1e-6
+    assert saa.year_costs().mean() == pytest.approx(report.objective, rel=1e-9)
+
+
+@pytest.mark.parametrize("budget", [100, 250, 400])
+def test_branching_from_a_rounded_plan_that_misses_improves_it_to_the_newsvendor_optimum(
+    newsvendor, budget
+):
+    """Where the rounded LP plan is not optimal, branch and bound from it (plan-search
+    heuristics off) must still find the exact budget-constrained newsvendor optimum."""
+    _, network, years = newsvendor
+    rounded = solve(build_problem(network, years, Budgets(budget)), mip_gap=0.5)
+    report = solve(build_problem(network, years, Budgets(budget)), mip_gap=0.0)
+    demand = yearly_demand(network, years)
+    prices = [price for _, price, _, _ in ITEMS]
+    penalties = [price * weight for _, price, weight, _ in ITEMS]
+    exact = newsvendor_by_dynamic_programme(demand, prices, penalties, budget)
+    assert rounded.method == "LP rounding" and rounded.objective > exact + 1e-6
+    assert report.method == "branch and bound" and report.optimal
+    assert report.objective == pytest.approx(exact, rel=1e-9)
+    assert report.best_bound <= exact + 1e-6

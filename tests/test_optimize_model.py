@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import gc
 import itertools
 import time
 
@@ -354,3 +355,15 @@ def test_branching_from_a_start_highs_misvalues_still_proves_a_true_bound():
     assert not model._valued_below_itself(highs)
     assert model._own_objective(highs) == pytest.approx(exact.objective, rel=1e-9)
     assert highs.getInfo().mip_dual_bound <= exact.objective * (1 + 1e-9)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_build_leaves_the_garbage_collector_as_it_found_it(tiny_network, enabled):
+    years = sample_years(tiny_network, seed=1, count=3)
+    before = gc.isenabled()
+    try:
+        (gc.enable if enabled else gc.disable)()
+        build_problem(tiny_network, years, Budgets(10_000))
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if before else gc.disable)()

@@ -923,6 +923,8 @@ def _own_objective(highs) -> float:
 
 def _valued_below_itself(highs) -> bool:
     """Whether HiGHS reports a lower objective for its solution than the solution has."""
+    if not highs.getSolution().value_valid:
+        return False
     return _below(float(highs.getInfo().objective_function_value), _own_objective(highs))
 
 

@@ -227,7 +227,7 @@ class _Builder:
         self.staffing: dict[int, pulp.LpVariable] = {}
         self.objective: dict[pulp.LpVariable, float] = {}
         self.constant = 0.0
-        self.constraints: list[tuple[pulp.LpConstraint, str]] = []
+        self.constraints: list[pulp.LpConstraint] = []
         self.year_constant = [0.0] * len(years)
         self.year_terms: list[dict[pulp.LpVariable, float]] = [{} for _ in years]
         self.team_rows: dict[int, list[str]] = defaultdict(list)
@@ -250,7 +250,7 @@ class _Builder:
         """A named ``terms <= bound`` row, made directly (``<=`` would copy the expression)."""
         expression = pulp.LpAffineExpression(terms)
         constraint = pulp.LpConstraint(expression, pulp.LpConstraintLE, name, float(bound))
-        self.constraints.append((constraint, name))
+        self.constraints.append(constraint)
 
     # -- first stage ----------------------------------------------------------
 
@@ -350,8 +350,8 @@ def _build(
     problem = builder.problem
     problem += pulp.LpAffineExpression(builder.objective, constant=builder.constant)
     _budget_rows(builder, problem, budgets)
-    for constraint, name in builder.constraints:
-        problem += constraint, name
+    for constraint in builder.constraints:
+        problem.addConstraint(constraint)  # named when made: naming again costs a pass
     return SaaProblem(
         problem=problem,
         purchases=builder.purchases,

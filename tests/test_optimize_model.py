@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import scenarios
-from optimize import model
+from optimize import highs_solver
 from optimize.demand import sample_years
 from optimize.model import (
     Budgets,
@@ -337,7 +337,7 @@ def test_branching_from_a_start_highs_misvalues_still_proves_a_true_bound():
     budgets = Budgets(5_000_000)
     exact = solve(build_problem(network, years, budgets), mip_gap=0.0, rounding=False)
     problem = build_problem(network, years, budgets).problem
-    engine = model._HighsWithOffset(msg=False, timeLimit=120, gapRel=0.0)
+    engine = highs_solver.HighsWithOffset(msg=False, timeLimit=120, gapRel=0.0)
     engine.createAndConfigureSolver(problem)
     engine.buildSolverModel(problem)
     highs = problem.solverModel
@@ -347,13 +347,13 @@ def test_branching_from_a_start_highs_misvalues_still_proves_a_true_bound():
     )
     highs.setOptionValue("solve_relaxation", True)
     highs.run()
-    assert model._dive(highs, integers)
+    assert highs_solver.dive(highs, integers)
     start = highs.getSolution()
     highs.changeColsBounds(len(integers), integers, lower, upper)
     highs.setOptionValue("solve_relaxation", False)
-    model._branch_and_bound_from(highs, integers, start, 120, time.perf_counter())
-    assert not model._valued_below_itself(highs)
-    assert model._own_objective(highs) == pytest.approx(exact.objective, rel=1e-9)
+    highs_solver.branch_and_bound_from(highs, integers, start, 120, time.perf_counter())
+    assert not highs_solver.valued_below_itself(highs)
+    assert highs_solver.own_objective(highs) == pytest.approx(exact.objective, rel=1e-9)
     assert highs.getInfo().mip_dual_bound <= exact.objective * (1 + 1e-9)
 
 

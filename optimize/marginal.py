@@ -66,12 +66,7 @@ def _objective(saa: SaaProblem) -> float:
 
 
 def _with_one_more(saa: SaaProblem, var: pulp.LpVariable) -> float:
-    held = var.lowBound
-    var.lowBound = var.upBound = held + 1
-    try:
-        return _objective(saa)
-    finally:
-        var.lowBound = var.upBound = held
+    return saa.objective_held_at(var, var.lowBound + 1)
 
 
 def _duals(saa: SaaProblem, rows: list[str]) -> float:

@@ -117,6 +117,28 @@ class SaaProblem:
         for var in (*self.purchases.values(), *self.staffing.values()):
             var.cat = pulp.LpContinuous
 
+    def objective_held_at(self, var: pulp.LpVariable, value: float) -> float:
+        """The solved linear programme's objective with one variable held at ``value``.
+
+        Re-solved warm in the HiGHS model of the last solve (from its optimal
+        basis) instead of built and solved afresh; the variable is then
+        released to its own bounds again. Needs a solve with HiGHS first.
+        """
+        highs = self.problem.solverModel
+        highs.changeColBounds(var.index, value, value)
+        try:
+            highs.run()
+            if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                status = highs.modelStatusToString(highs.getModelStatus())
+                raise RuntimeError(
+                    f"the programme with {var.name} at {value:g} did not solve: {status}"
+                )
+            return float(highs.getInfo().objective_function_value)
+        finally:
+            low = -highspy.kHighsInf if var.lowBound is None else var.lowBound
+            up = highspy.kHighsInf if var.upBound is None else var.upBound
+            highs.changeColBounds(var.index, low, up)
+
 
 @dataclass(frozen=True, slots=True)
 class SolveReport:

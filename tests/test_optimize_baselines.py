@@ -18,7 +18,7 @@ from optimize.evaluate import evaluate_plans
 from optimize.marginal import COLUMNS as MARGINAL_COLUMNS
 from optimize.marginal import marginal_values
 from optimize.model import Budgets, build_problem, extract_plan, solve
-from scenarios.plan import Plan
+from scenarios.plan import Plan, Staffing
 from sim import build_network
 from tests import builders
 
@@ -536,3 +536,28 @@ def test_measured_savings_are_what_one_more_unit_saves(solved, shares_network, f
         assert saving == pytest.approx(base - value(key, 1.0), rel=1e-6, abs=1e-6)
         checked += 1
     assert checked > 0
+
+
+def test_measured_team_savings_are_what_one_more_member_saves(solved, shares_network):
+    """Each team's finite difference, re-solved warm, against the whole fixed-plan
+    programme built and solved afresh with that team one member larger."""
+    years, _, plan, _, marginal, _ = solved
+    teams = marginal[(marginal["kind"] == "staffing") & (marginal["method"] == "finite_difference")]
+    unlimited = Budgets(1e15, staffing_yuan=1e15)
+
+    def fixed_value(staffing: Plan) -> float:
+        saa = build_problem(shares_network, years, unlimited)
+        saa.fix_plan(staffing, shares_network)
+        return solve(saa, mip_gap=0.0).objective
+
+    base = fixed_value(plan)
+    today = dict(zip(shares_network.team_ids, shares_network.team_members.tolist(), strict=True))
+    assert len(teams) == len(today)
+    for team_id, saving in teams[["team_id", "saving_per_unit_yuan"]].itertuples(index=False):
+        bigger = Plan(
+            "bigger",
+            plan.purchases,
+            tuple(Staffing(t, int(m) + (t == team_id)) for t, m in today.items()),
+        )
+        assert saving == pytest.approx(max(0.0, base - fixed_value(bigger)), rel=1e-6, abs=1e-6)
+    assert teams["saving_per_unit_yuan"].max() > 0

@@ -163,12 +163,33 @@ def valued_below_itself(highs) -> bool:
     """Whether HiGHS reports a lower objective for its solution than the solution has."""
     if not highs.getSolution().value_valid:
         return False
-    return below(float(highs.getInfo().objective_function_value), own_objective(highs))
+    return _below(float(highs.getInfo().objective_function_value), own_objective(highs))
 
 
-def below(reported: float, objective: float) -> bool:
-    """Whether a value HiGHS reports lies below the objective it should equal."""
+def _below(reported: float, objective: float) -> bool:
     return reported < objective - OBJECTIVE_AGREEMENT * max(1.0, abs(objective))
+
+
+def objective_held_at(highs, column: int, value: float) -> float:
+    """A solved LP's objective with one column held at ``value``, re-solved warm.
+
+    The column gets its own bounds back afterwards, so the next call starts
+    from the same programme (and a nearby basis).
+    """
+    model = highs.getLp()
+    lower, upper = model.col_lower_[column], model.col_upper_[column]
+    highs.changeColBounds(column, value, value)
+    try:
+        highs.run()
+        status = highs.getModelStatus()
+        if status != highspy.HighsModelStatus.kOptimal:
+            raise RuntimeError(
+                f"the programme with column {column} at {value:g} did not solve: "
+                f"{highs.modelStatusToString(status)}"
+            )
+        return float(highs.getInfo().objective_function_value)
+    finally:
+        highs.changeColBounds(column, lower, upper)
 
 
 def dive(highs, integers: np.ndarray) -> bool:

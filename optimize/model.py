@@ -32,7 +32,7 @@ import numpy as np
 import pulp
 
 from optimize.demand import DemandEvent, overlapping_groups
-from optimize.highs_solver import HighsWithOffset, below
+from optimize.highs_solver import HighsWithOffset, objective_held_at, valued_below_itself
 from scenarios.plan import Plan, Purchase, Staffing
 from sim.network import SOURCE_TIERS, CountyNetwork
 
@@ -124,20 +124,7 @@ class SaaProblem:
         basis) instead of built and solved afresh; the variable is then
         released to its own bounds again. Needs a solve with HiGHS first.
         """
-        highs = self.problem.solverModel
-        highs.changeColBounds(var.index, value, value)
-        try:
-            highs.run()
-            if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-                status = highs.modelStatusToString(highs.getModelStatus())
-                raise RuntimeError(
-                    f"the programme with {var.name} at {value:g} did not solve: {status}"
-                )
-            return float(highs.getInfo().objective_function_value)
-        finally:
-            low = -highspy.kHighsInf if var.lowBound is None else var.lowBound
-            up = highspy.kHighsInf if var.upBound is None else var.upBound
-            highs.changeColBounds(var.index, low, up)
+        return objective_held_at(self.problem.solverModel, var.index, value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,9 +316,7 @@ def build_problem(
     check_budgets(network, budgets)
     started = time.perf_counter()
     with _collector_paused():
-        saa = _build(network, years, budgets, options or ModelOptions(), items, rescue)
-    saa.build_s = time.perf_counter() - started
-    return saa
+        return _build(network, years, budgets, options or ModelOptions(), items, rescue, started)
 
 
 @contextlib.contextmanager
@@ -357,6 +342,7 @@ def _build(
     options: ModelOptions,
     items: Collection[int] | None,
     rescue: bool,
+    started: float,
 ) -> SaaProblem:
     builder = _Builder(network, years, options)
     builder.only_items = None if items is None else set(items)
@@ -380,7 +366,7 @@ def _build(
         purchases=builder.purchases,
         staffing=builder.staffing,
         years=len(years),
-        build_s=0.0,
+        build_s=time.perf_counter() - started,
         stock_rows=dict(stock_rows),
         team_rows=dict(builder.team_rows),
         year_constant=builder.year_constant,
@@ -842,7 +828,7 @@ def _bound_and_gap(
         branched = np.isfinite(bound) and info.mip_node_count >= 0
         if not branched and lp_bound is None:  # a pure LP
             return objective, 0.0
-        trusted = branched and not below(float(highs.getObjectiveValue()), objective)
+        trusted = branched and not valued_below_itself(highs)
         candidates = [b for b in (bound if trusted else None, lp_bound) if b is not None]
         if not candidates:
             return float("nan"), float("nan")

@@ -26,7 +26,14 @@ import pandas as pd
 import pulp
 
 from optimize.demand import DemandEvent
-from optimize.model import Budgets, ModelOptions, SaaProblem, build_problem, solve
+from optimize.model import (
+    Budgets,
+    ModelOptions,
+    SaaProblem,
+    SolveFailedError,
+    build_problem,
+    solve,
+)
 from scenarios.plan import Plan
 from sim.network import CountyNetwork
 
@@ -60,8 +67,8 @@ def _fixed(
 
 def _objective(saa: SaaProblem) -> float:
     report = solve(saa, "highs", mip_gap=0.0)
-    if report.solution not in ("Optimal Solution Found", "Solution Found"):
-        raise RuntimeError(f"a fixed-plan programme did not solve: {report.solution}")
+    if not report.found_plan:
+        raise SolveFailedError(f"a fixed-plan programme did not solve: {report.solution}")
     return report.objective
 
 

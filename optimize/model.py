@@ -127,6 +127,13 @@ class SaaProblem:
         return objective_held_at(self.problem.solverModel, var.index, value)
 
 
+class SolveFailedError(RuntimeError):
+    """A solve returned no solution, or no proven bound where one was needed."""
+
+
+FOUND_SOLUTION = ("Optimal Solution Found", "Solution Found")  # PuLP's words for a solution
+
+
 @dataclass(frozen=True, slots=True)
 class SolveReport:
     """What the solver said, in plain terms; ``optimal`` is never claimed for a stopped run."""
@@ -144,6 +151,11 @@ class SolveReport:
     constraints: int
     integers: int
     method: str = "branch and bound"  # or "LP rounding" (LP relaxation rounded by diving), "LP"
+
+    @property
+    def found_plan(self) -> bool:
+        """Whether the solver returned a solution; without one, no value here means anything."""
+        return self.solution in FOUND_SOLUTION
 
 
 @dataclass(slots=True)
@@ -753,10 +765,14 @@ def solve(
     with _native_stdout_silenced():
         problem.solve(engine)
     elapsed = time.perf_counter() - started
-    objective = pulp.value(problem.objective)
-    objective = float("nan") if objective is None else float(objective)
-    lp_bound = getattr(engine, "lp_bound", None)
-    bound, gap = _bound_and_gap(problem, solver, objective, mip_gap, lp_bound)
+    if problem.sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
+        objective = float(pulp.value(problem.objective))
+        lp_bound = getattr(engine, "lp_bound", None)
+        bound, gap = _bound_and_gap(problem, solver, objective, mip_gap, lp_bound)
+    else:
+        # Stopped (or failed) before any solution: the variables hold no plan, so
+        # neither an objective nor a bound or gap is read from them.
+        objective = bound = gap = float("nan")
     status = pulp.LpStatus[problem.status]
     solution = pulp.LpSolution[problem.sol_status]
     proved = problem.sol_status == pulp.LpSolutionOptimal and gap <= max(mip_gap, 1e-9) * 1.0001
@@ -826,8 +842,9 @@ def _bound_and_gap(
         info = highs.getInfo()
         bound = float(info.mip_dual_bound)
         branched = np.isfinite(bound) and info.mip_node_count >= 0
-        if not branched and lp_bound is None:  # a pure LP
-            return objective, 0.0
+        if not branched and lp_bound is None:
+            # A linear programme's optimum is its own bound; a MIP without a bound has none.
+            return (float("nan"), float("nan")) if problem.isMIP() else (objective, 0.0)
         trusted = branched and not valued_below_itself(highs)
         candidates = [b for b in (bound if trusted else None, lp_bound) if b is not None]
         if not candidates:

@@ -29,7 +29,14 @@ import numpy as np
 from scipy import stats
 
 from optimize.demand import IN_SAMPLE_OFFSET, sample_years
-from optimize.model import Budgets, ModelOptions, build_problem, solve
+from optimize.model import (
+    Budgets,
+    ModelOptions,
+    SolveFailedError,
+    SolveReport,
+    build_problem,
+    solve,
+)
 from scenarios.plan import Plan
 from sim.network import CountyNetwork
 
@@ -61,6 +68,20 @@ def _one_sided(values: np.ndarray, side: int) -> tuple[float, float]:
     return mean, mean + side * float(half)
 
 
+def sample_lower_bound(report: SolveReport) -> float:
+    """The proven lower bound of a sample's optimum; refused when the solve proved none.
+
+    A solve stopped before any solution, or without a bound, proves nothing about
+    the optimum, so its objective is never taken for a bound.
+    """
+    if not report.found_plan or not np.isfinite(report.best_bound):
+        raise SolveFailedError(
+            f"an SAA sample's solve proved no bound ({report.status}: {report.solution}); "
+            "give it a longer time limit"
+        )
+    return min(report.best_bound, report.objective)
+
+
 def _replication(
     network: CountyNetwork,
     plan: Plan,
@@ -69,14 +90,20 @@ def _replication(
     options: ModelOptions | None,
     time_limit_s: float,
     mip_gap: float,
+    rounding: bool,
 ) -> tuple[float, float]:
     """(lower bound of the sample's optimum, the plan's penalty on the same sample)."""
-    report = solve(build_problem(network, sample, budgets, options), "highs", time_limit_s, mip_gap)
-    bound = report.best_bound if np.isfinite(report.best_bound) else report.objective
+    saa = build_problem(network, sample, budgets, options)
+    bound = sample_lower_bound(solve(saa, "highs", time_limit_s, mip_gap, rounding=rounding))
     fixed = build_problem(network, sample, budgets, options)
     fixed.fix_plan(plan, network)
-    evaluated = solve(fixed, "highs", mip_gap=0.0)
-    return min(bound, report.objective), evaluated.objective
+    return bound, _solved(solve(fixed, "highs", mip_gap=0.0)).objective
+
+
+def _solved(report: SolveReport) -> SolveReport:
+    if not report.found_plan:
+        raise SolveFailedError(f"the fixed-plan problem did not solve: {report.solution}")
+    return report
 
 
 def plan_cost_by_year(
@@ -91,9 +118,7 @@ def plan_cost_by_year(
     sample = sample_years(network, seed, years, first=OUT_OF_SAMPLE_OFFSET)
     saa = build_problem(network, sample, budgets, options)
     saa.fix_plan(plan, network)
-    report = solve(saa, "highs", mip_gap=0.0)
-    if report.solution not in ("Optimal Solution Found", "Solution Found"):
-        raise RuntimeError(f"the fixed-plan problem did not solve: {report.solution}")
+    _solved(solve(saa, "highs", mip_gap=0.0))
     return saa.year_costs()
 
 
@@ -108,14 +133,19 @@ def saa_bounds(
     options: ModelOptions | None = None,
     time_limit_s: float = 120.0,
     mip_gap: float = 1e-4,
+    rounding: bool = True,
 ) -> SaaBounds:
-    """Lower bound and gap from independent SAA solves, upper bound from fresh years."""
+    """Lower bound and gap from independent SAA solves, upper bound from fresh years.
+
+    Raises :class:`SolveFailedError` when a sample's solve proves no bound (for
+    example stopped by its time limit before any solution).
+    """
     lower, gaps = [], []
     for m in range(replications):
         first = IN_SAMPLE_OFFSET + (m + 1) * years  # block 0 is the plan's own sample
         sample = sample_years(network, seed, years, first=first)
         bound, plan_cost = _replication(
-            network, plan, budgets, sample, options, time_limit_s, mip_gap
+            network, plan, budgets, sample, options, time_limit_s, mip_gap, rounding
         )
         lower.append(bound)
         gaps.append(max(0.0, plan_cost - bound))

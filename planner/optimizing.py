@@ -18,6 +18,7 @@ from optimize.model import (
     Budgets,
     InfeasibleRequestError,
     SaaProblem,
+    SolveFailedError,
     SolveReport,
     build_problem,
     check_budgets,
@@ -35,8 +36,6 @@ from scenarios.plan import Plan, plan_costs, write_plan
 from scenarios.schema import Scenario
 from sim import build_network
 from sim.network import CountyNetwork
-
-SOLVED = ("Optimal Solution Found", "Solution Found")
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +95,7 @@ def solve_for_plan(
     except InfeasibleRequestError as error:
         raise RequestError(str(error)) from None
     report = solve(saa, solver, time_limit_s, mip_gap, threads=threads)
-    if report.solution not in SOLVED:
+    if not report.found_plan:
         raise RequestError(
             f"the solver found no plan ({report.status}: {report.solution}); "
             "try a longer time limit or fewer sampled years"
@@ -173,17 +172,20 @@ def _bounds(network, plan, budgets, seed, request: OptimizeRequest, out: Path, c
     """The SAA gap by the multiple-replications procedure, written to saa_bounds.json."""
     label = f"统计界 SAA bounds ({request.bounds} samples of {request.scenarios} years)"
     with console.status(label):
-        bounds = saa_bounds(
-            network,
-            plan,
-            budgets,
-            seed,
-            replications=request.bounds,
-            years=request.scenarios,
-            evaluation_years=2 * request.scenarios,
-            time_limit_s=request.time_limit_s,
-            mip_gap=request.mip_gap,
-        )
+        try:
+            bounds = saa_bounds(
+                network,
+                plan,
+                budgets,
+                seed,
+                replications=request.bounds,
+                years=request.scenarios,
+                evaluation_years=2 * request.scenarios,
+                time_limit_s=request.time_limit_s,
+                mip_gap=request.mip_gap,
+            )
+        except SolveFailedError as error:
+            raise RequestError(str(error)) from None
     text = json.dumps(asdict(bounds), indent=2) + "\n"
     write_atomic(out / "saa_bounds.json", lambda p: p.write_text(text, encoding="utf-8"))
     Console().print(

@@ -11,9 +11,11 @@ from optimize.baselines import status_quo
 from optimize.demand import IN_SAMPLE_OFFSET, DemandEvent, overlapping_groups, sample_years
 from optimize.evaluate import evaluate_plans
 from optimize.greedy import greedy
-from optimize.model import Budgets, build_problem, extract_plan, solve
+from optimize.model import Budgets, SolveFailedError, build_problem, extract_plan, solve
 from optimize.saa import plan_cost_by_year, saa_bounds
+from sim import build_network
 from sim.runner import events_for
+from tests.test_optimize_model import newsvendor_scenario
 
 
 def test_demand_scenarios_are_the_simulations_own_years(tiny_network):
@@ -112,3 +114,35 @@ def test_greedy_spends_within_budget_in_whole_units_and_beats_the_status_quo(
     means = evaluation.set_index("plan")["weighted_unmet_mean"]
     assert means["greedy"] < means["status_quo"]
     assert np.isfinite(means).all()
+
+
+@pytest.fixture(scope="module")
+def large_newsvendor(tmp_path_factory):
+    """The newsvendor county with 400 sampled years: too large to solve in no time at all."""
+    network = build_network(newsvendor_scenario(tmp_path_factory.mktemp("large_newsvendor")))
+    return network, sample_years(network, seed=3, count=400)
+
+
+def test_a_solve_stopped_before_any_solution_reports_no_objective_bound_or_gap(large_newsvendor):
+    network, years = large_newsvendor
+    report = solve(build_problem(network, years, Budgets(305)), time_limit_s=0.0, rounding=False)
+    assert report.solution == "No Solution Found"
+    assert not report.found_plan and not report.optimal
+    assert np.isnan(report.objective) and np.isnan(report.best_bound) and np.isnan(report.gap)
+
+
+def test_saa_bounds_refuse_a_sample_whose_solve_proved_no_bound(large_newsvendor):
+    """Before the fix a solve stopped without a solution gave its constant as a 'lower bound'."""
+    network, _ = large_newsvendor
+    with pytest.raises(SolveFailedError, match="proved no bound"):
+        saa_bounds(
+            network,
+            status_quo(),
+            Budgets(305),
+            seed=3,
+            replications=2,
+            years=400,
+            evaluation_years=20,
+            time_limit_s=0.0,
+            rounding=False,
+        )

@@ -3,7 +3,8 @@
 Each plan is set against a reference plan year by year, so the interval of a
 difference excludes the year-to-year swing of the hazards that both plans faced.
 A difference is called significant when its 95% interval excludes zero; the
-intervals are per row and not adjusted for how many rows are looked at.
+intervals are per row and not adjusted for how many rows are looked at. Years
+with weights (a replay table with year probabilities) count by their weights.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pandas as pd
 
 from sim.metrics import (
     mean_ci,
+    weighted_mean,
     weighted_unmet_by_category,
     weighted_unmet_by_hazard,
     weighted_unmet_by_township,
@@ -56,18 +58,27 @@ def verdict(plan_years: np.ndarray, reference_years: np.ndarray, low: float, hig
 
 
 def paired_row(
-    plan: str, reference: str, breakdown: str, group: str, values: np.ndarray, base: np.ndarray
+    plan: str,
+    reference: str,
+    breakdown: str,
+    group: str,
+    values: np.ndarray,
+    base: np.ndarray,
+    weights: np.ndarray | None = None,
 ) -> dict[str, object]:
-    """One comparison row: both means, the paired difference with its 95% CI, the verdict."""
-    difference, low, high = mean_ci(values - base)
-    reference_mean = float(base.mean())
+    """One comparison row: both means, the paired difference with its 95% CI, the verdict.
+
+    ``weights``, one per year in the order of ``values``, weigh the years if given.
+    """
+    difference, low, high = mean_ci(values - base, weights=weights)
+    reference_mean = weighted_mean(base, weights)
     relative = difference / reference_mean if reference_mean > 0 else np.nan
     return {
         "plan": plan,
         "reference": reference,
         "breakdown": breakdown,
         "group": str(group),
-        "plan_mean": float(values.mean()),
+        "plan_mean": weighted_mean(values, weights),
         "reference_mean": reference_mean,
         "difference_mean": difference,
         "difference_ci_low": low,
@@ -84,6 +95,7 @@ def compare_results(results: dict[str, SimulationResult], reference: str) -> pd.
     The results must come from the same replications (same seed and count).
     """
     base = results[reference]
+    weights = None if base.weights is None else base.weights.reindex(base.replications).to_numpy()
     rows = []
     for plan, result in results.items():
         if plan == reference:
@@ -98,6 +110,7 @@ def compare_results(results: dict[str, SimulationResult], reference: str) -> pd.
                 "all",
                 weighted_unmet_per_year(result).to_numpy(float),
                 weighted_unmet_per_year(base).to_numpy(float),
+                weights,
             )
         )
         for breakdown, split in BREAKDOWNS.items():
@@ -111,6 +124,7 @@ def compare_results(results: dict[str, SimulationResult], reference: str) -> pd.
                         group,
                         values[group].to_numpy(float),
                         reference_values[group].to_numpy(float),
+                        weights,
                     )
                 )
     return pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))

@@ -1,7 +1,9 @@
 """Judging plans by the simulation, never by the optimizer's own objective.
 
 Every plan is simulated on the same replications (common random numbers), so
-paired differences between plans are not noise from different hazards.
+paired differences between plans are not noise from different hazards. When the
+replications carry weights (a replay table with year probabilities), every mean,
+interval and share here is weighted by them, as in :mod:`sim.metrics`.
 """
 
 from __future__ import annotations
@@ -14,8 +16,11 @@ from scenarios.plan import Plan
 from scenarios.schema import Scenario
 from sim import simulate
 from sim.metrics import (
+    event_weights,
     mean_ci,
+    per_replication,
     ratio_ci,
+    weighted_mean,
     weighted_unmet_by_category,
     weighted_unmet_by_hazard,
     weighted_unmet_per_year,
@@ -23,16 +28,32 @@ from sim.metrics import (
 from sim.records import SimulationResult
 
 
-def _breakdown(prefix: str, table: pd.DataFrame) -> dict[str, float]:
-    return {f"{prefix}={column}": float(values.mean()) for column, values in table.items()}
+def _breakdown(prefix: str, table: pd.DataFrame, weights: pd.Series | None) -> dict[str, float]:
+    return {
+        f"{prefix}={column}": weighted_mean(values, weights) for column, values in table.items()
+    }
+
+
+def _events_stats(result: SimulationResult, years: int) -> dict[str, float]:
+    """Share of events handled in their township, and people lost to being trapped per year."""
+    events, weights = result.events, result.weights
+    in_township = events["handled_level"] == "township"
+    if weights is None:
+        return {
+            "share_in_township": float(in_township.mean()),
+            "trapped_lost_per_year": float(events["trapped_lost"].sum() / years),
+        }
+    share = weighted_mean(in_township.to_numpy(float), event_weights(events, weights))
+    lost = per_replication(events, "trapped_lost", result.replications)
+    return {"share_in_township": share, "trapped_lost_per_year": weighted_mean(lost, weights)}
 
 
 def evaluation_row(
     plan: Plan, scenario: Scenario, result: SimulationResult, reference: pd.Series | None
 ) -> dict[str, object]:
     """One plan's row: cost, headline with 95% CI, paired difference, breakdowns."""
-    yearly = weighted_unmet_per_year(result)
-    mean, low, high = mean_ci(yearly)
+    yearly, weights = weighted_unmet_per_year(result), result.weights
+    mean, low, high = mean_ci(yearly, weights=weights)
     row: dict[str, object] = {
         "plan": plan.plan_id,
         "purchase_cost_yuan": plan.purchase_cost_yuan(scenario),
@@ -43,17 +64,17 @@ def evaluation_row(
         "replications": len(yearly),
     }
     if reference is not None:
-        diff_mean, diff_low, diff_high = mean_ci(yearly.to_numpy() - reference.to_numpy())
+        difference = yearly.to_numpy() - reference.to_numpy()
+        weights_here = None if weights is None else weights.reindex(yearly.index).to_numpy()
+        diff_mean, diff_low, diff_high = mean_ci(difference, weights=weights_here)
         row |= {
             "vs_status_quo_mean": diff_mean,
             "vs_status_quo_ci_low": diff_low,
             "vs_status_quo_ci_high": diff_high,
         }
-    events = result.events
-    row["share_in_township"] = float((events["handled_level"] == "township").mean())
-    row["trapped_lost_per_year"] = float(events["trapped_lost"].sum() / len(yearly))
-    row |= _breakdown("hazard", weighted_unmet_by_hazard(result))
-    row |= _breakdown("category", weighted_unmet_by_category(result))
+    row |= _events_stats(result, len(yearly))
+    row |= _breakdown("hazard", weighted_unmet_by_hazard(result), weights)
+    row |= _breakdown("category", weighted_unmet_by_category(result), weights)
     return row
 
 
@@ -105,9 +126,13 @@ def evaluation_frame(
 
 
 def paired_reduction(
-    yearly: dict[str, pd.Series], plan: str, against: str
+    yearly: dict[str, pd.Series], plan: str, against: str, weights: pd.Series | None = None
 ) -> tuple[float, float, float]:
-    """Relative cut of the headline by ``plan`` against ``against`` (ratio of means, 95% CI)."""
+    """Relative cut of the headline by ``plan`` against ``against`` (ratio of means, 95% CI).
+
+    ``weights`` are the replications' (the simulation result's ``weights``), if any.
+    """
     saved = yearly[against].to_numpy() - yearly[plan].to_numpy()
-    ratio, low, high = ratio_ci(saved, yearly[against].to_numpy())
+    weights_here = None if weights is None else weights.reindex(yearly[against].index).to_numpy()
+    ratio, low, high = ratio_ci(saved, yearly[against].to_numpy(), weights=weights_here)
     return float(ratio), float(low), float(high)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from scenarios.plan import Plan, Purchase
 from sim import simulate
-from sim.metrics import weighted_unmet_per_year
+from sim.metrics import weighted_mean, weighted_unmet_per_year
 from sim.network import CountyNetwork
 
 GREEDY_REPLICATIONS = 3_000_000
@@ -80,7 +80,7 @@ def greedy(
         if left <= 0:
             break
         current = simulate(scenario, plan, reps=reps, seed=seed, first_replication=first)
-        base = weighted_unmet_per_year(current).mean()
+        base = weighted_mean(weighted_unmet_per_year(current), current.weights)
         best: tuple[float, Plan, float] | None = None
         for item, depot in _candidates(network, current.items, candidates):
             price = float(network.item_price_yuan[item])
@@ -89,7 +89,8 @@ def greedy(
                 continue
             trial = _with_lot(plan, network, item, depot, units)
             result = simulate(scenario, trial, reps=reps, seed=seed, first_replication=first)
-            saving = (base - weighted_unmet_per_year(result).mean()) / (units * price)
+            after = weighted_mean(weighted_unmet_per_year(result), result.weights)
+            saving = (base - after) / (units * price)
             if best is None or saving > best[0]:
                 best = (saving, trial, units * price)
             if progress:

@@ -58,9 +58,12 @@ def _fixed(
     options: ModelOptions | None,
     items: set[int] | None = None,
     rescue: bool = True,
+    year_weights: list[float] | None = None,
 ) -> SaaProblem:
     budgets = Budgets(UNLIMITED, staffing_yuan=UNLIMITED)
-    saa = build_problem(network, years, budgets, options, items=items, rescue=rescue)
+    saa = build_problem(
+        network, years, budgets, options, items=items, rescue=rescue, year_weights=year_weights
+    )
     saa.fix_plan(plan, network)
     return saa
 
@@ -124,20 +127,23 @@ def marginal_values(
     plan: Plan,
     options: ModelOptions | None = None,
     depots_per_item: int = 5,
+    year_weights: list[float] | None = None,
 ) -> pd.DataFrame:
     """Saving per unit and per yuan for every purchasable (item, depot) and team.
 
     Columns: see :data:`COLUMNS`; measured rows first, by ``saving_per_yuan``,
     largest first; rows only bounded by their dual come last, saving left empty.
+    ``year_weights`` weigh the years as in :func:`optimize.model.build_problem`.
     """
-    full = _fixed(network, years, plan, options)
+    full = _fixed(network, years, plan, options, year_weights=year_weights)
     _objective(full)
     rows = _dual_rows(network, full)
     for row in rows:
         row["saving_per_unit_yuan"] = float("nan")
         row["method"] = "dual_bound"
-    _measure_items(network, years, plan, options, rows, depots_per_item)
-    _measure_teams(network, years, plan, options, [r for r in rows if r["kind"] == "staffing"])
+    _measure_items(network, years, plan, options, rows, depots_per_item, year_weights)
+    staffing = [r for r in rows if r["kind"] == "staffing"]
+    _measure_teams(network, years, plan, options, staffing, year_weights)
     frame = pd.DataFrame(rows, columns=[*COLUMNS, "_key"]).drop(columns="_key")
     cost = frame["unit_cost_yuan"].where(frame["unit_cost_yuan"] > 0)
     frame["saving_per_yuan"] = frame["saving_per_unit_yuan"] / cost
@@ -162,13 +168,15 @@ def _demand_by_town(years: list[list[DemandEvent]], item: int) -> dict[int, floa
     return found
 
 
-def _measure_items(network, years, plan, options, rows, depots_per_item: int) -> None:
+def _measure_items(
+    network, years, plan, options, rows, depots_per_item: int, year_weights=None
+) -> None:
     by_item: dict[int, list[dict[str, object]]] = {}
     for row in rows:
         if row["kind"] == "purchase":
             by_item.setdefault(row["_key"][0], []).append(row)  # type: ignore[index]
     for item, item_rows in by_item.items():
-        saa = _fixed(network, years, plan, options, items={item}, rescue=False)
+        saa = _fixed(network, years, plan, options, {item}, False, year_weights)
         base = _objective(saa)
         if base <= 1e-9:  # nothing of this item goes short: one more unit saves nothing
             for row in item_rows:
@@ -186,10 +194,10 @@ def _measure_items(network, years, plan, options, rows, depots_per_item: int) ->
                 row["method"] = "finite_difference"
 
 
-def _measure_teams(network, years, plan, options, rows) -> None:
+def _measure_teams(network, years, plan, options, rows, year_weights=None) -> None:
     if not rows:
         return
-    saa = _fixed(network, years, plan, options, items=set(), rescue=True)
+    saa = _fixed(network, years, plan, options, set(), True, year_weights)
     base = _objective(saa)
     for row in rows:
         var = saa.staffing[row["_key"]]  # type: ignore[index]

@@ -24,7 +24,7 @@ import sys
 import time
 import warnings
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 import highspy
@@ -90,10 +90,16 @@ class SaaProblem:
     year_terms: list[dict[pulp.LpVariable, float]] = field(default_factory=list)
 
     def year_costs(self) -> np.ndarray:
-        """Each sampled year's penalty at the solved values (yuan/year, not yet averaged)."""
+        """Each sampled year's own penalty at the solved values (yuan/year, not yet averaged).
+
+        The objective is their mean weighted by the years' weights (``year_weights``
+        of :func:`build_problem`, scaled to sum to 1): their plain mean when the
+        years weigh alike. ``year_constant`` and ``year_terms`` hold each year's
+        penalty unweighted for this.
+        """
         return np.array(
             [
-                self.years * (constant + sum(c * (v.value() or 0.0) for v, c in terms.items()))
+                constant + sum(c * (v.value() or 0.0) for v, c in terms.items())
                 for constant, terms in zip(self.year_constant, self.year_terms, strict=True)
             ]
         )
@@ -318,17 +324,30 @@ def build_problem(
     options: ModelOptions | None = None,
     items: Collection[int] | None = None,
     rescue: bool = True,
+    year_weights: Sequence[float] | None = None,
 ) -> SaaProblem:
     """Build the SAA model for the sampled years; pure (the network is not changed).
 
     ``items`` restricts the second stage to those items and ``rescue=False`` leaves
     rescue work out: with the plan fixed the second stage separates by item and
     teams, which the marginal values use to re-solve one part at a time.
+    ``year_weights`` are the years' probabilities, one per year and positive
+    (default: all alike); they are scaled to sum to 1, so the objective stays the
+    expected penalty yuan per year.
     """
     check_budgets(network, budgets)
+    if year_weights is None:
+        weights = [1.0 / max(len(years), 1)] * len(years)
+    else:
+        given = np.asarray(year_weights, dtype=float)
+        if given.shape != (len(years),) or not np.isfinite(given).all() or (given <= 0).any():
+            raise ValueError("year_weights must be one positive, finite number per year")
+        weights = (given / given.sum()).tolist()
     started = time.perf_counter()
     with _collector_paused():
-        return _build(network, years, budgets, options or ModelOptions(), items, rescue, started)
+        return _build(
+            network, years, budgets, options or ModelOptions(), items, rescue, started, weights
+        )
 
 
 @contextlib.contextmanager
@@ -355,13 +374,14 @@ def _build(
     items: Collection[int] | None,
     rescue: bool,
     started: float,
+    weights: list[float],
 ) -> SaaProblem:
     builder = _Builder(network, years, options)
     builder.only_items = None if items is None else set(items)
     money = budgets.procurement_yuan if budgets.joint_yuan is None else budgets.joint_yuan
-    weight = 1.0 / max(len(years), 1)
     stock_rows: dict[tuple[int, int], list[str]] = defaultdict(list)
     for year, events in enumerate(years):
+        weight = weights[year]
         overlaps = _Overlaps.of(events)
         _item_flows(builder, year, events, overlaps, money, weight, stock_rows)
         if rescue:
@@ -373,6 +393,12 @@ def _build(
     _budget_rows(builder, problem, budgets)
     for constraint in builder.constraints:
         problem.addConstraint(constraint)  # named when made: naming again costs a pass
+    # Each year's own penalty, for year_costs: the builder's terms carry the year's weight.
+    year_constant = [c / w for c, w in zip(builder.year_constant, weights, strict=True)]
+    year_terms = [
+        {var: c / w for var, c in terms.items()}
+        for terms, w in zip(builder.year_terms, weights, strict=True)
+    ]
     return SaaProblem(
         problem=problem,
         purchases=builder.purchases,
@@ -381,8 +407,8 @@ def _build(
         build_s=time.perf_counter() - started,
         stock_rows=dict(stock_rows),
         team_rows=dict(builder.team_rows),
-        year_constant=builder.year_constant,
-        year_terms=builder.year_terms,
+        year_constant=year_constant,
+        year_terms=year_terms,
     )
 
 

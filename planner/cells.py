@@ -16,9 +16,8 @@ import numpy as np
 import pandas as pd
 
 from optimize.baselines import equal_split, last_year_rule, status_quo
-from optimize.demand import sample_years
 from optimize.model import check_budgets, extract_plan
-from planner.optimizing import baseline_budget, budgets_for, solve_for_plan
+from planner.optimizing import baseline_budget, budgets_for, optimiser_years, solve_for_plan
 from scenarios.plan import Plan
 from scenarios.schema import Scenario
 from scenarios.sweep import (
@@ -92,7 +91,7 @@ def _run(task: CellTask, started: float) -> tuple[pd.DataFrame, pd.DataFrame]:
     solved = {"solver_solution": "", "proved_optimal": False, "solver_gap": np.nan}
     solved["solve_s"] = np.nan
     if settings.action == "optimise":
-        years = sample_years(network, task.seed, settings.sampled_years)
+        years, weights = optimiser_years(network, task.seed, settings.sampled_years)
         # One solver thread per cell: cells are the parallelism, and the solver's path
         # (so the plan) does not depend on how many cores a worker has.
         saa, report = solve_for_plan(
@@ -103,6 +102,7 @@ def _run(task: CellTask, started: float) -> tuple[pd.DataFrame, pd.DataFrame]:
             settings.time_limit_s,
             settings.mip_gap,
             threads=1,
+            year_weights=weights,
         )
         plans.insert(0, extract_plan(saa, network, "optimised"))
         solved = {

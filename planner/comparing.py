@@ -59,7 +59,9 @@ def run_compare(request: CompareRequest, console: Console | None = None) -> pd.D
     for plan in plans[1:]:
         rows = comparison[comparison["plan"] == plan.plan_id]
         screen.print(comparison_table(rows, scenario, request.reps, seed))
-        screen.print(escape(_headline_sentence(rows, yearly, plan.plan_id, plans[0].plan_id)))
+        weights = results[plans[0].plan_id].weights
+        sentence = _headline_sentence(rows, yearly, plan.plan_id, plans[0].plan_id, weights)
+        screen.print(escape(sentence))
         screen.print(escape(_quiet_townships(rows)))
     console.print(
         f"wrote {out}/comparison.csv, evaluation.csv, run.json", markup=False, highlight=False
@@ -155,12 +157,16 @@ def _group_label(breakdown: str, group: str, scenario: Scenario) -> str:
 
 
 def _headline_sentence(
-    rows: pd.DataFrame, yearly: dict[str, pd.Series], plan: str, reference: str
+    rows: pd.DataFrame,
+    yearly: dict[str, pd.Series],
+    plan: str,
+    reference: str,
+    weights: pd.Series | None = None,
 ) -> str:
     headline = rows[rows["breakdown"] == "all"].iloc[0]
     if headline["verdict"] == IDENTICAL:
         return f"{plan} and {reference} give the same simulated years: no difference."
-    cut, low, high = paired_reduction(yearly, plan, reference)
+    cut, low, high = paired_reduction(yearly, plan, reference, weights)
     change = _change_words(plan, reference, cut, low, high)
     if headline["verdict"] == NOT_SIGNIFICANT:
         return f"Overall, {plan} and {reference} do not differ significantly ({change})."

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from optimize.baselines import equal_split, last_year_rule, status_quo
-from optimize.demand import sample_years
+from optimize.demand import DemandEvent, recorded_years, sample_years
 from optimize.evaluate import evaluate_plans
 from optimize.greedy import greedy
 from optimize.marginal import marginal_values
@@ -88,10 +88,14 @@ def solve_for_plan(
     time_limit_s: float = 120.0,
     mip_gap: float = 1e-4,
     threads: int | None = None,
+    year_weights: list[float] | None = None,
 ) -> tuple[SaaProblem, SolveReport]:
-    """Build and solve the SAA model; refuse in one line when no plan comes out."""
+    """Build and solve the SAA model; refuse in one line when no plan comes out.
+
+    ``year_weights`` are the years' probabilities (``None``: all alike).
+    """
     try:
-        saa = build_problem(network, years, budgets)
+        saa = build_problem(network, years, budgets, year_weights=year_weights)
     except InfeasibleRequestError as error:
         raise RequestError(str(error)) from None
     report = solve(saa, solver, time_limit_s, mip_gap, threads=threads)
@@ -103,16 +107,44 @@ def solve_for_plan(
     return saa, report
 
 
+def has_year_probabilities(scenario: Scenario) -> bool:
+    """Whether the scenario replays a table that gives its years' probabilities."""
+    index = scenario.replay_index
+    return index is not None and index.probabilities is not None
+
+
+def optimiser_years(
+    network: CountyNetwork, seed: int, count: int
+) -> tuple[list[list[DemandEvent]], list[float] | None]:
+    """The years the SAA solves on, and their weights (``None``: all alike).
+
+    ``count`` sampled years; or, when the replay table gives its years'
+    probabilities, every recorded year once with its probability (``count`` unused).
+    """
+    if has_year_probabilities(network.scenario):
+        return recorded_years(network, seed)
+    return sample_years(network, seed, count), None
+
+
 def _solve(network: CountyNetwork, request: OptimizeRequest, budgets: Budgets, console: Console):
     seed = network.scenario.seed if request.seed is None else request.seed
     with console.status("抽样 sampling demand scenarios"):
-        years = sample_years(network, seed, request.scenarios)
-    label = f"建模求解 building and solving ({request.scenarios} sampled years, {request.solver})"
-    with console.status(label):
+        years, weights = optimiser_years(network, seed, request.scenarios)
+    what = f"{request.scenarios} sampled years"
+    if weights is not None:
+        what = f"{len(years)} recorded years, each weighed by its probability"
+        console.print(f"solving on the replay table's {what}", markup=False, highlight=False)
+    with console.status(f"建模求解 building and solving ({what}, {request.solver})"):
         saa, report = solve_for_plan(
-            network, years, budgets, request.solver, request.time_limit_s, request.mip_gap
+            network,
+            years,
+            budgets,
+            request.solver,
+            request.time_limit_s,
+            request.mip_gap,
+            year_weights=weights,
         )
-    return years, saa, report
+    return years, weights, saa, report
 
 
 def run_optimize(request: OptimizeRequest, console: Console | None = None) -> Path:
@@ -127,11 +159,16 @@ def run_optimize(request: OptimizeRequest, console: Console | None = None) -> Pa
         check_budgets(network, budgets)
     except InfeasibleRequestError as error:
         raise RequestError(str(error)) from None
+    if request.bounds > 0 and has_year_probabilities(scenario):
+        raise RequestError(
+            "--bounds samples years at random, but this scenario's replay table gives its "
+            "years' probabilities and the plan is solved on every recorded year: leave out --bounds"
+        )
     out = prepare_out_dir(request.out)
-    years, saa, report = _solve(network, request, budgets, console)
+    years, weights, saa, report = _solve(network, request, budgets, console)
     plan = extract_plan(saa, network, "optimised")
     with console.status("边际价值 marginal values (plan fixed: duals, then finite differences)"):
-        marginal = marginal_values(network, years, plan)
+        marginal = marginal_values(network, years, plan, year_weights=weights)
     money = baseline_budget(network, budgets)
     plans = [status_quo(), plan, last_year_rule(network, money), equal_split(network, money)]
     seed = scenario.seed if request.seed is None else request.seed
@@ -147,7 +184,7 @@ def run_optimize(request: OptimizeRequest, console: Console | None = None) -> Pa
     _write_report(report, request, budgets, out / "solve.json")
     write_run_record(
         out, "optimize", request.scenario_path, seed=seed, reps=request.reps,
-        budget_yuan=budgets.procurement_yuan, sampled_years=request.scenarios,
+        budget_yuan=budgets.procurement_yuan, sampled_years=len(years),
     )  # fmt: skip
     _print(scenario, plan, report, evaluation)
     console.print(

@@ -11,7 +11,7 @@ import csv
 import math
 import tomllib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
@@ -26,6 +26,7 @@ from scenarios.schema import (
     Depot,
     Item,
     ReplayEvent,
+    ReplayYear,
     Scenario,
     StockLine,
     Team,
@@ -46,6 +47,11 @@ ROW_MODELS: dict[str, type[BaseModel]] = {
     "agreements": Agreement,
     "demand": DemandProfile,
 }
+REPLAY_COLUMNS = {"replication", "year", "time_h", "date", "township_id", "hazard"}
+REPLAY_COLUMNS |= {"severity_people", "duration_h"}
+REPLAY_EVENT_FIELDS = ("time_h", "date", "township_id", "hazard", "severity_people", "duration_h")
+REPLAY_WEIGHT_COLUMNS = ("probability", "weight")
+PROBABILITY_TOLERANCE = 1e-6  # how far from 1 a published set's probabilities may sum
 
 
 def default_scenario_path() -> Path:
@@ -81,14 +87,15 @@ def load(path: str | Path | None = None) -> Scenario:
     if "travel_matrix" in tables and isinstance(raw.get("travel"), dict):
         ids = [row.township_id for row in rows["townships"]]
         raw["travel"] = {**raw["travel"], "matrix_h": _read_matrix(tables["travel_matrix"], ids)}
+    replay_lines: list[int] = []
     if "replay" in tables:
-        raw["replay"] = _read_replay(tables["replay"])
+        raw["replay"], raw["replay_years"], replay_lines = _read_replay(tables["replay"])
     try:
         scenario = Scenario(**raw)
     except ValidationError as error:
         names = [h.get("hazard_id", "") if isinstance(h, dict) else "" for h in hazards]
         raise _scenario_error(error, path, names) from None
-    _check_references(scenario, path, tables)
+    _check_references(scenario, path, tables, replay_lines)
     return scenario
 
 
@@ -231,39 +238,124 @@ def _number(text: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _read_replay(path: Path) -> tuple[ReplayEvent, ...]:
+def _read_replay(
+    path: Path,
+) -> tuple[tuple[ReplayEvent, ...], tuple[ReplayYear, ...], list[int]]:
+    """The replayed events, the recorded years, and each event's line in the file.
+
+    A row that gives its year and nothing about an event records a quiet year.
+    A ``probability`` or ``weight`` column gives each year's probability.
+    """
     header, rows = _read_csv(path)
-    base = {"replication", "year", "time_h", "date", "township_id", "hazard", "severity_people"}
-    base.add("duration_h")
+    weight_column = _check_replay_header(header, path)
+    if not rows:
+        raise InputError(path, "", "event table has no rows")
+    positions: dict[int, int] = {}
+    if "year" in header:
+        numbers = {_year(row["year"], path, line) for line, row in enumerate(rows, start=2)}
+        positions = {year: position for position, year in enumerate(sorted(numbers))}
+    events, lines, replications = [], [], []
+    for line, row in enumerate(rows, start=2):
+        values: dict[str, Any] = {
+            k: v for k, v in row.items() if k in REPLAY_COLUMNS and v is not None and v.strip()
+        }
+        if "year" in values:
+            values["replication"] = positions[int(values.pop("year"))]
+        demand = {
+            k.removeprefix("demand."): v for k, v in row.items() if k.startswith("demand.") and v
+        }
+        if demand or any(field in values for field in REPLAY_EVENT_FIELDS):
+            events.append(_replay_event(values, demand, path, line))
+            lines.append(line)
+            replications.append(events[-1].replication)
+        else:
+            replications.append(_quiet_year(values, path, line))
+    probabilities = _year_probabilities(rows, replications, weight_column, path)
+    years = tuple(
+        ReplayYear(replication=year, probability=probabilities.get(year))
+        for year in sorted(set(replications))
+    )
+    return tuple(events), years, lines
+
+
+def _check_replay_header(header: list[str], path: Path) -> str | None:
+    """Refuse unknown or missing columns; the name of the probability column, if any."""
     for column in header:
-        if column not in base and not column.startswith("demand."):
+        known = column in REPLAY_COLUMNS or column in REPLAY_WEIGHT_COLUMNS
+        if not known and not column.startswith("demand."):
             raise InputError(path, f"column {column!r}", "unknown column (a typo?)")
     if "replication" not in header and "year" not in header:
         raise InputError(path, "replication", "needs a 'replication' or 'year' column")
     if "time_h" not in header and "date" not in header:
         raise InputError(path, "time_h", "needs a 'time_h' or 'date' column")
-    years: list[int] = []
-    if "year" in header:
-        years = sorted({_year(row["year"], path, line) for line, row in enumerate(rows, start=2)})
-    events = []
-    for line, row in enumerate(rows, start=2):
-        values: dict[str, Any] = {
-            k: v for k, v in row.items() if k in base and v is not None and v.strip()
-        }
-        if "year" in values:
-            values["replication"] = years.index(int(values.pop("year")))
-        if "date" in values:
-            values["time_h"] = _hours_into_year(values.pop("date"), path, line)
-        values["demand"] = {
-            k.removeprefix("demand."): v for k, v in row.items() if k.startswith("demand.") and v
-        }
-        try:
-            events.append(ReplayEvent(**values))
-        except ValidationError as error:
-            raise from_row_validation(error, path, line) from None
-    if not events:
-        raise InputError(path, "", "event table has no rows")
-    return tuple(events)
+    given = [column for column in REPLAY_WEIGHT_COLUMNS if column in header]
+    if len(given) > 1:
+        raise InputError(path, "column 'weight'", "give 'probability' or 'weight', not both")
+    return given[0] if given else None
+
+
+def _replay_event(
+    values: dict[str, Any], demand: dict[str, str], path: Path, line: int
+) -> ReplayEvent:
+    if "date" in values:
+        values["time_h"] = _hours_into_year(values.pop("date"), path, line)
+    try:
+        return ReplayEvent(**values, demand=demand)
+    except ValidationError as error:
+        raise from_row_validation(error, path, line) from None
+
+
+def _quiet_year(values: dict[str, Any], path: Path, line: int) -> int:
+    """The year of a row that records a year without events."""
+    try:
+        return ReplayYear(replication=values.get("replication")).replication
+    except ValidationError as error:
+        raise from_row_validation(error, path, line) from None
+
+
+def _year_probabilities(
+    rows: list[dict[str, str]], replications: list[int], column: str | None, path: Path
+) -> dict[int, float]:
+    """Each year's probability, normalised to sum to 1; empty without a probability column.
+
+    Every row of a year gives the same value. A ``weight`` column may sum to
+    anything positive; a ``probability`` column must sum to 1 (within 1e-6).
+    """
+    if column is None:
+        return {}
+    first: dict[int, tuple[int, str, float]] = {}
+    for line, (row, year) in enumerate(zip(rows, replications, strict=True), start=2):
+        text = (row[column] or "").strip()
+        value = _weight(text, column, path, line)
+        seen = first.setdefault(year, (line, text, value))
+        if seen[2] != value:
+            problem = f"differs from row {seen[0]} of the same year ({seen[1]})"
+            raise InputError(path, f"row {line}, field {column}", problem, text)
+    total = math.fsum(value for _, _, value in first.values())
+    if total <= 0:
+        raise InputError(path, f"column {column!r}", "the years' values sum to 0", total)
+    if column == "probability" and abs(total - 1.0) > PROBABILITY_TOLERANCE:
+        problem = f"the years' probabilities sum to {total:.9g}, not 1 (within 1e-6)"
+        raise InputError(
+            path, "column 'probability'", f"{problem}; a 'weight' column is normalised"
+        )
+    return {year: value / total for year, (_, _, value) in first.items()}
+
+
+def _weight(text: str, column: str, path: Path, line: int) -> float:
+    """One row's probability or weight: a finite number >= 0."""
+    field = f"row {line}, field {column}"
+    if not text:
+        raise InputError(path, field, "missing (every row gives its year's value)")
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(path, field, "not a number", text) from None
+    if not math.isfinite(value):
+        raise InputError(path, field, "must be a finite number", text)
+    if value < 0:
+        raise InputError(path, field, "must be >= 0", text)
+    return value
 
 
 def _year(text: str | None, path: Path, line: int) -> int:
@@ -309,14 +401,20 @@ def _check_unique(scenario: Scenario, path: Path, tables: dict[str, Path]) -> No
             raise InputError(file, field, "duplicate id", repeated)
 
 
-def _check_known(file: Path, rows: Iterable[Any], field: str, known: set[str]) -> None:
-    for line, row in enumerate(rows, start=2):
+def _check_known(
+    file: Path, rows: Sequence[Any], field: str, known: set[str], lines: Sequence[int] = ()
+) -> None:
+    """Refuse a row whose ``field`` is not a known id; ``lines`` default to rows 2, 3, ..."""
+    for line, row in zip(lines or range(2, len(rows) + 2), rows, strict=True):
         value = getattr(row, field)
         if value not in known:
             raise InputError(file, f"row {line}, field {field}", "unknown id", value)
 
 
-def _check_references(scenario: Scenario, path: Path, tables: dict[str, Path]) -> None:
+def _check_references(
+    scenario: Scenario, path: Path, tables: dict[str, Path], replay_lines: Sequence[int] = ()
+) -> None:
+    """Cross-references; ``replay_lines`` are the replayed events' lines in their file."""
     _check_unique(scenario, path, tables)
     townships = {t.township_id for t in scenario.townships}
     items = {i.item_id for i in scenario.items}
@@ -341,12 +439,34 @@ def _check_references(scenario: Scenario, path: Path, tables: dict[str, Path]) -
     _check_dispatch(scenario, path)
     if scenario.replay is not None:
         file = tables["replay"]
-        _check_known(file, scenario.replay, "township_id", townships)
-        _check_known(file, scenario.replay, "hazard", hazards)
-        for line, event in enumerate(scenario.replay, start=2):
+        lines = replay_lines or range(2, len(scenario.replay) + 2)
+        _check_known(file, scenario.replay, "township_id", townships, lines)
+        _check_known(file, scenario.replay, "hazard", hazards, lines)
+        for line, event in zip(lines, scenario.replay, strict=True):
             for item_id in event.demand:
                 if item_id not in items:
                     raise InputError(file, f"row {line}, column demand.{item_id}", "unknown item")
+    _check_replay_years(scenario, tables.get("replay", path))
+
+
+def _check_replay_years(scenario: Scenario, file: Path) -> None:
+    """Years given in code cover the events, once each, with probabilities for all or none."""
+    declared = [year.replication for year in scenario.replay_years]
+    if not declared:
+        return
+    if scenario.replay is None:
+        raise InputError(file, "replay_years", "years given without a replay table")
+    repeated = _duplicates(map(str, declared))
+    if repeated is not None:
+        raise InputError(file, "replay_years", "year listed twice", repeated)
+    missing = {event.replication for event in scenario.replay} - set(declared)
+    if missing:
+        raise InputError(file, "replay_years", "a year with events is not listed", min(missing))
+    given = [year.probability for year in scenario.replay_years]
+    if any(p is not None for p in given) and (
+        None in given or abs(math.fsum(given) - 1.0) > PROBABILITY_TOLERANCE  # type: ignore[arg-type]
+    ):
+        raise InputError(file, "replay_years", "probabilities must cover every year and sum to 1")
 
 
 def _check_dispatch(scenario: Scenario, path: Path) -> None:

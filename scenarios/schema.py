@@ -6,9 +6,11 @@ Every field carries its unit in its name. Objects are built once by
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -276,6 +278,53 @@ class ReplayEvent(Frozen):
     demand: dict[Identifier, NonNegative] = Field(default_factory=dict)
 
 
+class ReplayYear(Frozen):
+    """One recorded year of a replay table, and its probability when the table gives them.
+
+    A year is known by its ``replication`` number, the same number its events
+    carry. A year listed here with no events is a recorded quiet year.
+    """
+
+    replication: Count
+    probability: Probability | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayIndex:
+    """The replay table indexed once by year, so that replaying a year reads only its rows.
+
+    ``years`` are the recorded years' replication numbers, ascending; simulation
+    replication *k* replays ``years[k mod len(years)]``. ``events[i]`` are the rows
+    of ``years[i]`` by time (rows at the same time in table order), and
+    ``probabilities[i]`` its probability (they sum to 1), or ``None`` when the
+    table gives none and every year weighs alike.
+    """
+
+    table: tuple[ReplayEvent, ...]  # the rows indexed, to tell a stale index
+    declared: tuple[ReplayYear, ...]
+    years: tuple[int, ...]
+    events: tuple[tuple[ReplayEvent, ...], ...]
+    probabilities: tuple[float, ...] | None
+
+    @classmethod
+    def of(cls, table: tuple[ReplayEvent, ...], declared: tuple[ReplayYear, ...]) -> ReplayIndex:
+        """Group the rows by year in one pass and sort each year by time."""
+        by_year: dict[int, list[ReplayEvent]] = defaultdict(list)
+        for event in table:
+            by_year[event.replication].append(event)
+        years = tuple(sorted(set(by_year) | {year.replication for year in declared}))
+        events = tuple(tuple(sorted(by_year[y], key=lambda e: e.time_h)) for y in years)
+        given = {year.replication: year.probability for year in declared}
+        probabilities = None
+        if declared and all(given.get(y) is not None for y in years):
+            probabilities = tuple(float(given[y]) for y in years)  # type: ignore[arg-type]
+        return cls(table, declared, years, events, probabilities)
+
+    def position(self, replication: int) -> int:
+        """The position in ``years`` of the year that replication ``replication`` replays."""
+        return replication % len(self.years)
+
+
 class Scenario(Frozen):
     """A whole county: geography, stock, teams, hazards and the rules that link them."""
 
@@ -299,7 +348,35 @@ class Scenario(Frozen):
     agreements: tuple[Agreement, ...] = ()
     demand: tuple[DemandProfile, ...] = ()
     replay: tuple[ReplayEvent, ...] | None = None
+    replay_years: tuple[ReplayYear, ...] = ()
     source_path: str = ""
+
+    # Built with the scenario: replaying a year then costs its own rows, not the table's.
+    _replay_index: ReplayIndex | None = PrivateAttr(default=None)
+
+    def model_post_init(self, context: Any, /) -> None:
+        """Index the replay table by year once, as part of the validated scenario."""
+        if self.replay is not None:
+            self._replay_index = ReplayIndex.of(self.replay, self.replay_years)
+
+    @property
+    def replay_index(self) -> ReplayIndex | None:
+        """The replay table by year, or ``None`` without one.
+
+        Built again only if the table was swapped since (``model_copy`` copies
+        the index without running validation).
+        """
+        if self.replay is None:
+            return None
+        index = self._replay_index
+        if (
+            index is None
+            or index.table is not self.replay
+            or index.declared is not self.replay_years
+        ):
+            index = ReplayIndex.of(self.replay, self.replay_years)
+            self._replay_index = index
+        return index
 
     @property
     def horizon_h(self) -> float:

@@ -88,7 +88,7 @@ ROWS: dict[str, tuple[type[BaseModel], tuple[str, ...]]] = {
     "demand": (DemandProfile, ("hazard", "item_id")),
     "hazards": (Hazard, ("hazard_id",)),
 }
-NOT_SWEPT = {"source_path", "replay"}
+NOT_SWEPT = {"source_path", "replay", "replay_years"}
 
 
 class SweepSettings(Frozen):

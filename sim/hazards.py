@@ -15,9 +15,11 @@ and landslides cluster in the same storms.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
+import pandas as pd
 
 from scenarios.schema import Hazard, Scenario
 from sim.network import CountyNetwork
@@ -174,12 +176,15 @@ def _rain_events(
 def replay_events(
     scenario: Scenario, network: CountyNetwork, replication: int, rng: np.random.Generator
 ) -> list[Event]:
-    """Events of a replayed year: the recorded table's year ``replication mod years``."""
-    assert scenario.replay is not None
-    years = sorted({e.replication for e in scenario.replay})
-    year = years[replication % len(years)]
-    hazards = [h.hazard_id for h in scenario.hazards]
-    rows = sorted((e for e in scenario.replay if e.replication == year), key=lambda e: e.time_h)
+    """Events of a replayed year: the recorded table's year ``replication mod years``.
+
+    Reads only that year's rows, from the scenario's index of the table by year.
+    """
+    index = scenario.replay_index
+    assert index is not None
+    rows = index.events[index.position(replication)]
+    hazards = {h.hazard_id: k for k, h in enumerate(scenario.hazards)}
+    townships = {township: k for k, township in enumerate(network.township_ids)}
     events = []
     for n, row in enumerate(rows):
         demand = None
@@ -190,14 +195,37 @@ def replay_events(
         drawn = make_event(
             rng,
             scenario,
-            hazards.index(row.hazard),
-            network.township_ids.index(row.township_id),
+            hazards[row.hazard],
+            townships[row.township_id],
             row.time_h,
             severity=row.severity_people,
             duration_h=row.duration_h,
         )
         events.append(replace(drawn, event_id=n, demand=demand))
     return events
+
+
+def replication_weights(scenario: Scenario, replications: Sequence[int]) -> pd.Series | None:
+    """Each replication's weight, when the replay table gives its years' probabilities.
+
+    Replication *k* replays year ``k mod years``; each weighs its year's
+    probability divided by how many of ``replications`` replay that year, so
+    every year counts by its probability however often it was run. A year no
+    replication replays counts nothing (weights then sum to less than 1).
+
+    Returns
+    -------
+    pandas.Series or None
+        Weights indexed by replication; ``None`` when every replication weighs
+        alike (sampled years, or a replay table without probabilities).
+    """
+    index = scenario.replay_index
+    if index is None or index.probabilities is None:
+        return None
+    positions = np.array([index.position(k) for k in replications], dtype=int)
+    runs = np.bincount(positions, minlength=len(index.years))
+    weights = np.asarray(index.probabilities)[positions] / runs[positions]
+    return pd.Series(weights, index=pd.Index(replications, name="replication"), name="weight")
 
 
 def base_demand(network: CountyNetwork, event: Event) -> np.ndarray:

@@ -6,6 +6,13 @@ unit price x its criticality weight (``items.csv``), a unit delivered late
 costs ``late_fraction`` of that, and every person-hour of rescue work not
 done by its deadline costs ``rescue_work_yuan_per_person_hour`` (late work
 at ``late_fraction``). Intervals are over replications (independent years).
+
+When the scenario's replay table gives its years' probabilities, every summary
+weighs each replication by ``result.weights`` (its year's probability over how
+many replications replayed that year): means are weighted means, and intervals
+use the weighted variance with Kish's effective sample size
+``n_eff = (sum w)^2 / sum w^2`` in place of the count. Without weights every
+figure is computed exactly as the unweighted formulas below say.
 """
 
 from __future__ import annotations
@@ -21,8 +28,58 @@ HEADLINE = "weighted_unmet"
 RESCUE_CATEGORY = "rescue_work"
 
 
-def mean_ci(values: np.ndarray | pd.Series, confidence: float = 0.95) -> tuple[float, float, float]:
-    """Mean and Student-t confidence interval of independent observations."""
+Weights = pd.Series | np.ndarray | None
+
+
+def effective_size(weights: np.ndarray) -> float:
+    """Kish's effective sample size ``(sum w)^2 / sum w^2``: the count for equal weights."""
+    w = np.asarray(weights, dtype=float)
+    return float(w.sum() ** 2 / (w @ w)) if w.any() else 0.0
+
+
+def _weights_of(values: np.ndarray | pd.Series, weights: pd.Series | np.ndarray) -> np.ndarray:
+    """The weights in the order of ``values``, matched on replication when both are Series."""
+    if isinstance(values, pd.Series) and isinstance(weights, pd.Series):
+        weights = weights.reindex(values.index)
+    w = np.asarray(weights, dtype=float)
+    if w.shape != (len(values),) or not np.isfinite(w).all() or (w < 0).any():
+        raise ValueError("weights must be finite, >= 0 and one per value")
+    return w
+
+
+def _weighted_spread(residual: np.ndarray, w: np.ndarray) -> tuple[float, float]:
+    """Standard error of a weighted mean whose deviations are ``residual``, and its t dof.
+
+    The weighted variance, made unbiased for ``n_eff`` observations, over ``n_eff``.
+    """
+    n_eff = effective_size(w)
+    variance = (w @ residual**2) / w.sum() * n_eff / (n_eff - 1)
+    return float(np.sqrt(variance / n_eff)), n_eff - 1
+
+
+def weighted_mean(values: np.ndarray | pd.Series, weights: Weights = None) -> float:
+    """``values.mean()``, or the weighted mean when ``weights`` are given (as :func:`mean_ci`)."""
+    if weights is None:
+        return float(values.mean())
+    w = _weights_of(values, weights)
+    return float(w @ np.asarray(values, dtype=float) / w.sum()) if w.sum() > 0 else np.nan
+
+
+def mean_ci(
+    values: np.ndarray | pd.Series, confidence: float = 0.95, *, weights: Weights = None
+) -> tuple[float, float, float]:
+    """Mean and Student-t confidence interval of independent observations.
+
+    With ``weights`` (matched on the index when both are Series): the weighted
+    mean, and a t interval from the weighted variance with Kish's effective
+    sample size ``n_eff`` for the count (``n_eff - 1`` degrees of freedom); equal
+    weights give the unweighted interval. No interval from fewer than two
+    observations of positive weight.
+    """
+    if weights is not None:
+        return _weighted_mean_ci(
+            np.asarray(values, float), _weights_of(values, weights), confidence
+        )
     x = np.asarray(values, dtype=float)
     n = len(x)
     if n == 0:
@@ -34,10 +91,36 @@ def mean_ci(values: np.ndarray | pd.Series, confidence: float = 0.95) -> tuple[f
     return mean, mean - float(half), mean + float(half)
 
 
-def ratio_ci(
-    numerator: np.ndarray, denominator: np.ndarray, confidence: float = 0.95
+def _weighted_mean_ci(
+    x: np.ndarray, w: np.ndarray, confidence: float
 ) -> tuple[float, float, float]:
-    """Ratio of sums over replications with a delta-method confidence interval."""
+    if len(x) == 0 or w.sum() <= 0:
+        return np.nan, np.nan, np.nan
+    mean = float(w @ x / w.sum())
+    if np.count_nonzero(w) < 2:
+        return mean, np.nan, np.nan
+    se, dof = _weighted_spread(x - mean, w)
+    half = float(stats.t.ppf(0.5 + confidence / 2, dof) * se)
+    return mean, mean - half, mean + half
+
+
+def ratio_ci(
+    numerator: np.ndarray | pd.Series,
+    denominator: np.ndarray | pd.Series,
+    confidence: float = 0.95,
+    *,
+    weights: Weights = None,
+) -> tuple[float, float, float]:
+    """Ratio of sums over replications with a delta-method confidence interval.
+
+    With ``weights``: the ratio of weighted sums, its interval from the weighted
+    variance of the residuals with Kish's effective sample size (as :func:`mean_ci`).
+    """
+    if weights is not None:
+        w = _weights_of(numerator, weights)
+        return _weighted_ratio_ci(
+            np.asarray(numerator, float), np.asarray(denominator, float), w, confidence
+        )
     x, y = np.asarray(numerator, float), np.asarray(denominator, float)
     n = len(x)
     if n == 0 or y.sum() == 0:
@@ -51,10 +134,32 @@ def ratio_ci(
     return float(ratio), float(ratio - half), float(ratio + half)
 
 
-def quantile_ci(
-    values: np.ndarray, q: float, confidence: float = 0.95
+def _weighted_ratio_ci(
+    x: np.ndarray, y: np.ndarray, w: np.ndarray, confidence: float
 ) -> tuple[float, float, float]:
-    """Sample quantile with a distribution-free (order statistic) confidence interval."""
+    if len(x) == 0 or w @ y == 0:
+        return np.nan, np.nan, np.nan
+    ratio = float((w @ x) / (w @ y))
+    if np.count_nonzero(w) < 2:
+        return ratio, np.nan, np.nan
+    se, dof = _weighted_spread(x - ratio * y, w)
+    half = float(stats.t.ppf(0.5 + confidence / 2, dof) * se / (w @ y / w.sum()))
+    return ratio, ratio - half, ratio + half
+
+
+def quantile_ci(
+    values: np.ndarray, q: float, confidence: float = 0.95, *, weights: Weights = None
+) -> tuple[float, float, float]:
+    """Sample quantile with a distribution-free (order statistic) confidence interval.
+
+    With ``weights`` (one per value): the weighted quantile (the smallest value
+    whose share of the total weight at or below it reaches ``q``), and the
+    interval's ranks placed by share of weight, with Kish's ``n_eff`` for ``n``.
+    """
+    if weights is not None:
+        x, w = np.asarray(values, dtype=float), _weights_of(values, weights)
+        keep = ~np.isnan(x) & (w > 0)
+        return _weighted_quantile_ci(x[keep], w[keep], q, confidence)
     x = np.sort(np.asarray(values, dtype=float)[~np.isnan(values)])
     n = len(x)
     if n == 0:
@@ -64,6 +169,22 @@ def quantile_ci(
     low = int(np.clip(np.floor(n * q - spread), 0, n - 1))
     high = int(np.clip(np.ceil(n * q + spread), 0, n - 1))
     return float(np.quantile(x, q)), float(x[low]), float(x[high])
+
+
+def _weighted_quantile_ci(
+    x: np.ndarray, w: np.ndarray, q: float, confidence: float
+) -> tuple[float, float, float]:
+    if len(x) == 0:
+        return np.nan, np.nan, np.nan
+    order = np.argsort(x, kind="stable")
+    x, w = x[order], w[order]
+    share = np.cumsum(w) / w.sum()
+    spread = stats.norm.ppf(0.5 + confidence / 2) * np.sqrt(q * (1 - q) / effective_size(w))
+
+    def at(level: float) -> float:
+        return float(x[min(int(np.searchsorted(share, level)), len(x) - 1)])
+
+    return at(q), at(max(q - spread, 0.0)), at(min(q + spread, 1.0))
 
 
 def per_replication(
@@ -121,50 +242,66 @@ def _row(metric: str, group: str, unit: str, estimate: tuple[float, float, float
 
 
 def _headline_rows(result: SimulationResult) -> list[tuple]:
-    n, unit = len(result.replications), "penalty yuan / year"
-    rows = [_row(HEADLINE, "all", unit, mean_ci(weighted_unmet_per_year(result)), n)]
+    n, unit, w = len(result.replications), "penalty yuan / year", result.weights
+    yearly = weighted_unmet_per_year(result)
+    rows = [_row(HEADLINE, "all", unit, mean_ci(yearly, weights=w), n)]
     for hazard, values in weighted_unmet_by_hazard(result).items():
-        rows.append(_row(HEADLINE, f"hazard={hazard}", unit, mean_ci(values), n))
+        rows.append(_row(HEADLINE, f"hazard={hazard}", unit, mean_ci(values, weights=w), n))
     for category, values in weighted_unmet_by_category(result).items():
-        rows.append(_row(HEADLINE, f"category={category}", unit, mean_ci(values), n))
+        rows.append(_row(HEADLINE, f"category={category}", unit, mean_ci(values, weights=w), n))
     return rows
 
 
-def _response_rows(events: pd.DataFrame) -> list[tuple]:
+def event_weights(events: pd.DataFrame, weights: pd.Series | None) -> np.ndarray | None:
+    """Each event's weight: its replication's (``None`` when replications weigh alike)."""
+    if weights is None:
+        return None
+    return weights.reindex(events["replication"]).to_numpy(dtype=float)
+
+
+def _response_rows(events: pd.DataFrame, weights: pd.Series | None = None) -> list[tuple]:
     response = events["response_h"].to_numpy(dtype=float)
+    w = event_weights(events, weights)
     rows = [
-        _row(f"response_p{int(q * 100)}", "all", "h", quantile_ci(response, q), len(response))
+        _row(
+            f"response_p{int(q * 100)}",
+            "all",
+            "h",
+            quantile_ci(response, q, weights=w),
+            len(response),
+        )
         for q in (0.5, 0.9)
     ]
     for hazard, group in events.groupby("hazard", observed=True):
         values = group["response_h"].to_numpy(dtype=float)
-        rows.append(
-            _row("response_p50", f"hazard={hazard}", "h", quantile_ci(values, 0.5), len(values))
-        )
+        estimate = quantile_ci(values, 0.5, weights=event_weights(group, weights))
+        rows.append(_row("response_p50", f"hazard={hazard}", "h", estimate, len(values)))
     return rows
 
 
 def _count_rows(result: SimulationResult) -> list[tuple]:
     """Events per year, containment shares, lives and evacuation, items in time."""
-    events, items, reps = result.events, result.items, result.replications
+    events, items, reps, w = result.events, result.items, result.replications, result.weights
     n = len(reps)
 
     def yearly(frame: pd.DataFrame, column: str) -> pd.Series:
         return per_replication(frame, column, reps)
 
     count = yearly(events.assign(one=1.0), "one")
-    rows = [_row("events", "all", "events / year", mean_ci(count), n)]
+    rows = [_row("events", "all", "events / year", mean_ci(count, weights=w), n)]
     for level, metric in (
         ("township", "share_in_township"),
         ("outside", "share_needing_outside_help"),
     ):
         hits = yearly(events.assign(hit=(events["handled_level"] == level).astype(float)), "hit")
-        rows.append(_row(metric, "all", "share of events", ratio_ci(hits, count), n))
-    lost = mean_ci(yearly(events, "trapped_lost"))
+        rows.append(_row(metric, "all", "share of events", ratio_ci(hits, count, weights=w), n))
+    lost = mean_ci(yearly(events, "trapped_lost"), weights=w)
     rows.append(_row("trapped_lost", "all", "people / year", lost, n))
-    evacuated = ratio_ci(yearly(events, "evacuated_before_impact"), yearly(events, "to_evacuate"))
+    evacuated = ratio_ci(
+        yearly(events, "evacuated_before_impact"), yearly(events, "to_evacuate"), weights=w
+    )
     rows.append(_row("evacuated_before_impact", "all", "share of people to evacuate", evacuated, n))
-    in_time = ratio_ci(yearly(items, "served_in_time"), yearly(items, "demand"))
+    in_time = ratio_ci(yearly(items, "served_in_time"), yearly(items, "demand"), weights=w)
     rows.append(_row("items_in_time", "all", "share of item units", in_time, n))
     return rows
 
@@ -173,9 +310,10 @@ def summarize(result: SimulationResult) -> pd.DataFrame:
     """The summary table: headline with CI, breakdowns, response, containment, lives.
 
     Columns: metric, group, unit, mean, ci_low, ci_high, n. Means and intervals are
-    over replications; response quantiles pool every event of the run.
+    over replications; response quantiles pool every event of the run. With
+    ``result.weights`` each replication (and each of its events) counts by its weight.
     """
     rows = _headline_rows(result)
     counts = _count_rows(result)
-    rows += counts[:1] + _response_rows(result.events) + counts[1:]
+    rows += counts[:1] + _response_rows(result.events, result.weights) + counts[1:]
     return pd.DataFrame.from_records(rows, columns=list(SUMMARY_COLUMNS))

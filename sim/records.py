@@ -84,6 +84,8 @@ class SimulationResult:
     """Tidy frames of a run: one row per event, per event x item, per dispatch, per stock group.
 
     ``replications`` lists every replication run, including those with no event.
+    ``weights``, indexed by replication, is how much each counts in every summary
+    (see :func:`sim.hazards.replication_weights`); ``None``: all count alike.
     """
 
     events: pd.DataFrame
@@ -91,6 +93,7 @@ class SimulationResult:
     dispatches: pd.DataFrame
     stock: pd.DataFrame
     replications: np.ndarray
+    weights: pd.Series | None = None
 
 
 def _categorical(codes: pd.Series, labels: tuple[str, ...]) -> pd.Categorical:
@@ -98,7 +101,10 @@ def _categorical(codes: pd.Series, labels: tuple[str, ...]) -> pd.Categorical:
 
 
 def to_frames(
-    records: Records, network: CountyNetwork, replications: np.ndarray
+    records: Records,
+    network: CountyNetwork,
+    replications: np.ndarray,
+    weights: pd.Series | None = None,
 ) -> SimulationResult:
     """Build the frames once, at the end, with fixed columns and dtypes."""
     hazards = tuple(h.hazard_id for h in network.scenario.hazards)
@@ -129,4 +135,4 @@ def to_frames(
     stock = stock.astype({"replication": "int64"})
     stock["tier"] = _categorical(stock["tier"], ("county", "township", "village"))
     stock["category"] = _categorical(stock["category"], ITEM_CATEGORIES)
-    return SimulationResult(events, items, dispatches, stock, np.asarray(replications))
+    return SimulationResult(events, items, dispatches, stock, np.asarray(replications), weights)

@@ -14,7 +14,7 @@ import numpy as np
 
 from scenarios.plan import Plan
 from scenarios.schema import ITEM_CATEGORIES, Scenario
-from sim.hazards import Event, draw_events, replay_events
+from sim.hazards import Event, draw_events, replay_events, replication_weights
 from sim.model import CountyModel
 from sim.network import CountyNetwork, build_network
 from sim.records import Records, SimulationResult, to_frames
@@ -103,6 +103,9 @@ def simulate(
 ) -> SimulationResult:
     """Run ``reps`` replications and return tidy frames, identical for any ``jobs``.
 
+    A replay table with year probabilities gives the result its replications'
+    weights, which every summary of it uses.
+
     Parameters
     ----------
     scenario, plan
@@ -147,4 +150,5 @@ def simulate(
         merged.items.extend(parts[start].items)
         merged.dispatches.extend(parts[start].dispatches)
         merged.stock.extend(parts[start].stock)
-    return to_frames(merged, network, np.array(replications))
+    weights = replication_weights(scenario, replications)
+    return to_frames(merged, network, np.array(replications), weights)

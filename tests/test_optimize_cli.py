@@ -10,6 +10,7 @@ import pytest
 
 import scenarios
 from scenarios.plan import Plan
+from tests import builders
 from tests.support import run_main, run_process
 
 FAST = ("--scenarios", "8", "--reps", "20", "--time-limit", "30", "--greedy-steps", "0")
@@ -279,3 +280,48 @@ def test_bounds_option_writes_the_saa_gap(tiny_path, tmp_path, monkeypatch):
     assert bounds["gap"] >= 0
     assert bounds["gap_high"] >= bounds["gap"]
     assert "SAA gap" in out
+
+
+# --- a replay table with year probabilities ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def weighted_replay_path(tmp_path_factory):
+    """The tiny county replaying three recorded years with five-decimal probabilities."""
+    folder = tmp_path_factory.mktemp("weighted_replay")
+    (folder / "replay.csv").write_text(
+        "year,time_h,township_id,hazard,severity_people,probability\n"
+        "2018,4500,A,flood,900,0.20000\n"
+        "2019,,,,,0.15000\n"
+        "2020,4600,A,flood,2500,0.65000\n"
+        "2020,4610,C,forest_fire,0,0.65000\n",
+        encoding="utf-8",
+    )
+    return builders.write_scenario(folder, extra_tables={"replay": "replay.csv"})
+
+
+def test_weighted_replay_is_optimised_on_every_recorded_year_once(
+    weighted_replay_path, tmp_path, monkeypatch
+):
+    out = tmp_path / "out"
+    code, _, err = run_main(
+        "optimize", weighted_replay_path, *FAST, "--out", out, monkeypatch=monkeypatch
+    )
+    assert code == 0, err
+    assert "3 recorded years, each weighed by its probability" in err
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert record["sampled_years"] == 3  # not --scenarios 8
+
+
+def test_weighted_replay_refuses_bounds_in_one_line(weighted_replay_path, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    code, stdout, err = run_main(
+        "optimize", weighted_replay_path, *FAST, "--bounds", "2", "--out", out,
+        monkeypatch=monkeypatch,
+    )  # fmt: skip
+    assert code == 2
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert "--bounds" in lines[0]
+    assert "Traceback" not in err + stdout
+    assert not out.exists()

@@ -98,12 +98,15 @@ def yearly_demand(network, years) -> np.ndarray:
     return table
 
 
-def newsvendor_by_dynamic_programme(demand, prices, penalties, budget) -> float:
-    """Exact optimum of min sum_i p_i E[(D_i - x_i)+] s.t. sum_i c_i x_i <= budget, x integer."""
+def newsvendor_by_dynamic_programme(demand, prices, penalties, budget, weights=None) -> float:
+    """Exact optimum of min sum_i p_i E[(D_i - x_i)+] s.t. sum_i c_i x_i <= budget, x integer.
+
+    ``weights`` are the years' probabilities (default: the plain mean over years).
+    """
     best = np.zeros(budget + 1)  # best[b]: least expected penalty of the items so far with b yuan
     for item in range(demand.shape[1]):
         shortage = [
-            penalties[item] * np.maximum(demand[:, item] - units, 0).mean()
+            penalties[item] * np.average(np.maximum(demand[:, item] - units, 0), weights=weights)
             for units in range(budget // prices[item] + 1)
         ]
         best = np.array(
@@ -152,6 +155,74 @@ def test_zero_budget_returns_the_status_quo(newsvendor):
     saa = build_problem(network, years, Budgets(0))
     solve(saa, mip_gap=0.0)
     assert extract_plan(saa, network).purchases == ()
+
+
+def newsvendor_weights(years: int, seed: int) -> np.ndarray:
+    """Uneven year probabilities: a few likely years, many unlikely ones."""
+    weights = np.random.default_rng(seed).random(years) ** 4 + 1e-3
+    return weights / weights.sum()
+
+
+@pytest.mark.parametrize("budget", [60, 150, 400])
+def test_weighted_newsvendor_saa_matches_the_weighted_dynamic_programme(newsvendor, budget):
+    _, network, years = newsvendor
+    weights = newsvendor_weights(len(years), budget)
+    saa = build_problem(network, years, Budgets(budget), year_weights=weights * 7.0)  # scaled
+    report = solve(saa, mip_gap=0.0)
+    assert report.optimal
+    demand = yearly_demand(network, years)
+    prices = [int(p) for p in network.item_price_yuan]
+    penalties = network.item_penalty_yuan
+    reference = newsvendor_by_dynamic_programme(demand, prices, penalties, budget, weights)
+    assert report.objective == pytest.approx(reference, rel=1e-7, abs=1e-6)
+    # The plan chosen is one the weighted newsvendor says is optimal: its weighted shortage
+    # is the optimum, and the years' own penalties weigh up to the objective.
+    plan = extract_plan(saa, network)
+    shortage = weights @ (np.maximum(demand - bought_units(network, plan), 0) @ penalties)
+    assert shortage == pytest.approx(reference, rel=1e-7, abs=1e-6)
+    assert weights @ saa.year_costs() == pytest.approx(report.objective, rel=1e-9)
+    assert plan.purchase_cost_yuan(network.scenario) <= budget
+
+
+def bought_units(network, plan) -> np.ndarray:
+    """Units of each item a plan buys, over all depots."""
+    units = np.zeros(network.n_items)
+    for purchase in plan.purchases:
+        units[network.item_ids.index(purchase.item_id)] += purchase.quantity
+    return units
+
+
+def test_weights_change_the_newsvendors_choice_for_the_better(newsvendor):
+    _, network, years = newsvendor
+    demand, penalties = yearly_demand(network, years), network.item_penalty_yuan
+    weights = newsvendor_weights(len(years), 1)
+    choices = {}
+    for name, year_weights in (("plain", None), ("weighted", weights)):
+        saa = build_problem(network, years, Budgets(400), year_weights=year_weights)
+        solve(saa, mip_gap=0.0)
+        choices[name] = bought_units(network, extract_plan(saa, network))
+    assert not np.array_equal(choices["plain"], choices["weighted"])
+
+    def expected_shortage(units: np.ndarray) -> float:
+        return float(weights @ (np.maximum(demand - units, 0) @ penalties))
+
+    assert expected_shortage(choices["weighted"]) < expected_shortage(choices["plain"])
+
+
+def test_equal_year_weights_are_the_plain_sample_average(newsvendor):
+    _, network, years = newsvendor
+    plain = solve(build_problem(network, years, Budgets(150)), mip_gap=0.0)
+    alike = build_problem(network, years, Budgets(150), year_weights=[2.5] * len(years))
+    assert solve(alike, mip_gap=0.0).objective == pytest.approx(plain.objective, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "weights", [[1.0, 2.0], [1.0, 0.0, 1.0], [1.0, float("nan"), 1.0], [1.0, -1.0, 3.0]]
+)
+def test_year_weights_must_be_positive_and_one_per_year(tiny_network, weights):
+    years = sample_years(tiny_network, seed=1, count=3)
+    with pytest.raises(ValueError, match="one positive, finite number per year"):
+        build_problem(tiny_network, years, Budgets(10_000), year_weights=weights)
 
 
 def test_more_budget_never_worsens_the_saa_objective(newsvendor):

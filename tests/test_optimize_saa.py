@@ -7,14 +7,22 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+import scenarios
 from optimize.baselines import status_quo
-from optimize.demand import IN_SAMPLE_OFFSET, DemandEvent, overlapping_groups, sample_years
+from optimize.demand import (
+    IN_SAMPLE_OFFSET,
+    DemandEvent,
+    overlapping_groups,
+    recorded_years,
+    sample_years,
+)
 from optimize.evaluate import evaluate_plans
 from optimize.greedy import greedy
 from optimize.model import Budgets, SolveFailedError, build_problem, extract_plan, solve
 from optimize.saa import plan_cost_by_year, saa_bounds
 from sim import build_network
 from sim.runner import events_for
+from tests import builders
 from tests.test_optimize_model import newsvendor_scenario
 
 
@@ -146,3 +154,99 @@ def test_saa_bounds_refuse_a_sample_whose_solve_proved_no_bound(large_newsvendor
             time_limit_s=0.0,
             rounding=False,
         )
+
+
+# ---------------------------------------------------------------- overlap groups by a sweep
+
+
+def quadratic_overlapping_groups(events) -> list[list[int]]:
+    """The pairwise search the sweep replaced, kept as the reference it must agree with."""
+    starts = sorted(range(len(events)), key=lambda k: events[k].alarm_h)
+    groups: list[set[int]] = []
+    for k in starts:
+        moment = events[k].alarm_h
+        active = {j for j in starts if events[j].alarm_h <= moment < max(events[j].end_h, moment)}
+        active.add(k)
+        if not any(active <= group for group in groups):
+            groups = [group for group in groups if not group <= active] + [active]
+    return [sorted(group) for group in groups]
+
+
+def test_sweep_overlap_groups_match_the_pairwise_search_in_content_and_order(tiny_network):
+    template = next(e for events in sample_years(tiny_network, 4, 5) for e in events)
+    rng = np.random.default_rng(2024)
+    for _ in range(3000):
+        count = int(rng.integers(0, 16))
+        # Whole hours on a short range make ties of starts, of ends and of a start with an
+        # end; lengths from -2 to 4 include events over at their own alarm (zero or less).
+        alarms = rng.integers(0, 10, count).astype(float)
+        lengths = rng.integers(-2, 5, count).astype(float)
+        events = [
+            _interval(template, float(a), float(a + b))
+            for a, b in zip(alarms, lengths, strict=True)
+        ]
+        assert overlapping_groups(events) == quadratic_overlapping_groups(events), events
+
+
+def test_sweep_overlap_groups_match_on_continuous_times(tiny_network):
+    template = next(e for events in sample_years(tiny_network, 4, 5) for e in events)
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        alarms = rng.random(60) * 500
+        events = [
+            _interval(template, float(a), float(a + b))
+            for a, b in zip(alarms, rng.exponential(30, 60), strict=True)
+        ]
+        assert overlapping_groups(events) == quadratic_overlapping_groups(events)
+
+
+def test_overlap_groups_of_an_event_over_at_its_alarm(tiny_network):
+    template = next(e for events in sample_years(tiny_network, 4, 5) for e in events)
+    # [0, 10) is under way when 1 and 2 raise their alarm at 5 and are over at once.
+    events = [_interval(template, 0, 10), _interval(template, 5, 5), _interval(template, 5, 4)]
+    assert overlapping_groups(events) == [[0, 1], [0, 2]]
+    assert overlapping_groups([]) == []
+
+
+# ---------------------------------------------------------------- recorded years with probabilities
+
+
+@pytest.fixture(scope="module")
+def weighted_set(tmp_path_factory):
+    """Three recorded years at 0.2, 0.0 and 0.8 (2019 quiet), on the tiny county."""
+    folder = tmp_path_factory.mktemp("weighted_set")
+    (folder / "replay.csv").write_text(
+        "year,time_h,township_id,hazard,severity_people,probability\n"
+        "2018,4500,A,flood,900,0.2\n"
+        "2018,4510,B,landslide,60,0.2\n"
+        "2019,,,,,0.0\n"
+        "2020,4600,A,flood,2500,0.8\n",
+        encoding="utf-8",
+    )
+    path = builders.write_scenario(folder, extra_tables={"replay": "replay.csv"})
+    return build_network(scenarios.load(path))
+
+
+def test_recorded_years_are_each_year_once_with_its_probability(weighted_set):
+    years, weights = recorded_years(weighted_set, seed=3)
+    assert weights == [0.2, 0.8]  # the year of probability 0 is left out
+    assert [len(events) for events in years] == [2, 1]
+    assert [e.event.severity_people for e in years[1]] == [2500]
+    for number, events in enumerate(years):
+        assert {event.year for event in events} == {number}
+    first = IN_SAMPLE_OFFSET + (2 - IN_SAMPLE_OFFSET) % 3  # the first at or after it to replay 2020
+    assert [e.event for e in years[1]] == events_for(weighted_set, 3, first)
+
+
+def test_recorded_years_need_probabilities(tiny_network):
+    with pytest.raises(ValueError, match="no probabilities"):
+        recorded_years(tiny_network, seed=3)
+
+
+def test_weighted_year_costs_weigh_up_to_the_objective(weighted_set):
+    years, weights = recorded_years(weighted_set, seed=3)
+    saa = build_problem(weighted_set, years, Budgets(30_000), year_weights=weights)
+    report = solve(saa, mip_gap=0.0)
+    costs = saa.year_costs()
+    assert weights @ costs == pytest.approx(report.objective, rel=1e-9)
+    assert costs[1] > costs[0]  # the big flood of 2020 is the costly year

@@ -752,3 +752,114 @@ def test_replay_without_time_or_date_column_is_refused(tmp_path: Path) -> None:
 def test_replay_table_without_rows_is_refused(tmp_path: Path) -> None:
     path = with_replay(tmp_path, "replication,time_h,township_id,hazard,severity_people\n")
     refused(path, tmp_path / "replay.csv", "no rows")
+
+
+# ---------------------------------------------------------------- replay years and probabilities
+
+REPLAY_HEADER = "year,time_h,township_id,hazard,severity_people"
+
+
+def replay_years(tmp_path: Path, text: str) -> list[tuple[int, float | None]]:
+    scenario = load(with_replay(tmp_path, text))
+    return [(year.replication, year.probability) for year in scenario.replay_years]
+
+
+def test_replay_without_probabilities_lists_its_years_without_any(tmp_path: Path) -> None:
+    text = f"{REPLAY_HEADER}\n2020,1,A,flood,5\n2019,1,B,flood,5\n"
+    assert replay_years(tmp_path, text) == [(0, None), (1, None)]
+
+
+def test_replay_probability_column_gives_each_year_its_probability(tmp_path: Path) -> None:
+    text = (
+        f"{REPLAY_HEADER},probability\n"
+        "2020,1,A,flood,5,0.75\n"
+        "2019,1,B,flood,5,0.25\n"
+        "2020,9,C,landslide,2,0.750\n"
+    )
+    scenario = load(with_replay(tmp_path, text))
+    assert [(y.replication, y.probability) for y in scenario.replay_years] == [(0, 0.25), (1, 0.75)]
+    index = scenario.replay_index
+    assert index is not None
+    assert index.probabilities == (0.25, 0.75)
+    assert [[e.time_h for e in year] for year in index.events] == [[1.0], [1.0, 9.0]]
+
+
+def test_replay_weight_column_is_normalised_to_probabilities(tmp_path: Path) -> None:
+    text = f"{REPLAY_HEADER},weight\n2019,1,A,flood,5,1\n2020,1,B,flood,5,3\n2021,1,C,flood,5,0\n"
+    assert replay_years(tmp_path, text) == [(0, 0.25), (1, 0.75), (2, 0.0)]
+
+
+def test_replay_row_with_only_a_year_records_a_quiet_year(tmp_path: Path) -> None:
+    text = f"{REPLAY_HEADER},probability\n2019,,,,,0.8\n2020,1,A,flood,5,0.2\n"
+    scenario = load(with_replay(tmp_path, text))
+    assert [(y.replication, y.probability) for y in scenario.replay_years] == [(0, 0.8), (1, 0.2)]
+    assert scenario.replay is not None
+    assert [event.replication for event in scenario.replay] == [1]
+    index = scenario.replay_index
+    assert index is not None
+    assert index.years == (0, 1)
+    assert [len(year) for year in index.events] == [0, 1]
+
+
+def test_replay_errors_name_the_file_row_of_events_after_a_quiet_year(tmp_path: Path) -> None:
+    text = f"{REPLAY_HEADER}\n2019,,,,\n2020,1,Nowhere,flood,5\n"
+    path = with_replay(tmp_path, text)
+    refused(path, tmp_path / "replay.csv", "row 3, field township_id", "(got 'Nowhere')")
+
+
+@pytest.mark.parametrize(
+    ("second", "fragments"),
+    [
+        ("0.5", ("row 3, field probability", "differs from row 2", "(got '0.5')")),
+        ("-0.25", ("row 3, field probability", ">= 0", "(got '-0.25')")),
+        ("inf", ("row 3, field probability", "finite", "(got 'inf')")),
+        ("nan", ("row 3, field probability", "finite", "(got 'nan')")),
+        ("", ("row 3, field probability", "missing")),
+        ("half", ("row 3, field probability", "not a number", "(got 'half')")),
+    ],
+    ids=["disagrees", "negative", "infinite", "nan", "missing", "text"],
+)
+def test_replay_bad_probability_is_refused_naming_row_and_value(
+    tmp_path: Path, second: str, fragments: tuple[str, ...]
+) -> None:
+    # Rows 2 and 3 are the same year (2020); 2019 carries the rest of the probability.
+    text = (
+        f"{REPLAY_HEADER},probability\n"
+        "2020,1,A,flood,5,0.25\n"
+        f"2020,2,B,flood,5,{second}\n"
+        "2019,1,C,flood,5,0.75\n"
+    )
+    path = with_replay(tmp_path, text)
+    refused(path, tmp_path / "replay.csv", *fragments)
+
+
+def test_replay_probabilities_that_do_not_sum_to_one_are_refused_with_the_sum(
+    tmp_path: Path,
+) -> None:
+    text = f"{REPLAY_HEADER},probability\n2019,1,A,flood,5,0.33333\n2020,1,B,flood,5,0.66665\n"
+    path = with_replay(tmp_path, text)
+    refused(path, tmp_path / "replay.csv", "column 'probability'", "sum to 0.99998", "'weight'")
+
+
+def test_replay_probabilities_within_a_millionth_of_one_are_accepted(tmp_path: Path) -> None:
+    text = f"{REPLAY_HEADER},probability\n2019,1,A,flood,5,0.3333335\n2020,1,B,flood,5,0.6666669\n"
+    years = replay_years(tmp_path, text)
+    assert sum(p for _, p in years if p is not None) == pytest.approx(1.0, abs=1e-15)
+
+
+def test_replay_weights_summing_to_zero_are_refused(tmp_path: Path) -> None:
+    text = f"{REPLAY_HEADER},weight\n2019,1,A,flood,5,0\n2020,1,B,flood,5,0.0\n"
+    path = with_replay(tmp_path, text)
+    refused(path, tmp_path / "replay.csv", "column 'weight'", "sum to 0")
+
+
+def test_replay_with_both_probability_and_weight_columns_is_refused(tmp_path: Path) -> None:
+    text = f"{REPLAY_HEADER},probability,weight\n2019,1,A,flood,5,1,1\n"
+    path = with_replay(tmp_path, text)
+    refused(path, tmp_path / "replay.csv", "'probability' or 'weight', not both")
+
+
+def test_quiet_year_row_with_a_negative_replication_is_refused(tmp_path: Path) -> None:
+    text = "replication,time_h,township_id,hazard,severity_people\n0,1,A,flood,5\n-1,,,,\n"
+    path = with_replay(tmp_path, text)
+    refused(path, tmp_path / "replay.csv", "row 3, field replication", "(got '-1')")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from sim import metrics
 from sim.records import SimulationResult
@@ -103,3 +104,72 @@ def test_summary_rows_by_hand():
     assert summary.loc[("items_in_time", "all"), "mean"] == pytest.approx(13 / 19)
     assert summary.loc[("response_p50", "all"), "mean"] == pytest.approx(2.0)
     assert list(summary.columns) == ["unit", "mean", "ci_low", "ci_high", "n"]
+
+
+# ---------------------------------------------------------------- weighted replications
+
+
+def test_weighted_mean_ci_by_hand_with_kish_effective_size():
+    x, w = [1.0, 2.0, 4.0], [1.0, 1.0, 2.0]  # scaled to 0.25, 0.25, 0.5
+    mean, low, high = metrics.mean_ci(x, weights=w)
+    assert mean == pytest.approx(2.75)
+    # n_eff = 1 / (0.25^2 + 0.25^2 + 0.5^2) = 8/3; weighted variance 1.6875, unbiased for
+    # n_eff: 1.6875 * n_eff / (n_eff - 1) = 2.7; se = sqrt(2.7 / n_eff); t with n_eff - 1 dof.
+    assert metrics.effective_size(np.array(w)) == pytest.approx(8 / 3)
+    half = stats.t.ppf(0.975, 5 / 3) * np.sqrt(2.7 / (8 / 3))
+    assert high - mean == pytest.approx(half)
+    assert mean - low == pytest.approx(half)
+
+
+def test_equal_weights_give_the_unweighted_interval():
+    x = [3.0, 1.0, 4.0, 1.0, 5.0]
+    np.testing.assert_allclose(metrics.mean_ci(x, weights=[0.2] * 5), metrics.mean_ci(x))
+    y = [6.0, 2.0, 9.0, 3.0, 8.0]
+    np.testing.assert_allclose(metrics.ratio_ci(x, y, weights=[7.0] * 5), metrics.ratio_ci(x, y))
+
+
+def test_weighted_ratio_is_the_ratio_of_weighted_sums():
+    ratio, low, high = metrics.ratio_ci([1.0, 3.0], [2.0, 4.0], weights=[0.75, 0.25])
+    assert ratio == pytest.approx((0.75 * 1 + 0.25 * 3) / (0.75 * 2 + 0.25 * 4))
+    assert low < ratio < high
+
+
+def test_weighted_quantile_is_where_the_share_of_weight_reaches_q():
+    values = np.array([1.0, 2.0, 3.0, 4.0])
+    median, _, _ = metrics.quantile_ci(values, 0.5, weights=np.array([0.1, 0.1, 0.1, 0.7]))
+    assert median == 4.0
+    median, _, _ = metrics.quantile_ci(values, 0.5, weights=np.array([0.6, 0.0, 0.0, 0.4]))
+    assert median == 1.0
+
+
+def test_one_year_of_positive_weight_has_no_interval():
+    mean, low, high = metrics.mean_ci([2.0, 9.0], weights=[1.0, 0.0])
+    assert mean == 2.0
+    assert np.isnan(low)
+    assert np.isnan(high)
+
+
+def test_weights_are_matched_on_replication_and_must_cover_every_one():
+    yearly = pd.Series([10.0, 20.0], index=[4, 7])
+    weights = pd.Series([0.75, 0.25], index=[7, 4])
+    assert metrics.mean_ci(yearly, weights=weights)[0] == pytest.approx(0.25 * 10 + 0.75 * 20)
+    with pytest.raises(ValueError, match="one per value"):
+        metrics.mean_ci(yearly, weights=pd.Series([1.0], index=[4]))
+
+
+def test_weighted_summary_rows_by_hand():
+    result = _result()
+    weights = pd.Series([0.5, 0.25, 0.25], index=[0, 1, 2])
+    weighted = SimulationResult(
+        result.events, result.items, result.dispatches, result.stock, result.replications, weights
+    )
+    summary = metrics.summarize(weighted).set_index(["metric", "group"])
+    # Yearly headline 115, 0, 41; events 2, 0, 1; trapped lost 0.5, 0, 1.5.
+    assert summary.loc[("weighted_unmet", "all"), "mean"] == pytest.approx(0.5 * 115 + 0.25 * 41)
+    assert summary.loc[("events", "all"), "mean"] == pytest.approx(0.5 * 2 + 0.25 * 1)
+    assert summary.loc[("trapped_lost", "all"), "mean"] == pytest.approx(0.5 * 0.5 + 0.25 * 1.5)
+    # Items in time: (0.5 * 13 + 0.25 * 0) / (0.5 * 15 + 0.25 * 4).
+    assert summary.loc[("items_in_time", "all"), "mean"] == pytest.approx(6.5 / 8.5)
+    # Responses 1 h, 2 h (weight 0.5 each) and 3 h (0.25): the weighted median is 2 h.
+    assert summary.loc[("response_p50", "all"), "mean"] == 2.0
+    assert summary.loc[("response_p90", "all"), "mean"] == 3.0

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pandas as pd
 import pytest
 
 import scenarios
+from optimize.baselines import status_quo
+from optimize.comparison import compare_results
+from optimize.demand import sample_years
+from optimize.evaluate import evaluate_plans
 from scenarios.plan import Plan, Purchase
 from sim import build_network, simulate
-from sim.hazards import draw_events
-from sim.metrics import per_replication
+from sim.hazards import draw_events, replication_weights
+from sim.metrics import per_replication, summarize, weighted_unmet_per_year
 from sim.runner import events_for, hazard_stream
 from tests import builders
 
@@ -154,3 +160,112 @@ def test_replay_runs_recorded_events_as_given(tmp_path):
         (result.items["item_id"] == "sandbag") & (result.items["replication"] == 0)
     ]
     assert sandbags["demand"].sum() == 5000
+
+
+# ---------------------------------------------------------------- replayed years with probabilities
+
+# Two recorded years: 2019 (one large flood) at probability 0.25, 2020 (a landslide and a
+# flood) at 0.75. No rescue work, so every penalty is whole item penalties times 1 or
+# late_fraction 0.5: sums of such numbers are exact in floating point.
+WEIGHTED_ROWS = [
+    {"year": 2019, "time_h": 4500, "township_id": "A", "hazard": "flood", "severity_people": 3000},
+    {
+        "year": 2020,
+        "time_h": 4600,
+        "township_id": "C",
+        "hazard": "landslide",
+        "severity_people": 400,
+    },
+    {"year": 2020, "time_h": 4601, "township_id": "B", "hazard": "flood", "severity_people": 2900},
+]
+
+
+def replayed(tmp_path, probabilities: dict[int, float] | None):
+    hazards = copy.deepcopy(builders.HAZARDS)
+    for hazard in hazards:
+        hazard["rescue_person_hours_base"] = 0
+        hazard["rescue_person_hours_per_person"] = 0.0
+    rows = [
+        row | ({"probability": probabilities[row["year"]]} if probabilities else {})
+        for row in WEIGHTED_ROWS
+    ]
+    builders.write_csv(tmp_path / "replay.csv", rows)
+    path = builders.write_scenario(tmp_path, hazards=hazards, extra_tables={"replay": "replay.csv"})
+    return scenarios.load(path)
+
+
+@pytest.fixture(scope="module")
+def weighted_pair(tmp_path_factory):
+    """The same two years with probabilities 0.25 and 0.75, and with none."""
+    weighted = replayed(tmp_path_factory.mktemp("weighted"), {2019: 0.25, 2020: 0.75})
+    plain = replayed(tmp_path_factory.mktemp("plain"), None)
+    return weighted, plain
+
+
+def test_replication_weights_split_a_years_probability_over_its_replications(weighted_pair):
+    weighted, plain = weighted_pair
+    weights = replication_weights(weighted, range(5))  # years 0, 1, 0, 1, 0
+    assert weights is not None
+    assert weights.index.tolist() == [0, 1, 2, 3, 4]
+    np.testing.assert_allclose(weights, [0.25 / 3, 0.75 / 2, 0.25 / 3, 0.75 / 2, 0.25 / 3])
+    assert weights.sum() == pytest.approx(1.0)
+    assert replication_weights(plain, range(5)) is None
+
+
+def test_sampled_and_unweighted_runs_carry_no_weights(weighted_pair, tiny_scenario):
+    _, plain = weighted_pair
+    assert simulate(plain, reps=2, seed=1).weights is None
+    assert simulate(tiny_scenario, reps=2, seed=1).weights is None
+
+
+def test_weighted_mean_is_the_probability_weighted_mean_of_the_years(weighted_pair):
+    weighted, plain = weighted_pair
+    a, b = weighted_unmet_per_year(simulate(plain, reps=2, seed=1)).tolist()
+    assert 0 < a != b > 0, "the two years should cost something, and differently"
+    result = simulate(weighted, reps=2, seed=1)
+    assert weighted_unmet_per_year(result).tolist() == [a, b]  # weights change no year
+    summary = summarize(result).set_index(["metric", "group"])
+    headline = summary.loc[("weighted_unmet", "all")]
+    assert headline["mean"] == 0.25 * a + 0.75 * b
+    assert headline["ci_low"] < headline["mean"] < headline["ci_high"]
+    plain_summary = summarize(simulate(plain, reps=2, seed=1)).set_index(["metric", "group"])
+    assert plain_summary.loc[("weighted_unmet", "all"), "mean"] == (a + b) / 2
+    # Events per year: 1 in 2019, 2 in 2020.
+    assert summary.loc[("events", "all"), "mean"] == 0.25 * 1 + 0.75 * 2
+
+
+def test_every_year_counts_by_its_probability_however_often_it_is_replayed(weighted_pair):
+    weighted, _ = weighted_pair
+    result = simulate(weighted, reps=5, seed=1)  # 2019 three times, 2020 twice
+    yearly = weighted_unmet_per_year(result).to_numpy()
+    expected = 0.25 * yearly[[0, 2, 4]].mean() + 0.75 * yearly[[1, 3]].mean()
+    summary = summarize(result).set_index(["metric", "group"])
+    assert summary.loc[("weighted_unmet", "all"), "mean"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_evaluation_and_comparison_use_the_weights(weighted_pair):
+    weighted, plain = weighted_pair
+    a, b = weighted_unmet_per_year(simulate(plain, reps=2, seed=1)).tolist()
+    buy = Plan("sandbags", (Purchase("sandbag", "D_A", 5000),))
+    evaluation, _ = evaluate_plans(weighted, [status_quo(), buy], reps=2, seed=1)
+    assert evaluation.loc[0, "weighted_unmet_mean"] == 0.25 * a + 0.75 * b
+    results = {p.plan_id: simulate(weighted, p, reps=2, seed=1) for p in (status_quo(), buy)}
+    headline = compare_results(results, "status_quo").iloc[0]
+    assert headline["reference_mean"] == 0.25 * a + 0.75 * b
+    after = weighted_unmet_per_year(results["sandbags"]).to_numpy()
+    assert headline["plan_mean"] == pytest.approx(0.25 * after[0] + 0.75 * after[1], rel=1e-12)
+
+
+def test_a_hundred_thousand_replayed_years_can_be_sampled(tmp_path):
+    years = 100_000
+    lines = ["replication,time_h,township_id,hazard,severity_people"]
+    lines += [f"{k},{k % 8000},{'ABC'[k % 3]},flood,{k % 50}" for k in range(years)]
+    (tmp_path / "replay.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path = builders.write_scenario(tmp_path, extra_tables={"replay": "replay.csv"})
+    network = build_network(scenarios.load(path))
+    sample = sample_years(network, seed=1, count=years, first=0)
+    assert len(sample) == years
+    for k in (0, 1, 54_321, years - 1):
+        (event,) = sample[k]
+        assert (event.event.impact_h, event.event.severity_people) == (k % 8000, k % 50)
+        assert network.township_ids[event.event.township] == "ABC"[k % 3]

@@ -42,13 +42,13 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 import scenarios
+from optimize.agreement import check_model, model_values
 from optimize.baselines import status_quo
 from optimize.demand import IN_SAMPLE_OFFSET, sample_years
-from optimize.model import Budgets, build_problem, extract_plan, solve
+from optimize.model import Budgets, extract_plan
 from planner.optimizing import budgets_for, solve_for_plan
 from scenarios.plan import Plan
 from sim import build_network, simulate
@@ -147,16 +147,6 @@ def optimise(
     return extract_plan(saa, network, "optimised")
 
 
-def model_values(network: CountyNetwork, plan: Plan, year_set: YearSet, budgets: Budgets):
-    """The SAA model's penalty yuan of ``plan`` in each year of the set (plan held fixed)."""
-    saa = build_problem(network, year_set.years, budgets)
-    saa.fix_plan(plan, network)
-    report = solve(saa, "highs", mip_gap=0.0)
-    if not report.found_plan:
-        raise RuntimeError(f"the fixed-plan model of {plan.plan_id} did not solve: {report.status}")
-    return pd.Series(saa.year_costs(), index=year_set.replications, name="model")
-
-
 def simulated(scenario, plan: Plan, year_set: YearSet, seed: int, jobs: int):
     """The simulation of ``plan`` on exactly the set's replications."""
     return simulate(
@@ -172,21 +162,16 @@ def same_events(result, year_set: YearSet) -> bool:
     return simulated_counts.tolist() == [len(events) for events in year_set.years]
 
 
-def _correlation(values: Paired) -> float:
-    """Per-year Pearson correlation; NaN when either side does not vary."""
-    if values.model.std() == 0 or values.sim.std() == 0:
-        return float("nan")
-    return float(np.corrcoef(values.model.to_numpy(), values.sim.to_numpy())[0, 1])
-
-
 def agreement_row(plan_id: str, set_name: str, values: Paired) -> tuple[str, float]:
     """One table row (model, sim, sim/model, r) and the ratio's point estimate."""
-    ratio = ratio_ci(values.sim.to_numpy(), values.model.to_numpy())
+    check = check_model(values.model, values.sim)
     row = (
-        f"| {plan_id} | {set_name} | {_interval(mean_ci(values.model))} | "
-        f"{_interval(mean_ci(values.sim))} | {_ratio(ratio)} | {_correlation(values):.3f} |"
+        f"| {plan_id} | {set_name} | "
+        f"{_interval((check.model_mean, *check.model_ci))} | "
+        f"{_interval((check.simulated_mean, *check.simulated_ci))} | "
+        f"{_ratio((check.ratio, *check.ratio_ci))} | {check.correlation:.3f} |"
     )
-    return row, ratio[0]
+    return row, check.ratio
 
 
 def cut(baseline: pd.Series, plan: pd.Series) -> tuple[float, float, float]:
@@ -308,7 +293,10 @@ def main() -> None:
     for plan in plans:
         for year_set in (own, fresh):
             where = f"{plan.plan_id}, {year_set.name} years"
-            model = steps.run(f"model, {where}", model_values, network, plan, year_set, budgets)
+            model = steps.run(
+                f"model, {where}", model_values, network, plan, year_set.first,
+                len(year_set.years), args.seed,
+            )  # fmt: skip
             result = steps.run(
                 f"simulate, {where}", simulated, scenario, plan, year_set, args.seed, args.jobs
             )

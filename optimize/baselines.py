@@ -29,7 +29,7 @@ def status_quo() -> Plan:
 
 
 def expected_demand(network: CountyNetwork) -> np.ndarray:
-    """Expected units demanded per year, by township (rows) and item (columns)."""
+    """Expected units demanded per year before growth, by township (rows) and item (columns)."""
     scenario = network.scenario
     table = np.zeros((len(network.township_ids), network.n_items))
     for k, hazard in enumerate(scenario.hazards):

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.dispatch import RoadCuts, agreement_arrivals, source_arrivals
 from sim.hazards import Event, base_demand
+from sim.model import CountyModel, Incident
 from sim.network import CountyNetwork
 from sim.runner import events_for
 
@@ -22,45 +24,78 @@ IN_SAMPLE_OFFSET = 1_000_000  # optimizer years start here; judging uses 0, 1, 2
 
 @dataclass(frozen=True, slots=True)
 class DemandEvent:
-    """One event as the optimizer sees it: when, where, what it needs and by when."""
+    """One event as the optimizer sees it: when, where, what it needs, by when, who arrives when.
+
+    Every time here comes from the simulation itself. Supplies follow the
+    dispatch rules of :mod:`sim.dispatch` applied at the alarm (road cuts of the
+    whole year, other events' cuts included; each source's and agreement's
+    arrival). Teams are what the simulation sent to the event when it ran the
+    year: which teams, when each arrived, how much the event grew by its first
+    team's arrival and when it ended. Teams and growth do not depend on what is
+    bought, so they are exact for any purchase plan at today's team sizes.
+    """
 
     year: int
     event: Event
     alarm_h: float
-    end_h: float
+    end_h: float  # when the event ended in the simulation (equipment held until then)
     items: np.ndarray  # item indices with positive demand
-    quantity: np.ndarray  # units demanded
+    quantity: np.ndarray  # units demanded, grown as the simulation grew them
     deadline_h: np.ndarray  # absolute hours, per item
-    slowdown: float  # travel multiplier for supplies and teams (road cut at dispatch)
+    source_arrival_h: np.ndarray  # per row of network.sources[township], sent at the alarm
+    agreement_arrival_h: np.ndarray  # per supplier agreement, called at the alarm
+    teams: np.ndarray  # team indices the simulation sent, in the order sent
+    team_arrival_h: np.ndarray  # when each of them arrived
+    work_h: float  # rescue person-hours, grown
+    growth: float  # the simulation's growth factor
 
 
-def _as_demand(network: CountyNetwork, year: int, event: Event) -> DemandEvent:
-    scenario = network.scenario
-    hazard = scenario.hazards[event.hazard]
-    alarm = max(0.0, event.impact_h + hazard.alarm_delay_h - hazard.warning_lead_h)
+def _as_demand(
+    network: CountyNetwork, year: int, event: Event, cuts: RoadCuts, ran: Incident
+) -> DemandEvent:
+    """The event as the simulation ran it (``ran``), its supplies dispatched at the alarm."""
+    alarm = ran.alarm
+    town = event.township
     demand = base_demand(network, event)
+    if ran.growth > 1.0:  # the simulation asks again for what the grown event needs
+        demand = demand + np.ceil(demand * (ran.growth - 1.0) - 1e-9)
     items = np.flatnonzero(demand > 0)
-    cut = event.road_cut and alarm >= event.impact_h
     return DemandEvent(
         year=year,
         event=event,
         alarm_h=alarm,
-        end_h=event.impact_h + event.duration_h,
+        end_h=ran.end_h,
         items=items,
         quantity=demand[items],
         deadline_h=event.impact_h + network.demand_deadline_h[event.hazard, items],
-        slowdown=scenario.travel.road_cut_slowdown if cut else 1.0,
+        source_arrival_h=source_arrivals(network, town, alarm, cuts),
+        agreement_arrival_h=agreement_arrivals(network, town, alarm, cuts),
+        teams=np.array(ran.crew.teams, dtype=int),
+        team_arrival_h=np.array(ran.crew.arrivals, dtype=float),
+        work_h=ran.work,
+        growth=ran.growth,
     )
+
+
+def demand_year(
+    network: CountyNetwork, seed: int, replication: int, year: int
+) -> list[DemandEvent]:
+    """Replication ``replication`` of the simulation as the optimizer's demand scenario ``year``.
+
+    The year is simulated once with today's stock and teams, on the same seeds
+    the judging simulation uses, to read what happened to each event's teams.
+    """
+    events = events_for(network, seed, replication)
+    ran = CountyModel(network, events, seed, replication).run().finished
+    cuts = RoadCuts.of(network.scenario, len(network.township_ids), events)
+    return [_as_demand(network, year, event, cuts, ran[event.event_id]) for event in events]
 
 
 def sample_years(
     network: CountyNetwork, seed: int, count: int, first: int = IN_SAMPLE_OFFSET
 ) -> list[list[DemandEvent]]:
     """``count`` demand scenarios: replications ``first .. first + count - 1`` of the sampler."""
-    return [
-        [_as_demand(network, k, event) for event in events_for(network, seed, first + k)]
-        for k in range(count)
-    ]
+    return [demand_year(network, seed, first + k, k) for k in range(count)]
 
 
 def recorded_years(
@@ -91,8 +126,7 @@ def recorded_years(
         if probability <= 0:
             continue
         replication = first + (position - first) % count
-        events = events_for(network, seed, replication)
-        years.append([_as_demand(network, len(years), event) for event in events])
+        years.append(demand_year(network, seed, replication, len(years)))
         weights.append(probability)
     return years, weights
 

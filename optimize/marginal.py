@@ -27,6 +27,7 @@ import pulp
 
 from optimize.demand import DemandEvent
 from optimize.model import (
+    UNLIMITED_YUAN,
     Budgets,
     ModelOptions,
     SaaProblem,
@@ -48,7 +49,6 @@ COLUMNS = (
     "dual_bound_per_unit_yuan",
     "method",
 )
-UNLIMITED = 1e15  # budgets that never bind once the plan is fixed
 
 
 def _fixed(
@@ -60,7 +60,7 @@ def _fixed(
     rescue: bool = True,
     year_weights: list[float] | None = None,
 ) -> SaaProblem:
-    budgets = Budgets(UNLIMITED, staffing_yuan=UNLIMITED)
+    budgets = Budgets(UNLIMITED_YUAN, staffing_yuan=UNLIMITED_YUAN)
     saa = build_problem(
         network, years, budgets, options, items=items, rescue=rescue, year_weights=year_weights
     )

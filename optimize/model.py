@@ -40,6 +40,9 @@ NEIGHBOUR = SOURCE_TIERS.index("neighbour")
 VILLAGE = SOURCE_TIERS.index("village")
 
 
+UNLIMITED_YUAN = 1e15  # a budget that never binds (a plan held fixed)
+
+
 class InfeasibleRequestError(ValueError):
     """The request cannot be met (for example minimum staffing costs more than the budget)."""
 
@@ -71,7 +74,6 @@ class ModelOptions:
     """
 
     max_neighbours: int = 2
-    max_candidate_teams: int = 8
     reduce: bool = True
 
 
@@ -312,8 +314,8 @@ class _Builder:
                 if neighbours >= self.options.max_neighbours:
                     continue
                 neighbours += 1
-            arrival = event.alarm_h + sources.issue_h[row] + sources.travel_h[row] * event.slowdown
-            chosen.append((int(depot), int(sources.tiers[row]), float(arrival)))
+            arrival = float(event.source_arrival_h[row])
+            chosen.append((int(depot), int(sources.tiers[row]), arrival))
         return chosen
 
 
@@ -385,7 +387,7 @@ def _build(
         overlaps = _Overlaps.of(events)
         _item_flows(builder, year, events, overlaps, money, weight, stock_rows)
         if rescue:
-            _rescue_work(builder, year, events, overlaps, budgets.optimises_staffing, weight)
+            _rescue_work(builder, year, events, budgets.optimises_staffing, weight)
     for key, var in builder.purchases.items():
         var.upBound = min(var.upBound, max(0.0, float(np.ceil(builder.most_needed.get(key, 0.0)))))
     problem = builder.problem
@@ -543,11 +545,7 @@ def _event_needs(
     units = quantity - local
     # Supplier agreements: one arrival per agreement, whichever item it delivers.
     agreements = builder.agreements_by_item
-    agreement_arrival = (
-        event.alarm_h
-        + network.agreement_lead_h
-        + network.travel_h[network.agreement_town, event.event.township] * event.slowdown
-    ).tolist()
+    agreement_arrival = event.agreement_arrival_h.tolist()
     needs = []
     for column in np.flatnonzero(units > 0).tolist():
         item = int(items[column])
@@ -704,32 +702,31 @@ def _rescue_work(
     builder: _Builder,
     year: int,
     events: list[DemandEvent],
-    overlaps: _Overlaps,
     optimise_staffing: bool,
     weight: float,
 ) -> None:
-    """Members give work in time; work not done in time is late (or unmet if nobody can come)."""
+    """Members give work in time; work not done in time is late (or unmet if nobody came).
+
+    Each event is worked by the teams the simulation sent, from when each
+    arrived; at today's team sizes this is the simulation's rescue work exactly.
+    """
     network, scenario = builder.network, builder.scenario
     rate = scenario.penalties.rescue_work_yuan_per_person_hour
     late_fraction = builder.late_fraction
     sent: dict[int, dict[int, pulp.LpVariable]] = defaultdict(dict)
     for number, event in enumerate(events):
-        work = event.event.rescue_person_hours
+        work = event.work_h
         hazard = scenario.hazards[event.event.hazard]
         candidates = network.candidates[event.event.hazard][event.event.township]
-        if not len(candidates.teams):
+        if not len(event.teams):  # nobody came in the simulation: the work is unmet
             builder.fixed_cost(year, weight * rate * work)
             continue
         builder.fixed_cost(year, weight * rate * late_fraction * work)
         deadline = event.event.impact_h + hazard.rescue_deadline_h
         delivered: dict[pulp.LpVariable, float] = {}
-        for position in range(min(len(candidates.teams), builder.options.max_candidate_teams)):
-            team = int(candidates.teams[position])
-            arrival = (
-                event.alarm_h
-                + network.team_mobilisation_h[team]
-                + candidates.travel_h[position] * event.slowdown
-            )
+        # The teams the simulation sent, arriving when they arrived there.
+        for team, arrival in zip(event.teams.tolist(), event.team_arrival_h.tolist(), strict=True):
+            position = candidates.position[team]
             hours = deadline - arrival
             if hours <= 0 or work <= 0:
                 continue
@@ -742,15 +739,14 @@ def _rescue_work(
             sent[team][number] = members
         if len(delivered) > 1 or (delivered and not builder.options.reduce):
             builder.at_most(delivered, work, f"work_{year}_{number}")
+    # A team serves one event at a time in the simulation, so each dispatch can use all of it.
     for team, by_event in sent.items():
         capacity = builder.members(team, optimise_staffing)
-        for number, events_there in _overlap_sets(overlaps, by_event, builder.options.reduce):
-            terms = dict.fromkeys((by_event[e] for e in events_there), 1.0)
+        for number, members in by_event.items():
             if isinstance(capacity, pulp.LpVariable):
-                terms[capacity] = -1.0
-                bound = 0.0
+                terms, bound = {members: 1.0, capacity: -1.0}, 0.0
             else:
-                bound = capacity
+                terms, bound = {members: 1.0}, capacity
             name = f"team_{year}_{team}_{number}"
             builder.at_most(terms, bound, name)
             builder.team_rows[team].append(name)

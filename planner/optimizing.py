@@ -9,6 +9,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
+from optimize.agreement import ModelCheck, check_model, model_values
 from optimize.baselines import equal_split, last_year_rule, status_quo
 from optimize.demand import DemandEvent, recorded_years, sample_years
 from optimize.evaluate import evaluate_plans
@@ -27,6 +28,12 @@ from optimize.model import (
     solve,
 )
 from optimize.saa import saa_bounds
+from optimize.stability import (
+    STABLE_MEAN_SHARE_BY_ITEM,
+    Stability,
+    UnsolvedSampleError,
+    half_sample_stability,
+)
 from planner.errors import RequestError
 from planner.output import prepare_out_dir, write_atomic, write_csv, write_run_record
 from planner.progress import progress_bar
@@ -35,6 +42,7 @@ from scenarios import load
 from scenarios.plan import Plan, plan_costs, write_plan
 from scenarios.schema import Scenario
 from sim import build_network
+from sim.hazards import replication_weights
 from sim.network import CountyNetwork
 
 
@@ -175,18 +183,22 @@ def run_optimize(request: OptimizeRequest, console: Console | None = None) -> Pa
     if request.greedy_steps > 0:
         with console.status(f"贪心基线 greedy baseline ({request.greedy_steps} lots)"):
             plans.append(greedy(network, money, seed, steps=request.greedy_steps))
-    evaluation = _judge(scenario, plans, request, seed, console)
+    evaluation, yearly = _judge(scenario, plans, request, seed, console)
+    check = _check_model(network, plan, yearly[plan.plan_id], request.reps, seed, console)
+    stability = (
+        None if weights is not None else _stability(network, years, budgets, request, console)
+    )
     if request.bounds > 0:
         _bounds(network, plan, budgets, seed, request, out, console)
     write_plan(plan, scenario, out)
     write_csv(evaluation, out / "evaluation.csv")
     write_csv(marginal, out / "marginal_values.csv")
-    _write_report(report, request, budgets, out / "solve.json")
+    _write_report(report, request, budgets, out / "solve.json", check, stability)
     write_run_record(
         out, "optimize", request.scenario_path, seed=seed, reps=request.reps,
         budget_yuan=budgets.procurement_yuan, sampled_years=len(years),
     )  # fmt: skip
-    _print(scenario, plan, report, evaluation)
+    _print(scenario, plan, report, evaluation, len(years), check, stability)
     console.print(
         f"wrote {out}/plan.csv, plan.xlsx, plan.json, evaluation.csv, marginal_values.csv, "
         "solve.json, run.json",
@@ -199,10 +211,29 @@ def run_optimize(request: OptimizeRequest, console: Console | None = None) -> Pa
 def _judge(scenario, plans: list[Plan], request: OptimizeRequest, seed: int, console: Console):
     label = "模拟评估 judging plans by simulation"
     with progress_bar(console, label, request.reps * len(plans)) as advance:
-        evaluation, _ = evaluate_plans(
-            scenario, plans, request.reps, seed, request.jobs, progress=advance
-        )
-    return evaluation
+        return evaluate_plans(scenario, plans, request.reps, seed, request.jobs, progress=advance)
+
+
+def _check_model(network, plan: Plan, simulated, reps: int, seed: int, console) -> ModelCheck:
+    """The optimiser's model of the plan on the years that judged it, against the simulation."""
+    with console.status(f"模型核对 the model's value of the plan on the {reps} judging years"):
+        try:
+            model = model_values(network, plan, 0, reps, seed)
+        except SolveFailedError as error:
+            raise RequestError(str(error)) from None
+    weights = replication_weights(network.scenario, range(reps))
+    return check_model(model, simulated, weights)
+
+
+def _stability(network, years, budgets: Budgets, request: OptimizeRequest, console) -> Stability:
+    """The plans of the two halves of the sample, and the money they share."""
+    with console.status(f"稳定性 stability: plans of two half-samples of {len(years) // 2} years"):
+        try:
+            return half_sample_stability(
+                network, years, budgets, request.mip_gap, request.time_limit_s
+            )
+        except (UnsolvedSampleError, ValueError) as error:
+            raise RequestError(f"stability check: {error}") from None
 
 
 def _bounds(network, plan, budgets, seed, request: OptimizeRequest, out: Path, console) -> None:
@@ -234,9 +265,18 @@ def _bounds(network, plan, budgets, seed, request: OptimizeRequest, out: Path, c
     )
 
 
-def _write_report(report: SolveReport, request: OptimizeRequest, budgets: Budgets, path: Path):
+def _write_report(
+    report: SolveReport,
+    request: OptimizeRequest,
+    budgets: Budgets,
+    path: Path,
+    check: ModelCheck,
+    stability: Stability | None,
+):
     document = {
         "solve": asdict(report),
+        "model_check": asdict(check),
+        "stability": None if stability is None else asdict(stability),
         "budgets": asdict(budgets),
         "request": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(request).items()},
     }
@@ -244,18 +284,50 @@ def _write_report(report: SolveReport, request: OptimizeRequest, budgets: Budget
     write_atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
 
 
-def _print(scenario: Scenario, plan: Plan, report: SolveReport, evaluation) -> None:
+def _print(
+    scenario: Scenario,
+    plan: Plan,
+    report: SolveReport,
+    evaluation,
+    sampled: int,
+    check: ModelCheck,
+    stability: Stability | None,
+) -> None:
     screen = Console()
-    proved = "proved optimal" if report.optimal else "NOT proved optimal"
-    screen.print(
-        escape(
-            f"{report.solver}: {report.solution} ({proved}), in-sample penalty "
-            f"{abs(report.objective) if abs(report.objective) < 0.5 else report.objective:,.0f} "
-            f"yuan/yr, bound {report.best_bound + 0.0:,.0f}, "
-            f"gap {report.gap:.2%}; {report.variables:,} variables "
-            f"({report.integers:,} integer), {report.constraints:,} constraints; "
-            f"build {report.build_s:.1f} s, solve {report.solve_s:.1f} s ({report.method})"
-        )
-    )
+    for line in solve_lines(report, sampled, check, stability):
+        screen.print(escape(line))
     screen.print(cost_table(plan_costs(plan, scenario)))
     screen.print(evaluation_table(evaluation))
+
+
+def solve_lines(
+    report: SolveReport, sampled: int, check: ModelCheck, stability: Stability | None
+) -> list[str]:
+    """What the solve proved, of which model, and how the plan fares in the simulation."""
+    proved = "proved optimal" if report.optimal else "NOT proved optimal"
+    objective = abs(report.objective) if abs(report.objective) < 0.5 else report.objective
+    lines = [
+        f"{report.solver}: {report.solution} ({proved}) for the sampled model of {sampled} "
+        f"years: its penalty {objective:,.0f} yuan/yr, bound {report.best_bound + 0.0:,.0f}, "
+        f"gap {report.gap:.2%} (a gap of that model, not of the county); "
+        f"{report.variables:,} variables ({report.integers:,} integer), "
+        f"{report.constraints:,} constraints; build {report.build_s:.1f} s, "
+        f"solve {report.solve_s:.1f} s ({report.method})",
+        f"the plan on the {check.years} judging years (out of sample): model "
+        f"{check.model_mean:,.0f} yuan/yr (95% CI {check.model_ci[0]:,.0f}-"
+        f"{check.model_ci[1]:,.0f}), simulation {check.simulated_mean:,.0f} "
+        f"({check.simulated_ci[0]:,.0f}-{check.simulated_ci[1]:,.0f}); simulation / model "
+        f"{check.ratio:.3f} ({check.ratio_ci[0]:.3f}-{check.ratio_ci[1]:.3f})",
+    ]
+    if stability is not None:
+        share, depot = stability.by_item[0], stability.by_item_depot[0]
+        lines.append(
+            f"stability: plans solved on the two halves of the sample ({stability.years} years "
+            f"each) share {share:.0%} of their money by item, {depot:.0%} by item and depot"
+        )
+        if share < STABLE_MEAN_SHARE_BY_ITEM:
+            lines.append(
+                f"warning: the half-samples share less than {STABLE_MEAN_SHARE_BY_ITEM:.0%} "
+                "by item, so the list's details depend on the sample: use more --scenarios"
+            )
+    return lines

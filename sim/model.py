@@ -16,6 +16,21 @@ import numpy as np
 import simpy
 
 from scenarios.schema import Hazard
+from sim.dispatch import (
+    RoadCuts,
+    Sent,
+    agreement_arrivals,
+    alarm_h,
+    finish_time,
+    growth,
+    needs_more_teams,
+    route,
+    select_teams,
+    service_stream,
+    source_arrivals,
+    team_arrival,
+    work_done_by,
+)
 from sim.hazards import Event, base_demand
 from sim.network import SOURCE_TIERS, Candidates, CountyNetwork
 
@@ -56,24 +71,6 @@ class Crew:
     rates: list[float] = field(default_factory=list)
     travel_h: list[float] = field(default_factory=list)
     dispatched: list[float] = field(default_factory=list)
-
-
-def finish_time(arrivals: list[float], rates: list[float], work: float) -> float:
-    """When ``work`` person-hours are done by teams arriving at ``arrivals`` with ``rates``."""
-    order = sorted(range(len(arrivals)), key=arrivals.__getitem__)
-    done, rate, previous = 0.0, 0.0, arrivals[order[0]]
-    for j in order:
-        if rate > 0 and done + rate * (arrivals[j] - previous) >= work:
-            return previous + (work - done) / rate
-        done += rate * (arrivals[j] - previous)
-        rate += rates[j]
-        previous = arrivals[j]
-    return previous + (work - done) / rate if rate > 0 else np.inf
-
-
-def work_done_by(arrivals: list[float], rates: list[float], until: float) -> float:
-    """Person-hours delivered by ``until``."""
-    return float(sum(r * max(0.0, until - a) for a, r in zip(arrivals, rates, strict=True)))
 
 
 @dataclass(slots=True)
@@ -126,7 +123,7 @@ class CountyModel:
         self.stock = network.initial_stock.copy()
         self.agreement_left = network.agreement_quantity.copy()
         self.pool = TeamPool(self.env, len(network.team_ids))
-        self.cut_until = np.full(len(network.township_ids), -np.inf)
+        self.cuts = RoadCuts.of(self.scenario, len(network.township_ids), events)
         self.event_rows: list[tuple] = []
         self.item_rows: list[np.ndarray] = []  # one block of rows per event
         self.dispatch_rows: list[tuple] = []
@@ -134,6 +131,7 @@ class CountyModel:
         self.on_loan = np.zeros_like(self.stock)
         self.stock_at_horizon = self.stock.copy()
         self.active: list[Incident] = []  # events being worked, oldest first
+        self.finished: dict[int, Incident] = {}  # event id -> the event as it ended
         self.backorders: dict[int, list[tuple[Incident, int]]] = {}  # item -> (event, column)
         for event in events:
             self.env.process(self._incident(event))
@@ -150,31 +148,17 @@ class CountyModel:
         return self
 
     def rng(self, event: Event) -> np.random.Generator:
-        """The event's own service stream (mobilisation delays, equipment losses).
-
-        One stream per event keeps common random numbers across plans: a plan
-        that changes what one event draws does not shift any other event's draws.
-        """
+        """The event's own service stream (:func:`sim.dispatch.service_stream`)."""
         stream = self._streams.get(event.event_id)
         if stream is None:
-            key = (self.replication, 1, event.event_id)
-            stream = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=key))
+            stream = service_stream(self.seed, self.replication, event.event_id)
             self._streams[event.event_id] = stream
         return stream
 
     # -- time and travel ------------------------------------------------------
 
-    def _slowdown(self, town: int, other: int | np.ndarray) -> float | np.ndarray:
-        now = self.env.now
-        cut = (self.cut_until[other] > now) | (self.cut_until[town] > now)
-        return np.where(cut, self.scenario.travel.road_cut_slowdown, 1.0)
-
-    def _cut_road(self, event: Event, hazard: Hazard) -> Callable[[object], None]:
-        def cut(_: object) -> None:
-            end = event.impact_h + hazard.road_cut_duration_h
-            self.cut_until[event.township] = max(self.cut_until[event.township], end)
-
-        return cut
+    def _slowdown(self, town: int, other: int | np.ndarray) -> np.ndarray:
+        return self.cuts.slowdown(town, other, self.env.now)
 
     def _after(self, delay: float, callback: Callable[[object], None]) -> None:
         self.env.timeout(max(0.0, delay)).callbacks.append(callback)
@@ -183,9 +167,7 @@ class CountyModel:
 
     def _incident(self, event: Event):
         hazard = self.scenario.hazards[event.hazard]
-        alarm = max(0.0, event.impact_h + hazard.alarm_delay_h - hazard.warning_lead_h)
-        if event.road_cut:
-            self._after(event.impact_h, self._cut_road(event, hazard))
+        alarm = alarm_h(hazard, event.impact_h)
         yield self.env.timeout(alarm)
         candidates = self.network.candidates[event.hazard][event.township]
         deadline = event.impact_h + hazard.rescue_deadline_h
@@ -237,24 +219,18 @@ class CountyModel:
         return done_at
 
     def _growth(self, incident: Incident) -> float:
-        hazard, crew = incident.hazard, incident.crew
-        if hazard.growth_per_hour_late <= 0 or not crew.teams:
-            return 1.0
-        late_h = min(crew.arrivals) - incident.event.impact_h - hazard.growth_grace_h
-        return float(np.exp(hazard.growth_per_hour_late * max(0.0, late_h)))
+        arrivals = incident.crew.arrivals
+        return growth(incident.hazard, incident.event.impact_h, min(arrivals) if arrivals else None)
 
     # -- teams ----------------------------------------------------------------
 
     def _team_arrival(self, incident: Incident, team: int) -> float:
-        """When a team sent now would arrive: mobilisation, then travel (slower on cut roads)."""
-        network, event = self.network, incident.event
-        travel = incident.candidates.travel_h[incident.candidates.position[team]]
-        delay = network.team_mobilisation_h[team]
-        sigma = network.team_mobilisation_sigma[team]
-        if sigma > 0:
-            delay *= np.exp(sigma * self.rng(event).normal())
-        slow = float(self._slowdown(event.township, network.team_base[team]))
-        return self.env.now + delay + float(travel) * slow
+        """When a team sent now would arrive (:func:`sim.dispatch.team_arrival`)."""
+        event = incident.event
+        return team_arrival(
+            self.network, incident.candidates, event.township, team, self.env.now, self.cuts,
+            self.rng(event),
+        )  # fmt: skip
 
     def _add_team(self, incident: Incident, team: int, arrival: float | None = None) -> None:
         """Send a team to the event; it works from its arrival until the work is done."""
@@ -273,23 +249,19 @@ class CountyModel:
 
     def _behind(self, incident: Incident, work: float) -> bool:
         crew = incident.crew
-        if not crew.teams:
-            return True
-        if len(crew.teams) >= incident.hazard.max_teams:
-            return False
-        return finish_time(crew.arrivals, crew.rates, work) > incident.deadline
+        return needs_more_teams(incident.hazard, crew.arrivals, crew.rates, work, incident.deadline)
 
     def _select(self, incident: Incident) -> None:
         """Send free teams in escalation order until the work would be done by its deadline."""
-        free = self.pool.free
-        event = incident.event
-        for team in incident.candidates.teams:
-            if not free[team]:
-                continue
-            growth = self._growth(incident)
-            if not self._behind(incident, event.rescue_person_hours * growth):
-                break
-            self._add_team(incident, int(team))
+        crew = incident.crew
+        on_the_way = [
+            Sent(*entry) for entry in zip(crew.teams, crew.arrivals, crew.rates, strict=True)
+        ]
+        for sent in select_teams(
+            self.network, incident.event, incident.candidates, self.pool.free, self.env.now,
+            self.cuts, self.rng(incident.event), on_the_way,
+        ):  # fmt: skip
+            self._add_team(incident, sent.team, sent.arrival_h)
 
     def _team_back(self, team: int, _: object = None) -> None:
         """A team is back at base: to a waiting event, to an event running late, or free."""
@@ -311,7 +283,7 @@ class CountyModel:
     # -- supplies -------------------------------------------------------------
 
     def _supply(self, event: Event, demand: np.ndarray) -> Supply:
-        """Draw stock through the tiers in order, then agreements; record what came in time."""
+        """Draw stock and agreements by the routing rule (:func:`sim.dispatch.route`)."""
         network = self.network
         items = np.flatnonzero(demand > 0)
         need = demand[items]
@@ -322,17 +294,38 @@ class CountyModel:
             return supply
         sources = network.sources[event.township]
         deadline = event.impact_h + network.demand_deadline_h[event.hazard, items]
-        available = self.stock[sources.depots[:, None], items[None, :]]
-        before = np.cumsum(available, axis=0) - available
-        take = np.clip(need[None, :] - before, 0.0, available)
-        self.stock[sources.depots[:, None], items[None, :]] -= take
-        slow = self._slowdown(event.township, sources.towns)
-        arrival = self.env.now + sources.issue_h + sources.travel_h * slow
+        held = self.stock[sources.depots[:, None], items[None, :]]
+        arrival = source_arrivals(network, event.township, self.env.now, self.cuts)
+        agreements = self._agreements(items)
+        if len(agreements):
+            matches = network.agreement_item[agreements][:, None] == items[None, :]
+            held = np.vstack([held, np.where(matches, self.agreement_left[agreements, None], 0.0)])
+            called = agreement_arrivals(network, event.township, self.env.now, self.cuts)
+            arrival = np.concatenate([arrival, called[agreements]])
         on_time = arrival[:, None] <= deadline[None, :]
+        take = route(held, need, on_time)
         in_time += (take * on_time).sum(axis=0)
         late += (take * ~on_time).sum(axis=0)
+        depots, take_agreed = len(sources.depots), take[len(sources.depots) :]
+        take = take[:depots]
+        self.stock[sources.depots[:, None], items[None, :]] -= take
         np.add.at(by_tier, sources.tiers, take)
-        equipment = network.item_is_equipment[items]
+        if len(agreements):
+            self.agreement_left[agreements] -= take_agreed.sum(axis=1)
+            by_tier[SOURCE_TIERS.index("agreement")] += take_agreed.sum(axis=0)
+        self._loan_equipment(sources, items, take, supply)
+        return supply
+
+    def _agreements(self, items: np.ndarray) -> np.ndarray:
+        """Supplier agreements that can deliver any of ``items``, fastest first (tier order)."""
+        if "agreement" not in self.scenario.dispatch.supply_order:
+            return np.zeros(0, dtype=int)
+        found = [self.network.agreements_by_item[item] for item in items]
+        return np.concatenate(found) if found else np.zeros(0, dtype=int)
+
+    def _loan_equipment(self, sources, items: np.ndarray, take: np.ndarray, supply: Supply) -> None:
+        """Equipment drawn from depots is on loan to the event until it comes back."""
+        equipment = self.network.item_is_equipment[items]
         for row in np.flatnonzero(take[:, equipment].sum(axis=1) > 0):
             quantity = take[row, equipment]
             used = quantity > 0
@@ -340,40 +333,6 @@ class CountyModel:
             self.on_loan[depot, items[equipment][used]] += quantity[used]
             loan = (depot, items[equipment][used], quantity[used], float(sources.travel_h[row]))
             supply.loans.append(loan)
-        remaining = need - take.sum(axis=0)
-        if "agreement" in self.scenario.dispatch.supply_order:
-            self._from_agreements(event, items, remaining, deadline, supply)
-        return supply
-
-    def _from_agreements(
-        self,
-        event: Event,
-        items: np.ndarray,
-        remaining: np.ndarray,
-        deadline: np.ndarray,
-        supply: Supply,
-    ) -> None:
-        network = self.network
-        tier = SOURCE_TIERS.index("agreement")
-        for column in np.flatnonzero(remaining > 0):
-            for agreement in network.agreements_by_item[items[column]]:
-                quantity = min(remaining[column], self.agreement_left[agreement])
-                if quantity <= 0:
-                    continue
-                self.agreement_left[agreement] -= quantity
-                remaining[column] -= quantity
-                town = network.agreement_town[agreement]
-                travel = network.travel_h[town, event.township] * self._slowdown(
-                    event.township, town
-                )
-                arrival = self.env.now + network.agreement_lead_h[agreement] + float(travel)
-                if arrival <= deadline[column]:
-                    supply.in_time[column] += quantity
-                else:
-                    supply.late[column] += quantity
-                supply.by_tier[tier, column] += quantity
-                if remaining[column] <= 0:
-                    break
 
     def _lend(self, event: Event, supply: Supply, end: float) -> np.ndarray:
         """Equipment goes back to its depot after the event; some is lost. Returns lost per item."""
@@ -430,7 +389,7 @@ class CountyModel:
             row = sources.position.get(depot)
             if row is None:
                 continue
-            slow = float(self._slowdown(incident.event.township, sources.towns[row]))
+            slow = float(self._slowdown(incident.event.township, sources.towns[row])[0])
             arrival = self.env.now + sources.issue_h[row] + sources.travel_h[row] * slow
             if arrival >= incident.end_h:
                 continue
@@ -457,6 +416,7 @@ class CountyModel:
 
     def _record(self, incident: Incident, done_at: float, lost: np.ndarray) -> None:
         network, event, hazard = self.network, incident.event, incident.hazard
+        self.finished[event.event_id] = incident
         crew, supply, work = incident.crew, incident.supply, incident.work
         if crew.teams:
             first = min(crew.arrivals)

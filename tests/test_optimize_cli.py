@@ -325,3 +325,24 @@ def test_weighted_replay_refuses_bounds_in_one_line(weighted_replay_path, tmp_pa
     assert "--bounds" in lines[0]
     assert "Traceback" not in err + stdout
     assert not out.exists()
+
+
+def test_run_says_what_the_gap_is_a_gap_of_and_how_the_engines_agree(smoke):
+    done, out = smoke
+    text = " ".join(done.stdout.split())  # rich wraps lines
+    assert "for the sampled model of 8 years" in text
+    assert "a gap of that model, not of the county" in text
+    assert "the plan on the 20 judging years (out of sample): model" in text
+    assert "simulation / model" in text
+    assert "stability: plans solved on the two halves of the sample (4 years each)" in text
+    report = json.loads((out / "solve.json").read_text(encoding="utf-8"))
+    check = report["model_check"]
+    assert check["years"] == 20 and check["first_replication"] == 0
+    assert check["model_ci"][0] <= check["model_mean"] <= check["model_ci"][1]
+    assert check["ratio"] == pytest.approx(check["simulated_mean"] / check["model_mean"])
+    evaluation = pd.read_csv(out / "evaluation.csv").set_index("plan")
+    assert check["simulated_mean"] == pytest.approx(
+        evaluation.loc["optimised", "weighted_unmet_mean"]
+    )
+    assert report["stability"]["years"] == 4 and report["stability"]["pairs"] == 1
+    assert 0.0 <= report["stability"]["by_item"][0] <= 1.0

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.model import CountyModel, finish_time, work_done_by
+from sim.dispatch import finish_time, work_done_by
+from sim.model import CountyModel
 from sim.network import SOURCE_TIERS
 from sim.runner import events_for, simulate
 

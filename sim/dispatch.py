@@ -1,0 +1,246 @@
+"""The county's dispatch rules, in one place: the simulation and the optimiser both call them.
+
+The simulation (:mod:`sim.model`) applies these rules as a year unfolds; the
+optimiser (:mod:`optimize.demand`, :mod:`optimize.model`) applies the same
+functions to each sampled year up front. A change to a rule here changes both
+engines, so they cannot drift apart. The rules:
+
+* **Alarm.** The duty system hears of an event ``alarm_delay_h`` after impact,
+  less the hazard's warning lead, and never before the year starts.
+* **Road cuts.** An event with a cut road cuts its township's roads from its
+  impact for ``road_cut_duration_h``. A trip into or out of a cut township is
+  ``road_cut_slowdown`` times slower (one factor, however many ends are cut);
+  the cut is read when the trip starts.
+* **Arrival.** A supply source arrives after its issue delay and the trip; a
+  supplier agreement after its lead time and the trip; a team after its
+  mobilisation delay (median, times a lognormal factor drawn from the event's
+  own stream) and the trip.
+* **Routing.** An event draws each item from the sources that arrive by the
+  item's deadline first, in tier order (``supply_order``: village, township,
+  county, neighbours, then supplier agreements, fastest first), and only then
+  from the late ones, in the same order. A dispatcher sends what makes the
+  deadline first.
+* **Teams.** Free teams are sent in escalation order (``team_order``) until the
+  rescue work would be done by its deadline, or the hazard's ``max_teams`` are
+  on their way.
+* **Growth.** Work and item demand of a hazard that grows (forest fires) are
+  multiplied by ``exp(growth_per_hour_late x hours late)``, where hours late is
+  the first team's arrival after impact beyond the hazard's grace period.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from scenarios.schema import Hazard, Scenario
+from sim.hazards import Event
+from sim.network import Candidates, CountyNetwork
+
+SERVICE_STREAM = 1  # spawn-key tag of an event's service stream (hazards use their own)
+
+
+def alarm_h(hazard: Hazard, impact_h: float) -> float:
+    """When the duty system raises the alarm for an event striking at ``impact_h``."""
+    return max(0.0, impact_h + hazard.alarm_delay_h - hazard.warning_lead_h)
+
+
+def service_stream(seed: int, replication: int, event_id: int) -> np.random.Generator:
+    """The event's own stream of service draws (mobilisation delays, equipment losses).
+
+    One stream per event keeps common random numbers across plans, and lets the
+    optimiser draw an event's first mobilisation delays exactly as the simulation does.
+    """
+    key = (replication, SERVICE_STREAM, event_id)
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
+
+
+@dataclass(frozen=True, slots=True)
+class RoadCuts:
+    """When each township's roads are cut in one year, from the year's events."""
+
+    start_h: tuple[np.ndarray, ...]  # per township: impacts of its road-cutting events
+    end_h: tuple[np.ndarray, ...]  # and when each cut clears
+    factor: float  # road_cut_slowdown
+
+    @classmethod
+    def of(cls, scenario: Scenario, townships: int, events: Sequence[Event]) -> RoadCuts:
+        """The cuts of a year whose events are ``events``."""
+        starts: list[list[float]] = [[] for _ in range(townships)]
+        ends: list[list[float]] = [[] for _ in range(townships)]
+        for event in events:
+            if event.road_cut:
+                duration = scenario.hazards[event.hazard].road_cut_duration_h
+                starts[event.township].append(event.impact_h)
+                ends[event.township].append(event.impact_h + duration)
+        return cls(
+            tuple(np.array(s, dtype=float) for s in starts),
+            tuple(np.array(e, dtype=float) for e in ends),
+            scenario.travel.road_cut_slowdown,
+        )
+
+    def is_cut(self, town: int, at_h: float) -> bool:
+        """Whether ``town``'s roads are cut at ``at_h`` (from a cut's impact, until it clears)."""
+        start, end = self.start_h[town], self.end_h[town]
+        return bool(len(start) and ((start <= at_h) & (at_h < end)).any())
+
+    def slowdown(self, town: int, others: int | np.ndarray, at_h: float) -> np.ndarray:
+        """Travel multiplier of trips between ``town`` and each of ``others`` begun at ``at_h``."""
+        others = np.atleast_1d(np.asarray(others, dtype=int))
+        if self.is_cut(town, at_h):
+            return np.full(len(others), self.factor)
+        cut = np.array([self.is_cut(int(other), at_h) for other in others], dtype=bool)
+        return np.where(cut, self.factor, 1.0)
+
+
+def source_arrivals(network: CountyNetwork, town: int, at_h: float, cuts: RoadCuts) -> np.ndarray:
+    """When each supply source of ``town`` (``network.sources[town]``) sent at ``at_h`` arrives."""
+    sources = network.sources[town]
+    slow = cuts.slowdown(town, sources.towns, at_h)
+    return at_h + sources.issue_h + sources.travel_h * slow
+
+
+def agreement_arrivals(
+    network: CountyNetwork, town: int, at_h: float, cuts: RoadCuts
+) -> np.ndarray:
+    """When each supplier agreement called at ``at_h`` delivers to ``town`` (all agreements)."""
+    slow = cuts.slowdown(town, network.agreement_town, at_h)
+    return at_h + network.agreement_lead_h + network.travel_h[network.agreement_town, town] * slow
+
+
+def route(available: np.ndarray, need: np.ndarray, on_time: np.ndarray) -> np.ndarray:
+    """What each source gives: in-time sources first in tier order, then the late ones.
+
+    Parameters
+    ----------
+    available
+        Units each source holds of each item, (sources, items), sources in tier order.
+    need
+        Units wanted of each item.
+    on_time
+        Whether each source arrives by each item's deadline, (sources, items).
+
+    Returns
+    -------
+    numpy.ndarray
+        Units taken from each source of each item, (sources, items).
+    """
+    order = np.argsort(~on_time, axis=0, kind="stable")  # in time first, tier order kept
+    held = np.take_along_axis(available, order, axis=0)
+    before = np.cumsum(held, axis=0) - held
+    taken = np.clip(need[None, :] - before, 0.0, held)
+    take = np.empty_like(taken)
+    np.put_along_axis(take, order, taken, axis=0)
+    return take
+
+
+def mobilisation_h(network: CountyNetwork, team: int, rng: np.random.Generator | None) -> float:
+    """A team's mobilisation delay: its median, times a lognormal factor drawn from ``rng``.
+
+    ``rng=None`` gives the median (what a planner counts on).
+    """
+    delay = float(network.team_mobilisation_h[team])
+    sigma = network.team_mobilisation_sigma[team]
+    if sigma > 0 and rng is not None:
+        delay *= float(np.exp(sigma * rng.normal()))
+    return delay
+
+
+def team_arrival(
+    network: CountyNetwork,
+    candidates: Candidates,
+    town: int,
+    team: int,
+    at_h: float,
+    cuts: RoadCuts,
+    rng: np.random.Generator | None,
+) -> float:
+    """When a team sent at ``at_h`` to an event in ``town`` arrives: mobilisation, then travel."""
+    travel = float(candidates.travel_h[candidates.position[team]])
+    slow = float(cuts.slowdown(town, int(network.team_base[team]), at_h)[0])
+    return at_h + mobilisation_h(network, team, rng) + travel * slow
+
+
+def finish_time(arrivals: Sequence[float], rates: Sequence[float], work: float) -> float:
+    """When ``work`` person-hours are done by teams arriving at ``arrivals`` with ``rates``."""
+    order = sorted(range(len(arrivals)), key=arrivals.__getitem__)
+    done, rate, previous = 0.0, 0.0, arrivals[order[0]]
+    for j in order:
+        if rate > 0 and done + rate * (arrivals[j] - previous) >= work:
+            return previous + (work - done) / rate
+        done += rate * (arrivals[j] - previous)
+        rate += rates[j]
+        previous = arrivals[j]
+    return previous + (work - done) / rate if rate > 0 else np.inf
+
+
+def work_done_by(arrivals: Sequence[float], rates: Sequence[float], until: float) -> float:
+    """Person-hours delivered by ``until``."""
+    return float(sum(r * max(0.0, until - a) for a, r in zip(arrivals, rates, strict=True)))
+
+
+def growth(hazard: Hazard, impact_h: float, first_arrival_h: float | None) -> float:
+    """How much an event has grown by the time its first team arrives (1 without a team)."""
+    if hazard.growth_per_hour_late <= 0 or first_arrival_h is None:
+        return 1.0
+    late_h = first_arrival_h - impact_h - hazard.growth_grace_h
+    return float(np.exp(hazard.growth_per_hour_late * max(0.0, late_h)))
+
+
+def needs_more_teams(
+    hazard: Hazard, arrivals: Sequence[float], rates: Sequence[float], work: float, deadline: float
+) -> bool:
+    """Whether another team should be sent: none yet, or the work would miss its deadline."""
+    if not arrivals:
+        return True
+    if len(arrivals) >= hazard.max_teams:
+        return False
+    return finish_time(arrivals, rates, work) > deadline
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """A team sent to an event: which, when it arrives, its rate (effective members)."""
+
+    team: int
+    arrival_h: float
+    rate: float
+
+
+def select_teams(
+    network: CountyNetwork,
+    event: Event,
+    candidates: Candidates,
+    free: np.ndarray,
+    at_h: float,
+    cuts: RoadCuts,
+    rng: np.random.Generator | None,
+    sent: Sequence[Sent] = (),
+) -> list[Sent]:
+    """Free teams to send now, in escalation order, until the work would be done in time.
+
+    ``sent`` are the teams already on their way; the work is the event's rescue
+    work grown by the first arrival so far. Each team chosen draws its
+    mobilisation delay from ``rng`` in the order chosen (``None``: medians).
+    """
+    hazard = network.scenario.hazards[event.hazard]
+    deadline = event.impact_h + hazard.rescue_deadline_h
+    arrivals = [s.arrival_h for s in sent]
+    rates = [s.rate for s in sent]
+    chosen: list[Sent] = []
+    for position, candidate in enumerate(candidates.teams.tolist()):
+        if not free[candidate]:
+            continue
+        grown = growth(hazard, event.impact_h, min(arrivals) if arrivals else None)
+        if not needs_more_teams(
+            hazard, arrivals, rates, event.rescue_person_hours * grown, deadline
+        ):
+            break
+        arrival = team_arrival(network, candidates, event.township, candidate, at_h, cuts, rng)
+        rate = float(network.team_members[candidate] * candidates.efficiency[position])
+        chosen.append(Sent(candidate, arrival, rate))
+        arrivals.append(arrival)
+        rates.append(rate)
+    return chosen

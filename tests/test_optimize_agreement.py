@@ -1,0 +1,85 @@
+"""The optimiser's model of a plan against the simulation, and how a run reports it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from optimize.agreement import ModelCheck, check_model, model_values
+from optimize.baselines import status_quo
+from optimize.demand import sample_years
+from optimize.model import UNLIMITED_YUAN, Budgets, SolveReport, build_problem, solve
+from optimize.stability import Stability
+from planner.optimizing import solve_lines
+from sim import build_network, simulate
+
+
+def test_check_model_by_hand():
+    index = pd.RangeIndex(5, 9, name="replication")
+    model = pd.Series([1.0, 2.0, 3.0, 6.0], index=index)
+    simulated = pd.Series([2.0, 4.0, 6.0, 12.0], index=index)
+    check = check_model(model, simulated)
+    assert check.years == 4 and check.first_replication == 5
+    assert check.model_mean == pytest.approx(3.0)
+    assert check.simulated_mean == pytest.approx(6.0)
+    assert check.ratio == pytest.approx(2.0)
+    assert check.ratio_ci == pytest.approx((2.0, 2.0))  # a constant ratio has no spread
+    assert check.correlation == pytest.approx(1.0)
+
+
+def test_check_model_refuses_years_the_simulation_did_not_run():
+    model = pd.Series([1.0, 2.0], index=pd.RangeIndex(0, 2, name="replication"))
+    with pytest.raises(ValueError, match="do not cover"):
+        check_model(model, pd.Series([1.0], index=pd.RangeIndex(0, 1, name="replication")))
+
+
+def test_model_rescue_work_equals_the_simulation_year_by_year(tiny_scenario):
+    """Teams come from the simulation of each year, so rescue work is valued exactly."""
+    network = build_network(tiny_scenario)
+    years = sample_years(network, 5, 12, first=0)
+    saa = build_problem(network, years, Budgets(UNLIMITED_YUAN), items=set(), rescue=True)
+    saa.fix_plan(status_quo(), network)
+    assert solve(saa, "highs", mip_gap=0.0).found_plan
+    events = simulate(tiny_scenario, status_quo(), reps=12, seed=5).events
+    rescue = events.groupby("replication")["rescue_penalty_yuan"].sum().reindex(range(12))
+    assert rescue.sum() > 10_000
+    assert saa.year_costs() == pytest.approx(rescue.fillna(0.0).to_numpy(), rel=1e-9, abs=1e-6)
+
+
+def test_model_values_are_the_fixed_plan_model_on_the_judging_years(tiny_scenario):
+    """model_values is the SAA second stage of those replications with the plan held fixed."""
+    network = build_network(tiny_scenario)
+    model = model_values(network, status_quo(), 3, 6, seed=5)
+    assert model.index.tolist() == list(range(3, 9))
+    saa = build_problem(network, sample_years(network, 5, 6, first=3), Budgets(UNLIMITED_YUAN))
+    saa.fix_plan(status_quo(), network)
+    solve(saa, "highs", mip_gap=0.0)
+    assert model.to_numpy() == pytest.approx(saa.year_costs(), abs=1e-6)
+
+
+def _report() -> SolveReport:
+    return SolveReport(
+        solver="highs", status="Optimal", solution="Optimal Solution Found", optimal=True,
+        objective=100.0, best_bound=100.0, gap=0.0, build_s=0.1, solve_s=0.2, variables=10,
+        constraints=5, integers=3,
+    )  # fmt: skip
+
+
+def _check() -> ModelCheck:
+    return ModelCheck(20, 0, 100.0, (80.0, 120.0), 105.0, (85.0, 125.0), 1.05, (1.0, 1.1), 0.99)
+
+
+@pytest.mark.parametrize(("share", "warned"), [(0.5, True), (0.84, True), (0.85, False)])
+def test_a_run_warns_in_one_line_when_its_halves_disagree(share, warned):
+    stability = Stability(50, 1, (share,), (share / 2,))
+    lines = solve_lines(_report(), 100, _check(), stability)
+    warnings = [line for line in lines if line.startswith("warning:")]
+    assert len(warnings) == (1 if warned else 0)
+    assert any("for the sampled model of 100 years" in line for line in lines)
+
+
+def test_a_weighted_replay_run_has_no_stability_line():
+    lines = solve_lines(_report(), 3, _check(), None)
+    assert not any("stability" in line for line in lines)
+    assert np.isfinite(_check().ratio)

@@ -1,0 +1,223 @@
+"""The dispatch rules both engines call: routing, road cuts, alarms, growth."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+
+import scenarios
+from optimize.baselines import status_quo
+from optimize.demand import sample_years
+from optimize.model import Budgets, build_problem, solve
+from sim import build_network, simulate
+from sim.dispatch import RoadCuts, alarm_h, growth, route
+from sim.metrics import weighted_unmet_per_year
+from tests import builders
+
+# --- routing ------------------------------------------------------------------------------
+
+
+def test_route_takes_in_time_sources_first_in_tier_order_then_late_ones():
+    available = np.array([[2.0, 5.0], [3.0, 5.0], [4.0, 5.0]])  # three sources, two items
+    on_time = np.array([[False, True], [True, True], [True, False]])
+    take = route(available, np.array([6.0, 7.0]), on_time)
+    # item 0: in time are sources 1 and 2 (3 + 3 of 4), the late source 0 not needed
+    assert take[:, 0].tolist() == [0.0, 3.0, 3.0]
+    # item 1: sources 0 and 1 in time (5 + 2), the late source 2 not needed
+    assert take[:, 1].tolist() == [5.0, 2.0, 0.0]
+
+
+def test_route_falls_back_to_late_sources_in_tier_order():
+    available = np.array([[1.0], [1.0], [1.0]])
+    on_time = np.array([[False], [True], [False]])
+    take = route(available, np.array([2.5]), on_time)
+    assert take[:, 0].tolist() == [1.0, 1.0, 0.5]  # in time first, then late from the top
+
+
+def test_route_conserves_stock_and_never_gives_more_than_asked():
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        available = rng.integers(0, 5, size=(4, 3)).astype(float)
+        need = rng.integers(0, 12, size=3).astype(float)
+        take = route(available, need, rng.random((4, 3)) < 0.5)
+        assert (take >= 0).all() and (take <= available).all()
+        assert np.allclose(take.sum(axis=0), np.minimum(need, available.sum(axis=0)))
+
+
+# --- road cuts, alarm, growth ---------------------------------------------------------------
+
+
+class _Cut:
+    """A stand-in for an event, with only what road cuts read."""
+
+    def __init__(self, township: int, impact_h: float, road_cut: bool = True, hazard: int = 0):
+        self.township, self.impact_h, self.road_cut, self.hazard = (
+            township,
+            impact_h,
+            road_cut,
+            hazard,
+        )
+
+
+@pytest.fixture(scope="module")
+def tiny_scenario(tmp_path_factory):
+    return scenarios.load(builders.write_scenario(tmp_path_factory.mktemp("dispatch")))
+
+
+def test_road_cut_lasts_from_impact_for_its_duration(tiny_scenario):
+    cuts = RoadCuts.of(tiny_scenario, 3, [_Cut(1, 100.0), _Cut(2, 50.0, road_cut=False)])
+    duration = tiny_scenario.hazards[0].road_cut_duration_h
+    assert not cuts.is_cut(1, 99.9)
+    assert cuts.is_cut(1, 100.0) and cuts.is_cut(1, 100.0 + duration - 0.01)
+    assert not cuts.is_cut(1, 100.0 + duration)
+    assert not cuts.is_cut(2, 60.0)  # an event without a cut road cuts nothing
+
+
+def test_other_events_cut_slows_trips_into_and_out_of_its_township(tiny_scenario):
+    factor = tiny_scenario.travel.road_cut_slowdown
+    cuts = RoadCuts.of(tiny_scenario, 3, [_Cut(1, 100.0)])
+    # an event in township 0: trips from 1 (cut) are slow, from 2 are not
+    assert cuts.slowdown(0, np.array([1, 2]), 110.0).tolist() == [factor, 1.0]
+    # an event in the cut township itself: every trip is slow
+    assert cuts.slowdown(1, np.array([0, 2]), 110.0).tolist() == [factor, factor]
+
+
+def test_alarm_is_never_before_the_year_starts(tiny_scenario):
+    flood = tiny_scenario.hazards[0]  # warning lead 4 h, alarm delay 0.5 h
+    assert alarm_h(flood, 100.0) == pytest.approx(96.5)
+    assert alarm_h(flood, 1.0) == 0.0
+
+
+def test_growth_is_exponential_in_hours_late_beyond_the_grace(tiny_scenario):
+    fire = tiny_scenario.hazards[2]  # 0.2 per hour late, 1 h grace
+    assert growth(fire, 10.0, 10.5) == 1.0
+    assert growth(fire, 10.0, 14.0) == pytest.approx(np.exp(0.2 * 3.0))
+    assert growth(fire, 10.0, None) == 1.0
+    assert growth(tiny_scenario.hazards[0], 10.0, 40.0) == 1.0  # floods do not grow
+
+
+# --- the routing reproduction: a neighbour in time, the county late ------------------------
+
+
+def _routing_county(folder):
+    """Township A has no depot; neighbour N (10 km) and the county depot (60 km) hold one unit."""
+    townships = [
+        {**builders.TOWNSHIPS[0], "township_id": "A", "x_km": 0, "terrain": "plain"},
+        {**builders.TOWNSHIPS[1], "township_id": "N", "x_km": 10, "terrain": "plain"},
+        {**builders.TOWNSHIPS[2], "township_id": "K", "x_km": 60, "y_km": 0, "terrain": "plain"},
+    ]
+    townships[0]["is_county_seat"] = "false"
+    townships[2]["is_county_seat"] = "true"
+    kit = {**builders.ITEMS[0], "item_id": "kit", "unit_price_yuan": 10, "criticality_weight": 5}
+    hazard = {**builders.HAZARDS[1], "alarm_delay_h": 0.0, "road_cut_probability": 0.0}
+    hazard["rescue_person_hours_base"] = 0.0
+    hazard["rescue_person_hours_per_person"] = 0.0
+    toml = copy.deepcopy(builders.TOML_BASE)
+    # Travel: 10 km at 50 km/h + 0.25 h local = 0.45 h; 60 km: 1.45 h.
+    toml["travel"] = {
+        "speed_kmh": {"plain": 50, "hill": 50, "mountain": 50},
+        "road_factor": 1.0,
+        "local_travel_h": {"plain": 0.25, "hill": 0.25, "mountain": 0.25},
+        "road_cut_slowdown": 2.0,
+    }
+    toml["dispatch"]["neighbour_radius_km"] = 15
+    # The county's tier comes before the neighbours': drawing by tier alone sends its late unit.
+    toml["dispatch"]["supply_order"] = ["township", "county", "neighbour"]
+    toml["dispatch"]["issue_delay_h"] = {"village": 0.1, "township": 0.5, "county": 1.0}
+    tables = {
+        "townships": townships,
+        "items": [kit],
+        "depots": [
+            {"depot_id": "D_N", "tier": "township", "township_id": "N"},
+            {"depot_id": "D_COUNTY", "tier": "county", "township_id": "K"},
+        ],
+        "stock": [
+            {"depot_id": "D_N", "item_id": "kit", "quantity": 1},
+            {"depot_id": "D_COUNTY", "item_id": "kit", "quantity": 1},
+        ],
+        "teams": [builders.TEAMS[2]],
+        "agreements": None,
+        "demand": [{"hazard": "landslide", "item_id": "kit", "per_event": 1, "deadline_h": 1.5}],
+    }
+    tables["teams"][0] = {**tables["teams"][0], "base_township": "K"}
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "replay.csv").write_text(
+        "year,time_h,township_id,hazard,severity_people\n1,1000,A,landslide,0\n", encoding="utf-8"
+    )
+    return builders.write_scenario(
+        folder, toml=toml, tables=tables, hazards=[hazard], extra_tables={"replay": "replay.csv"}
+    )
+
+
+def test_routing_reproduction_same_value_in_both_engines(tmp_path):
+    """Neighbour in time (0.95 h), county late (2.45 h), deadline 1.5 h: nothing goes short."""
+    scenario = scenarios.load(_routing_county(tmp_path / "routing"))
+    network = build_network(scenario)
+    sources = network.sources[network.township_ids.index("A")]
+    arrivals = dict(zip(sources.depots.tolist(), sources.issue_h + sources.travel_h, strict=True))
+    assert arrivals[network.depot_ids.index("D_N")] == pytest.approx(0.95)
+    assert arrivals[network.depot_ids.index("D_COUNTY")] == pytest.approx(2.45)
+    result = simulate(scenario, status_quo(), reps=1, seed=1)
+    assert result.items["served_in_time"].sum() == 1.0
+    assert result.items["from_neighbour"].sum() == 1.0  # the county's late unit stays home
+    assert weighted_unmet_per_year(result).iloc[0] == 0.0
+    years = sample_years(network, 1, 1, first=0)
+    saa = build_problem(network, years, Budgets(0.0))
+    report = solve(saa, "highs", mip_gap=0.0)
+    assert report.found_plan and report.objective == pytest.approx(0.0, abs=1e-9)
+
+
+# --- the two engines agree event by event ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def replayed_county(tmp_path_factory):
+    """Short years the engines must value alike: growth, own and other events' road cuts."""
+    folder = tmp_path_factory.mktemp("agree")
+    hazards = copy.deepcopy(builders.HAZARDS)
+    hazards[1]["road_cut_probability"] = 1.0  # every landslide cuts its township's roads
+    hazards[0]["road_cut_probability"] = 0.0
+    (folder / "replay.csv").write_text(
+        "year,time_h,township_id,hazard,severity_people\n"
+        "1,4500,A,flood,4000\n"  # stock and teams fall short
+        "2,4500,C,forest_fire,30\n"  # a fire that grows
+        "3,4500,B,landslide,600\n"  # its own road cut
+        "4,1000,C,forest_fire,0\n"
+        "5,4500,B,landslide,400\n5,4505,A,flood,3000\n"  # B's cut slows supplies from B to A
+        "6,4500,C,landslide,40\n6,4501,C,forest_fire,0\n",  # teams shared, the fire grows
+        encoding="utf-8",
+    )
+    path = builders.write_scenario(folder, hazards=hazards, extra_tables={"replay": "replay.csv"})
+    return scenarios.load(path)
+
+
+@pytest.mark.parametrize("staffing", [False, True])
+def test_engines_agree_year_by_year_on_a_fixed_plan(replayed_county, staffing):
+    """The SAA model's value of today's plan in each year equals the simulation's."""
+    network = build_network(replayed_county)
+    years = sample_years(network, 7, 6, first=0)
+    budgets = Budgets(0.0, staffing_yuan=1e9 if staffing else None)
+    saa = build_problem(network, years, budgets)
+    saa.fix_plan(status_quo(), network)
+    assert solve(saa, "highs", mip_gap=0.0).found_plan
+    simulated = weighted_unmet_per_year(simulate(replayed_county, status_quo(), reps=6, seed=7))
+    assert simulated.sum() > 100_000  # the years are not trivially quiet
+    assert saa.year_costs() == pytest.approx(simulated.to_numpy(), rel=1e-9, abs=1e-6)
+
+
+def test_optimiser_sees_another_events_road_cut(replayed_county):
+    network = build_network(replayed_county)
+    year = sample_years(network, 7, 6, first=0)[4]  # landslide in B, then a flood in A
+    flood = next(event for event in year if event.event.township == 0)
+    sources = network.sources[0]
+    from_b = np.flatnonzero(sources.towns == network.township_ids.index("B"))
+    uncut = flood.alarm_h + sources.issue_h + sources.travel_h
+    factor = replayed_county.travel.road_cut_slowdown
+    assert len(from_b)
+    for row in from_b:
+        expected = flood.alarm_h + sources.issue_h[row] + sources.travel_h[row] * factor
+        assert flood.source_arrival_h[row] == pytest.approx(expected)
+    others = np.setdiff1d(np.arange(len(sources.depots)), from_b)
+    assert flood.source_arrival_h[others] == pytest.approx(uncut[others])

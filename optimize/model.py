@@ -73,7 +73,7 @@ class ModelOptions:
     to check the reduced model against.
     """
 
-    max_neighbours: int = 2
+    max_neighbours: int | None = 4  # nearest first; None: every one the simulation may draw on
     reduce: bool = True
 
 
@@ -310,7 +310,7 @@ class _Builder:
         sources = network.sources[event.event.township]
         chosen, neighbours = [], 0
         for row, depot in enumerate(sources.depots):
-            if sources.tiers[row] == NEIGHBOUR:
+            if sources.tiers[row] == NEIGHBOUR and self.options.max_neighbours is not None:
                 if neighbours >= self.options.max_neighbours:
                     continue
                 neighbours += 1

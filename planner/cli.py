@@ -120,7 +120,7 @@ def _add_optimize(commands) -> None:
         "--joint-budget", type=_money, help="one pot for purchases and members (yuan)"
     )
     optimize.add_argument(
-        "--scenarios", type=_positive_int, default=100, help="sampled years in the SAA model"
+        "--scenarios", type=_positive_int, default=200, help="sampled years in the SAA model"
     )
     optimize.add_argument(
         "--reps", type=_positive_int, default=200, help="simulated years to judge plans"

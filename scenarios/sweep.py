@@ -8,7 +8,7 @@ A sweep file is TOML with two tables::
     plans = ["plans/ours.csv"]          # plan files evaluated in every cell
     baselines = ["status_quo", "last_year_rule"]
     reps = 200                          # simulated years per plan and cell
-    sampled_years = 50                  # years in the optimiser's sample
+    sampled_years = 200                 # years in the optimiser's sample
 
     [grid]
     budget_yuan = [1_000_000, 2_000_000]
@@ -102,7 +102,7 @@ class SweepSettings(Frozen):
     baselines: tuple[BaselineName, ...] = ("status_quo", "last_year_rule")
     reps: Annotated[int, Field(ge=1)] = 200
     seed: Count | None = None
-    sampled_years: Annotated[int, Field(ge=1)] = 50
+    sampled_years: Annotated[int, Field(ge=1)] = 200
     time_limit_s: Positive = 120.0
     mip_gap: Annotated[float, Field(ge=0.0, lt=1.0)] = 1e-4
     solver: Literal["highs", "cbc"] = "highs"

@@ -70,7 +70,7 @@ def _check() -> ModelCheck:
     return ModelCheck(20, 0, 100.0, (80.0, 120.0), 105.0, (85.0, 125.0), 1.05, (1.0, 1.1), 0.99)
 
 
-@pytest.mark.parametrize(("share", "warned"), [(0.5, True), (0.84, True), (0.85, False)])
+@pytest.mark.parametrize(("share", "warned"), [(0.5, True), (0.74, True), (0.75, False), (0.9, False)])
 def test_a_run_warns_in_one_line_when_its_halves_disagree(share, warned):
     stability = Stability(50, 1, (share,), (share / 2,))
     lines = solve_lines(_report(), 100, _check(), stability)

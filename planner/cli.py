@@ -147,6 +147,12 @@ def _add_optimize(commands) -> None:
         help="lots of the simulation-based greedy baseline (0 leaves it out)",
     )
     optimize.add_argument(
+        "--improve-steps",
+        type=_seed,
+        default=6,
+        help="moves of money the simulation judges after the solve (0 leaves the step out)",
+    )
+    optimize.add_argument(
         "--out", type=Path, default=Path("results"), help="output folder (default: ./results)"
     )
 
@@ -237,6 +243,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 solver=args.solver,
                 jobs=args.jobs,
                 greedy_steps=args.greedy_steps,
+                improve_steps=args.improve_steps,
                 bounds=args.bounds,
                 out=args.out,
             )

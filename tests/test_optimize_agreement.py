@@ -6,13 +6,25 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import scenarios
 from optimize.agreement import ModelCheck, check_model, model_values
 from optimize.baselines import status_quo
 from optimize.demand import sample_years
-from optimize.model import UNLIMITED_YUAN, Budgets, SolveReport, build_problem, solve
+from optimize.improve import improve
+from optimize.marginal import marginal_values
+from optimize.model import (
+    UNLIMITED_YUAN,
+    Budgets,
+    SolveReport,
+    build_problem,
+    extract_plan,
+    solve,
+)
 from optimize.stability import Stability
-from planner.optimizing import solve_lines
+from planner.optimizing import improvement_line, solve_lines
+from scenarios.plan import Plan, Purchase
 from sim import build_network, simulate
+from tests import builders
 
 
 def test_check_model_by_hand():
@@ -70,7 +82,9 @@ def _check() -> ModelCheck:
     return ModelCheck(20, 0, 100.0, (80.0, 120.0), 105.0, (85.0, 125.0), 1.05, (1.0, 1.1), 0.99)
 
 
-@pytest.mark.parametrize(("share", "warned"), [(0.5, True), (0.74, True), (0.75, False), (0.9, False)])
+@pytest.mark.parametrize(
+    ("share", "warned"), [(0.5, True), (0.74, True), (0.75, False), (0.9, False)]
+)
 def test_a_run_warns_in_one_line_when_its_halves_disagree(share, warned):
     stability = Stability(50, 1, (share,), (share / 2,))
     lines = solve_lines(_report(), 100, _check(), stability)
@@ -83,3 +97,39 @@ def test_a_weighted_replay_run_has_no_stability_line():
     lines = solve_lines(_report(), 3, _check(), None)
     assert not any("stability" in line for line in lines)
     assert np.isfinite(_check().ratio)
+
+
+# --- the simulation-judged improvement step ---------------------------------------------------
+
+
+def test_improvement_step_moves_money_off_a_purchase_that_saves_nothing(tmp_path):
+    """Radios nobody asks for: the step moves their money to what the simulation says helps."""
+    radio = {**builders.ITEMS[0], "item_id": "radio", "unit_price_yuan": 5000, "kind": "equipment"}
+    tables = {"items": [*builders.ITEMS, radio]}
+    scenario = scenarios.load(builders.write_scenario(tmp_path / "radio", tables=tables))
+    network = build_network(scenario)
+    plan = Plan("optimised", (Purchase("radio", "D_A", 40), Purchase("boat", "D_B", 1)), ())
+    years = sample_years(network, 3, 20)
+    marginal = marginal_values(network, years, plan)
+    improved, moves = improve(scenario, network, plan, marginal, seed=3, reps=200, tries=2)
+    assert moves and (moves[0].from_item, moves[0].from_depot) == ("radio", "D_A")
+    assert moves[0].kept and moves[0].change_mean < 0 and moves[0].change_ci[1] < 0
+    assert improved.plan_id == "improved"
+    assert improved.purchase_cost_yuan(scenario) <= plan.purchase_cost_yuan(scenario)
+    radios = sum(p.quantity for p in improved.purchases if p.item_id == "radio")
+    assert radios == 40 - moves[0].units_removed
+
+
+def test_improvement_step_keeps_nothing_the_simulation_cannot_confirm(tiny_scenario):
+    network = build_network(tiny_scenario)
+    years = sample_years(network, 3, 20)
+    saa = build_problem(network, years, Budgets(100_000))
+    solve(saa, "highs", mip_gap=0.0)
+    plan = extract_plan(saa, network)
+    marginal = marginal_values(network, years, plan)
+    improved, moves = improve(tiny_scenario, network, plan, marginal, seed=3, reps=30, tries=3)
+    for move in moves:
+        assert move.kept == (move.change_ci[1] < 0)
+    if not any(move.kept for move in moves):
+        assert improved == plan
+    assert "improvement step" in improvement_line(moves, None, 30)

@@ -345,4 +345,9 @@ def test_run_says_what_the_gap_is_a_gap_of_and_how_the_engines_agree(smoke):
         evaluation.loc["optimised", "weighted_unmet_mean"]
     )
     assert report["stability"]["years"] == 4 and report["stability"]["pairs"] == 1
+    assert "improvement step:" in text
+    moves = report["improvement"]["moves"]
+    assert all(move["kept"] == (move["change_ci"][1] < 0) for move in moves)
+    kept = any(move["kept"] for move in moves)
+    assert (report["improvement"]["gain_on_judging_years"] is not None) == kept
     assert 0.0 <= report["stability"]["by_item"][0] <= 1.0

@@ -26,6 +26,9 @@ Targets: sim/model between 0.95 and 1.10 on the fresh years for both plans, and
 the claimed and simulated cuts within 3 percentage points (checked on both year
 sets). Budgets are the scenario's, as ``yingji optimize`` uses them.
 
+``--no-losses`` sets every item's loss rate to 0 in both engines, to measure what
+the model's want of equipment losses contributes to the difference.
+
 Run: ``python benchmarks/bench_agreement.py [--years 200] [--fresh 200] [--jobs 2]``.
 """
 
@@ -266,8 +269,16 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=None, help="default: the scenario's")
     parser.add_argument("--jobs", type=int, default=2, help="simulation processes")
     parser.add_argument("--by", choices=("hazard",), default=None, help="optional breakdown")
+    parser.add_argument(
+        "--no-losses",
+        action="store_true",
+        help="no equipment lost in use, in both engines: what the model's lack of losses costs",
+    )
     args = parser.parse_args()
     scenario = scenarios.load()
+    if args.no_losses:
+        items = tuple(item.model_copy(update={"loss_rate": 0.0}) for item in scenario.items)
+        scenario = scenario.model_copy(update={"items": items})
     args.seed = scenario.seed if args.seed is None else args.seed
     print_machine(args)
     steps = Steps()

@@ -79,9 +79,11 @@ def _with_one_more(saa: SaaProblem, var: pulp.LpVariable) -> float:
     return saa.objective_held_at(var, var.lowBound + 1)
 
 
-def _duals(saa: SaaProblem, rows: list[str]) -> float:
+def _duals(saa: SaaProblem, rows: list[str] | list[tuple[str, float]]) -> float:
+    """What one more unit of a row's right-hand side saves, summed over rows (with weights)."""
     problem = saa.problem
-    return -sum(problem.get_constraint_by_name(name).pi or 0.0 for name in rows)
+    weighted = [(row, 1.0) if isinstance(row, str) else row for row in rows]
+    return -sum((problem.get_constraint_by_name(name).pi or 0.0) * c for name, c in weighted)
 
 
 def _dual_rows(network: CountyNetwork, saa: SaaProblem) -> list[dict[str, object]]:

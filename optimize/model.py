@@ -87,7 +87,8 @@ class SaaProblem:
     years: int
     build_s: float
     stock_rows: dict[tuple[int, int], list[str]] = field(default_factory=dict)
-    team_rows: dict[int, list[str]] = field(default_factory=dict)
+    # per team: (row, person-hours one more member adds to it) of the rows its size enters
+    team_rows: dict[int, list[tuple[str, float]]] = field(default_factory=dict)
     year_constant: list[float] = field(default_factory=list)
     year_terms: list[dict[pulp.LpVariable, float]] = field(default_factory=list)
 
@@ -260,7 +261,8 @@ class _Builder:
         self.constraints: list[pulp.LpConstraint] = []
         self.year_constant = [0.0] * len(years)
         self.year_terms: list[dict[pulp.LpVariable, float]] = [{} for _ in years]
-        self.team_rows: dict[int, list[str]] = defaultdict(list)
+        self.team_rows: dict[int, list[tuple[str, float]]] = defaultdict(list)
+        self.team_of: dict[pulp.LpVariable, int] = {}
         self.only_items: set[int] | None = None
         # What a depot could ever hand out in one sampled year (or one overlap):
         # buying more cannot help in sample, and the bound shrinks the search tree.
@@ -300,6 +302,7 @@ class _Builder:
             self.staffing[team] = _variable(
                 self.problem, f"members_{team}", spec.min_members, spec.max_members, True
             )
+            self.team_of[self.staffing[team]] = team
         return self.staffing[team]
 
     # -- second stage ---------------------------------------------------------
@@ -707,13 +710,15 @@ def _rescue_work(
 ) -> None:
     """Members give work in time; work not done in time is late (or unmet if nobody came).
 
-    Each event is worked by the teams the simulation sent, from when each
-    arrived; at today's team sizes this is the simulation's rescue work exactly.
+    Each event is worked by the teams the simulation sent, every member of each
+    from when it arrived (a team serves one event at a time there), so the work
+    done in time is ``min(work, sum of members x efficiency x hours left)``. At
+    today's team sizes that is a number, the simulation's own; with team sizes
+    to decide, one variable per event holds it, under one row per event.
     """
     network, scenario = builder.network, builder.scenario
     rate = scenario.penalties.rescue_work_yuan_per_person_hour
-    late_fraction = builder.late_fraction
-    sent: dict[int, dict[int, pulp.LpVariable]] = defaultdict(dict)
+    credit = weight * rate * builder.late_fraction  # per person-hour done in time
     for number, event in enumerate(events):
         work = event.work_h
         hazard = scenario.hazards[event.event.hazard]
@@ -721,35 +726,31 @@ def _rescue_work(
         if not len(event.teams):  # nobody came in the simulation: the work is unmet
             builder.fixed_cost(year, weight * rate * work)
             continue
-        builder.fixed_cost(year, weight * rate * late_fraction * work)
+        builder.fixed_cost(year, credit * work)
         deadline = event.event.impact_h + hazard.rescue_deadline_h
-        delivered: dict[pulp.LpVariable, float] = {}
-        # The teams the simulation sent, arriving when they arrived there.
+        hours_per_member: dict[pulp.LpVariable, float] = {}
+        fixed_hours = 0.0
         for team, arrival in zip(event.teams.tolist(), event.team_arrival_h.tolist(), strict=True):
-            position = candidates.position[team]
             hours = deadline - arrival
             if hours <= 0 or work <= 0:
                 continue
-            members = _variable(builder.problem, f"m_{year}_{number}_{team}", 0, None, False)
-            per_member = float(candidates.efficiency[position] * hours)
-            if builder.options.reduce and per_member > 0:
-                members.upBound = work / per_member  # the work row of a lone team, as a bound
-            delivered[members] = per_member
-            builder.cost(year, members, -weight * rate * late_fraction * per_member)
-            sent[team][number] = members
-        if len(delivered) > 1 or (delivered and not builder.options.reduce):
-            builder.at_most(delivered, work, f"work_{year}_{number}")
-    # A team serves one event at a time in the simulation, so each dispatch can use all of it.
-    for team, by_event in sent.items():
-        capacity = builder.members(team, optimise_staffing)
-        for number, members in by_event.items():
-            if isinstance(capacity, pulp.LpVariable):
-                terms, bound = {members: 1.0, capacity: -1.0}, 0.0
+            per_member = float(candidates.efficiency[candidates.position[team]] * hours)
+            members = builder.members(team, optimise_staffing)
+            if isinstance(members, pulp.LpVariable):
+                hours_per_member[members] = hours_per_member.get(members, 0.0) + per_member
             else:
-                terms, bound = {members: 1.0}, capacity
-            name = f"team_{year}_{team}_{number}"
-            builder.at_most(terms, bound, name)
-            builder.team_rows[team].append(name)
+                fixed_hours += members * per_member
+        if not hours_per_member or fixed_hours >= work:
+            builder.fixed_cost(year, -credit * min(work, fixed_hours))
+            continue
+        done = _variable(builder.problem, f"w_{year}_{number}", 0, work, False)
+        builder.cost(year, done, -credit)
+        name = f"team_{year}_{number}"
+        builder.at_most(
+            {done: 1.0, **{m: -c for m, c in hours_per_member.items()}}, fixed_hours, name
+        )
+        for members, per_member in hours_per_member.items():
+            builder.team_rows[builder.team_of[members]].append((name, per_member))
 
 
 def solve(

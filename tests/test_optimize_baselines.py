@@ -416,7 +416,7 @@ def test_optimised_plan_beats_every_baseline_in_the_simulation(
 
 
 def test_marginal_values_have_a_row_per_purchasable_stock_limit_and_team(solved, shares_network):
-    _, _, _, _, marginal, saa = solved
+    years, _, _, _, marginal, saa = solved
     assert list(marginal.columns) == list(MARGINAL_COLUMNS)
     purchases = marginal[marginal["kind"] == "purchase"]
     staffing = marginal[marginal["kind"] == "staffing"]
@@ -429,8 +429,11 @@ def test_marginal_values_have_a_row_per_purchasable_stock_limit_and_team(solved,
     rows = list(zip(purchases["item_id"], purchases["depot_id"], strict=True))
     assert len(rows) == len(set(rows))
     assert set(rows) == stock_keys
-    teams = {shares_network.team_ids[k] for k in saa.team_rows}
-    assert sorted(staffing["team_id"]) == sorted(teams)
+    # At today's team sizes no size enters the model; decided, every team sent in time does.
+    assert not saa.team_rows
+    decided = build_problem(shares_network, years, Budgets(BUDGET, staffing_yuan=1e15))
+    teams = {shares_network.team_ids[k] for k in decided.team_rows}
+    assert teams and sorted(staffing["team_id"]) == sorted(teams)
 
 
 def test_measured_marginal_values_come_first_sorted_by_saving_per_yuan(solved):

@@ -130,7 +130,7 @@ def _add_optimize(commands) -> None:
         "--time-limit", type=_positive_float, default=120.0, help="solver time limit, s"
     )
     optimize.add_argument(
-        "--mip-gap", type=_gap, default=1e-4, help="relative MIP gap at which to stop (0 to 1)"
+        "--mip-gap", type=_gap, default=1e-3, help="relative MIP gap at which to stop (0 to 1)"
     )
     optimize.add_argument("--solver", choices=("highs", "cbc"), default="highs")
     optimize.add_argument("--jobs", type=_positive_int, default=1, help="worker processes")

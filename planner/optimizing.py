@@ -60,7 +60,7 @@ class OptimizeRequest:
     reps: int = 200
     seed: int | None = None
     time_limit_s: float = 120.0
-    mip_gap: float = 1e-4
+    mip_gap: float = 1e-3
     solver: str = "highs"
     jobs: int = 1
     greedy_steps: int = 8
@@ -97,7 +97,7 @@ def solve_for_plan(
     budgets: Budgets,
     solver: str = "highs",
     time_limit_s: float = 120.0,
-    mip_gap: float = 1e-4,
+    mip_gap: float = 1e-3,
     threads: int | None = None,
     year_weights: list[float] | None = None,
 ) -> tuple[SaaProblem, SolveReport]:

@@ -104,7 +104,7 @@ class SweepSettings(Frozen):
     seed: Count | None = None
     sampled_years: Annotated[int, Field(ge=1)] = 200
     time_limit_s: Positive = 120.0
-    mip_gap: Annotated[float, Field(ge=0.0, lt=1.0)] = 1e-4
+    mip_gap: Annotated[float, Field(ge=0.0, lt=1.0)] = 1e-3
     solver: Literal["highs", "cbc"] = "highs"
 
     @field_validator("action", mode="before")

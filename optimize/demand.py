@@ -82,11 +82,12 @@ def demand_year(
 ) -> list[DemandEvent]:
     """Replication ``replication`` of the simulation as the optimizer's demand scenario ``year``.
 
-    The year is simulated once with today's stock and teams, on the same seeds
-    the judging simulation uses, to read what happened to each event's teams.
+    The year's teams are simulated once (supplies left out: teams never depend
+    on them), on the same seeds the judging simulation uses, to read what
+    happened to each event's teams.
     """
     events = events_for(network, seed, replication)
-    ran = CountyModel(network, events, seed, replication).run().finished
+    ran = CountyModel(network, events, seed, replication, supplies=False).run().finished
     cuts = RoadCuts.of(network.scenario, len(network.township_ids), events)
     return [_as_demand(network, year, event, cuts, ran[event.event_id]) for event in events]
 

@@ -61,38 +61,44 @@ def service_stream(seed: int, replication: int, event_id: int) -> np.random.Gene
 class RoadCuts:
     """When each township's roads are cut in one year, from the year's events."""
 
-    start_h: tuple[np.ndarray, ...]  # per township: impacts of its road-cutting events
-    end_h: tuple[np.ndarray, ...]  # and when each cut clears
+    townships: int
+    town: np.ndarray  # per cut: the township cut
+    start_h: np.ndarray  # per cut: the impact of the event that cut it
+    end_h: np.ndarray  # per cut: when it clears
     factor: float  # road_cut_slowdown
 
     @classmethod
     def of(cls, scenario: Scenario, townships: int, events: Sequence[Event]) -> RoadCuts:
         """The cuts of a year whose events are ``events``."""
-        starts: list[list[float]] = [[] for _ in range(townships)]
-        ends: list[list[float]] = [[] for _ in range(townships)]
-        for event in events:
-            if event.road_cut:
-                duration = scenario.hazards[event.hazard].road_cut_duration_h
-                starts[event.township].append(event.impact_h)
-                ends[event.township].append(event.impact_h + duration)
+        cutting = [e for e in events if e.road_cut]
+        duration = [scenario.hazards[e.hazard].road_cut_duration_h for e in cutting]
+        start = np.array([e.impact_h for e in cutting], dtype=float)
         return cls(
-            tuple(np.array(s, dtype=float) for s in starts),
-            tuple(np.array(e, dtype=float) for e in ends),
-            scenario.travel.road_cut_slowdown,
+            townships=townships,
+            town=np.array([e.township for e in cutting], dtype=int),
+            start_h=start,
+            end_h=start + np.array(duration, dtype=float),
+            factor=scenario.travel.road_cut_slowdown,
         )
 
+    def cut_at(self, at_h: float) -> np.ndarray:
+        """Which townships' roads are cut at ``at_h`` (from a cut's impact, until it clears)."""
+        cut = np.zeros(self.townships, dtype=bool)
+        if len(self.town):
+            cut[self.town[(self.start_h <= at_h) & (at_h < self.end_h)]] = True
+        return cut
+
     def is_cut(self, town: int, at_h: float) -> bool:
-        """Whether ``town``'s roads are cut at ``at_h`` (from a cut's impact, until it clears)."""
-        start, end = self.start_h[town], self.end_h[town]
-        return bool(len(start) and ((start <= at_h) & (at_h < end)).any())
+        """Whether ``town``'s roads are cut at ``at_h``."""
+        return bool(self.cut_at(at_h)[town])
 
     def slowdown(self, town: int, others: int | np.ndarray, at_h: float) -> np.ndarray:
         """Travel multiplier of trips between ``town`` and each of ``others`` begun at ``at_h``."""
         others = np.atleast_1d(np.asarray(others, dtype=int))
-        if self.is_cut(town, at_h):
-            return np.full(len(others), self.factor)
-        cut = np.array([self.is_cut(int(other), at_h) for other in others], dtype=bool)
-        return np.where(cut, self.factor, 1.0)
+        if not len(self.town):
+            return np.ones(len(others))
+        cut = self.cut_at(at_h)
+        return np.where(cut[town] | cut[others], self.factor, 1.0)
 
 
 def source_arrivals(network: CountyNetwork, town: int, at_h: float, cuts: RoadCuts) -> np.ndarray:

@@ -113,9 +113,11 @@ class CountyModel:
         seed: int = 0,
         replication: int = 0,
         environment: simpy.Environment | None = None,
+        supplies: bool = True,
     ) -> None:
         self.network = network
         self.scenario = network.scenario
+        self.supplies = supplies  # False: teams only (they never depend on supplies)
         self.seed = seed
         self.replication = replication
         self._streams: dict[int, np.random.Generator] = {}
@@ -285,7 +287,7 @@ class CountyModel:
     def _supply(self, event: Event, demand: np.ndarray) -> Supply:
         """Draw stock and agreements by the routing rule (:func:`sim.dispatch.route`)."""
         network = self.network
-        items = np.flatnonzero(demand > 0)
+        items = np.flatnonzero(demand > 0) if self.supplies else np.zeros(0, dtype=int)
         need = demand[items]
         by_tier = np.zeros((len(SOURCE_TIERS), len(items)))
         in_time, late = np.zeros(len(items)), np.zeros(len(items))

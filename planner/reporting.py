@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 
 from planner import charts
 from planner.charts import pick
-from planner.results import Results, find_results
+from planner.results import PlanResults, Results, find_results
 from planner.tables import CATEGORY_LABELS, METRIC_LABELS, TIER_LABELS
 from scenarios.plan import plan_costs
 from scenarios.schema import Scenario
@@ -72,6 +72,22 @@ WORDS: dict[str, tuple[str, str]] = {
         "同样的钱按去年的分配办法只能降到 {}，少了 {:.0%}。",
         "The optimised plan spends {} yuan and brings weighted unmet demand down to {} a year "
         "(95% CI {}–{}); last year's rule with the same money reaches {}: {:.0%} less.",
+    ),
+    "plan_quality": (
+        "方案可信度：求解器{}（{} 个抽样年份的模型内，差距 {:.2%}）；在评估所用的 {} 个"
+        "模拟年份上，优化模型估计该方案每年 {}，模拟结果为 {}（模拟/模型 {:.3f}，95%置信区间 "
+        "{:.3f}–{:.3f}）。",
+        "How sure the plan is: the solver {} for a model of {} sampled years "
+        "(gap {:.2%}, a gap of that model only); on the {} simulated years that judged it, the "
+        "optimisation model values it at {} a year and the simulation at {} (simulation / "
+        "model {:.3f}, 95% CI {:.3f}–{:.3f}).",
+    ),
+    "proved": ("证明了最优", "proved it optimal"),
+    "not_proved": ("未能证明最优", "did not prove it optimal"),
+    "plan_stability": (
+        "用样本的前后两半分别求出的方案，按物资种类有 {:.0%} 的资金相同（按物资和储备点 {:.0%}）。",
+        "Plans solved on the two halves of the sample put {:.0%} of their money on the same "
+        "items ({:.0%} on the same items in the same depots).",
     ),
     "sweep_finding": (
         "{}：预算从 {} 增加到 {}，每年减少未满足需求 {}（95%置信区间 {}–{}）。",
@@ -196,6 +212,7 @@ def _findings(results: Results, lang: str) -> list[str]:
             )
     if results.plan is not None:
         found.extend(_plan_finding(results.plan.evaluation, lang))
+        found.extend(_plan_quality(results.plan, lang))
     if results.sweep is not None:
         found.extend(_sweep_findings(results, lang))
     if results.comparison is not None:
@@ -219,6 +236,30 @@ def _plan_finding(evaluation: pd.DataFrame, lang: str) -> list[str]:
             cut,
         )
     ]
+
+
+def _plan_quality(plan: PlanResults, lang: str) -> list[str]:
+    """What the solver proved and of which model, the two engines' values, the plan's stability."""
+    check, solve = plan.solve.get("model_check"), plan.solve.get("solve", {})
+    if not check or "objective" not in solve:
+        return []  # a results folder written before runs checked themselves
+    found = [
+        words("plan_quality", lang).format(
+            words("proved" if solve.get("optimal") else "not_proved", lang),
+            plan.record.get("sampled_years", "?"),
+            solve["gap"],
+            check["years"],
+            _yuan(check["model_mean"]),
+            _yuan(check["simulated_mean"]),
+            check["ratio"],
+            *check["ratio_ci"],
+        )
+    ]
+    stability = plan.solve.get("stability")
+    if stability:
+        shares = (stability["by_item"][0], stability["by_item_depot"][0])
+        found.append(words("plan_stability", lang).format(*shares))
+    return found
 
 
 def _current_budget(results: Results) -> float:

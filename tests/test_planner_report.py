@@ -573,3 +573,17 @@ def test_report_prints_long_paths_whole_when_piped(built, tmp_path):
     assert len(str(out)) > 80
     expected = [str(out.with_suffix(s)) for s in (".html", ".pdf", ".xlsx")]
     assert done.stdout.splitlines() == expected
+
+
+def test_report_says_what_the_solver_proved_and_how_far_the_engines_agree(built):
+    """The findings quote the run's own check: model and simulation on the judging years."""
+    solve = json.loads((built.results / "optimize" / "solve.json").read_text(encoding="utf-8"))
+    check = solve["model_check"]
+    text = html.unescape(built.en.read_text(encoding="utf-8"))
+    assert "How sure the plan is: the solver" in text
+    assert "for a model of 6 sampled years" in text
+    assert f"on the {check['years']} simulated years that judged it" in text
+    assert f"simulation / model {check['ratio']:.3f}" in text
+    assert "Plans solved on the two halves of the sample" in text
+    zh = html.unescape(built.zh.read_text(encoding="utf-8"))
+    assert "方案可信度" in zh and "6 个抽样年份的模型内" in zh

@@ -308,8 +308,8 @@ class CountyModel:
         take = route(held, need, on_time)
         in_time += (take * on_time).sum(axis=0)
         late += (take * ~on_time).sum(axis=0)
-        depots, take_agreed = len(sources.depots), take[len(sources.depots) :]
-        take = take[:depots]
+        depots = len(sources.depots)  # the rows after them are supplier agreements
+        take, take_agreed = take[:depots], take[depots:]
         self.stock[sources.depots[:, None], items[None, :]] -= take
         np.add.at(by_tier, sources.tiers, take)
         if len(agreements):

@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 from planner.fonts import font_path
 from planner.reporting import Report, plan_name, procurement_list
 from planner.tables import CATEGORY_LABELS, TIER_LABELS
-from scenarios.files import write_atomic
+from scenarios.files import cells_as_text, write_atomic
 
 FIGURE_DPI = 150
 FONT_FAMILY = "yingji-report"
@@ -275,6 +275,7 @@ def write_workbook(report: Report, path: Path) -> Path:
         with pd.ExcelWriter(temporary, engine="openpyxl") as writer:
             for name, frame in sheets.items():
                 frame.to_excel(writer, sheet_name=name, index=False)
+                cells_as_text(writer.sheets[name])  # names from users' files: never a formula
                 _fit_columns(writer.sheets[name], frame)
 
     return write_atomic(path, save)

@@ -1,4 +1,4 @@
-"""Files appear whole or not at all: write a temporary file beside the target, then rename."""
+"""Files appear whole or not at all (temporary file, then rename); spreadsheets hold no formulas."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 
 def write_atomic(path: Path, write: Callable[[Path], object]) -> Path:
@@ -29,3 +30,16 @@ def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
     return current
+
+
+def cells_as_text(sheet: Any) -> None:
+    """Store every cell of an openpyxl sheet that would be a formula as plain text.
+
+    openpyxl writes any string that starts with ``=`` as a live formula, so a
+    township or item named ``=HYPERLINK(...)`` would run in the reader's Excel.
+    Nothing we write is meant as a formula: every such cell becomes a string.
+    """
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"

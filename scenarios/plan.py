@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scenarios.errors import InputError
-from scenarios.files import write_atomic
+from scenarios.files import cells_as_text, write_atomic
 from scenarios.schema import ITEM_CATEGORIES, Depot, Scenario
 
 if TYPE_CHECKING:
@@ -312,6 +312,7 @@ def _fill(sheet: Worksheet, titles: Sequence[str], rows: list[Row], summary: lis
     sheet.append(list(titles))
     for row in [*rows, *summary]:
         sheet.append([row.get(title) for title in titles])
+    cells_as_text(sheet)  # names come from users' files: never a live formula
     for row in [sheet[1], *sheet.iter_rows(min_row=len(rows) + 2)]:
         for cell in row:
             cell.font = Font(bold=True)

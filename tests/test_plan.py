@@ -889,3 +889,25 @@ def test_plan_costs_is_pure(scenario: Scenario) -> None:
     pd.testing.assert_frame_equal(first, second)
     assert first is not second
     assert before == PLAN
+
+
+FORMULAS = ('=HYPERLINK("http://example.invalid","click")', "=cmd|' /C calc'!A0", "=1+1")
+
+
+def test_excel_writes_names_that_look_like_formulas_as_text(tmp_path: Path, scenario: Scenario):
+    """A depot, item or team named like a formula is a string cell, never a live formula."""
+    depots = [
+        dict(d, name_zh=FORMULAS[0]) if d["depot_id"] == "D_A" else d for d in builders.DEPOTS
+    ]
+    items = [dict(i, name_en=FORMULAS[1]) for i in builders.ITEMS]
+    teams = [dict(t, name_zh=FORMULAS[2]) for t in builders.TEAMS]
+    tables = {"depots": depots, "items": items, "teams": teams}
+    named = load(builders.write_scenario(tmp_path / "hostile", tables=tables))
+    path = PLAN.to_excel(tmp_path / "hostile.xlsx", named)
+    workbook = openpyxl.load_workbook(path)
+    cells = [cell for sheet in workbook for row in sheet.iter_rows() for cell in row]
+    assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+    shown = {cell.value for cell in cells}
+    assert set(FORMULAS) <= shown  # each name kept as written, as text
+    back = load_plan(path, named)  # and the plan still reads back
+    assert (back.purchases, back.staffing) == (PLAN.purchases, PLAN.staffing)

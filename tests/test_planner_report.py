@@ -14,11 +14,12 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 
 import scenarios
-from tests.builders import TOML_BASE, TOWNSHIPS, write_scenario
+from tests.builders import ITEMS, TOML_BASE, TOWNSHIPS, write_scenario
 from tests.support import SCRIPT, run_main, run_process
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -119,7 +120,9 @@ def built(tmp_path_factory) -> Built:
     towns = copy.deepcopy(TOWNSHIPS)
     towns[1]["name_zh"] = SCRIPT_NAME
     towns[2]["name_en"] = MARKUP_NAME
-    scenario = write_scenario(root / "county", tables={"townships": towns})
+    # English item names that Excel would take for formulas (=Sandbag, ...): text in the workbook.
+    items = [dict(item, name_en=f"={item['name_en']}") for item in ITEMS]
+    scenario = write_scenario(root / "county", tables={"townships": towns, "items": items})
     sweep = root / "county" / "sweep.toml"
     sweep.write_text(SWEEP, encoding="utf-8")
     results = root / "R"
@@ -587,3 +590,12 @@ def test_report_says_what_the_solver_proved_and_how_far_the_engines_agree(built)
     assert "Plans solved on the two halves of the sample" in text
     zh = html.unescape(built.zh.read_text(encoding="utf-8"))
     assert "方案可信度" in zh and "6 个抽样年份的模型内" in zh
+
+
+def test_workbook_holds_names_like_formulas_as_text(built):
+    """Item names beginning with "=" are string cells in report.xlsx, never formulas."""
+    workbook = openpyxl.load_workbook(built.results / "report.xlsx")
+    cells = [cell for sheet in workbook for row in sheet.iter_rows() for cell in row]
+    assert not [(cell.parent.title, cell.coordinate) for cell in cells if cell.data_type == "f"]
+    names = {cell.value for cell in cells if isinstance(cell.value, str)}
+    assert names & {f"={item['name_en']}" for item in ITEMS}  # the bought items, as written

@@ -62,7 +62,7 @@ def default_scenario_path() -> Path:
 def load(path: str | Path | None = None) -> Scenario:
     """Load and validate a scenario file; ``None`` loads the bundled default county."""
     path = Path(path) if path is not None else default_scenario_path()
-    document = _read_toml(path)
+    document = read_toml(path)
     unknown = sorted(set(document) - TOP_LEVEL_KEYS)
     if unknown:
         raise InputError(path, unknown[0], "unknown section (a typo?)")
@@ -102,7 +102,7 @@ def load(path: str | Path | None = None) -> Scenario:
 def input_files(path: str | Path | None = None) -> list[Path]:
     """The scenario file and every table it names, in a stable order (for hashing inputs)."""
     path = Path(path) if path is not None else default_scenario_path()
-    tables = _table_paths(_read_toml(path).get("tables"), path)
+    tables = _table_paths(read_toml(path).get("tables"), path)
     return [path, *(tables[name] for name in sorted(tables))]
 
 
@@ -126,9 +126,10 @@ def _scenario_error(error: ValidationError, path: Path, hazard_names: list[str])
     return from_validation(error, path, prefix, hazard_names if loc[0] == "hazards" else ())
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file as a dict (a byte-order mark, as Windows editors write, is allowed)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise InputError(path, "", "file not found") from None
     except (OSError, UnicodeDecodeError) as error:

@@ -8,9 +8,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+)
 
 Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -38,10 +45,24 @@ ITEM_CATEGORIES: tuple[str, ...] = ItemCategory.__args__
 TERRAINS: tuple[str, ...] = Terrain.__args__
 
 
+def _takes_truth_values(annotation: Any) -> bool:
+    """Whether a field's type admits true/false (``bool``, or a union with it)."""
+    return annotation is bool or bool in get_args(annotation)
+
+
 class Frozen(BaseModel):
-    """Base for every scenario type: immutable, and unknown keys are errors."""
+    """Base for every scenario type: immutable, unknown keys are errors, true is not 1."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_truth_value_for_a_number(cls, value: Any, info: ValidationInfo) -> Any:
+        """Refuse ``budget = true``: pydantic would read it as 1 yuan."""
+        field = cls.model_fields.get(info.field_name or "")
+        if isinstance(value, bool) and field and not _takes_truth_values(field.annotation):
+            raise ValueError("expected a number or a word, not true/false")
+        return value
 
 
 class Township(Frozen):

@@ -28,7 +28,6 @@ import hashlib
 import itertools
 import json
 import math
-import tomllib
 import typing
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +36,13 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from scenarios.errors import InputError, from_validation
-from scenarios.loader import default_scenario_path, input_files, load, validate_scenario
+from scenarios.loader import (
+    default_scenario_path,
+    input_files,
+    load,
+    read_toml,
+    validate_scenario,
+)
 from scenarios.plan import Plan, load_plan
 from scenarios.schema import (
     Agreement,
@@ -171,7 +176,7 @@ def default_sweep_path() -> Path:
 def load_sweep(path: str | Path | None = None) -> Sweep:
     """Read a sweep file and validate every cell; ``None`` reads the bundled example."""
     path = Path(path) if path is not None else default_sweep_path()
-    document = _read(path)
+    document = read_toml(path)
     unknown = sorted(set(document) - {"sweep", "grid"})
     if unknown:
         raise InputError(path, unknown[0], "unknown section (a typo?); use [sweep] and [grid]")
@@ -195,17 +200,6 @@ def load_sweep(path: str | Path | None = None) -> Sweep:
     return Sweep(
         path, settings, base, axes, cells, cell_scenarios, plans, _inputs_sha256(files, path)
     )
-
-
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(path, "", "file not found") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(path, "", f"cannot read the file: {error}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise InputError(path, "", f"not valid TOML: {error}") from None
 
 
 def _settings(raw: object, path: Path) -> SweepSettings:

@@ -863,3 +863,30 @@ def test_quiet_year_row_with_a_negative_replication_is_refused(tmp_path: Path) -
     text = "replication,time_h,township_id,hazard,severity_people\n0,1,A,flood,5\n-1,,,,\n"
     path = with_replay(tmp_path, text)
     refused(path, tmp_path / "replay.csv", "row 3, field replication", "(got '-1')")
+
+
+# ---------------------------------------------------------------- what Windows editors write
+
+
+def test_a_toml_with_a_byte_order_mark_loads(tmp_path: Path) -> None:
+    path = builders.write_scenario(tmp_path)
+    plain = load(path)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())  # Notepad's UTF-8 with BOM
+    assert load(path).model_dump(exclude={"source_path"}) == plain.model_dump(
+        exclude={"source_path"}
+    )
+
+
+@pytest.mark.parametrize("value", ["true", "false"])
+def test_true_or_false_for_a_number_is_refused_not_read_as_one_or_zero(
+    tmp_path: Path, value: str
+) -> None:
+    toml = copy.deepcopy(builders.TOML_BASE)
+    toml["scenario"]["procurement_budget_yuan"] = value == "true"
+    path = builders.write_scenario(tmp_path, toml=toml)
+    refused(path, path, "procurement_budget_yuan", "not true/false", f"(got {value.title()})")
+
+
+def test_true_for_a_yes_no_field_is_still_read(tmp_path: Path) -> None:
+    scenario = load(builders.write_scenario(tmp_path))
+    assert scenario.townships[0].is_county_seat is True

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from planner.errors import CellsFailedError, RequestError
-from planner.output import version
+from planner.output import terminal, version
 from planner.progress import progress_bar
 from scenarios import InputError, Scenario, load, load_plan
 from scenarios.plan import Plan
@@ -221,7 +221,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "compare" and len(args.plans) < 2:
         parser.error("compare needs at least two plans (the first is the reference)")
-    console = Console(stderr=True)
+    console = terminal(stderr=True)
     try:
         if args.command == "simulate":
             run_simulate(
@@ -306,7 +306,7 @@ def run_simulate(
     from sim import simulate
     from sim.metrics import summarize
 
-    console = console or Console(stderr=True)
+    console = console or terminal(stderr=True)
     scenario, plan = _load_inputs(scenario_path, plan_path)
     prepare_out_dir(out)
     with progress_bar(console, "模拟 simulating", reps, show=reps >= 20) as advance:
@@ -319,7 +319,7 @@ def run_simulate(
     write_csv(summary, out / "summary.csv")
     used_seed = scenario.seed if seed is None else seed
     write_run_record(out, "simulate", scenario_path, plan=plan_path, reps=reps, seed=used_seed)
-    Console().print(summary_table(summary, scenario, reps, used_seed, plan))
+    terminal().print(summary_table(summary, scenario, reps, used_seed, plan))
     console.print(
         f"wrote {out}/events.parquet, items.parquet, dispatches.parquet, stock.parquet, "
         "summary.csv, run.json",
@@ -337,7 +337,7 @@ def run_report(
     from planner.report_files import write_report_files
     from planner.reporting import load_report
 
-    console = console or Console(stderr=True)
+    console = console or terminal(stderr=True)
     with console.status("报告 building the report"):
         try:
             report = load_report(results, lang, version())
@@ -349,7 +349,7 @@ def run_report(
         written = write_report_files(report, target)
     used = ", ".join(f"{kind}: {folder}" for kind, folder in report.results.folders().items())
     console.print(f"from {used}", markup=False, highlight=False, soft_wrap=True)
-    Console().print(
+    terminal().print(
         "\n".join(str(path) for path in written.values()),
         markup=False,
         highlight=False,

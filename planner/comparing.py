@@ -13,7 +13,7 @@ from rich.table import Table
 from optimize.baselines import status_quo
 from optimize.comparison import BETTER, IDENTICAL, NOT_SIGNIFICANT, WORSE, compare_results
 from optimize.evaluate import evaluation_frame, paired_reduction, simulate_plans
-from planner.output import prepare_out_dir, write_csv, write_run_record
+from planner.output import prepare_out_dir, terminal, write_csv, write_run_record
 from planner.progress import progress_bar
 from planner.tables import CATEGORY_LABELS, evaluation_table
 from scenarios import InputError, load, load_plan
@@ -38,7 +38,7 @@ class CompareRequest:
 
 def run_compare(request: CompareRequest, console: Console | None = None) -> pd.DataFrame:
     """Simulate the plans on common random numbers; print and write the paired comparison."""
-    console = console or Console(stderr=True)
+    console = console or terminal(stderr=True)
     scenario_path = None if request.scenario == DEFAULT_SCENARIO else Path(request.scenario)
     scenario = load(scenario_path)
     plans = _plans(request.plans, scenario)
@@ -54,7 +54,7 @@ def run_compare(request: CompareRequest, console: Console | None = None) -> pd.D
     write_run_record(
         out, "compare", scenario_path, plans=list(request.plans), reps=request.reps, seed=seed
     )
-    screen = Console()
+    screen = terminal()
     screen.print(evaluation_table(evaluation, reference=plans[0].plan_id))
     for plan in plans[1:]:
         rows = comparison[comparison["plan"] == plan.plan_id]

@@ -36,7 +36,7 @@ from optimize.stability import (
     half_sample_stability,
 )
 from planner.errors import RequestError
-from planner.output import prepare_out_dir, write_atomic, write_csv, write_run_record
+from planner.output import prepare_out_dir, terminal, write_atomic, write_csv, write_run_record
 from planner.progress import progress_bar
 from planner.tables import cost_table, evaluation_table
 from scenarios import load
@@ -160,7 +160,7 @@ def _solve(network: CountyNetwork, request: OptimizeRequest, budgets: Budgets, c
 
 def run_optimize(request: OptimizeRequest, console: Console | None = None) -> Path:
     """Solve, write the plan in three forms, judge every plan by simulation, write the tables."""
-    console = console or Console(stderr=True)
+    console = console or terminal(stderr=True)
     scenario = load(request.scenario_path)
     network = build_network(scenario)
     budgets = budgets_for(
@@ -213,7 +213,7 @@ def run_optimize(request: OptimizeRequest, console: Console | None = None) -> Pa
         budget_yuan=budgets.procurement_yuan, sampled_years=len(years),
     )  # fmt: skip
     _print(scenario, plan, report, evaluation, len(years), check, stability)
-    Console().print(improvement_line(moves, gain, request.reps), markup=False, highlight=False)
+    terminal().print(improvement_line(moves, gain, request.reps), markup=False, highlight=False)
     console.print(
         f"wrote {out}/plan.csv, plan.xlsx, plan.json, evaluation.csv, marginal_values.csv, "
         "solve.json, run.json",
@@ -297,7 +297,7 @@ def _bounds(network, plan, budgets, seed, request: OptimizeRequest, out: Path, c
             raise RequestError(str(error)) from None
     text = json.dumps(asdict(bounds), indent=2) + "\n"
     write_atomic(out / "saa_bounds.json", lambda p: p.write_text(text, encoding="utf-8"))
-    Console().print(
+    terminal().print(
         f"SAA gap {bounds.gap:,.0f} penalty yuan/yr = {bounds.relative_gap:.2%} of the plan's "
         f"out-of-sample cost {bounds.upper_mean:,.0f} (one-sided 95% <= "
         f"{bounds.relative_gap_high:.2%}); lower bound {bounds.lower_mean:,.0f}",
@@ -336,7 +336,7 @@ def _print(
     check: ModelCheck,
     stability: Stability | None,
 ) -> None:
-    screen = Console()
+    screen = terminal()
     for line in solve_lines(report, sampled, check, stability):
         screen.print(escape(line))
     screen.print(cost_table(plan_costs(plan, scenario)))

@@ -8,6 +8,7 @@ from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
+from rich.console import Console
 
 from scenarios.errors import InputError
 from scenarios.files import write_atomic
@@ -62,3 +63,12 @@ def write_run_record(out: Path, command: str, scenario_path: Path | None, **fiel
     }
     text = json.dumps(record, indent=2, ensure_ascii=False) + "\n"
     return write_atomic(out / RUN_RECORD, lambda p: p.write_text(text, encoding="utf-8"))
+
+
+def terminal(stderr: bool = False) -> Console:
+    """A rich console for stdout (tables) or stderr (progress, errors).
+
+    Names come from users' files, so ``:x:`` in a township's name stays ``:x:``:
+    no emoji codes are replaced (markup is escaped where text is printed).
+    """
+    return Console(stderr=stderr, emoji=False)

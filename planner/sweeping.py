@@ -40,7 +40,7 @@ from rich.progress import (
 from planner.cells import CellOutcome, CellTask, run_cell
 from planner.errors import CellsFailedError
 from planner.executors import Executor, open_executor
-from planner.output import prepare_out_dir, version, write_atomic, write_parquet
+from planner.output import prepare_out_dir, terminal, version, write_atomic, write_parquet
 from planner.tables import sweep_table
 from scenarios.errors import InputError
 from scenarios.sweep import Sweep, load_sweep
@@ -77,7 +77,7 @@ class SweepReport:
 
 def run_sweep(request: SweepRequest, console: Console | None = None) -> SweepReport:
     """Run the cells the folder does not hold yet; write the dataset and the summary."""
-    console = console or Console(stderr=True)
+    console = console or terminal(stderr=True)
     sweep = load_sweep(request.sweep_path)
     out = prepare_out_dir(request.out)
     manifest = manifest_for(sweep)
@@ -104,7 +104,7 @@ def run_sweep(request: SweepRequest, console: Console | None = None) -> SweepRep
         )
         failed = _run_tasks(out, executor, tasks, console)
     summary = _write_summary(out)
-    Console().print(sweep_table(summary, sweep))
+    terminal().print(sweep_table(summary, sweep))
     report = SweepReport(out, len(sweep.cells), len(done), len(tasks), tuple(sorted(failed)))
     if failed:
         raise CellsFailedError(

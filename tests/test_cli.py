@@ -476,3 +476,16 @@ def test_run_record_names_the_scenario_and_settings(tiny_run, tiny_path):
     assert record["seed"] == 7
     assert record["plan"] is None
     assert record["yingji_version"]
+
+
+def test_an_error_shows_the_value_as_written_not_as_an_emoji(tmp_path):
+    """A value like ':x:' in a refused cell is printed as typed (rich would draw an emoji)."""
+    items = copy.deepcopy(builders.ITEMS)
+    items[0]["unit_price_yuan"] = ":x: [bold]"
+    path = builders.write_scenario(tmp_path, tables={"items": items})
+    done = run_process("simulate", path, "--reps", "2", "--out", tmp_path / "out")
+    assert done.returncode == 2
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, done.stderr
+    assert ":x: [bold]" in lines[0] and "\u274c" not in lines[0]
+    assert "unit_price_yuan" in lines[0] and "items.csv" in lines[0]

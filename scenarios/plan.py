@@ -412,6 +412,8 @@ def _csv_rows(path: Path) -> list[tuple[str, dict[str, object]]]:
             header = reader.fieldnames or []
     except (OSError, UnicodeDecodeError, csv.Error) as error:
         raise InputError(path, "", f"cannot read the file: {error}") from None
+    if not header:  # 0 bytes is a lost file, not a plan that buys nothing (that has a header)
+        raise InputError(path, "", "empty file (no header row: " + ",".join(PLAN_CSV_COLUMNS) + ")")
     for column in header:
         if column not in PLAN_CSV_COLUMNS:
             raise InputError(path, f"column {column!r}", "unknown column (a typo?)")

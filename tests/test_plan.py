@@ -911,3 +911,15 @@ def test_excel_writes_names_that_look_like_formulas_as_text(tmp_path: Path, scen
     assert set(FORMULAS) <= shown  # each name kept as written, as text
     back = load_plan(path, named)  # and the plan still reads back
     assert (back.purchases, back.staffing) == (PLAN.purchases, PLAN.staffing)
+
+
+def test_an_empty_plan_file_is_refused_but_a_header_alone_is_an_empty_plan(
+    tmp_path: Path, scenario: Scenario
+) -> None:
+    empty = tmp_path / "lost.csv"
+    empty.write_bytes(b"")
+    refused(empty, scenario, "empty file", "no header row")
+    header = tmp_path / "nothing.csv"
+    header.write_text(",".join(PLAN_CSV_COLUMNS) + "\n", encoding="utf-8")
+    plan = load_plan(header, scenario)
+    assert (plan.purchases, plan.staffing) == ((), ())

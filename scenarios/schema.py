@@ -24,6 +24,9 @@ Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
 Positive = Annotated[float, Field(gt=0.0)]
 Count = Annotated[int, Field(ge=0, strict=False)]
+# A name is shown on maps, tables and sheets: a few words, not a page.
+Name = Annotated[str, Field(max_length=80)]
+Note = Annotated[str, Field(max_length=2000)]  # where a figure came from
 
 Terrain = Literal["plain", "hill", "mountain"]
 ItemCategory = Literal[
@@ -69,8 +72,8 @@ class Township(Frozen):
     """One township (乡镇) with what makes it exposed to each hazard."""
 
     township_id: Identifier
-    name_zh: str
-    name_en: str = ""
+    name_zh: Name
+    name_en: Name = ""
     x_km: float
     y_km: float
     terrain: Terrain
@@ -81,23 +84,23 @@ class Township(Frozen):
     forest_area_ha: NonNegative
     hazard_points: Count
     is_county_seat: bool = False
-    source: str = ""
+    source: Note = ""
 
 
 class Item(Frozen):
     """An item type that can be stockpiled; equipment returns after use, consumables do not."""
 
     item_id: Identifier
-    name_zh: str
-    name_en: str
+    name_zh: Name
+    name_en: Name
     category: ItemCategory
-    unit: str
+    unit: Name
     unit_price_yuan: Positive
     kind: ItemKind
     loss_rate: Probability = 0.0
     criticality_weight: Positive
     service_life_years: NonNegative | None = None
-    source: str = ""
+    source: Note = ""
 
     @property
     def shortage_penalty_yuan(self) -> float:
@@ -111,7 +114,7 @@ class Depot(Frozen):
     depot_id: Identifier
     tier: DepotTier
     township_id: Identifier
-    name_zh: str = ""
+    name_zh: Name = ""
 
 
 class StockLine(Frozen):
@@ -126,10 +129,10 @@ class Team(Frozen):
     """A rescue team: where it is based, how many people, what it can do, how fast it moves."""
 
     team_id: Identifier
-    name_zh: str
-    name_en: str = ""
+    name_zh: Name
+    name_en: Name = ""
     tier: TeamTier
-    category: str = ""
+    category: Name = ""
     base_township: Identifier
     members: Annotated[int, Field(ge=1)]
     min_members: Annotated[int, Field(ge=1)]
@@ -138,7 +141,7 @@ class Team(Frozen):
     mobilisation_median_min: Positive
     mobilisation_sigma: NonNegative = 0.0
     cost_per_member_yuan: NonNegative
-    source: str = ""
+    source: Note = ""
 
     @field_validator("skills", mode="before")
     @classmethod
@@ -152,7 +155,7 @@ class Agreement(Frozen):
     """A supplier agreement (协议储备): up to max_quantity per year, after a lead time."""
 
     agreement_id: Identifier
-    supplier_zh: str
+    supplier_zh: Name
     township_id: Identifier
     item_id: Identifier
     max_quantity: Count
@@ -180,8 +183,8 @@ class Hazard(Frozen):
     """One hazard type: how often, where, when, how big, and what it demands."""
 
     hazard_id: Identifier
-    name_zh: str
-    name_en: str = ""
+    name_zh: Name
+    name_en: Name = ""
     trigger: Trigger
     annual_rate: NonNegative
     dispersion: Positive | None = None
@@ -208,7 +211,7 @@ class Hazard(Frozen):
     growth_grace_h: NonNegative = 0.0
     trapped_per_person: NonNegative = 0.0
     survival_half_life_h: Positive = 24.0
-    source: str = ""
+    source: Note = ""
 
     _season = field_validator("month_weights")(_some_season)
 
@@ -220,7 +223,7 @@ class RainEpisodes(Frozen):
     dispersion: Positive | None = None
     month_weights: tuple[NonNegative, ...] = Field(min_length=12, max_length=12)
     radius_km: NonNegative
-    source: str = ""
+    source: Note = ""
 
     _season = field_validator("month_weights")(_some_season)
 
@@ -267,7 +270,7 @@ class Penalties(Frozen):
 
     late_fraction: Probability
     rescue_work_yuan_per_person_hour: NonNegative
-    source: str = ""
+    source: Note = ""
 
 
 class Procurement(Frozen):
@@ -276,7 +279,7 @@ class Procurement(Frozen):
     depot_tiers: tuple[DepotTier, ...] = Field(default=("county", "township"), min_length=1)
     last_year_category_shares: dict[ItemCategory, Probability] = Field(min_length=1)
     staffing_budget_yuan: NonNegative | None = None
-    source: str = ""
+    source: Note = ""
 
     @field_validator("last_year_category_shares")
     @classmethod
@@ -350,8 +353,8 @@ class Scenario(Frozen):
     """A whole county: geography, stock, teams, hazards and the rules that link them."""
 
     scenario_id: Identifier
-    name_zh: str
-    name_en: str = ""
+    name_zh: Name
+    name_en: Name = ""
     seed: Count
     horizon_days: Positive
     procurement_budget_yuan: NonNegative

@@ -890,3 +890,13 @@ def test_true_or_false_for_a_number_is_refused_not_read_as_one_or_zero(
 def test_true_for_a_yes_no_field_is_still_read(tmp_path: Path) -> None:
     scenario = load(builders.write_scenario(tmp_path))
     assert scenario.townships[0].is_county_seat is True
+
+
+def test_a_name_of_thousands_of_characters_is_refused_in_one_short_line(tmp_path: Path) -> None:
+    towns = copy.deepcopy(builders.TOWNSHIPS)
+    towns[1]["name_zh"] = "乙" * 5000  # would draw a map tens of thousands of pixels wide
+    path = builders.write_scenario(tmp_path, tables={"townships": towns})
+    message = refused(
+        path, path.parent / "townships.csv", "row 3, field name_zh", "at most 80 characters"
+    )
+    assert len(message) < 400 + len(str(path))

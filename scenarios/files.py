@@ -43,3 +43,20 @@ def cells_as_text(sheet: Any) -> None:
         for cell in row:
             if cell.data_type == "f":
                 cell.data_type = "s"
+
+
+CSV_ENCODINGS = ("utf-8-sig", "gb18030")  # UTF-8 (with or without BOM), then Chinese Excel's
+
+
+def read_csv_text(path: Path) -> str:
+    """A CSV file's text: UTF-8 (a BOM allowed), or GB18030/GBK as Chinese Excel saves it.
+
+    Raises ``UnicodeDecodeError`` when it is neither, and ``OSError`` when unreadable.
+    """
+    data = path.read_bytes()
+    for encoding in CSV_ENCODINGS[:-1]:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode(CSV_ENCODINGS[-1])

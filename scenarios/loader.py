@@ -8,6 +8,7 @@ field path and the value.
 from __future__ import annotations
 
 import csv
+import io
 import math
 import tomllib
 from collections import Counter
@@ -20,6 +21,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from scenarios.errors import InputError, from_row_validation, from_validation
+from scenarios.files import read_csv_text
 from scenarios.schema import (
     Agreement,
     DemandProfile,
@@ -169,11 +171,12 @@ def _table_paths(tables: Any, path: Path) -> dict[str, Path]:
 
 def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            rows = list(reader)
-            header = list(reader.fieldnames or [])
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        reader = csv.DictReader(io.StringIO(read_csv_text(path), newline=""))
+        rows = list(reader)
+        header = list(reader.fieldnames or [])
+    except UnicodeDecodeError:
+        raise InputError(path, "", "not UTF-8 or GB18030/GBK text: save it as CSV UTF-8") from None
+    except (OSError, csv.Error) as error:
         raise InputError(path, "", f"cannot read the file: {error}") from None
     if not header:
         raise InputError(path, "", "empty table (no header row)")

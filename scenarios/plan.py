@@ -11,6 +11,7 @@ form for planners to read and edit; all three load back through
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 import unicodedata
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scenarios.errors import InputError
-from scenarios.files import cells_as_text, write_atomic
+from scenarios.files import cells_as_text, read_csv_text, write_atomic
 from scenarios.schema import ITEM_CATEGORIES, Depot, Scenario
 
 if TYPE_CHECKING:
@@ -406,11 +407,12 @@ def _json_rows(path: Path) -> list[tuple[str, dict[str, object]]]:
 
 def _csv_rows(path: Path) -> list[tuple[str, dict[str, object]]]:
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            rows = list(reader)
-            header = reader.fieldnames or []
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        reader = csv.DictReader(io.StringIO(read_csv_text(path), newline=""))
+        rows = list(reader)
+        header = reader.fieldnames or []
+    except UnicodeDecodeError:
+        raise InputError(path, "", "not UTF-8 or GB18030/GBK text: save it as CSV UTF-8") from None
+    except (OSError, csv.Error) as error:
         raise InputError(path, "", f"cannot read the file: {error}") from None
     if not header:  # 0 bytes is a lost file, not a plan that buys nothing (that has a header)
         raise InputError(path, "", "empty file (no header row: " + ",".join(PLAN_CSV_COLUMNS) + ")")

@@ -413,10 +413,15 @@ def test_csv_row_with_more_values_than_header_is_refused(
     refused(path, scenario, "row 3", "more values than header")
 
 
-def test_non_utf8_csv_plan_is_refused(tmp_path: Path, scenario: Scenario) -> None:
+def test_gbk_csv_plan_is_read_and_its_chinese_values_shown(
+    tmp_path: Path, scenario: Scenario
+) -> None:
+    """Chinese Excel saves CSV as GBK: read, and a bad cell is shown as written."""
     path = tmp_path / "plan.csv"
     path.write_bytes("part,item_id,depot_id,team_id,quantity\n购买,boat,D_A,,1\n".encode("gbk"))
-    refused(path, scenario, "cannot read")
+    refused(path, scenario, "row 2, field part", "'购买'")
+    path.write_bytes("part,item_id,depot_id,team_id,quantity\npurchase,boat,D_A,,1\n".encode("gbk"))
+    assert load_plan(path, scenario).purchases == (Purchase("boat", "D_A", 1),)
 
 
 def test_invalid_json_plan_is_refused(tmp_path: Path, scenario: Scenario) -> None:

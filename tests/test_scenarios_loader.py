@@ -472,11 +472,14 @@ def test_non_utf8_toml_is_refused(tmp_path: Path) -> None:
     refused(path, path, "cannot read", "utf-8")
 
 
-def test_non_utf8_csv_is_refused_naming_the_csv(tmp_path: Path) -> None:
+def test_gbk_csv_with_a_bad_cell_is_refused_naming_the_csv_and_the_chinese_value(
+    tmp_path: Path,
+) -> None:
     path = builders.write_scenario(tmp_path)
     items = tmp_path / "items.csv"
-    items.write_bytes(items.read_text(encoding="utf-8").encode("gbk"))
-    refused(path, items, "cannot read", "utf-8")
+    text = items.read_text(encoding="utf-8").replace(",flood,", ",防汛,", 1)
+    items.write_bytes(text.encode("gbk"))
+    refused(path, items, "row 2, field category", "'防汛'")
 
 
 def test_utf8_csv_with_byte_order_mark_loads(tmp_path: Path) -> None:
@@ -900,3 +903,24 @@ def test_a_name_of_thousands_of_characters_is_refused_in_one_short_line(tmp_path
         path, path.parent / "townships.csv", "row 3, field name_zh", "at most 80 characters"
     )
     assert len(message) < 400 + len(str(path))
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-8-sig"])
+def test_tables_saved_by_chinese_excel_are_read(tmp_path: Path, encoding: str) -> None:
+    """Chinese Excel saves CSV as GBK (GB18030) or UTF-8 with a BOM: the same scenario."""
+    plain = load(builders.write_scenario(tmp_path / "utf8"))
+    path = builders.write_scenario(tmp_path / encoding)
+    table = path.parent / "townships.csv"
+    table.write_bytes(table.read_text(encoding="utf-8").encode(encoding))
+    again = load(path)
+    assert [t.name_zh for t in again.townships] == ["甲镇", "乙乡", "丙乡"]
+    assert again.townships == plain.townships
+
+
+def test_a_table_in_neither_utf8_nor_gb18030_is_refused_naming_the_encodings(
+    tmp_path: Path,
+) -> None:
+    path = builders.write_scenario(tmp_path)
+    table = path.parent / "townships.csv"
+    table.write_bytes(table.read_bytes() + b"\x80\x30\xff\xff\n")  # no text encoding we read
+    refused(path, table, "not UTF-8 or GB18030/GBK text")

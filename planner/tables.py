@@ -174,14 +174,27 @@ def sweep_table(headline: pd.DataFrame, sweep: Sweep) -> Table:
     plans = list(dict.fromkeys(headline["plan"])) if len(headline) else []
     for plan in plans:
         table.add_column(escape(str(plan)), justify="right")
+    solved = sweep.settings.action == "optimise" and "proved_optimal" in headline.columns
+    if solved:
+        table.add_column("求解 solve (sampled model)")
+        table.caption += "; NOT proved: the cell's plan is not proved optimal for its sampled model"
     for cell in sweep.cells:
         rows = headline[headline["cell"] == cell.index] if len(headline) else headline
         if rows.empty:
             continue
         by_plan = {row["plan"]: row for row in rows.to_dict("records")}
         shown = [_estimate(by_plan[p]) if p in by_plan else "–" for p in plans]
+        if solved:
+            shown.append(_solve_status(rows.iloc[0]))
         table.add_row(str(cell.index), *(escape(label) for _, label in cell.labels), *shown)
     return table
+
+
+def _solve_status(row: pd.Series) -> str:
+    """``proved, gap 0.02%`` or ``NOT proved``: what the solver proved of the cell's model."""
+    if bool(row["proved_optimal"]):
+        return f"proved, gap {float(row['solver_gap']):.2%}"
+    return "NOT proved"
 
 
 def _estimate(row: dict) -> str:

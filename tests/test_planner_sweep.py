@@ -15,12 +15,15 @@ import dask
 import distributed.config  # noqa: F401 - registers the distributed settings read below
 import pandas as pd
 import pytest
+from rich.console import Console
 
 from planner.cli import main
 from planner.errors import CellsFailedError, RequestError
 from planner.executors import LOCAL_WORKER_CONFIG, open_executor
 from planner.sweeping import SweepRequest, finished_cells, load_results, run_sweep
+from planner.tables import sweep_table
 from scenarios import InputError
+from scenarios.sweep import load_sweep
 from tests.builders import write_scenario
 from tests.support import run_process
 
@@ -394,3 +397,19 @@ def test_default_county_sweep_smoke(tmp_path):
     optimised = summary[summary["plan"] == "optimised"]
     assert optimised["purchase_cost_yuan"].iloc[0] <= 2_800_000
     assert optimised["solver_solution"].iloc[0]
+
+
+def test_sweep_table_says_which_cells_are_proved_optimal(serial, sweep_path):
+    """The table on the terminal marks each cell's solve, and NOT proved where it was not."""
+    summary, _ = load_results(serial)
+    sweep = load_sweep(sweep_path)
+    console = Console(width=250, record=True)
+    console.print(sweep_table(summary, sweep))
+    text = console.export_text()
+    assert "求解 solve (sampled model)" in text
+    assert text.count("proved, gap") == 4  # four cells, each proved for its sampled model
+    summary.loc[summary["cell"] == 2, "proved_optimal"] = False
+    console = Console(width=250, record=True)
+    console.print(sweep_table(summary, sweep))
+    text = console.export_text()
+    assert text.count("proved, gap") == 3 and "NOT proved" in text

@@ -798,7 +798,9 @@ def solve(
         objective = bound = gap = float("nan")
     status = pulp.LpStatus[problem.status]
     solution = pulp.LpSolution[problem.sol_status]
-    proved = problem.sol_status == pulp.LpSolutionOptimal and gap <= max(mip_gap, 1e-9) * 1.0001
+    optimal = problem.sol_status == pulp.LpSolutionOptimal
+    # CBC says "optimal" only within the gap asked for: its word, as it reports no bound.
+    proved = optimal and (solver == "cbc" or gap <= max(mip_gap, 1e-9) * 1.0001)
     variables = problem.variables()
     integers = sum(1 for v in variables if v.cat == pulp.LpInteger)
     return SolveReport(
@@ -876,10 +878,9 @@ def _bound_and_gap(
         short = objective - bound
         gap = 0.0 if short <= ABSOLUTE_GAP else short / max(abs(objective), 1e-9)
         return bound, float(gap)
-    if problem.sol_status == pulp.LpSolutionOptimal:
-        # CBC through PuLP reports no bound; "optimal" means within the gap asked for.
-        gap = float(mip_gap) if problem.isMIP() else 0.0
-        return objective - gap * abs(objective), gap
+    if problem.sol_status == pulp.LpSolutionOptimal and not problem.isMIP():
+        return objective, 0.0  # a linear programme's optimum is its own bound
+    # CBC through PuLP reports no bound: none is made up from the gap asked for.
     return float("nan"), float("nan")
 
 

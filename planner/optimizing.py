@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -349,10 +350,16 @@ def solve_lines(
     """What the solve proved, of which model, and how the plan fares in the simulation."""
     proved = "proved optimal" if report.optimal else "NOT proved optimal"
     objective = abs(report.objective) if abs(report.objective) < 0.5 else report.objective
+    if math.isfinite(report.gap):
+        bound = f"bound {report.best_bound + 0.0:,.0f}, gap {report.gap:.2%}"
+    else:
+        bound = (
+            f"no bound or gap reported by {report.solver} (optimal within --mip-gap by its word)"
+        )
     lines = [
         f"{report.solver}: {report.solution} ({proved}) for the sampled model of {sampled} "
-        f"years: its penalty {objective:,.0f} yuan/yr, bound {report.best_bound + 0.0:,.0f}, "
-        f"gap {report.gap:.2%} (a gap of that model, not of the county); "
+        f"years: its penalty {objective:,.0f} yuan/yr, {bound} (a gap of that model, not of "
+        "the county); "
         f"{report.variables:,} variables ({report.integers:,} integer), "
         f"{report.constraints:,} constraints; build {report.build_s:.1f} s, "
         f"solve {report.solve_s:.1f} s ({report.method})",

@@ -8,6 +8,7 @@ Nothing is half-written: every file goes through a temporary file and a rename.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -74,16 +75,17 @@ WORDS: dict[str, tuple[str, str]] = {
         "(95% CI {}–{}); last year's rule with the same money reaches {}: {:.0%} less.",
     ),
     "plan_quality": (
-        "方案可信度：求解器{}（{} 个抽样年份的模型内，差距 {:.2%}）；在评估所用的 {} 个"
+        "方案可信度：求解器{}（{} 个抽样年份的模型内，差距 {}）；在评估所用的 {} 个"
         "模拟年份上，优化模型估计该方案每年 {}，模拟结果为 {}（模拟/模型 {:.3f}，95%置信区间 "
         "{:.3f}–{:.3f}）。",
         "How sure the plan is: the solver {} for a model of {} sampled years "
-        "(gap {:.2%}, a gap of that model only); on the {} simulated years that judged it, the "
+        "(gap {}, a gap of that model only); on the {} simulated years that judged it, the "
         "optimisation model values it at {} a year and the simulation at {} (simulation / "
         "model {:.3f}, 95% CI {:.3f}–{:.3f}).",
     ),
     "proved": ("证明了最优", "proved it optimal"),
     "not_proved": ("未能证明最优", "did not prove it optimal"),
+    "gap_not_reported": ("求解器未报告", "not reported by the solver"),
     "plan_stability": (
         "用样本的前后两半分别求出的方案，按物资种类有 {:.0%} 的资金相同（按物资和储备点 {:.0%}）。",
         "Plans solved on the two halves of the sample put {:.0%} of their money on the same "
@@ -247,7 +249,7 @@ def _plan_quality(plan: PlanResults, lang: str) -> list[str]:
         words("plan_quality", lang).format(
             words("proved" if solve.get("optimal") else "not_proved", lang),
             plan.record.get("sampled_years", "?"),
-            solve["gap"],
+            _gap(solve.get("gap"), lang),
             check["years"],
             _yuan(check["model_mean"]),
             _yuan(check["simulated_mean"]),
@@ -260,6 +262,13 @@ def _plan_quality(plan: PlanResults, lang: str) -> list[str]:
         shares = (stability["by_item"][0], stability["by_item_depot"][0])
         found.append(words("plan_stability", lang).format(*shares))
     return found
+
+
+def _gap(gap: object, lang: str) -> str:
+    """A solver's gap as a percentage, or that it reported none (CBC)."""
+    if isinstance(gap, int | float) and math.isfinite(gap):
+        return f"{gap:.2%}"
+    return words("gap_not_reported", lang)
 
 
 def _current_budget(results: Results) -> float:

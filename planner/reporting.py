@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 
 from planner import charts
 from planner.charts import pick
-from planner.results import PlanResults, Results, find_results
+from planner.results import PlanResults, Results, SweepResults, find_results
 from planner.tables import CATEGORY_LABELS, METRIC_LABELS, TIER_LABELS
 from scenarios.plan import plan_costs
 from scenarios.schema import Scenario
@@ -90,6 +90,13 @@ WORDS: dict[str, tuple[str, str]] = {
         "用样本的前后两半分别求出的方案，按物资种类有 {:.0%} 的资金相同（按物资和储备点 {:.0%}）。",
         "Plans solved on the two halves of the sample put {:.0%} of their money on the same "
         "items ({:.0%} on the same items in the same depots).",
+    ),
+    "sweep_missing": (
+        "注意：扫描共 {} 个格子，只完成了 {} 个（缺 {}）；以下资金前沿只含已完成的格子。"
+        "再次运行同一条 yingji sweep 命令可补齐。",
+        "Note: the sweep has {} cells and only {} are finished ({} missing); the funding "
+        "frontier below holds the finished ones only. Running the same yingji sweep command "
+        "again runs the missing cells.",
     ),
     "sweep_finding": (
         "{}：预算从 {} 增加到 {}，每年减少未满足需求 {}（95%置信区间 {}–{}）。",
@@ -280,14 +287,14 @@ def _current_budget(results: Results) -> float:
 
 
 def _sweep_findings(results: Results, lang: str) -> list[str]:
-    """The budget step around today's budget, in each series of the sweep."""
+    """Cells still missing, then the budget step around today's budget in each series."""
     sweep = results.sweep
     assert sweep is not None
+    found = _missing_cells(sweep, lang)
     if "budget_yuan" not in sweep.years.columns:
-        return []
+        return found
     steps = charts.step_effects(sweep.years)
     budget = _current_budget(results)
-    found = []
     for series, group in steps.groupby("series", sort=False):
         # the step from today's budget upwards, else the nearest one
         inside = group[(group["budget_from_yuan"] <= budget) & (budget < group["budget_to_yuan"])]
@@ -304,6 +311,17 @@ def _sweep_findings(results: Results, lang: str) -> list[str]:
             )
         )
     return found
+
+
+def _missing_cells(sweep: SweepResults, lang: str) -> list[str]:
+    """A warning when the sweep's manifest lists cells that have no results yet."""
+    planned = {int(cell["cell"]) for cell in sweep.manifest.get("cells", [])}
+    finished = set(sweep.summary["cell"].astype(int))
+    missing = sorted(planned - finished)
+    if not missing:
+        return []
+    shown = ", ".join(map(str, missing[:10])) + ("…" if len(missing) > 10 else "")
+    return [words("sweep_missing", lang).format(len(planned), len(planned & finished), shown)]
 
 
 def _compare_findings(comparison: pd.DataFrame, lang: str) -> list[str]:

@@ -599,3 +599,18 @@ def test_workbook_holds_names_like_formulas_as_text(built):
     assert not [(cell.parent.title, cell.coordinate) for cell in cells if cell.data_type == "f"]
     names = {cell.value for cell in cells if isinstance(cell.value, str)}
     assert names & {f"={item['name_en']}" for item in ITEMS}  # the bought items, as written
+
+
+def test_report_of_a_sweep_with_missing_cells_says_so(built, tmp_path, monkeypatch):
+    """Two of the four cells deleted: the findings say 4 cells, 2 finished, which are missing."""
+    target = results_copy(built, tmp_path / "results")
+    for cell in (1, 3):
+        (target / "sweep" / "cells" / f"cell-{cell:04d}.parquet").unlink()
+        (target / "sweep" / "years" / f"cell-{cell:04d}.parquet").unlink(missing_ok=True)
+    out = tmp_path / "report.html"
+    code, _, err = run_main("report", target, "--lang", "en", "--out", out, monkeypatch=monkeypatch)
+    assert code == 0, err
+    text = html.unescape(out.read_text(encoding="utf-8"))
+    assert "the sweep has 4 cells and only 2 are finished (1, 3 missing)" in text
+    full = html.unescape(built.en.read_text(encoding="utf-8"))
+    assert "cells and only" not in full  # a whole sweep gets no such note

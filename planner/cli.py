@@ -25,8 +25,8 @@ EXIT_CELLS_FAILED = 1
 EXIT_INTERRUPTED = 130
 
 
-def _whole_number(minimum: int):
-    """An argparse type for whole numbers of at least ``minimum``."""
+def _whole_number(minimum: int, maximum: int | None = None, why: str = ""):
+    """An argparse type for whole numbers from ``minimum`` to ``maximum`` (``why`` the limit)."""
 
     def parse(text: str) -> int:
         try:
@@ -35,13 +35,19 @@ def _whole_number(minimum: int):
             raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"must be at least {minimum}: {text!r}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"at most {maximum:,}{why}: {text!r}")
         return value
 
     return parse
 
 
-_positive_int = _whole_number(1)
 _seed = _whole_number(0)
+# About 300 item rows a simulated year in memory, and 350 model variables a sampled year:
+# beyond these a run does not fit on a planner's machine; run several seeds instead.
+_years = _whole_number(1, 100_000, " simulated years in one run (run more seeds instead)")
+_sampled = _whole_number(1, 5_000, " sampled years (a larger model does not fit in memory)")
+_workers = _whole_number(1, 256, " processes")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,9 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument(
         "--plan", type=Path, help="plan file (CSV, JSON or Excel) applied at year start"
     )
-    simulate.add_argument("--reps", type=_positive_int, default=200, help="years to simulate")
+    simulate.add_argument("--reps", type=_years, default=200, help="years to simulate")
     simulate.add_argument("--seed", type=_seed, help="base seed (default: the scenario's)")
-    simulate.add_argument("--jobs", type=_positive_int, default=1, help="worker processes")
+    simulate.add_argument("--jobs", type=_workers, default=1, help="worker processes")
     simulate.add_argument(
         "--out", type=Path, default=Path("results"), help="output folder (default: ./results)"
     )
@@ -120,11 +126,9 @@ def _add_optimize(commands) -> None:
         "--joint-budget", type=_money, help="one pot for purchases and members (yuan)"
     )
     optimize.add_argument(
-        "--scenarios", type=_positive_int, default=200, help="sampled years in the SAA model"
+        "--scenarios", type=_sampled, default=200, help="sampled years in the SAA model"
     )
-    optimize.add_argument(
-        "--reps", type=_positive_int, default=200, help="simulated years to judge plans"
-    )
+    optimize.add_argument("--reps", type=_years, default=200, help="simulated years to judge plans")
     optimize.add_argument("--seed", type=_seed, help="base seed (default: the scenario's)")
     optimize.add_argument(
         "--time-limit", type=_positive_float, default=120.0, help="solver time limit, s"
@@ -133,7 +137,7 @@ def _add_optimize(commands) -> None:
         "--mip-gap", type=_gap, default=1e-3, help="relative MIP gap at which to stop (0 to 1)"
     )
     optimize.add_argument("--solver", choices=("highs", "cbc"), default="highs")
-    optimize.add_argument("--jobs", type=_positive_int, default=1, help="worker processes")
+    optimize.add_argument("--jobs", type=_workers, default=1, help="worker processes")
     optimize.add_argument(
         "--bounds",
         type=_seed,
@@ -169,10 +173,10 @@ def _add_sweep(commands) -> None:
         "sweep", nargs="?", type=Path, help="sweep TOML (default: the bundled budget sweep)"
     )
     where = sweep.add_mutually_exclusive_group()
-    where.add_argument("--jobs", type=_positive_int, default=1, help="local worker processes")
+    where.add_argument("--jobs", type=_workers, default=1, help="local worker processes")
     where.add_argument("--scheduler", help="address of a running Dask scheduler (tcp://host:port)")
     where.add_argument(
-        "--local-cluster", type=_positive_int, help="start a Dask cluster of N workers here"
+        "--local-cluster", type=_workers, help="start a Dask cluster of N workers here"
     )
     sweep.add_argument(
         "--out", type=Path, default=Path("results/sweep"), help="dataset folder (results/sweep)"
@@ -194,9 +198,9 @@ def _add_compare(commands) -> None:
         metavar="PLAN",
         help="plan files (CSV, JSON or Excel), or 'status_quo'; the first is the reference",
     )
-    compare.add_argument("--reps", type=_positive_int, default=200, help="simulated years")
+    compare.add_argument("--reps", type=_years, default=200, help="simulated years")
     compare.add_argument("--seed", type=_seed, help="base seed (default: the scenario's)")
-    compare.add_argument("--jobs", type=_positive_int, default=1, help="worker processes")
+    compare.add_argument("--jobs", type=_workers, default=1, help="worker processes")
     compare.add_argument("--out", type=Path, default=Path("results/compare"), help="output folder")
 
 

@@ -489,3 +489,26 @@ def test_an_error_shows_the_value_as_written_not_as_an_emoji(tmp_path):
     assert len(lines) == 1, done.stderr
     assert ":x: [bold]" in lines[0] and "\u274c" not in lines[0]
     assert "unit_price_yuan" in lines[0] and "items.csv" in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("command", "option", "value", "words"),
+    [
+        ("simulate", "--reps", "1000000000", "at most 100,000 simulated years"),
+        ("optimize", "--scenarios", "1000000", "at most 5,000 sampled years"),
+        ("compare", "--jobs", "100000", "at most 256 processes"),
+    ],
+)
+def test_absurd_run_sizes_are_refused_before_anything_runs(
+    tiny_path, tmp_path, command, option, value, words
+):
+    """A billion years would fill the memory first: refused up front, exit 2, no traceback."""
+    out = tmp_path / "out"
+    args = [command, tiny_path, option, value, "--out", out]
+    if command == "compare":
+        args[2:2] = ["status_quo", "status_quo"]
+    done = run_process(*args)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert words in done.stderr and f"'{value}'" in done.stderr
+    assert not out.exists()

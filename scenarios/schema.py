@@ -56,7 +56,10 @@ def _takes_truth_values(annotation: Any) -> bool:
 class Frozen(BaseModel):
     """Base for every scenario type: immutable, unknown keys are errors, true is not 1."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    # No infinite or NaN number anywhere: each would pass every range and poison the results.
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", str_strip_whitespace=True, allow_inf_nan=False
+    )
 
     @field_validator("*", mode="before")
     @classmethod

@@ -924,3 +924,29 @@ def test_a_table_in_neither_utf8_nor_gb18030_is_refused_naming_the_encodings(
     table = path.parent / "townships.csv"
     table.write_bytes(table.read_bytes() + b"\x80\x30\xff\xff\n")  # no text encoding we read
     refused(path, table, "not UTF-8 or GB18030/GBK text")
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "value"),
+    [
+        ("items", "unit_price_yuan", "inf"),
+        ("items", "criticality_weight", "nan"),
+        ("townships", "x_km", "nan"),
+        ("agreements", "lead_time_h", "inf"),
+    ],
+)
+def test_infinite_or_nan_numbers_in_a_table_are_refused(
+    tmp_path: Path, table: str, column: str, value: str
+) -> None:
+    rows = copy.deepcopy(builders.TABLES[table])
+    rows[0][column] = value
+    path = builders.write_scenario(tmp_path, tables={table: rows})
+    refused(path, path.parent / f"{table}.csv", f"row 2, field {column}", "finite number")
+
+
+@pytest.mark.parametrize("key", ["procurement_budget_yuan", "horizon_days"])
+def test_an_infinite_number_in_the_toml_is_refused(tmp_path: Path, key: str) -> None:
+    toml = copy.deepcopy(builders.TOML_BASE)
+    toml["scenario"][key] = float("inf")
+    path = builders.write_scenario(tmp_path, toml=toml)
+    refused(path, path, key, "finite number")

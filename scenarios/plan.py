@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from scenarios.errors import InputError
 from scenarios.files import cells_as_text, read_csv_text, write_atomic
-from scenarios.schema import ITEM_CATEGORIES, Depot, Scenario
+from scenarios.schema import ITEM_CATEGORIES, MAX_COUNT, Depot, Scenario
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -529,6 +529,8 @@ def _whole_number(path: Path, where: str, value: object) -> int:
         raise InputError(path, location, "must not be negative", value)
     if number != int(number):
         raise InputError(path, location, "must be a whole number", value)
+    if number > MAX_COUNT:
+        raise InputError(path, location, f"must be at most {MAX_COUNT:,}", value)
     return int(number)
 
 

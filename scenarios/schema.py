@@ -23,7 +23,11 @@ Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
 Positive = Annotated[float, Field(gt=0.0)]
-Count = Annotated[int, Field(ge=0, strict=False)]
+# Counts of people, units, villages: a billion is past any county, and far below where
+# float sums lose whole units (beyond 2**53 a stock of 1e17 served twice its demand).
+MAX_COUNT = 1_000_000_000
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT, strict=False)]
+Seed = Annotated[int, Field(ge=0, lt=2**63, strict=False)]
 # A name is shown on maps, tables and sheets: a few words, not a page.
 Name = Annotated[str, Field(max_length=80)]
 Note = Annotated[str, Field(max_length=2000)]  # where a figure came from
@@ -358,7 +362,7 @@ class Scenario(Frozen):
     scenario_id: Identifier
     name_zh: Name
     name_en: Name = ""
-    seed: Count
+    seed: Seed
     horizon_days: Positive
     procurement_budget_yuan: NonNegative
     penalties: Penalties

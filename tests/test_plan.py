@@ -928,3 +928,13 @@ def test_an_empty_plan_file_is_refused_but_a_header_alone_is_an_empty_plan(
     header.write_text(",".join(PLAN_CSV_COLUMNS) + "\n", encoding="utf-8")
     plan = load_plan(header, scenario)
     assert (plan.purchases, plan.staffing) == ((), ())
+
+
+def test_a_plan_quantity_beyond_a_billion_is_refused(tmp_path: Path, scenario: Scenario) -> None:
+    """1e17 units would be summed in floats and served twice over: refused."""
+    path = tmp_path / "plan.csv"
+    path.write_text(
+        "part,item_id,depot_id,team_id,quantity\npurchase,boat,D_A,,100000000000000000\n",
+        encoding="utf-8",
+    )
+    refused(path, scenario, "row 2, field quantity", "at most 1,000,000,000")

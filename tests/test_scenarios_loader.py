@@ -950,3 +950,16 @@ def test_an_infinite_number_in_the_toml_is_refused(tmp_path: Path, key: str) -> 
     toml["scenario"][key] = float("inf")
     path = builders.write_scenario(tmp_path, toml=toml)
     refused(path, path, key, "finite number")
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "value"),
+    [("stock", "quantity", 10**17), ("townships", "population", 10**400)],
+)
+def test_absurdly_large_counts_are_refused(
+    tmp_path: Path, table: str, column: str, value: int
+) -> None:
+    rows = copy.deepcopy(builders.TABLES[table])
+    rows[0][column] = value
+    path = builders.write_scenario(tmp_path, tables={table: rows})
+    refused(path, path.parent / f"{table}.csv", f"row 2, field {column}", "1000000000")

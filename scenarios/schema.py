@@ -28,6 +28,12 @@ Positive = Annotated[float, Field(gt=0.0)]
 MAX_COUNT = 1_000_000_000
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT, strict=False)]
 Seed = Annotated[int, Field(ge=0, lt=2**63, strict=False)]
+# Ranges past which a figure is a typo, not a county: each would hang a run or overflow.
+EventsPerYear = Annotated[float, Field(ge=0.0, le=100_000.0)]  # 1e9 a year filled the memory
+People = Annotated[float, Field(ge=0.0, le=MAX_COUNT)]  # 1e300 gave a headline of 2e303
+Spread = Annotated[float, Field(ge=0.0, le=5.0)]  # a lognormal sigma; 1000 overflowed
+Hours = Annotated[float, Field(gt=0.0, le=8784.0)]  # at most a (leap) year
+Days = Annotated[float, Field(gt=0.0, le=3660.0)]  # at most ten years; 3,650,000 hung
 # A name is shown on maps, tables and sheets: a few words, not a page.
 Name = Annotated[str, Field(max_length=80)]
 Note = Annotated[str, Field(max_length=2000)]  # where a figure came from
@@ -193,15 +199,15 @@ class Hazard(Frozen):
     name_zh: Name
     name_en: Name = ""
     trigger: Trigger
-    annual_rate: NonNegative
+    annual_rate: EventsPerYear
     dispersion: Positive | None = None
     exposure: ExposureField
     month_weights: tuple[NonNegative, ...] = Field(min_length=12, max_length=12)
-    severity_median_people: NonNegative
-    severity_sigma: NonNegative
+    severity_median_people: People
+    severity_sigma: Spread
     severity_zero_probability: Probability = 0.0
-    duration_median_h: Positive
-    duration_sigma: NonNegative = 0.0
+    duration_median_h: Hours
+    duration_sigma: Spread = 0.0
     alarm_delay_h: NonNegative = 0.0
     warning_lead_h: NonNegative = 0.0
     evacuate_fraction: Probability = 0.0
@@ -209,7 +215,7 @@ class Hazard(Frozen):
     rescue_person_hours_base: NonNegative
     rescue_person_hours_per_person: NonNegative = 0.0
     rescue_work_distribution: WorkDistribution = "lognormal"
-    rescue_work_sigma: NonNegative = 0.0
+    rescue_work_sigma: Spread = 0.0
     rescue_deadline_h: Positive
     max_teams: Annotated[int, Field(ge=1)] = 4
     road_cut_probability: Probability = 0.0
@@ -226,7 +232,7 @@ class Hazard(Frozen):
 class RainEpisodes(Frozen):
     """Rainstorm episodes: each hits a cluster of neighbouring townships at once."""
 
-    annual_rate: NonNegative
+    annual_rate: EventsPerYear
     dispersion: Positive | None = None
     month_weights: tuple[NonNegative, ...] = Field(min_length=12, max_length=12)
     radius_km: NonNegative
@@ -304,9 +310,9 @@ class ReplayEvent(Frozen):
     time_h: NonNegative
     township_id: Identifier
     hazard: Identifier
-    severity_people: NonNegative
-    duration_h: Positive | None = None
-    demand: dict[Identifier, NonNegative] = Field(default_factory=dict)
+    severity_people: People
+    duration_h: Hours | None = None
+    demand: dict[Identifier, People] = Field(default_factory=dict)
 
 
 class ReplayYear(Frozen):
@@ -363,7 +369,7 @@ class Scenario(Frozen):
     name_zh: Name
     name_en: Name = ""
     seed: Seed
-    horizon_days: Positive
+    horizon_days: Days
     procurement_budget_yuan: NonNegative
     penalties: Penalties
     travel: Travel

@@ -963,3 +963,37 @@ def test_absurdly_large_counts_are_refused(
     rows[0][column] = value
     path = builders.write_scenario(tmp_path, tables={table: rows})
     refused(path, path.parent / f"{table}.csv", f"row 2, field {column}", "1000000000")
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "bound"),
+    [
+        ("annual_rate", 1e9, "100000"),  # filled the memory
+        ("severity_sigma", 1000.0, "5"),  # overflowed
+        ("severity_median_people", 1e300, "1000000000"),  # a headline of 2e303
+        ("duration_median_h", 1e6, "8784"),
+    ],
+)
+def test_absurd_hazard_figures_are_refused_naming_the_hazard(
+    tmp_path: Path, key: str, value: float, bound: str
+) -> None:
+    hazards = base_hazards()
+    hazards[0][key] = value
+    path = builders.write_scenario(tmp_path, hazards=hazards)
+    refused(path, path, f"hazards[0] (flood).{key}", bound)
+
+
+def test_a_horizon_of_ten_thousand_years_is_refused(tmp_path: Path) -> None:
+    toml = copy.deepcopy(builders.TOML_BASE)
+    toml["scenario"]["horizon_days"] = 3_650_000  # hung the simulation
+    path = builders.write_scenario(tmp_path, toml=toml)
+    refused(path, path, "horizon_days", "3660")
+
+
+def test_a_replayed_event_of_1e300_people_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "replay.csv").write_text(
+        "year,time_h,township_id,hazard,severity_people\n1,100,A,flood,1e300\n", encoding="utf-8"
+    )
+    path = builders.write_scenario(tmp_path, extra_tables={"replay": "replay.csv"})
+    message = expect_input_error(lambda: load(path), tmp_path / "replay.csv", "severity_people")
+    assert "1000000000" in message

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.dispatch import RoadCuts, agreement_arrivals, source_arrivals
+from sim.dispatch import RoadCuts, agreement_arrivals, extra_demand, source_arrivals
 from sim.hazards import Event, base_demand
 from sim.model import CountyModel, Incident
 from sim.network import CountyNetwork
@@ -47,7 +47,6 @@ class DemandEvent:
     teams: np.ndarray  # team indices the simulation sent, in the order sent
     team_arrival_h: np.ndarray  # when each of them arrived
     work_h: float  # rescue person-hours, grown
-    growth: float  # the simulation's growth factor
 
 
 def _as_demand(
@@ -57,8 +56,7 @@ def _as_demand(
     alarm = ran.alarm
     town = event.township
     demand = base_demand(network, event)
-    if ran.growth > 1.0:  # the simulation asks again for what the grown event needs
-        demand = demand + np.ceil(demand * (ran.growth - 1.0) - 1e-9)
+    demand = demand + extra_demand(demand, ran.growth)  # what the grown event asked again for
     items = np.flatnonzero(demand > 0)
     return DemandEvent(
         year=year,
@@ -73,7 +71,6 @@ def _as_demand(
         teams=np.array(ran.crew.teams, dtype=int),
         team_arrival_h=np.array(ran.crew.arrivals, dtype=float),
         work_h=ran.work,
-        growth=ran.growth,
     )
 
 

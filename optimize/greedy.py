@@ -11,12 +11,11 @@ heuristic here: lots are lumpy and stock interacts across events.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
-from scenarios.plan import Plan, Purchase
+from scenarios.plan import Plan
 from sim import simulate
 from sim.metrics import weighted_mean, weighted_unmet_per_year
 from sim.network import CountyNetwork
@@ -51,14 +50,6 @@ def _candidates(network: CountyNetwork, items: pd.DataFrame, limit: int) -> list
     return found[:limit]
 
 
-def _with_lot(plan: Plan, network: CountyNetwork, item: int, depot: int, units: int) -> Plan:
-    key = (network.item_ids[item], network.depot_ids[depot])
-    bought = {(p.item_id, p.depot_id): p.quantity for p in plan.purchases}
-    bought[key] = bought.get(key, 0) + units
-    purchases = tuple(Purchase(i, d, q) for (i, d), q in sorted(bought.items()))
-    return replace(plan, purchases=purchases)
-
-
 def greedy(
     network: CountyNetwork,
     budget_yuan: float,
@@ -87,7 +78,7 @@ def greedy(
             units = int(min(max(1, lot_yuan // price), left // price))
             if units <= 0:
                 continue
-            trial = _with_lot(plan, network, item, depot, units)
+            trial = plan.with_units(network.item_ids[item], network.depot_ids[depot], units)
             result = simulate(scenario, trial, reps=reps, seed=seed, first_replication=first)
             after = weighted_mean(weighted_unmet_per_year(result), result.weights)
             saving = (base - after) / (units * price)

@@ -16,12 +16,11 @@ somewhere; if it does not, the SAA plan is as good as the simulation can tell.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from scenarios.plan import Plan, Purchase
+from scenarios.plan import Plan
 from scenarios.schema import Scenario
 from sim import simulate
 from sim.hazards import replication_weights
@@ -47,13 +46,6 @@ class Move:
     kept: bool
 
 
-def _with_change(plan: Plan, key: tuple[str, str], units: int) -> Plan:
-    bought = {(p.item_id, p.depot_id): p.quantity for p in plan.purchases}
-    bought[key] = bought.get(key, 0) + units
-    purchases = tuple(Purchase(i, d, q) for (i, d), q in sorted(bought.items()) if q > 0)
-    return replace(plan, purchases=purchases)
-
-
 def _ranked(marginal: pd.DataFrame, plan: Plan) -> tuple[list[tuple[str, str]], list]:
     """Purchases held, lowest saving per yuan first; places to buy, highest first.
 
@@ -77,7 +69,6 @@ def improve(
     seed: int,
     reps: int,
     tries: int = 6,
-    progress: Callable[[int], None] | None = None,
 ) -> tuple[Plan, list[Move]]:
     """Try ``tries`` moves guided by the marginal values; keep those the simulation confirms.
 
@@ -107,15 +98,13 @@ def improve(
         lot = max(lot_yuan, prices[take[0]])
         removed = min(held, max(1, math.ceil(lot / prices[give[0]] - 1e-9)))
         added = math.floor(removed * prices[give[0]] / prices[take[0]] + 1e-9)
-        trial = _with_change(_with_change(plan, give, -removed), take, added)
+        trial = plan.with_units(*give, -removed).with_units(*take, added)
         after = _yearly(scenario, trial, seed, reps)
         change, low, high = mean_ci(after - current, weights=weights)
         kept = bool(high < 0)
         moves.append(Move(*give, removed, *take, added, change, (low, high), kept))
         if kept:
             plan, current = trial, after
-        if progress:
-            progress(1)
     if any(move.kept for move in moves):
         plan = replace(plan, plan_id="improved")
     return plan, moves

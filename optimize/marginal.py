@@ -79,11 +79,10 @@ def _with_one_more(saa: SaaProblem, var: pulp.LpVariable) -> float:
     return saa.objective_held_at(var, var.lowBound + 1)
 
 
-def _duals(saa: SaaProblem, rows: list[str] | list[tuple[str, float]]) -> float:
-    """What one more unit of a row's right-hand side saves, summed over rows (with weights)."""
+def _duals(saa: SaaProblem, rows: list[tuple[str, float]]) -> float:
+    """What one more unit saves through the rows it enters: ``-sum(dual x coefficient)``."""
     problem = saa.problem
-    weighted = [(row, 1.0) if isinstance(row, str) else row for row in rows]
-    return -sum((problem.get_constraint_by_name(name).pi or 0.0) * c for name, c in weighted)
+    return -sum((problem.get_constraint_by_name(name).pi or 0.0) * c for name, c in rows)
 
 
 def _dual_rows(network: CountyNetwork, saa: SaaProblem) -> list[dict[str, object]]:
@@ -95,7 +94,7 @@ def _dual_rows(network: CountyNetwork, saa: SaaProblem) -> list[dict[str, object
         if network.depot_tier[depot] not in tiers:
             continue
         price = float(network.item_price_yuan[item])
-        bound = max(0.0, _duals(saa, names))
+        bound = max(0.0, _duals(saa, [(name, 1.0) for name in names]))
         rows.append(
             {
                 "kind": "purchase",

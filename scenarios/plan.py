@@ -16,7 +16,7 @@ import json
 import math
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -112,6 +112,16 @@ class Plan:
     plan_id: str = "plan"
     purchases: tuple[Purchase, ...] = ()
     staffing: tuple[Staffing, ...] = field(default=())
+
+    def with_units(self, item_id: str, depot_id: str, units: int) -> Plan:
+        """The plan with ``units`` more (or, negative, fewer) of an item in a depot.
+
+        Purchases stay sorted by item and depot; a line left at zero is dropped.
+        """
+        bought = {(p.item_id, p.depot_id): p.quantity for p in self.purchases}
+        bought[(item_id, depot_id)] = bought.get((item_id, depot_id), 0) + units
+        purchases = tuple(Purchase(i, d, q) for (i, d), q in sorted(bought.items()) if q > 0)
+        return replace(self, purchases=purchases)
 
     def purchase_cost_yuan(self, scenario: Scenario) -> float:
         """Total procurement cost of the purchases at the scenario's unit prices."""

@@ -142,14 +142,11 @@ def route(available: np.ndarray, need: np.ndarray, on_time: np.ndarray) -> np.nd
     return take
 
 
-def mobilisation_h(network: CountyNetwork, team: int, rng: np.random.Generator | None) -> float:
-    """A team's mobilisation delay: its median, times a lognormal factor drawn from ``rng``.
-
-    ``rng=None`` gives the median (what a planner counts on).
-    """
+def mobilisation_h(network: CountyNetwork, team: int, rng: np.random.Generator) -> float:
+    """A team's mobilisation delay: its median, times a lognormal factor drawn from ``rng``."""
     delay = float(network.team_mobilisation_h[team])
     sigma = network.team_mobilisation_sigma[team]
-    if sigma > 0 and rng is not None:
+    if sigma > 0:
         delay *= float(np.exp(sigma * rng.normal()))
     return delay
 
@@ -161,7 +158,7 @@ def team_arrival(
     team: int,
     at_h: float,
     cuts: RoadCuts,
-    rng: np.random.Generator | None,
+    rng: np.random.Generator,
 ) -> float:
     """When a team sent at ``at_h`` to an event in ``town`` arrives: mobilisation, then travel."""
     travel = float(candidates.travel_h[candidates.position[team]])
@@ -195,6 +192,11 @@ def growth(hazard: Hazard, impact_h: float, first_arrival_h: float | None) -> fl
     return float(np.exp(hazard.growth_per_hour_late * max(0.0, late_h)))
 
 
+def extra_demand(demand: np.ndarray, grown: float) -> np.ndarray:
+    """Whole units more that an event grown by ``grown`` asks for, beyond ``demand``."""
+    return np.ceil(demand * (grown - 1.0) - 1e-9) if grown > 1.0 else np.zeros_like(demand)
+
+
 def needs_more_teams(
     hazard: Hazard, arrivals: Sequence[float], rates: Sequence[float], work: float, deadline: float
 ) -> bool:
@@ -222,14 +224,14 @@ def select_teams(
     free: np.ndarray,
     at_h: float,
     cuts: RoadCuts,
-    rng: np.random.Generator | None,
+    rng: np.random.Generator,
     sent: Sequence[Sent] = (),
 ) -> list[Sent]:
     """Free teams to send now, in escalation order, until the work would be done in time.
 
     ``sent`` are the teams already on their way; the work is the event's rescue
     work grown by the first arrival so far. Each team chosen draws its
-    mobilisation delay from ``rng`` in the order chosen (``None``: medians).
+    mobilisation delay from ``rng`` in the order chosen.
     """
     hazard = network.scenario.hazards[event.hazard]
     deadline = event.impact_h + hazard.rescue_deadline_h

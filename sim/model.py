@@ -21,6 +21,7 @@ from sim.dispatch import (
     Sent,
     agreement_arrivals,
     alarm_h,
+    extra_demand,
     finish_time,
     growth,
     needs_more_teams,
@@ -189,7 +190,7 @@ class CountyModel:
         incident.growth = self._growth(incident)
         incident.work = event.rescue_person_hours * incident.growth
         if incident.growth > 1.0:
-            extra = np.ceil(demand * (incident.growth - 1.0) - 1e-9)
+            extra = extra_demand(demand, incident.growth)
             incident.supply = _merge(incident.supply, self._supply(event, extra))
         done_at = self.env.now
         incident.end_h = max(event.impact_h + event.duration_h, done_at)

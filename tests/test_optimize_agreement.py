@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -96,7 +95,6 @@ def test_a_run_warns_in_one_line_when_its_halves_disagree(share, warned):
 def test_a_weighted_replay_run_has_no_stability_line():
     lines = solve_lines(_report(), 3, _check(), None)
     assert not any("stability" in line for line in lines)
-    assert np.isfinite(_check().ratio)
 
 
 # --- the simulation-judged improvement step ---------------------------------------------------

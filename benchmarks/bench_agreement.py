@@ -10,7 +10,7 @@ years (replications from ``FRESH_OFFSET`` = 3,000,000, apart from the
 optimiser's block, from the SAA upper-bound block at 2,000,000 and from the
 judging block 0, 1, 2, ...), it prints:
 
-* the model's and the simulation's mean penalty yuan per year, each with a 95%
+* the model's and the simulation's mean yuan-equivalent per year, each with a 95%
   CI over years; their ratio sim/model (ratio of means of paired years, 95% CI
   by ``sim.metrics.ratio_ci``); the per-year Pearson correlation of the two;
 * the cut against the status quo claimed by the model and measured by the
@@ -81,7 +81,7 @@ class YearSet:
 
 @dataclass(frozen=True, slots=True)
 class Paired:
-    """One plan's penalty yuan per year on one year set, by the model and by the simulation."""
+    """One plan's yuan-equivalent per year on one year set, by the model and by the simulation."""
 
     model: pd.Series
     sim: pd.Series
@@ -197,7 +197,7 @@ def print_agreement(values: dict[tuple[str, str], Paired], set_names: list[str])
                 plan_id, set_name, values[(plan_id, set_name)]
             )
             print(row)
-    print("\npenalty yuan per year; CIs over years (paired for the ratio)\n")
+    print("\nyuan-equivalent per year; CIs over years (paired for the ratio)\n")
     print(
         "| years | cut vs status quo claimed by the model (95% CI) | "
         "measured by the simulation (95% CI) | sim − model |"
@@ -219,7 +219,7 @@ def print_by_hazard(result) -> None:
     """The simulation's penalty per hazard (mean, 95% CI, share); the model's is not split."""
     table = weighted_unmet_by_hazard(result)
     total = float(weighted_unmet_per_year(result).mean())
-    print("\noptimised plan on the fresh years, by hazard (penalty yuan per year)\n")
+    print("\noptimised plan on the fresh years, by hazard (yuan-equivalent per year)\n")
     print("| hazard | model mean | simulated mean (95% CI) | share of simulated |")
     print("| --- | --- | --- | --- |")
     for hazard, yearly in table.items():

@@ -4,7 +4,7 @@ For each number of sampled years N: the plan optimised on N years, then the
 multiple-replications procedure (``optimize.saa.saa_bounds``) with M further
 independent samples of N years and an upper bound on 500 fresh years. Prints
 build and solve times, the lower and upper bound estimates and the gap with its
-one-sided 95% limit, in penalty yuan per year and as a share of the upper bound.
+one-sided 95% limit, in yuan-equivalent per year and as a share of the upper bound.
 Then every N's plan and last year's rule are simulated on the same years
 (``--judge-reps``), each plan's cut against the rule with its 95% CI.
 

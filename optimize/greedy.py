@@ -25,11 +25,11 @@ GREEDY_REPLICATIONS = 3_000_000
 
 def _candidates(network: CountyNetwork, items: pd.DataFrame, limit: int) -> list[tuple[int, int]]:
     """(item, depot) pairs behind the largest shortfalls: the township depot, then the county's."""
-    short = items[items["penalty_yuan"] > 0]
+    short = items[items["shortfall_yuan"] > 0]
     if short.empty:
         return []
     ranked = (
-        short.groupby(["item_id", "township_id"], observed=True)["penalty_yuan"]
+        short.groupby(["item_id", "township_id"], observed=True)["shortfall_yuan"]
         .sum()
         .sort_values(ascending=False)
     )

@@ -33,7 +33,7 @@ LOT_SHARE = 0.01  # a move shifts about this share of the plan's purchase money
 
 @dataclass(frozen=True, slots=True)
 class Move:
-    """One tried move of money and what the paired simulation said of it (penalty yuan/yr)."""
+    """One tried move of money and what the paired simulation said of it (yuan-equivalent/yr)."""
 
     from_item: str
     from_depot: str

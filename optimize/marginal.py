@@ -1,7 +1,7 @@
 """Marginal values: what one more unit in a depot, or one more member in a team, would save.
 
 The figure a funding request quotes ("each extra yuan on X cuts unmet demand by
-..."), in expected penalty yuan per year, measured on the optimizer's sampled
+..."), in expected yuan-equivalent per year, measured on the optimizer's sampled
 years with the plan held fixed.
 
 Two measurements, and the ``method`` column says which a row holds:

@@ -151,7 +151,7 @@ class SolveReport:
     status: str
     solution: str
     optimal: bool
-    objective: float  # expected penalty yuan per year over the sample
+    objective: float  # expected yuan-equivalent per year over the sample
     best_bound: float
     gap: float
     build_s: float
@@ -338,7 +338,7 @@ def build_problem(
     teams, which the marginal values use to re-solve one part at a time.
     ``year_weights`` are the years' probabilities, one per year and positive
     (default: all alike); they are scaled to sum to 1, so the objective stays the
-    expected penalty yuan per year.
+    expected yuan-equivalent per year.
     """
     check_budgets(network, budgets)
     if year_weights is None:
@@ -530,7 +530,7 @@ def _event_needs(
         )
     items, deadline = event.items[columns], event.deadline_h[columns]
     quantity, local = event.quantity[columns], taken[columns]
-    penalty = network.item_penalty_yuan[items]
+    penalty = network.item_shortfall_yuan[items]
     builder.fixed_cost(year, weight * float(penalty @ quantity))
     sources = builder.sources(event)
     village = next((arrival for _, tier, arrival in sources if tier == VILLAGE), None)

@@ -17,7 +17,7 @@ As in Mak, Morton and Wood (1999) and Kleywegt, Shapiro and Homem-de-Mello (2002
   plan on the same years as each ``v_m`` (common random numbers) removes most of
   the year-to-year variance that makes ``upper - lower`` useless on its own.
 
-All in the model's units (expected penalty yuan per year). Independent samples
+All in the model's units (expected yuan-equivalent per year). Independent samples
 use disjoint blocks of replications of the hazard sampler.
 """
 

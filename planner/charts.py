@@ -50,7 +50,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "Funding frontier: what more budget buys",
     ),
     "budget_axis": ("预算（万元）", "budget (million yuan)"),
-    "unmet_unit": ("（罚金，万元/年）", " (thousand penalty yuan / year)"),
+    "unmet_unit": ("（加权缺口，万元当量/年）", " (thousand yuan-equivalent / year)"),
     "band": ("95%置信区间", "95% CI"),
     "current_budget": ("当前预算 {}", "current budget {}"),
     "status_quo": ("现状（不采购）", "status quo (buy nothing)"),
@@ -98,8 +98,9 @@ TEXT: dict[str, tuple[str, str]] = {
         "Plan comparison: {} minus {} (paired by year, 95% CI)",
     ),
     "difference_axis": (
-        "加权未满足需求之差（罚金，万元/年；负值表示方案更好）",
-        "difference in weighted unmet demand (thousand penalty yuan / year; below 0: plan better)",
+        "加权未满足需求之差（加权缺口，万元当量/年；负值表示方案更好）",
+        "difference in weighted unmet demand (thousand yuan-equivalent / year; "
+        "below 0: plan better)",
     ),
     "headline": ("合计", "total"),
     "hazard_prefix": ("灾种：", "hazard: "),
@@ -291,7 +292,7 @@ def frontier_points(
 ) -> pd.DataFrame:
     """The headline of ``plan`` per series and budget.
 
-    Columns: series, budget_yuan, mean, ci_low, ci_high (penalty yuan / year), n.
+    Columns: series, budget_yuan, mean, ci_low, ci_high (yuan-equivalent / year), n.
     """
     rows = summary[
         (summary["metric"] == HEADLINE) & (summary["group"] == "all") & (summary["plan"] == plan)
@@ -315,7 +316,7 @@ def step_effects(
     year is unmet(b0) - unmet(b1) on the same replication (common random
     numbers); its mean and Student-t 95% CI are over replications. Columns:
     series, budget_from_yuan, budget_to_yuan, reduction_mean, ci_low, ci_high
-    (penalty yuan / year; positive = less unmet demand), n.
+    (weighted shortfall, yuan-equivalent / year; positive = less unmet demand), n.
     """
     rows = years[years["plan"] == plan]
     table = pd.DataFrame(
@@ -666,12 +667,12 @@ def _top_item_bars(ax: Axes, top: pd.DataFrame, lang: str) -> None:
 def township_unmet(
     events: pd.DataFrame, replications: np.ndarray, township_ids: Sequence[str] | None = None
 ) -> pd.Series:
-    """Mean yearly weighted unmet demand per township: item + rescue penalty yuan / year.
+    """Mean yearly weighted shortfall per township, items and rescue (yuan-equivalent / year).
 
     Years are ``replications`` (also those without events); townships with no
     event get zero: every category of a categorical ``township_id``, or ``township_ids``.
     """
-    penalty = events["item_penalty_yuan"] + events["rescue_penalty_yuan"]
+    penalty = events["item_shortfall_yuan"] + events["rescue_shortfall_yuan"]
     totals = penalty.groupby(events["township_id"], observed=False).sum()
     totals.index = totals.index.astype(str)
     if township_ids is not None:
@@ -696,7 +697,7 @@ def township_map(
     """Townships at their coordinates, area by population, colour by a value per township.
 
     ``township_values`` is indexed by township_id. Without ``value_label`` the
-    values are weighted unmet demand in penalty yuan / year (:func:`township_unmet`);
+    values are the weighted shortfall in yuan-equivalent / year (:func:`township_unmet`);
     otherwise they are drawn as they are under that colourbar label (give units).
     Darker is more; a township without a value is white.
     """

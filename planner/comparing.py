@@ -114,7 +114,7 @@ def comparison_table(rows: pd.DataFrame, scenario: Scenario, reps: int, seed: in
     plan, reference = rows["plan"].iloc[0], rows["reference"].iloc[0]
     table = Table(
         title=escape(f"方案比较 {plan} vs {reference} — {reps} 年 years, seed {seed}"),
-        caption="penalty yuan / year; difference = "
+        caption="weighted shortfall, yuan-equivalent / year; difference = "
         f"{plan} minus {reference}, paired by year, 95% CI per row (not adjusted for the "
         "number of rows: about 1 row in 20 of plans that truly tie shows a difference)",
     )

@@ -246,12 +246,12 @@ def improvement_line(moves: list[Move], gain: list[float] | None, reps: int) -> 
     if gain is None:
         return (
             f"improvement step: none of {len(moves)} moves guided by the marginal values "
-            "lowered the simulated penalty with 95% confidence (on years of its own)"
+            "lowered the simulated weighted shortfall with 95% confidence (on years of its own)"
         )
     mean, low, high = gain
     return (
         f"improvement step: {kept} of {len(moves)} moves kept (simulated on years of their "
-        f"own); on the {reps} judging years the improved plan changes the penalty by "
+        f"own); on the {reps} judging years the improved plan changes the weighted shortfall by "
         f"{mean:+,.0f} yuan/yr (95% CI {low:+,.0f} to {high:+,.0f}) against the SAA plan"
     )
 
@@ -299,7 +299,7 @@ def _bounds(network, plan, budgets, seed, request: OptimizeRequest, out: Path, c
     text = json.dumps(asdict(bounds), indent=2) + "\n"
     write_atomic(out / "saa_bounds.json", lambda p: p.write_text(text, encoding="utf-8"))
     terminal().print(
-        f"SAA gap {bounds.gap:,.0f} penalty yuan/yr = {bounds.relative_gap:.2%} of the plan's "
+        f"SAA gap {bounds.gap:,.0f} yuan-equivalent/yr = {bounds.relative_gap:.2%} of the plan's "
         f"out-of-sample cost {bounds.upper_mean:,.0f} (one-sided 95% <= "
         f"{bounds.relative_gap_high:.2%}); lower bound {bounds.lower_mean:,.0f}",
         markup=False,
@@ -358,8 +358,8 @@ def solve_lines(
         )
     lines = [
         f"{report.solver}: {report.solution} ({proved}) for the sampled model of {sampled} "
-        f"years: its penalty {objective:,.0f} yuan/yr, {bound} (a gap of that model, not of "
-        "the county); "
+        f"years: its weighted shortfall {objective:,.0f} yuan-equivalent/yr, {bound} "
+        "(a gap of that model, not of the county); "
         f"{report.variables:,} variables ({report.integers:,} integer), "
         f"{report.constraints:,} constraints; build {report.build_s:.1f} s, "
         f"solve {report.solve_s:.1f} s ({report.method})",

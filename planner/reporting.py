@@ -47,7 +47,8 @@ WORDS: dict[str, tuple[str, str]] = {
         "可能的年份（洪涝、山洪、滑坡、泥石流、森林火灾、地震），在每一年中按照"
         "「小灾不出乡、大灾不出县」的调度顺序派出村、乡镇、消防站和县级队伍，从村、"
         "乡镇、县三级储备点和协议企业调运物资，统计没有在时限内送到的物资和没有完成"
-        "的救援工作。未满足的需求按物资单价乘以关键程度计为「罚金」（元/年），这就是"
+        "的救援工作。每缺一件物资，按其单价乘以关键程度（1–10）计入「加权缺口」，单位为"
+        "元当量/年（不是实际支出的钱，而是把不同物资的缺口放在同一把尺子上比较），这就是"
         "报告中的加权未满足需求。采购方案由优化模型在预算内求出，再放回模拟中与其他"
         "方案在完全相同的年份上比较，所以比较结果不受「运气」影响。区间为95%置信区间。",
         "This report measures the county's readiness by simulation: it draws hundreds of "
@@ -56,15 +57,18 @@ WORDS: dict[str, tuple[str, str]] = {
         "fire-station and county teams in the escalation order the county uses, draws "
         "supplies from village, township and county stockpiles and supplier agreements, and "
         "counts what did not arrive in time and the rescue work not done. Each unit missing "
-        "costs its price times its criticality, in penalty yuan per year: the weighted unmet "
-        "demand. The plan comes from an optimisation model within the budget and is then "
-        "simulated next to the other plans on exactly the same years, so the comparison is "
-        "not a matter of luck. Ranges are 95% confidence intervals.",
+        "counts its unit price times its criticality (1-10): the weighted shortfall, in "
+        "yuan-equivalent per year (not money spent, a common scale to weigh different "
+        "shortfalls), which the report calls weighted unmet demand. The plan comes from an "
+        "optimisation model within the budget and is then simulated next to the other plans "
+        "on exactly the same years, so the comparison is not a matter of luck. Ranges are "
+        "95% confidence intervals.",
     ),
     "today_finding": (
-        "以现有物资和队伍，全县每年预计有 {} 罚金元的需求得不到及时满足（95%置信区间 {}–{}）；"
+        "以现有物资和队伍，全县每年预计有 {} 元当量的加权缺口"
+        "（需求得不到及时满足，95%置信区间 {}–{}）；"
         "{:.0%} 的事件在乡镇内处置。",
-        "With today's stock and teams the county can expect {} penalty yuan a year of "
+        "With today's stock and teams the county can expect {} yuan-equivalent a year of "
         "demand not met in time (95% CI {}–{}); {:.0%} of events are handled inside the "
         "township.",
     ),
@@ -129,7 +133,7 @@ WORDS: dict[str, tuple[str, str]] = {
         "采购清单（金额最大的{}项，完整清单见Excel）",
         "Procurement list (the {} largest lines; the full list is in the Excel workbook)",
     ),
-    "penalty_unit": ("罚金元/年", "penalty yuan / year"),
+    "penalty_unit": ("加权缺口（元当量）/年", "weighted shortfall, yuan-equivalent / year"),
     "not_found": ("（结果文件夹中没有此项结果）", "(no such results in the folder)"),
 }
 
@@ -418,7 +422,7 @@ def _metric_table(summary: pd.DataFrame, scenario: Scenario, lang: str) -> pd.Da
 
 
 UNITS_ZH = {
-    "penalty yuan / year": "罚金元/年",
+    "weighted shortfall, yuan-equivalent / year": "加权缺口（元当量）/年",
     "h": "小时",
     "share of events": "占事件比例",
     "people / year": "人/年",
@@ -449,7 +453,7 @@ def _group_name(group: str, scenario: Scenario, lang: str) -> str:
 def _typical_year(events: pd.DataFrame, replications: np.ndarray) -> int:
     """The simulated year whose weighted unmet demand is closest to the median year."""
     penalty = (
-        (events["item_penalty_yuan"] + events["rescue_penalty_yuan"])
+        (events["item_shortfall_yuan"] + events["rescue_shortfall_yuan"])
         .groupby(events["replication"])
         .sum()
     )
@@ -575,7 +579,7 @@ def _marginal_table(marginal: pd.DataFrame, scenario: Scenario, lang: str) -> pd
             )
         )
     titles = (
-        ("物资或队伍", "单价（元）", "每单位减少罚金（元/年）", "每元减少")
+        ("物资或队伍", "单价（元）", "每单位减少加权缺口（元当量/年）", "每元减少")
         if lang == "zh"
         else ("item or team", "unit cost (yuan)", "saving per unit (yuan/yr)", "saving per yuan")
     )

@@ -206,8 +206,8 @@ def _reason(error: BaseException) -> str:
 
 
 EVENT_COLUMNS = ("replication", "event_id", "hazard", "township_id", "impact_h", "end_h")
-EVENT_COLUMNS += ("response_h", "handled_level", "item_penalty_yuan", "rescue_penalty_yuan")
-ITEM_COLUMNS = ("replication", "event_id", "item_id", "demand", "unmet", "penalty_yuan")
+EVENT_COLUMNS += ("response_h", "handled_level", "item_shortfall_yuan", "rescue_shortfall_yuan")
+ITEM_COLUMNS = ("replication", "event_id", "item_id", "demand", "unmet", "shortfall_yuan")
 DISPATCH_COLUMNS = ("replication", "event_id", "team_id", "dispatched_h", "arrival_h")
 DISPATCH_COLUMNS += ("leave_scene_h", "back_at_base_h")
 EVALUATION_COLUMNS = ("plan", "purchase_cost_yuan", "weighted_unmet_mean")

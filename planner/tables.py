@@ -66,8 +66,8 @@ def summary_table(
             f"{scenario.name_zh} {scenario.name_en} — {reps} 年 years, seed {seed}, "
             f"plan: {plan_name}"
         ),
-        caption="加权未满足需求单位: 罚金元/年 (单价 x 关键度; 迟到按比例计) — "
-        "penalty yuan per year (unit price x criticality; late units at the late fraction)",
+        caption="加权未满足需求单位: 加权缺口（元当量）/年 (单价 x 关键度; 迟到按比例计) — "
+        "yuan-equivalent per year (unit price x criticality; late units at the late fraction)",
     )
     table.add_column("指标 metric")
     table.add_column("分组 group")
@@ -135,7 +135,7 @@ def evaluation_table(evaluation: pd.DataFrame, reference: str = "status quo") ->
     """
     table = Table(
         title="模拟评估 Plans judged by simulation (common random numbers)",
-        caption="加权未满足需求 weighted unmet demand, penalty yuan / year; "
+        caption="加权缺口 weighted shortfall, yuan-equivalent / year; "
         f"difference = plan minus {escape(reference)}, paired by year",
     )
     table.add_column("方案 plan")
@@ -165,7 +165,7 @@ def sweep_table(headline: pd.DataFrame, sweep: Sweep) -> Table:
     """One row per finished cell: its grid values and each plan's headline with 95% CI."""
     table = Table(
         title=escape(f"扫描 Sweep {sweep.name} — {sweep.settings.reps} 年 years per cell"),
-        caption="加权未满足需求 weighted unmet demand, penalty yuan / year (95% CI); "
+        caption="加权缺口 weighted shortfall, yuan-equivalent / year (95% CI); "
         "every cell on the same simulated years",
     )
     table.add_column("cell", justify="right")

@@ -279,7 +279,7 @@ class Dispatch(Frozen):
 
 
 class Penalties(Frozen):
-    """How shortfalls are weighed: the unit of the headline metric is penalty yuan."""
+    """How shortfalls are weighed into the headline: a weighted shortfall in yuan-equivalent."""
 
     late_fraction: Probability
     rescue_work_yuan_per_person_hour: NonNegative

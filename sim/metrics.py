@@ -1,7 +1,7 @@
 """Metrics: pure functions from result frames to tidy summaries with 95% intervals.
 
 The headline metric is **criticality-weighted unmet demand per year**, in
-*penalty yuan*: every unit of an item not delivered by its deadline costs its
+*yuan-equivalent*: every unit of an item not delivered by its deadline costs its
 unit price x its criticality weight (``items.csv``), a unit delivered late
 costs ``late_fraction`` of that, and every person-hour of rescue work not
 done by its deadline costs ``rescue_work_yuan_per_person_hour`` (late work
@@ -201,9 +201,9 @@ def per_replication(
 
 
 def weighted_unmet_per_year(result: SimulationResult) -> pd.Series:
-    """Headline metric per replication: item and rescue penalty yuan per year."""
-    items = per_replication(result.items, "penalty_yuan", result.replications)
-    rescue = per_replication(result.events, "rescue_penalty_yuan", result.replications)
+    """Headline metric per replication: item and rescue yuan-equivalent per year."""
+    items = per_replication(result.items, "shortfall_yuan", result.replications)
+    rescue = per_replication(result.events, "rescue_shortfall_yuan", result.replications)
     return (items + rescue).rename(HEADLINE)
 
 
@@ -213,9 +213,10 @@ def weighted_unmet_by(result: SimulationResult, column: str) -> pd.DataFrame:
     One row per replication, one column per value; items and rescue work together.
     """
     events = result.events.assign(
-        total_penalty_yuan=result.events["item_penalty_yuan"] + result.events["rescue_penalty_yuan"]
+        total_shortfall_yuan=result.events["item_shortfall_yuan"]
+        + result.events["rescue_shortfall_yuan"]
     )
-    return per_replication(events, "total_penalty_yuan", result.replications, by=column)
+    return per_replication(events, "total_shortfall_yuan", result.replications, by=column)
 
 
 def weighted_unmet_by_hazard(result: SimulationResult) -> pd.DataFrame:
@@ -230,9 +231,9 @@ def weighted_unmet_by_township(result: SimulationResult) -> pd.DataFrame:
 
 def weighted_unmet_by_category(result: SimulationResult) -> pd.DataFrame:
     """Penalty yuan per year split by item category, plus rescue work as its own column."""
-    table = per_replication(result.items, "penalty_yuan", result.replications, by="category")
+    table = per_replication(result.items, "shortfall_yuan", result.replications, by="category")
     table.columns = table.columns.astype(str)
-    rescue = per_replication(result.events, "rescue_penalty_yuan", result.replications)
+    rescue = per_replication(result.events, "rescue_shortfall_yuan", result.replications)
     table[RESCUE_CATEGORY] = rescue
     return table
 
@@ -242,7 +243,11 @@ def _row(metric: str, group: str, unit: str, estimate: tuple[float, float, float
 
 
 def _headline_rows(result: SimulationResult) -> list[tuple]:
-    n, unit, w = len(result.replications), "penalty yuan / year", result.weights
+    n, unit, w = (
+        len(result.replications),
+        "weighted shortfall, yuan-equivalent / year",
+        result.weights,
+    )
     yearly = weighted_unmet_per_year(result)
     rows = [_row(HEADLINE, "all", unit, mean_ci(yearly, weights=w), n)]
     for hazard, values in weighted_unmet_by_hazard(result).items():

@@ -524,7 +524,7 @@ class CountyModel:
         network = self.network
         late_fraction = self.scenario.penalties.late_fraction
         unmet = supply.demand - supply.in_time - supply.late
-        penalty = network.item_penalty_yuan[supply.items] * (unmet + late_fraction * supply.late)
+        penalty = network.item_shortfall_yuan[supply.items] * (unmet + late_fraction * supply.late)
         if len(supply.items):
             block = np.empty((len(supply.items), 11 + len(SOURCE_TIERS)))
             block[:, :4] = (self.replication, event.event_id, event.hazard, event.township)

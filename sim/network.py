@@ -49,7 +49,7 @@ class CountyNetwork:
     travel_h: np.ndarray
     item_ids: tuple[str, ...]
     item_category: np.ndarray
-    item_penalty_yuan: np.ndarray
+    item_shortfall_yuan: np.ndarray
     item_price_yuan: np.ndarray
     item_is_equipment: np.ndarray
     item_loss_rate: np.ndarray
@@ -264,7 +264,7 @@ def build_network(scenario: Scenario, plan: Plan | None = None) -> CountyNetwork
         travel_h=travel_h,
         item_ids=tuple(i.item_id for i in items),
         item_category=np.array([ITEM_CATEGORIES.index(i.category) for i in items]),
-        item_penalty_yuan=np.array([i.shortage_penalty_yuan for i in items]),
+        item_shortfall_yuan=np.array([i.shortage_penalty_yuan for i in items]),
         item_price_yuan=np.array([i.unit_price_yuan for i in items]),
         item_is_equipment=np.array([i.kind == "equipment" for i in items]),
         item_loss_rate=np.array([i.loss_rate for i in items]),

@@ -32,8 +32,8 @@ EVENT_COLUMNS = (
     "rescue_in_time",
     "rescue_late",
     "rescue_unmet",
-    "rescue_penalty_yuan",
-    "item_penalty_yuan",
+    "rescue_shortfall_yuan",
+    "item_shortfall_yuan",
     "trapped",
     "trapped_lost",
     "to_evacuate",
@@ -54,7 +54,7 @@ ITEM_COLUMNS = (
     "unmet",
     *(f"from_{tier}" for tier in SOURCE_TIERS),
     "lost",
-    "penalty_yuan",
+    "shortfall_yuan",
 )
 DISPATCH_COLUMNS = (
     "replication",

@@ -53,7 +53,7 @@ def test_model_rescue_work_equals_the_simulation_year_by_year(tiny_scenario):
     saa.fix_plan(status_quo(), network)
     assert solve(saa, "highs", mip_gap=0.0).found_plan
     events = simulate(tiny_scenario, status_quo(), reps=12, seed=5).events
-    rescue = events.groupby("replication")["rescue_penalty_yuan"].sum().reindex(range(12))
+    rescue = events.groupby("replication")["rescue_shortfall_yuan"].sum().reindex(range(12))
     assert rescue.sum() > 10_000
     assert saa.year_costs() == pytest.approx(rescue.fillna(0.0).to_numpy(), rel=1e-9, abs=1e-6)
 

@@ -137,7 +137,7 @@ def test_newsvendor_saa_matches_the_exact_dynamic_programme(newsvendor, budget):
     assert report.optimal
     prices = [int(p) for p in network.item_price_yuan]
     reference = newsvendor_by_dynamic_programme(
-        yearly_demand(network, years), prices, network.item_penalty_yuan, budget
+        yearly_demand(network, years), prices, network.item_shortfall_yuan, budget
     )
     assert report.objective == pytest.approx(reference, rel=1e-7, abs=1e-6)
     plan = extract_plan(saa, network)
@@ -172,7 +172,7 @@ def test_weighted_newsvendor_saa_matches_the_weighted_dynamic_programme(newsvend
     assert report.optimal
     demand = yearly_demand(network, years)
     prices = [int(p) for p in network.item_price_yuan]
-    penalties = network.item_penalty_yuan
+    penalties = network.item_shortfall_yuan
     reference = newsvendor_by_dynamic_programme(demand, prices, penalties, budget, weights)
     assert report.objective == pytest.approx(reference, rel=1e-7, abs=1e-6)
     # The plan chosen is one the weighted newsvendor says is optimal: its weighted shortage
@@ -194,7 +194,7 @@ def bought_units(network, plan) -> np.ndarray:
 
 def test_weights_change_the_newsvendors_choice_for_the_better(newsvendor):
     _, network, years = newsvendor
-    demand, penalties = yearly_demand(network, years), network.item_penalty_yuan
+    demand, penalties = yearly_demand(network, years), network.item_shortfall_yuan
     weights = newsvendor_weights(len(years), 1)
     choices = {}
     for name, year_weights in (("plain", None), ("weighted", weights)):

@@ -58,7 +58,11 @@ def sweep_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
                 summary.append(
                     grid
                     | {"purchase_cost_yuan": budget if plan == "optimised" else 0.0}
-                    | {"metric": HEADLINE, "group": "all", "unit": "penalty yuan / year"}
+                    | {
+                        "metric": HEADLINE,
+                        "group": "all",
+                        "unit": "weighted shortfall, yuan-equivalent / year",
+                    }
                     | {"mean": mean, "ci_low": low, "ci_high": high, "n": REPS}
                 )
             cell += 1

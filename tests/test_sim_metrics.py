@@ -49,8 +49,8 @@ def _result() -> SimulationResult:
             "event_id": [0, 1, 0],
             "hazard": pd.Categorical(["flood", "fire", "flood"], categories=["flood", "fire"]),
             "township_id": pd.Categorical(["A", "B", "A"], categories=["A", "B"]),
-            "item_penalty_yuan": [100.0, 10.0, 40.0],
-            "rescue_penalty_yuan": [5.0, 0.0, 1.0],
+            "item_shortfall_yuan": [100.0, 10.0, 40.0],
+            "rescue_shortfall_yuan": [5.0, 0.0, 1.0],
             "response_h": [1.0, 2.0, 3.0],
             "handled_level": pd.Categorical(
                 ["township", "county", "outside"], categories=["township", "county", "outside"]
@@ -65,7 +65,7 @@ def _result() -> SimulationResult:
             "replication": [0, 0, 2],
             "event_id": [0, 1, 0],
             "category": pd.Categorical(["flood", "living", "flood"]),
-            "penalty_yuan": [100.0, 10.0, 40.0],
+            "shortfall_yuan": [100.0, 10.0, 40.0],
             "demand": [10.0, 5.0, 4.0],
             "served_in_time": [8.0, 5.0, 0.0],
         }

@@ -122,7 +122,7 @@ def test_timeline_escalation_work_and_supplies_by_hand(tmp_path):
     assert event["teams_dispatched"] == 2
     assert event["rescue_in_time"] == pytest.approx(34.0)
     assert event["rescue_late"] == pytest.approx(26.0)
-    assert event["rescue_penalty_yuan"] == pytest.approx(100 * 0.5 * 26.0)
+    assert event["rescue_shortfall_yuan"] == pytest.approx(100 * 0.5 * 26.0)
     assert event["end_h"] == pytest.approx(105.0)  # duration 5 h outlasts the work
     assert event["handled_level"] == "outside"  # one boat never came
     dispatches = result.dispatches.set_index("team_id")
@@ -135,11 +135,11 @@ def test_timeline_escalation_work_and_supplies_by_hand(tmp_path):
     sandbags = items.loc["sandbag"]
     assert sandbags[["from_village", "from_township", "from_county"]].tolist() == [30, 50, 20]
     assert (sandbags["served_in_time"], sandbags["served_late"], sandbags["unmet"]) == (80, 20, 0)
-    assert sandbags["penalty_yuan"] == pytest.approx(20 * 0.5 * 2 * 3)
+    assert sandbags["shortfall_yuan"] == pytest.approx(20 * 0.5 * 2 * 3)
     # Boats: the county's only boat arrives at 101.2, in time for 102; one is unmet.
     boats = items.loc["boat"]
     assert (boats["served_in_time"], boats["served_late"], boats["unmet"]) == (1, 0, 1)
-    assert boats["penalty_yuan"] == pytest.approx(30000 * 5)
+    assert boats["shortfall_yuan"] == pytest.approx(30000 * 5)
 
 
 def test_returned_equipment_goes_on_to_an_event_still_short_of_it(tmp_path):

@@ -38,7 +38,9 @@ def model_values(
     if plan.staffing:
         network = build_network(network.scenario, Plan(plan.plan_id, (), plan.staffing))
     years = sample_years(network, seed, count, first=first)
-    saa = build_problem(network, years, Budgets(UNLIMITED_YUAN), year_weights=year_weights)
+    saa = build_problem(
+        network, years, Budgets(UNLIMITED_YUAN), year_weights=year_weights, planning_rules=False
+    )
     saa.fix_plan(plan, network)
     report = solve(saa, "highs", mip_gap=0.0)
     if not report.found_plan:

@@ -6,7 +6,8 @@ saving per yuan (``optimize.marginal``) is lowest, to the item and depot whose
 marginal saving per yuan is highest. A move is kept only when the paired
 simulation on common random numbers, on a block of replications of its own
 (:data:`IMPROVE_OFFSET`, apart from the optimiser's, the judging and every other
-block), lowers the headline with 95% confidence. What the kept moves gain is
+block), lowers the headline with 95% confidence; a move that would break one
+of the scenario's planning rules is not tried. What the kept moves gain is
 then measured again on the judging years, which chose nothing.
 
 If it gains significantly there, the model still disagrees with the simulation
@@ -21,6 +22,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from scenarios.plan import Plan
+from scenarios.rules import breaches
 from scenarios.schema import Scenario
 from sim import simulate
 from sim.hazards import replication_weights
@@ -89,16 +91,21 @@ def improve(
             break
         held = sum(p.quantity for p in plan.purchases if (p.item_id, p.depot_id) == give)
         money = held * prices[give[0]]
-        # The next place to buy, in turn, that the giver's holding can pay one unit of.
+        # The next place to buy, in turn, that the giver's holding can pay for within the rules.
         turn = takers[len(moves) :] + takers[: len(moves)]
-        take = next((t for t in turn if t != give and prices[t[0]] <= money), None)
-        if take is None:
+        found = next(
+            (
+                move
+                for t in turn
+                if t != give and prices[t[0]] <= money
+                for move in [_trial(scenario, plan, give, t, held, lot_yuan, prices)]
+                if move is not None
+            ),
+            None,
+        )
+        if found is None:
             continue
-        # A lot of money, or enough for one unit of what is bought, whichever is more.
-        lot = max(lot_yuan, prices[take[0]])
-        removed = min(held, max(1, math.ceil(lot / prices[give[0]] - 1e-9)))
-        added = math.floor(removed * prices[give[0]] / prices[take[0]] + 1e-9)
-        trial = plan.with_units(*give, -removed).with_units(*take, added)
+        take, removed, added, trial = found
         after = _yearly(scenario, trial, seed, reps)
         change, low, high = mean_ci(after - current, weights=weights)
         kept = bool(high < 0)
@@ -108,6 +115,20 @@ def improve(
     if any(move.kept for move in moves):
         plan = replace(plan, plan_id="improved")
     return plan, moves
+
+
+def _trial(scenario, plan: Plan, give, take, held: int, lot_yuan: float, prices: dict):
+    """(take, units removed, units added, moved plan), or ``None`` if it breaks a planning rule.
+
+    A lot of money, or enough for one unit of what is bought, whichever is more.
+    """
+    lot = max(lot_yuan, prices[take[0]])
+    removed = min(held, max(1, math.ceil(lot / prices[give[0]] - 1e-9)))
+    added = math.floor(removed * prices[give[0]] / prices[take[0]] + 1e-9)
+    trial = plan.with_units(*give, -removed).with_units(*take, added)
+    if breaches(trial, scenario):
+        return None
+    return take, removed, added, trial
 
 
 def _yearly(scenario: Scenario, plan: Plan, seed: int, reps: int) -> pd.Series:

@@ -35,6 +35,7 @@ from optimize.model import (
     build_problem,
     solve,
 )
+from scenarios import rules
 from scenarios.plan import Plan
 from sim.network import CountyNetwork
 
@@ -62,7 +63,14 @@ def _fixed(
 ) -> SaaProblem:
     budgets = Budgets(UNLIMITED_YUAN, staffing_yuan=UNLIMITED_YUAN)
     saa = build_problem(
-        network, years, budgets, options, items=items, rescue=rescue, year_weights=year_weights
+        network,
+        years,
+        budgets,
+        options,
+        items=items,
+        rescue=rescue,
+        year_weights=year_weights,
+        planning_rules=False,
     )
     saa.fix_plan(plan, network)
     return saa
@@ -86,13 +94,12 @@ def _duals(saa: SaaProblem, rows: list[tuple[str, float]]) -> float:
 
 
 def _dual_rows(network: CountyNetwork, saa: SaaProblem) -> list[dict[str, object]]:
-    """One row per purchasable (item, depot) limit and per team, ranked by their duals."""
-    procurement = network.scenario.procurement
-    tiers = procurement.depot_tiers if procurement else ("county", "township")
+    """One row per (item, depot) the plan may buy for and per team, ranked by their duals."""
+    allowed = rules.may_hold(network.scenario)
     rows = []
     for (item, depot), names in sorted(saa.stock_rows.items()):
-        if network.depot_tier[depot] not in tiers:
-            continue
+        if not allowed[(network.item_ids[item], network.depot_ids[depot])]:
+            continue  # the planning rules keep the item out of this depot (or its tier)
         price = float(network.item_price_yuan[item])
         bound = max(0.0, _duals(saa, [(name, 1.0) for name in names]))
         rows.append(

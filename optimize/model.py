@@ -33,6 +33,7 @@ import pulp
 
 from optimize.demand import DemandEvent, overlapping_groups
 from optimize.highs_solver import HighsWithOffset, objective_held_at, valued_below_itself
+from scenarios import rules
 from scenarios.plan import Plan, Purchase, Staffing
 from sim.network import SOURCE_TIERS, CountyNetwork
 
@@ -91,6 +92,9 @@ class SaaProblem:
     team_rows: dict[int, list[tuple[str, float]]] = field(default_factory=dict)
     year_constant: list[float] = field(default_factory=list)
     year_terms: list[dict[pulp.LpVariable, float]] = field(default_factory=list)
+    # The planning rules' own rows and variables (lots, order switches): first stage only.
+    rule_rows: list[str] = field(default_factory=list)
+    rule_variables: list[pulp.LpVariable] = field(default_factory=list)
 
     def year_costs(self) -> np.ndarray:
         """Each sampled year's own penalty at the solved values (yuan/year, not yet averaged).
@@ -111,8 +115,12 @@ class SaaProblem:
         """Hold the first stage at a plan's values (purchases not in the plan at zero).
 
         The held variables become continuous: they are whole already, and what is
-        left is a linear programme, which solves faster and has duals.
+        left is a linear programme, which solves faster and has duals. The
+        planning rules bind the choice of a plan, not a plan held: build the
+        problem with ``planning_rules=False`` to value any plan.
         """
+        if self.rule_rows:
+            raise ValueError("a plan is held fixed in a problem built with planning_rules=False")
         bought = {
             (network.item_ids.index(p.item_id), network.depot_ids.index(p.depot_id)): p.quantity
             for p in plan.purchases
@@ -205,9 +213,16 @@ def _variable(
 
 
 def _purchasable(network: CountyNetwork) -> np.ndarray:
-    procurement = network.scenario.procurement
-    tiers = procurement.depot_tiers if procurement else ("county", "township")
+    tiers = rules.purchase_tiers(network.scenario)
     return np.array([tier in tiers for tier in network.depot_tier])
+
+
+def _may_buy(network: CountyNetwork) -> np.ndarray:
+    """[item, depot]: whether the planning rules let the plan buy the item for the depot."""
+    allowed = rules.may_hold(network.scenario)
+    return np.array(
+        [[allowed[(item, depot)] for depot in network.depot_ids] for item in network.item_ids]
+    )
 
 
 def minimum_staffing_cost(network: CountyNetwork) -> float:
@@ -228,6 +243,14 @@ def check_budgets(network: CountyNetwork, budgets: Budgets) -> None:
         raise InfeasibleRequestError(
             f"the procurement budget {budgets.procurement_yuan:,.0f} is negative"
         )
+    scenario = network.scenario
+    required = sum(rules.least_units(scenario, i) * i.unit_price_yuan for i in scenario.items)
+    money = budgets.procurement_yuan if budgets.joint_yuan is None else budgets.joint_yuan
+    if required > money:
+        raise InfeasibleRequestError(
+            f"the planning rules' minimum purchases cost {required:,.0f} yuan, more than the "
+            f"budget of {money:,.0f} yuan"
+        )
     floor = minimum_staffing_cost(network)
     for label, money in (("staffing", budgets.staffing_yuan), ("joint", budgets.joint_yuan)):
         if money is not None and money < floor:
@@ -240,13 +263,22 @@ def check_budgets(network: CountyNetwork, budgets: Budgets) -> None:
 class _Builder:
     """Collects terms in dicts and writes named constraints once (fast for large models)."""
 
-    def __init__(self, network: CountyNetwork, years: list[list[DemandEvent]], options) -> None:
+    def __init__(
+        self, network: CountyNetwork, years: list[list[DemandEvent]], options, planning_rules
+    ) -> None:
         self.problem = pulp.LpProblem("yingji_saa", pulp.LpMinimize)
         self.network = network
         self.options = options
         self.scenario = network.scenario
         self.late_fraction = self.scenario.penalties.late_fraction
         self.purchasable = _purchasable(network)
+        self.planning_rules = planning_rules
+        if planning_rules:
+            self.may_buy = _may_buy(network)
+        else:
+            self.may_buy = np.tile(self.purchasable, (len(network.item_ids), 1))
+        lots = [item.lot_size if planning_rules else 1 for item in self.scenario.items]
+        self.lot_size = np.array(lots)
         self.agreements_by_item = [[int(a) for a in row] for row in network.agreements_by_item]
         self.is_equipment = network.item_is_equipment.tolist()
         self.village_of = {
@@ -330,6 +362,7 @@ def build_problem(
     items: Collection[int] | None = None,
     rescue: bool = True,
     year_weights: Sequence[float] | None = None,
+    planning_rules: bool = True,
 ) -> SaaProblem:
     """Build the SAA model for the sampled years; pure (the network is not changed).
 
@@ -338,7 +371,9 @@ def build_problem(
     teams, which the marginal values use to re-solve one part at a time.
     ``year_weights`` are the years' probabilities, one per year and positive
     (default: all alike); they are scaled to sum to 1, so the objective stays the
-    expected yuan-equivalent per year.
+    expected yuan-equivalent per year. ``planning_rules=False`` leaves out the
+    scenario's planning rules (``scenarios.rules``) but its purchase tiers, to
+    hold a plan fixed and value it, whichever rules it keeps.
     """
     check_budgets(network, budgets)
     if year_weights is None:
@@ -351,7 +386,15 @@ def build_problem(
     started = time.perf_counter()
     with _collector_paused():
         return _build(
-            network, years, budgets, options or ModelOptions(), items, rescue, started, weights
+            network,
+            years,
+            budgets,
+            options or ModelOptions(),
+            items,
+            rescue,
+            started,
+            weights,
+            planning_rules,
         )
 
 
@@ -380,8 +423,9 @@ def _build(
     rescue: bool,
     started: float,
     weights: list[float],
+    planning_rules: bool,
 ) -> SaaProblem:
-    builder = _Builder(network, years, options)
+    builder = _Builder(network, years, options, planning_rules)
     builder.only_items = None if items is None else set(items)
     money = budgets.procurement_yuan if budgets.joint_yuan is None else budgets.joint_yuan
     stock_rows: dict[tuple[int, int], list[str]] = defaultdict(list)
@@ -391,11 +435,16 @@ def _build(
         _item_flows(builder, year, events, overlaps, money, weight, stock_rows)
         if rescue:
             _rescue_work(builder, year, events, budgets.optimises_staffing, weight)
+    forced = _rule_places(builder, money) if planning_rules else set()
+    lots = builder.lot_size
     for key, var in builder.purchases.items():
-        var.upBound = min(var.upBound, max(0.0, float(np.ceil(builder.most_needed.get(key, 0.0)))))
+        if key not in forced:
+            need = max(0.0, builder.most_needed.get(key, 0.0))
+            var.upBound = min(var.upBound, float(np.ceil(need / lots[key[0]]) * lots[key[0]]))
     problem = builder.problem
     problem += pulp.LpAffineExpression(builder.objective, constant=builder.constant)
     _budget_rows(builder, problem, budgets)
+    rule_rows, rule_variables = _rule_rows(builder, money) if planning_rules else ([], [])
     for constraint in builder.constraints:
         problem.addConstraint(constraint)  # named when made: naming again costs a pass
     # Each year's own penalty, for year_costs: the builder's terms carry the year's weight.
@@ -414,6 +463,8 @@ def _build(
         team_rows=dict(builder.team_rows),
         year_constant=year_constant,
         year_terms=year_terms,
+        rule_rows=rule_rows,
+        rule_variables=rule_variables,
     )
 
 
@@ -438,6 +489,118 @@ def _budget_rows(builder: _Builder, problem: pulp.LpProblem, budgets: Budgets) -
         problem += staffing <= budgets.staffing_yuan, "staffing_budget"
 
 
+def _rule_places(builder: _Builder, money: float) -> set[tuple[int, int]]:
+    """Purchases the planning rules may force beyond any sampled need; left uncapped.
+
+    An item the rules make the plan buy (a minimum, k lots of every type, a
+    floor on its category) may be bought at the county depots that may hold it
+    (at every depot that may, if none of them can): stock bought for a rule
+    rather than for a sampled need is kept centrally.
+    """
+    scenario = builder.scenario
+    floors = {c for c, (low, _) in scenario.rules.category_share.items() if low > 0}
+    county = np.array([tier == "county" for tier in builder.network.depot_tier])
+    forced: set[tuple[int, int]] = set()
+    for item, spec in enumerate(scenario.items):
+        if rules.least_units(scenario, spec) == 0 and spec.category not in floors:
+            continue
+        places = np.flatnonzero(builder.may_buy[item] & county)
+        if not len(places):
+            places = np.flatnonzero(builder.may_buy[item])
+        for depot in places.tolist():
+            builder.purchase(item, depot, money)
+            forced.add((item, depot))
+    return forced
+
+
+def _rule_rows(builder: _Builder, money: float) -> tuple[list[str], list[pulp.LpVariable]]:
+    """The planning rules as rows on the purchases (scenarios/rules.py says what they are)."""
+    scenario, problem = builder.scenario, builder.problem
+    names: list[str] = []
+    variables: list[pulp.LpVariable] = []
+
+    def add(terms: dict[pulp.LpVariable, float], sense: int, bound: float, name: str) -> None:
+        expression = pulp.LpAffineExpression(terms)
+        problem.addConstraint(pulp.LpConstraint(expression, sense, name, float(bound)))
+        names.append(name)
+
+    by_item: dict[int, list[pulp.LpVariable]] = defaultdict(list)
+    for (item, _), var in sorted(builder.purchases.items()):
+        by_item[item].append(var)
+    for item, spec in enumerate(scenario.items):
+        held = by_item.get(item, [])
+        least, most = rules.least_units(scenario, spec), rules.most_units(spec)
+        if least > 0 and not held:
+            raise InfeasibleRequestError(
+                f"{spec.item_id}: the rules ask for {least} units and no depot may hold it"
+            )
+        total = dict.fromkeys(held, 1.0)
+        if least > 0:
+            add(total, pulp.LpConstraintGE, least, f"rule_least_{item}")
+        if most is not None and held:
+            add(total, pulp.LpConstraintLE, most, f"rule_most_{item}")
+        if spec.lot_size > 1:
+            variables += _whole_lots(builder, item, held, add)
+        if spec.min_order > 0 and held:
+            switch = _variable(problem, f"order_{item}", 0, 1, True)
+            variables.append(switch)
+            add(
+                {**total, switch: -float(spec.min_order)},
+                pulp.LpConstraintGE,
+                0,
+                f"order_min_{item}",
+            )
+            most_held = sum(var.upBound for var in held)
+            add({**total, switch: -float(most_held)}, pulp.LpConstraintLE, 0, f"order_on_{item}")
+    _room_rows(builder, add)
+    _share_rows(builder, add)
+    return names, variables
+
+
+def _whole_lots(builder: _Builder, item: int, held: list[pulp.LpVariable], add) -> list:
+    """Each purchase of the item is a whole number of its lots."""
+    lot = float(builder.lot_size[item])
+    made = []
+    for var in held:
+        lots = _variable(builder.problem, f"lots_{var.name}", 0, np.floor(var.upBound / lot), True)
+        var.cat = pulp.LpContinuous  # whole already: lot x a whole number of lots
+        add({var: 1.0, lots: -lot}, pulp.LpConstraintEQ, 0, f"lot_{var.name}")
+        made.append(lots)
+    return made
+
+
+def _room_rows(builder: _Builder, add) -> None:
+    """What a depot with a capacity receives fits in the room its stock leaves."""
+    volume = [item.volume_m3 for item in builder.scenario.items]
+    room = rules.free_room_m3(builder.scenario)
+    for depot, depot_id in enumerate(builder.network.depot_ids):
+        if depot_id not in room:
+            continue
+        terms = {
+            var: volume[i] for (i, d), var in builder.purchases.items() if d == depot and volume[i]
+        }
+        if terms:
+            add(terms, pulp.LpConstraintLE, room[depot_id], f"room_{depot}")
+
+
+def _share_rows(builder: _Builder, add) -> None:
+    """Each category's money between its floor and ceiling share of all purchase money."""
+    price = builder.network.item_price_yuan
+    category = [item.category for item in builder.scenario.items]
+    for name, (floor, ceiling) in builder.scenario.rules.category_share.items():
+        for share, sense, label in (
+            (floor, pulp.LpConstraintGE, "floor"),
+            (ceiling, pulp.LpConstraintLE, "ceiling"),
+        ):
+            if (label == "floor" and share <= 0) or (label == "ceiling" and share >= 1):
+                continue  # no limit
+            terms = {
+                var: float(price[i]) * ((category[i] == name) - share)
+                for (i, _), var in builder.purchases.items()
+            }
+            add(terms, sense, 0, f"share_{label}_{name}")
+
+
 def _item_flows(
     builder: _Builder,
     year: int,
@@ -456,7 +619,7 @@ def _item_flows(
         for pool, _ in need.sources:
             if pool >= 0:
                 stock_rows.setdefault((need.item, pool), [])
-                if builder.purchasable[pool]:
+                if builder.may_buy[need.item, pool]:
                     builder.purchase(need.item, pool, money)
     if builder.options.reduce:
         _serve_from_ample(builder, needs, overlaps.member_of)
@@ -543,7 +706,7 @@ def _event_needs(
     arrival = np.array([a for _, a in reach], dtype=float)
     credit = np.where(arrival[None, :] <= deadline[:, None], 1.0, late).tolist()
     stocked = network.initial_stock[depots][:, items].T > 0
-    allowed = (stocked | builder.purchasable[depots][None, :]).tolist()
+    allowed = (stocked | builder.may_buy[items][:, depots]).tolist()
     depot_list = depots.tolist()
     units = quantity - local
     # Supplier agreements: one arrival per agreement, whichever item it delivers.
@@ -660,7 +823,7 @@ def _stock_limits(
     network = builder.network
     for (item, depot), by_event in use.items():
         stock = float(network.initial_stock[depot, item])
-        bought = builder.purchase(item, depot, money) if builder.purchasable[depot] else None
+        bought = builder.purchase(item, depot, money) if builder.may_buy[item, depot] else None
         if network.item_is_equipment[item]:
             sets = _overlap_sets(overlaps, by_event, builder.options.reduce)
         else:
@@ -788,6 +951,11 @@ def solve(
     with _native_stdout_silenced():
         problem.solve(engine)
     elapsed = time.perf_counter() - started
+    if problem.status == pulp.LpStatusInfeasible and saa.rule_rows:
+        raise InfeasibleRequestError(
+            "the planning rules (items, depots and [rules] of the scenario) cannot all be met "
+            "within the budget"
+        )
     if problem.sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
         objective = float(pulp.value(problem.objective))
         lp_bound = getattr(engine, "lp_bound", None)

@@ -95,7 +95,7 @@ def _replication(
     """(lower bound of the sample's optimum, the plan's penalty on the same sample)."""
     saa = build_problem(network, sample, budgets, options)
     bound = sample_lower_bound(solve(saa, "highs", time_limit_s, mip_gap, rounding=rounding))
-    fixed = build_problem(network, sample, budgets, options)
+    fixed = build_problem(network, sample, budgets, options, planning_rules=False)
     fixed.fix_plan(plan, network)
     return bound, _solved(solve(fixed, "highs", mip_gap=0.0)).objective
 
@@ -116,7 +116,7 @@ def plan_cost_by_year(
 ) -> np.ndarray:
     """The plan's second-stage penalty on ``years`` fresh sampled years, one value per year."""
     sample = sample_years(network, seed, years, first=OUT_OF_SAMPLE_OFFSET)
-    saa = build_problem(network, sample, budgets, options)
+    saa = build_problem(network, sample, budgets, options, planning_rules=False)
     saa.fix_plan(plan, network)
     _solved(solve(saa, "highs", mip_gap=0.0))
     return saa.year_costs()

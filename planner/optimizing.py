@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -42,6 +43,7 @@ from planner.progress import progress_bar
 from planner.tables import cost_table, evaluation_table
 from scenarios import load
 from scenarios.plan import Plan, plan_costs, write_plan
+from scenarios.rules import Breach, breaches
 from scenarios.schema import Scenario
 from sim import build_network
 from sim.hazards import replication_weights
@@ -197,6 +199,7 @@ def run_optimize(request: OptimizeRequest, console: Console | None = None) -> Pa
         if any(move.kept for move in moves):
             plans.insert(2, improved)
     evaluation, yearly = _judge(scenario, plans, request, seed, console)
+    kept = {candidate.plan_id: breaches(candidate, scenario) for candidate in plans}
     gain = _improvement_gain(yearly, plan.plan_id, scenario, request.reps)
     check = _check_model(network, plan, yearly[plan.plan_id], request.reps, seed, console)
     stability = (
@@ -208,13 +211,18 @@ def run_optimize(request: OptimizeRequest, console: Console | None = None) -> Pa
     write_csv(evaluation, out / "evaluation.csv")
     write_csv(marginal, out / "marginal_values.csv")
     improvement = {"moves": [asdict(move) for move in moves], "gain_on_judging_years": gain}
-    _write_report(report, request, budgets, out / "solve.json", check, stability, improvement)
+    rules = {plan_id: [asdict(b) for b in found] for plan_id, found in kept.items()}
+    _write_report(
+        report, request, budgets, out / "solve.json", check, stability, improvement, rules
+    )
     write_run_record(
         out, "optimize", request.scenario_path, seed=seed, reps=request.reps,
         budget_yuan=budgets.procurement_yuan, sampled_years=len(years),
     )  # fmt: skip
     _print(scenario, plan, report, evaluation, len(years), check, stability)
-    terminal().print(improvement_line(moves, gain, request.reps), markup=False, highlight=False)
+    screen = terminal()
+    screen.print(improvement_line(moves, gain, request.reps), markup=False, highlight=False)
+    screen.print(rules_line(kept), markup=False, highlight=False)
     console.print(
         f"wrote {out}/plan.csv, plan.xlsx, plan.json, evaluation.csv, marginal_values.csv, "
         "solve.json, run.json",
@@ -315,9 +323,11 @@ def _write_report(
     check: ModelCheck,
     stability: Stability | None,
     improvement: dict,
+    rules: dict[str, list[dict]],
 ):
     document = {
         "solve": asdict(report),
+        "rules_broken": rules,
         "model_check": asdict(check),
         "stability": None if stability is None else asdict(stability),
         "improvement": improvement,
@@ -342,6 +352,19 @@ def _print(
         screen.print(escape(line))
     screen.print(cost_table(plan_costs(plan, scenario)))
     screen.print(evaluation_table(evaluation))
+
+
+def rules_line(kept: dict[str, list[Breach]]) -> str:
+    """One line: which plans keep the scenario's planning rules, and what the others break."""
+    parts = []
+    for plan_id, found in kept.items():
+        if not found:
+            parts.append(f"{plan_id} keeps every one")
+            continue
+        kinds = Counter(breach.rule for breach in found)
+        listed = ", ".join(f"{rule} {count}" for rule, count in kinds.most_common())
+        parts.append(f"{plan_id} breaks {len(found)} ({listed})")
+    return "planning rules of the scenario (items, depots, [rules]): " + "; ".join(parts)
 
 
 def solve_lines(

@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from scenarios import rules
 from scenarios.errors import InputError, from_row_validation, from_validation
 from scenarios.files import read_csv_text
 from scenarios.schema import (
@@ -36,7 +37,7 @@ from scenarios.schema import (
 )
 
 TOP_LEVEL_KEYS = {"scenario", "tables", "penalties", "travel", "dispatch", "rain_episodes"}
-TOP_LEVEL_KEYS |= {"procurement"}
+TOP_LEVEL_KEYS |= {"procurement", "rules"}
 TOP_LEVEL_KEYS |= {"hazards"}
 REQUIRED_TABLES = ("townships", "items", "depots", "teams", "demand")
 OPTIONAL_TABLES = ("stock", "agreements", "travel_matrix", "replay")
@@ -77,7 +78,7 @@ def load(path: str | Path | None = None) -> Scenario:
     unknown = sorted(set(raw) - SCENARIO_SECTION_FIELDS)
     if unknown:
         raise InputError(path, f"scenario.{unknown[0]}", "unknown key (a typo?)")
-    for name in ("penalties", "travel", "dispatch", "rain_episodes", "procurement"):
+    for name in ("penalties", "travel", "dispatch", "rain_episodes", "procurement", "rules"):
         if name in document:
             raw[name] = _section(document, name, path)
     hazards = document.get("hazards", [])
@@ -441,6 +442,7 @@ def _check_references(
                 tables["teams"], f"row {line}, field members", f"outside {bounds}", team.members
             )
     _check_dispatch(scenario, path)
+    _check_rules(scenario, tables["items"])
     if scenario.replay is not None:
         file = tables["replay"]
         lines = replay_lines or range(2, len(scenario.replay) + 2)
@@ -471,6 +473,28 @@ def _check_replay_years(scenario: Scenario, file: Path) -> None:
         None in given or abs(math.fsum(given) - 1.0) > PROBABILITY_TOLERANCE  # type: ignore[arg-type]
     ):
         raise InputError(file, "replay_years", "probabilities must cover every year and sum to 1")
+
+
+def _check_rules(scenario: Scenario, file: Path) -> None:
+    """An item's rules can be kept: some team operates it, some depot may get what is required."""
+    operated = {skill for team in scenario.teams for skill in team.operates}
+    allowed = rules.may_hold(scenario)
+    for line, item in enumerate(scenario.items, start=2):
+        if item.operator_skill is not None and item.operator_skill not in operated:
+            raise InputError(
+                file,
+                f"row {line}, field operator_skill",
+                "no team operates it (teams table, column operates)",
+                item.operator_skill,
+            )
+        least = rules.least_units(scenario, item)
+        if least and not any(allowed[(item.item_id, d.depot_id)] for d in scenario.depots):
+            raise InputError(
+                file,
+                f"row {line}, field item_id",
+                f"the rules ask for {least} units and no depot may hold it",
+                item.item_id,
+            )
 
 
 def _check_dispatch(scenario: Scenario, path: Path) -> None:

@@ -17,6 +17,7 @@ from pydantic import (
     PrivateAttr,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
@@ -113,7 +114,23 @@ class Item(Frozen):
     loss_rate: Probability = 0.0
     criticality_weight: Positive
     service_life_years: NonNegative | None = None
+    # Planning rules of the item (scenarios/rules.py applies them to a plan):
+    operator_skill: Identifier | None = None  # bought only where a team that operates it is based
+    hazardous: bool = False  # bought only for depots licensed to hold hazardous goods
+    volume_m3: Annotated[float, Field(ge=0.0, le=1000.0)] = 0.0  # storage room per unit
+    lot_size: Annotated[int, Field(ge=1, le=MAX_COUNT)] = 1  # bought in whole lots (a pallet)
+    min_order: Count = 0  # county-wide: none, or at least this many (the supplier's minimum)
+    min_purchase: Count = 0  # county-wide units the plan must buy this year
+    max_purchase: Count | None = None  # county-wide units the plan may buy at most
     source: Note = ""
+
+    @model_validator(mode="after")
+    def _purchase_range(self) -> Item:
+        if self.max_purchase is not None and self.min_purchase > self.max_purchase:
+            raise ValueError(
+                f"min_purchase {self.min_purchase} is above max_purchase {self.max_purchase}"
+            )
+        return self
 
     @property
     def shortage_penalty_yuan(self) -> float:
@@ -128,6 +145,8 @@ class Depot(Frozen):
     tier: DepotTier
     township_id: Identifier
     name_zh: Name = ""
+    capacity_m3: Annotated[float, Field(gt=0.0, le=1e7)] | None = None  # None: room is no limit
+    stores_hazardous: bool = False  # licensed for hazardous goods (fuel)
 
 
 class StockLine(Frozen):
@@ -154,9 +173,10 @@ class Team(Frozen):
     mobilisation_median_min: Positive
     mobilisation_sigma: NonNegative = 0.0
     cost_per_member_yuan: NonNegative
+    operates: tuple[Identifier, ...] = ()  # equipment it is trained on (items' operator_skill)
     source: Note = ""
 
-    @field_validator("skills", mode="before")
+    @field_validator("skills", "operates", mode="before")
     @classmethod
     def _split_skills(cls, value: object) -> object:
         if isinstance(value, str):
@@ -303,6 +323,28 @@ class Procurement(Frozen):
         return value
 
 
+class PlanningRules(Frozen):
+    """The bureau's rules for a purchase list, beyond the items' and depots' own."""
+
+    # share of the plan's purchase money per category: (at least, at most)
+    category_share: dict[ItemCategory, tuple[Probability, Probability]] = {}
+    min_lots_per_item: Annotated[int, Field(ge=0, le=1000)] = 0  # every type on the list, k lots
+    source: Note = ""
+
+    @field_validator("category_share")
+    @classmethod
+    def _shares_possible(
+        cls, value: dict[str, tuple[float, float]]
+    ) -> dict[str, tuple[float, float]]:
+        for category, (low, high) in value.items():
+            if low > high:
+                raise ValueError(f"{category}: the floor {low:g} is above the ceiling {high:g}")
+        floors = sum(low for low, _ in value.values())
+        if floors > 1.0 + 1e-9:
+            raise ValueError(f"the floors sum to {floors:g}, more than the whole plan")
+        return value
+
+
 class ReplayEvent(Frozen):
     """One recorded event to replay instead of sampling."""
 
@@ -376,6 +418,7 @@ class Scenario(Frozen):
     dispatch: Dispatch
     rain_episodes: RainEpisodes | None = None
     procurement: Procurement | None = None
+    rules: PlanningRules = PlanningRules()
     hazards: tuple[Hazard, ...] = Field(min_length=1)
     townships: tuple[Township, ...] = Field(min_length=1)
     items: tuple[Item, ...] = Field(min_length=1)

@@ -344,3 +344,32 @@ def write_scenario(
     path = folder / "scenario.toml"
     path.write_text(toml_text(document), encoding="utf-8")
     return path
+
+
+def ruled_tables() -> dict[str, list[dict]]:
+    """The tiny county with a rule of every kind on its items, depots and teams."""
+    items = copy.deepcopy(ITEMS)
+    rules = {
+        "sandbag": {"lot_size": 100, "min_order": 500, "volume_m3": 0.002},
+        "boat": {"operator_skill": "boat", "volume_m3": 1.0, "max_purchase": 2},
+        "water": {"hazardous": "true", "volume_m3": 0.03},
+        "blower": {"min_purchase": 2, "volume_m3": 0.1},
+    }
+    for item in items:
+        item.update(rules[item["item_id"]])
+    depots = copy.deepcopy(DEPOTS)
+    for depot in depots:
+        if depot["depot_id"] == "D_COUNTY":
+            depot["stores_hazardous"] = "true"
+        if depot["depot_id"] == "D_B":
+            depot["capacity_m3"] = 3
+    teams = copy.deepcopy(TEAMS)
+    for team in teams:
+        team["operates"] = "boat" if team["team_id"] == "county_water" else ""
+    return {"items": items, "depots": depots, "teams": teams}
+
+
+def ruled_toml(**rules) -> dict:
+    toml = copy.deepcopy(TOML_BASE)
+    toml["rules"] = {"category_share": {"flood": [0.2, 0.9]}, "min_lots_per_item": 1} | rules
+    return toml

@@ -1,0 +1,207 @@
+"""The bureau's planning rules for a purchase list, in one place.
+
+Items say who may hold them (a depot tier the county buys for, a team trained
+to operate them based in the depot's township, a licence for hazardous goods),
+how they are bought (whole lots, a supplier's minimum order, at least or at
+most so many a year) and how much room a unit takes; depots say how much room
+they have; the scenario's ``[rules]`` bound each category's share of the
+purchase money and ask for at least k lots of every item type. The optimiser
+builds these rules into its model from the functions here; :func:`breaches`
+checks any plan against them, so every plan shown can say which it keeps.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+from scenarios.plan import Plan
+from scenarios.schema import Depot, Item, Scenario
+
+RULES = (
+    "depot_tier",
+    "operator",
+    "hazardous",
+    "capacity",
+    "lot_size",
+    "min_order",
+    "min_purchase",
+    "max_purchase",
+    "category_floor",
+    "category_ceiling",
+)
+SHARE_TOLERANCE = 1e-6  # of the purchase money: rounding in a share is no breach
+
+
+@dataclass(frozen=True, slots=True)
+class Breach:
+    """One planning rule a plan does not keep."""
+
+    rule: str  # one of RULES
+    subject: str  # the item, depot or category it concerns
+    detail: str  # one line, for people
+
+
+def purchase_tiers(scenario: Scenario) -> tuple[str, ...]:
+    """The depot tiers the county buys for (village stores are stocked by the villages)."""
+    procurement = scenario.procurement
+    return procurement.depot_tiers if procurement else ("county", "township")
+
+
+def operators_by_township(scenario: Scenario) -> dict[str, set[str]]:
+    """Per township, the equipment skills of the teams based there."""
+    skills: dict[str, set[str]] = defaultdict(set)
+    for team in scenario.teams:
+        skills[team.base_township].update(team.operates)
+    return skills
+
+
+def why_not_held(
+    scenario: Scenario, item: Item, depot: Depot, operators: dict[str, set[str]] | None = None
+) -> str | None:
+    """The rule that keeps ``item`` from being bought for ``depot``, or ``None`` if it may be."""
+    if depot.tier not in purchase_tiers(scenario):
+        return "depot_tier"
+    if item.hazardous and not depot.stores_hazardous:
+        return "hazardous"
+    if item.operator_skill is not None:
+        operators = operators_by_township(scenario) if operators is None else operators
+        if item.operator_skill not in operators.get(depot.township_id, set()):
+            return "operator"
+    return None
+
+
+def may_hold(scenario: Scenario) -> dict[tuple[str, str], bool]:
+    """For every (item_id, depot_id): whether the plan may buy the item for the depot."""
+    operators = operators_by_township(scenario)
+    return {
+        (item.item_id, depot.depot_id): why_not_held(scenario, item, depot, operators) is None
+        for item in scenario.items
+        for depot in scenario.depots
+    }
+
+
+def least_units(scenario: Scenario, item: Item) -> int:
+    """County-wide units the plan must buy of ``item``, in whole lots.
+
+    Its own minimum, or the scenario's k lots of every type, whichever is more;
+    k lots only of a type some depot may hold (fuel, say, comes by agreement).
+    """
+    least = item.min_purchase
+    if scenario.rules.min_lots_per_item and _held_somewhere(scenario, item):
+        least = max(least, scenario.rules.min_lots_per_item * item.lot_size, item.min_order)
+    return math.ceil(least / item.lot_size) * item.lot_size
+
+
+def _held_somewhere(scenario: Scenario, item: Item) -> bool:
+    operators = operators_by_township(scenario)
+    return any(why_not_held(scenario, item, d, operators) is None for d in scenario.depots)
+
+
+def most_units(item: Item) -> int | None:
+    """County-wide units the plan may buy of ``item`` at most (whole lots), ``None``: no limit."""
+    if item.max_purchase is None:
+        return None
+    return item.max_purchase // item.lot_size * item.lot_size
+
+
+def free_room_m3(scenario: Scenario) -> dict[str, float]:
+    """Per depot with a capacity: the room its current stock leaves, never below zero."""
+    volume = {item.item_id: item.volume_m3 for item in scenario.items}
+    used: dict[str, float] = defaultdict(float)
+    for line in scenario.stock:
+        used[line.depot_id] += line.quantity * volume[line.item_id]
+    return {
+        depot.depot_id: max(0.0, depot.capacity_m3 - used[depot.depot_id])
+        for depot in scenario.depots
+        if depot.capacity_m3 is not None
+    }
+
+
+def breaches(plan: Plan, scenario: Scenario) -> list[Breach]:
+    """Every planning rule of the scenario the plan's purchases break (empty: it keeps them all)."""
+    items = {item.item_id: item for item in scenario.items}
+    depots = {depot.depot_id: depot for depot in scenario.depots}
+    found = _place_breaches(plan, scenario, items, depots)
+    found += _quantity_breaches(plan, scenario, items)
+    found += _share_breaches(plan, scenario, items)
+    return found
+
+
+def _place_breaches(
+    plan: Plan, scenario: Scenario, items: dict[str, Item], depots: dict[str, Depot]
+) -> list[Breach]:
+    """Items bought where they may not be held, and depots filled past their room."""
+    operators = operators_by_township(scenario)
+    found = []
+    room_used: dict[str, float] = defaultdict(float)
+    for purchase in plan.purchases:
+        item, depot = items[purchase.item_id], depots[purchase.depot_id]
+        rule = why_not_held(scenario, item, depot, operators)
+        if rule is not None:
+            found.append(Breach(rule, item.item_id, _placement_detail(rule, item, depot)))
+        room_used[depot.depot_id] += purchase.quantity * item.volume_m3
+    for depot_id, room in free_room_m3(scenario).items():
+        if room_used[depot_id] > room + 1e-9:
+            detail = (
+                f"{depot_id}: purchases take {room_used[depot_id]:,.1f} m3, "
+                f"the room left is {room:,.1f} m3"
+            )
+            found.append(Breach("capacity", depot_id, detail))
+    return found
+
+
+def _placement_detail(rule: str, item: Item, depot: Depot) -> str:
+    reason = {
+        "depot_tier": f"the county does not buy for {depot.tier} depots",
+        "hazardous": f"{item.item_id} is hazardous and {depot.depot_id} is not licensed for it",
+        "operator": f"no team based in {depot.township_id} operates {item.operator_skill}",
+    }[rule]
+    return f"{item.item_id} in {depot.depot_id}: {reason}"
+
+
+def _quantity_breaches(plan: Plan, scenario: Scenario, items: dict[str, Item]) -> list[Breach]:
+    """Whole lots, the supplier's minimum order, and the yearly minimum and maximum per item."""
+    total: dict[str, int] = defaultdict(int)
+    found = []
+    for purchase in plan.purchases:
+        total[purchase.item_id] += purchase.quantity
+        lot = items[purchase.item_id].lot_size
+        if purchase.quantity % lot:
+            detail = (
+                f"{purchase.item_id} in {purchase.depot_id}: {purchase.quantity} units, "
+                f"not whole lots of {lot}"
+            )
+            found.append(Breach("lot_size", purchase.item_id, detail))
+    for item in scenario.items:
+        bought, least, most = total[item.item_id], least_units(scenario, item), most_units(item)
+        if 0 < bought < item.min_order:
+            detail = f"{item.item_id}: {bought} units, below the minimum order of {item.min_order}"
+            found.append(Breach("min_order", item.item_id, detail))
+        if bought < least:
+            detail = f"{item.item_id}: {bought} units bought, at least {least} required"
+            found.append(Breach("min_purchase", item.item_id, detail))
+        if most is not None and bought > most:
+            detail = f"{item.item_id}: {bought} units bought, at most {most} allowed"
+            found.append(Breach("max_purchase", item.item_id, detail))
+    return found
+
+
+def _share_breaches(plan: Plan, scenario: Scenario, items: dict[str, Item]) -> list[Breach]:
+    """Each category's share of the purchase money against its floor and ceiling."""
+    spent: dict[str, float] = defaultdict(float)
+    for purchase in plan.purchases:
+        item = items[purchase.item_id]
+        spent[item.category] += purchase.quantity * item.unit_price_yuan
+    money = sum(spent.values())
+    found = []
+    for category, (floor, ceiling) in scenario.rules.category_share.items():
+        share = spent[category] / money if money > 0 else 0.0
+        if floor > 0 and share < floor - SHARE_TOLERANCE:
+            detail = f"{category}: {share:.1%} of the purchase money, the floor is {floor:.0%}"
+            found.append(Breach("category_floor", category, detail))
+        if share > ceiling + SHARE_TOLERANCE:
+            detail = f"{category}: {share:.1%} of the purchase money, the ceiling is {ceiling:.0%}"
+            found.append(Breach("category_ceiling", category, detail))
+    return found

@@ -110,9 +110,9 @@ def solve_for_plan(
     """
     try:
         saa = build_problem(network, years, budgets, year_weights=year_weights)
+        report = solve(saa, solver, time_limit_s, mip_gap, threads=threads)
     except InfeasibleRequestError as error:
         raise RequestError(str(error)) from None
-    report = solve(saa, solver, time_limit_s, mip_gap, threads=threads)
     if not report.found_plan:
         raise RequestError(
             f"the solver found no plan ({report.status}: {report.solution}); "

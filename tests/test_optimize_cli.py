@@ -355,3 +355,16 @@ def test_run_says_what_the_gap_is_a_gap_of_and_how_the_engines_agree(smoke):
     kept = any(move["kept"] for move in moves)
     assert (report["improvement"]["gain_on_judging_years"] is not None) == kept
     assert 0.0 <= report["stability"]["by_item"][0] <= 1.0
+
+
+def test_planning_rules_that_cannot_be_met_are_refused_in_one_line(tmp_path, monkeypatch):
+    toml = builders.ruled_toml(category_share={"flood": [0.0, 0.1]})
+    path = builders.write_scenario(tmp_path / "county", toml, builders.ruled_tables())
+    out = tmp_path / "out"
+    code, stdout, err = run_main("optimize", path, *FAST, "--out", out, monkeypatch=monkeypatch)
+    assert code == 2
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert "planning rules" in lines[0] and "cannot all be met" in lines[0]
+    assert "Traceback" not in err + stdout
+    assert not out.exists() or not any(out.iterdir())  # nothing written

@@ -7,20 +7,27 @@
   stated shares (``[procurement] last_year_category_shares``), then within a
   category in proportion to each item's expected yearly demand value, stored the
   same way.
+* ``top_up``: the rule a county buys by: each item topped up to a year's
+  expected need, most critical first; what money is left goes by last year's
+  rule.
 
 Consumables go to township depots in proportion to each township's expected
 demand for the item (from hazard rates and exposure), equipment to the county
 depot — the common practice of "county holds the heavy kit, townships the
-sandbags".
+sandbags". Every baseline buys as the scenario's planning rules say
+(``scenarios.rules``): whole lots, only for depots that may hold the item.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from scenarios import rules
 from scenarios.plan import Plan, Purchase
 from scenarios.schema import ITEM_CATEGORIES
 from sim.network import CountyNetwork
+
+MONEY_ROUNDS = 8  # rounds of handing on money that items at their maximum cannot spend
 
 
 def status_quo() -> Plan:
@@ -45,38 +52,47 @@ def expected_demand(network: CountyNetwork) -> np.ndarray:
     return table
 
 
-def _tiers(network: CountyNetwork) -> tuple[str, ...]:
-    procurement = network.scenario.procurement
-    return procurement.depot_tiers if procurement is not None else ("county", "township")
+class _Placer:
+    """Where a baseline stores what it buys, in whole lots, only where the rules allow."""
 
+    def __init__(self, network: CountyNetwork) -> None:
+        self.network = network
+        self.demand = expected_demand(network)
+        allowed = rules.may_hold(network.scenario)
+        self.allowed = [
+            [allowed[(item, depot)] for depot in network.depot_ids] for item in network.item_ids
+        ]
+        self.lot = [item.lot_size for item in network.scenario.items]
 
-def _place(network: CountyNetwork, item: int, units: int, demand: np.ndarray) -> list[Purchase]:
-    """Equipment to the county depot, consumables over township depots by expected demand.
+    def place(self, item: int, units: int) -> list[Purchase]:
+        """Equipment to the county depot, consumables over township depots by expected demand.
 
-    Only depot tiers the scenario lets the county buy for are used: without
-    township depots everything goes to the county, without a county depot
-    everything is spread over the townships.
-    """
-    if units <= 0:
-        return []
-    tiers = _tiers(network)
-    county = [k for k, tier in enumerate(network.depot_tier) if tier == "county" and tier in tiers]
-    townships = {
-        int(network.depot_town[k]): k
-        for k, tier in enumerate(network.depot_tier)
-        if tier == "township" and tier in tiers
-    }
-    spread = townships and (not county or not network.item_is_equipment[item])
-    share = np.array([demand[town, item] for town in townships]) if townships else np.zeros(0)
-    if not spread:
-        return [Purchase(network.item_ids[item], network.depot_ids[county[0]], units)]
-    share = share / share.sum() if share.sum() > 0 else np.full(len(share), 1.0 / len(share))
-    split = _largest_remainder(units, share)
-    return [
-        Purchase(network.item_ids[item], network.depot_ids[depot], int(quantity))
-        for depot, quantity in zip(townships.values(), split, strict=True)
-        if quantity > 0
-    ]
+        Only depots that may hold the item are used: with no township depot that
+        may, everything goes to the county; with no county depot, it is spread
+        over the townships. ``units`` are rounded down to whole lots.
+        """
+        network, lot = self.network, self.lot[item]
+        lots = units // lot
+        may = self.allowed[item]
+        county = [k for k, tier in enumerate(network.depot_tier) if tier == "county" and may[k]]
+        townships = {
+            int(network.depot_town[k]): k
+            for k, tier in enumerate(network.depot_tier)
+            if tier == "township" and may[k]
+        }
+        if lots <= 0 or not (county or townships):
+            return []
+        spread = townships and (not county or not network.item_is_equipment[item])
+        if not spread:
+            return [Purchase(network.item_ids[item], network.depot_ids[county[0]], lots * lot)]
+        share = np.array([self.demand[town, item] for town in townships])
+        share = share / share.sum() if share.sum() > 0 else np.full(len(share), 1.0 / len(share))
+        split = _largest_remainder(lots, share)
+        return [
+            Purchase(network.item_ids[item], network.depot_ids[depot], int(quantity) * lot)
+            for depot, quantity in zip(townships.values(), split, strict=True)
+            if quantity > 0
+        ]
 
 
 def _largest_remainder(units: int, share: np.ndarray) -> np.ndarray:
@@ -88,13 +104,46 @@ def _largest_remainder(units: int, share: np.ndarray) -> np.ndarray:
     return whole
 
 
-def _plan_from_money(network: CountyNetwork, money: np.ndarray, plan_id: str) -> Plan:
-    demand = expected_demand(network)
+def _plan_from_money(
+    network: CountyNetwork, money: np.ndarray, plan_id: str, bought: np.ndarray | None = None
+) -> Plan:
+    """Each item's money in whole lots, at most the rules' yearly maximum less ``bought``.
+
+    Money an item cannot spend under its maximum goes to the other items in the
+    same proportions, as a county spends its whole budget.
+    """
+    placer = _Placer(network)
+    units = _units_from_money(network, money, placer.lot, bought)
     purchases = []
     for item in range(network.n_items):
-        units = int(np.floor(money[item] / network.item_price_yuan[item] + 1e-9))
-        purchases += _place(network, item, units, demand)
+        purchases += placer.place(item, int(units[item]))
     return Plan(plan_id, tuple(purchases))
+
+
+def _units_from_money(
+    network: CountyNetwork, money: np.ndarray, lots: list[int], bought: np.ndarray | None
+) -> np.ndarray:
+    price, lot = network.item_price_yuan, np.array(lots)
+    cap = np.array(
+        [
+            np.iinfo(np.int64).max if (most := rules.most_units(spec)) is None else most
+            for spec in network.scenario.items
+        ]
+    )
+    cap = np.maximum(cap - (0 if bought is None else bought), 0)
+    units = np.zeros(network.n_items, dtype=np.int64)
+    share = money.astype(float)
+    for _ in range(MONEY_ROUNDS):
+        wanted = np.floor(share / (price * lot) + 1e-9).astype(np.int64) * lot
+        add = np.minimum(wanted, cap - units)
+        units += add
+        # Only what the maximum held back is handed on; rounding leaves the rest unspent.
+        held_back = float((wanted - add) @ price)
+        open_items = (units < cap) & (money > 0)
+        if held_back <= 0 or not open_items.any():
+            break
+        share = np.where(open_items, held_back * money / money[open_items].sum(), 0.0)
+    return units
 
 
 def equal_split(network: CountyNetwork, budget_yuan: float) -> Plan:
@@ -109,6 +158,11 @@ def last_year_rule(network: CountyNetwork, budget_yuan: float) -> Plan:
     Shares of categories the scenario has no items in are handed to the other
     categories in proportion, so the whole budget is spent as a county would.
     """
+    return _plan_from_money(network, _last_year_money(network, budget_yuan), "last_year_rule")
+
+
+def _last_year_money(network: CountyNetwork, budget_yuan: float) -> np.ndarray:
+    """Money per item under last year's rule."""
     procurement = network.scenario.procurement
     present = {ITEM_CATEGORIES[c] for c in np.unique(network.item_category)}
     shares = dict(procurement.last_year_category_shares) if procurement is not None else {}
@@ -124,4 +178,51 @@ def last_year_rule(network: CountyNetwork, budget_yuan: float) -> Plan:
             money[members] = budget * value[members] / total
         else:
             money[members] = budget / members.sum()
-    return _plan_from_money(network, money, "last_year_rule")
+    return money
+
+
+def top_up(network: CountyNetwork, budget_yuan: float) -> Plan:
+    """Each item topped up to a year's expected need, most critical first; the rest as last year.
+
+    The need is the expected units a year asks for, county-wide (hazard rates
+    times the mean event's demand), against everything held today in every
+    tier. Items go in order of criticality weight (then cheaper first), each
+    bought to its gap in whole lots, at least the supplier's minimum order and
+    at most the rules' yearly maximum, as far as the money left allows. Money
+    no gap asks for is spent by :func:`last_year_rule`, as a county spends its
+    whole budget.
+    """
+    scenario = network.scenario
+    placer = _Placer(network)
+    gap = expected_demand(network).sum(axis=0) - network.initial_stock.sum(axis=0)
+    order = sorted(
+        range(network.n_items),
+        key=lambda i: (-scenario.items[i].criticality_weight, network.item_price_yuan[i], i),
+    )
+    money, purchases = budget_yuan, []
+    for item in order:
+        spec, price, lot = (
+            scenario.items[item],
+            float(network.item_price_yuan[item]),
+            placer.lot[item],
+        )
+        units = max(int(np.ceil(gap[item] / lot)) * lot, 0)
+        if units and spec.min_order:
+            units = max(units, int(np.ceil(spec.min_order / lot)) * lot)
+        most = rules.most_units(spec)
+        units = min(units, most if most is not None else units)
+        units = min(units, int(money // (price * lot)) * lot)
+        if units <= 0 or units < spec.min_order:
+            continue
+        placed = placer.place(item, units)
+        purchases += placed
+        money -= price * sum(p.quantity for p in placed)
+    counts = np.zeros(network.n_items, dtype=int)
+    for purchase in purchases:
+        counts[network.item_ids.index(purchase.item_id)] += purchase.quantity
+    rest = _plan_from_money(network, _last_year_money(network, max(money, 0.0)), "rest", counts)
+    bought: dict[tuple[str, str], int] = {}
+    for purchase in (*purchases, *rest.purchases):
+        key = (purchase.item_id, purchase.depot_id)
+        bought[key] = bought.get(key, 0) + purchase.quantity
+    return Plan("top_up", tuple(Purchase(i, d, q) for (i, d), q in sorted(bought.items())))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from optimize.baselines import equal_split, last_year_rule, status_quo
+from optimize.baselines import equal_split, last_year_rule, status_quo, top_up
 from optimize.model import check_budgets, extract_plan
 from planner.optimizing import baseline_budget, budgets_for, optimiser_years, solve_for_plan
 from scenarios.plan import Plan
@@ -127,6 +127,8 @@ def _baseline(name: str, network: CountyNetwork, money: float) -> Plan:
         return status_quo()
     if name == "last_year_rule":
         return last_year_rule(network, money)
+    if name == "top_up":
+        return top_up(network, money)
     return equal_split(network, money)
 
 

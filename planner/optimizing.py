@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from optimize.agreement import ModelCheck, check_model, model_values
-from optimize.baselines import equal_split, last_year_rule, status_quo
+from optimize.baselines import equal_split, last_year_rule, status_quo, top_up
 from optimize.demand import DemandEvent, recorded_years, sample_years
 from optimize.evaluate import evaluate_plans
 from optimize.greedy import greedy
@@ -184,7 +184,8 @@ def run_optimize(request: OptimizeRequest, console: Console | None = None) -> Pa
     with console.status("边际价值 marginal values (plan fixed: duals, then finite differences)"):
         marginal = marginal_values(network, years, plan, year_weights=weights)
     money = baseline_budget(network, budgets)
-    plans = [status_quo(), plan, last_year_rule(network, money), equal_split(network, money)]
+    plans = [status_quo(), plan, top_up(network, money), last_year_rule(network, money)]
+    plans.append(equal_split(network, money))
     seed = scenario.seed if request.seed is None else request.seed
     if request.greedy_steps > 0:
         with console.status(f"贪心基线 greedy baseline ({request.greedy_steps} lots)"):

@@ -529,6 +529,7 @@ PLAN_NAMES = {
     "optimised": ("优化方案", "optimised"),
     "last_year_rule": ("去年的分配办法", "last year's rule"),
     "equal_split": ("平均分配", "equal split"),
+    "top_up": ("按需补足（最关键的先补）", "top-up to need, most critical first"),
     "greedy": ("逐批贪心", "greedy"),
 }
 

@@ -64,7 +64,7 @@ from scenarios.schema import (
     Travel,
 )
 
-BaselineName = Literal["status_quo", "last_year_rule", "equal_split"]
+BaselineName = Literal["status_quo", "last_year_rule", "equal_split", "top_up"]
 
 # Axes with a name of their own; every other axis is a dotted path into the scenario.
 SCENARIO_ALIASES = {"budget_yuan": "procurement_budget_yuan"}

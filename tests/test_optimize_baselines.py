@@ -12,13 +12,14 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 import scenarios
-from optimize.baselines import equal_split, expected_demand, last_year_rule, status_quo
+from optimize.baselines import equal_split, expected_demand, last_year_rule, status_quo, top_up
 from optimize.demand import sample_years
 from optimize.evaluate import evaluate_plans
 from optimize.marginal import COLUMNS as MARGINAL_COLUMNS
 from optimize.marginal import marginal_values
 from optimize.model import Budgets, build_problem, extract_plan, solve
 from scenarios.plan import Plan, Staffing
+from scenarios.rules import breaches
 from sim import build_network
 from sim.hazards import base_demand
 from tests import builders
@@ -76,6 +77,13 @@ def units_by_item(plan: Plan) -> dict[str, int]:
 
 
 # --- status quo and the money-spending baselines ----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ruled_network(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("ruled")
+    path = builders.write_scenario(folder, builders.ruled_toml(), builders.ruled_tables())
+    return build_network(scenarios.load(path))
 
 
 def test_status_quo_buys_nothing_and_keeps_todays_teams():
@@ -569,3 +577,44 @@ def test_measured_team_savings_are_what_one_more_member_saves(solved, shares_net
         )
         assert saving == pytest.approx(max(0.0, base - fixed_value(bigger)), rel=1e-6, abs=1e-6)
     assert teams["saving_per_unit_yuan"].max() > 0
+
+
+def _gaps(network) -> np.ndarray:
+    """A year's expected need less everything held today, per item (the top-up's target)."""
+    return expected_demand(network).sum(axis=0) - network.initial_stock.sum(axis=0)
+
+
+def test_top_up_fills_the_most_critical_gap_first_hand_computed(ruled_network):
+    scenario = ruled_network.scenario
+    gap = _gaps(ruled_network)
+    price = ruled_network.item_price_yuan
+    order = sorted(
+        (i for i in range(ruled_network.n_items) if gap[i] > 0),
+        key=lambda i: (-scenario.items[i].criticality_weight, price[i], i),
+    )
+    assert order, "the test county needs a gap to fill"
+    first = order[0]
+    lot = scenario.items[first].lot_size
+    units = max(math.ceil(gap[first] / lot) * lot, scenario.items[first].min_order)
+    # Exactly the first gap's money: nothing is left for any other item or for last year's rule.
+    plan = top_up(ruled_network, float(units * price[first]))
+    bought = {p.item_id for p in plan.purchases}
+    assert bought == {ruled_network.item_ids[first]}
+    assert sum(p.quantity for p in plan.purchases) == units
+
+
+def test_top_up_keeps_the_placement_rules_and_the_budget(ruled_network):
+    scenario = ruled_network.scenario
+    for budget in (5_000.0, 60_000.0, 400_000.0):
+        plan = top_up(ruled_network, budget)
+        assert plan.purchase_cost_yuan(scenario) <= budget + 1e-6
+        kinds = {b.rule for b in breaches(plan, scenario)}
+        assert not kinds & {"depot_tier", "operator", "hazardous", "lot_size", "max_purchase"}
+
+
+@pytest.mark.parametrize("rule", [equal_split, last_year_rule])
+def test_every_baseline_buys_in_whole_lots_where_the_rules_allow(ruled_network, rule):
+    plan = rule(ruled_network, 200_000.0)
+    assert plan.purchases
+    kinds = {b.rule for b in breaches(plan, ruled_network.scenario)}
+    assert not kinds & {"depot_tier", "operator", "hazardous", "lot_size"}

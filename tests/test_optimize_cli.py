@@ -25,7 +25,7 @@ OUTPUT_FILES = (
     "run.json",
 )
 SMOKE = (*FAST, "--greedy-steps", "2", "--seed", "3")  # the smoke run, with greedy
-PLANS = ["status_quo", "optimised", "last_year_rule", "equal_split", "greedy"]
+PLANS = ["status_quo", "optimised", "top_up", "last_year_rule", "equal_split", "greedy"]
 MINIMUM_STAFFING_YUAN = 9 * 1 * 1000  # nine teams, at least one member, 1,000 yuan each
 
 

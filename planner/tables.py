@@ -22,7 +22,15 @@ METRIC_LABELS = {
     "trapped_lost": "被困人员未及时救出 trapped people lost to delay",
     "evacuated_before_impact": "灾前转移 evacuated before impact",
     "items_in_time": "物资按时到位 item units delivered in time",
+    "people_without_relief": "未得到初步救助 people still without relief",
 }
+NEED_LABELS = {
+    "water": "饮用水 water",
+    "food": "食品 food",
+    "shelter": "住所与被褥 shelter and bedding",
+    "any": "任一项（缺口最大者） any of them (the most short)",
+}
+SIZE_LABELS = {"small": "小灾 small events", "large": "较大灾害 larger events"}
 CATEGORY_LABELS = {
     "flood": "防汛 flood",
     "forest_fire": "森林灭火 forest fire",
@@ -39,7 +47,7 @@ def _number(value: float, unit: str) -> str:
         return "–"
     if unit.startswith("share"):
         return f"{value:.1%}"
-    if abs(value) >= 1000:
+    if abs(value) >= 1000 or (unit.startswith("people") and abs(value) >= 10):
         return f"{value:,.0f}"
     return f"{value:.2f}"
 
@@ -53,6 +61,11 @@ def _group_label(group: str, scenario: Scenario) -> str:
         return f"{hazard.name_zh} {hazard.name_en or key}"
     if kind == "category":
         return CATEGORY_LABELS.get(key, key)
+    if kind == "need":
+        return NEED_LABELS.get(key, key)
+    if kind == "size":
+        threshold = f"{scenario.outcomes.small_event_people:,.0f}"
+        return f"{SIZE_LABELS[key]} ({'<' if key == 'small' else '≥'} {threshold} 人 people)"
     return group
 
 

@@ -37,7 +37,7 @@ from scenarios.schema import (
 )
 
 TOP_LEVEL_KEYS = {"scenario", "tables", "penalties", "travel", "dispatch", "rain_episodes"}
-TOP_LEVEL_KEYS |= {"procurement", "rules"}
+TOP_LEVEL_KEYS |= {"procurement", "rules", "outcomes"}
 TOP_LEVEL_KEYS |= {"hazards"}
 REQUIRED_TABLES = ("townships", "items", "depots", "teams", "demand")
 OPTIONAL_TABLES = ("stock", "agreements", "travel_matrix", "replay")
@@ -78,7 +78,8 @@ def load(path: str | Path | None = None) -> Scenario:
     unknown = sorted(set(raw) - SCENARIO_SECTION_FIELDS)
     if unknown:
         raise InputError(path, f"scenario.{unknown[0]}", "unknown key (a typo?)")
-    for name in ("penalties", "travel", "dispatch", "rain_episodes", "procurement", "rules"):
+    sections = ("penalties", "travel", "dispatch", "rain_episodes", "procurement", "rules")
+    for name in (*sections, "outcomes"):
         if name in document:
             raw[name] = _section(document, name, path)
     hazards = document.get("hazards", [])
@@ -443,6 +444,7 @@ def _check_references(
             )
     _check_dispatch(scenario, path)
     _check_rules(scenario, tables["items"])
+    _check_outcomes(scenario, path)
     if scenario.replay is not None:
         file = tables["replay"]
         lines = replay_lines or range(2, len(scenario.replay) + 2)
@@ -473,6 +475,14 @@ def _check_replay_years(scenario: Scenario, file: Path) -> None:
         None in given or abs(math.fsum(given) - 1.0) > PROBABILITY_TOLERANCE  # type: ignore[arg-type]
     ):
         raise InputError(file, "replay_years", "probabilities must cover every year and sum to 1")
+
+
+def _check_outcomes(scenario: Scenario, path: Path) -> None:
+    items = {item.item_id for item in scenario.items}
+    for need, ids in scenario.outcomes.relief_items.items():
+        for item_id in ids:
+            if item_id not in items:
+                raise InputError(path, f"outcomes.relief_items.{need}", "unknown item", item_id)
 
 
 def _check_rules(scenario: Scenario, file: Path) -> None:

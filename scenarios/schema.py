@@ -243,6 +243,7 @@ class Hazard(Frozen):
     growth_per_hour_late: NonNegative = 0.0
     growth_grace_h: NonNegative = 0.0
     trapped_per_person: NonNegative = 0.0
+    trap_probability: Probability = 1.0  # chance an event traps anyone (most bury nobody)
     survival_half_life_h: Positive = 24.0
     source: Note = ""
 
@@ -321,6 +322,19 @@ class Procurement(Frozen):
         if abs(total - 1.0) > 1e-6:
             raise ValueError(f"shares must sum to 1, they sum to {total:g}")
         return value
+
+
+class Outcomes(Frozen):
+    """How the outcomes people recognise are counted, beside the weighted shortfall."""
+
+    first_relief_h: Hours = 12.0  # hours after impact by which relief must reach people
+    # need -> the items that meet it; a person lacks a need if any of its items is short
+    relief_items: dict[Identifier, tuple[Identifier, ...]] = {}
+    small_event_people: People = 300.0  # an event affecting fewer people is small
+    # an event needs help from outside the county when more than this share of its rescue
+    # work, or of its weighted item demand, is not met (0: anything at all)
+    outside_help_share: Probability = 0.0
+    source: Note = ""
 
 
 class PlanningRules(Frozen):
@@ -419,6 +433,7 @@ class Scenario(Frozen):
     rain_episodes: RainEpisodes | None = None
     procurement: Procurement | None = None
     rules: PlanningRules = PlanningRules()
+    outcomes: Outcomes = Outcomes()
     hazards: tuple[Hazard, ...] = Field(min_length=1)
     townships: tuple[Township, ...] = Field(min_length=1)
     items: tuple[Item, ...] = Field(min_length=1)

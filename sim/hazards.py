@@ -111,10 +111,21 @@ def make_event(
     mean_work = hazard.rescue_person_hours_base + hazard.rescue_person_hours_per_person * people
     work = _work(rng, hazard, mean_work)
     road_cut = bool(rng.random() < hazard.road_cut_probability)
-    trapped = int(rng.poisson(people * hazard.trapped_per_person))
+    trapped = _trapped(rng, hazard, people)
     return Event(
         -1, hazard_index, township, impact_h, people, duration_h, work, road_cut, trapped, episode
     )
+
+
+def _trapped(rng: np.random.Generator, hazard, people: float) -> int:
+    """People buried or cut off: none in most events, a Poisson share of those affected else.
+
+    The chance draw is made only when the hazard sets one below 1, so scenarios
+    without it keep their random streams.
+    """
+    if hazard.trap_probability < 1.0 and rng.random() >= hazard.trap_probability:
+        return 0
+    return int(rng.poisson(people * hazard.trapped_per_person))
 
 
 def draw_events(

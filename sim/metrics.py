@@ -238,6 +238,37 @@ def weighted_unmet_by_category(result: SimulationResult) -> pd.DataFrame:
     return table
 
 
+def people_without_relief(result: SimulationResult) -> pd.DataFrame:
+    """People per year still lacking each relief need at the first-relief hour.
+
+    For each need of ``[outcomes] relief_items`` (water, food, shelter...), an
+    event's people affected times the share of the need's most-short item not
+    there ``first_relief_h`` after impact; ``any`` takes, per event, the need
+    most short (a lower bound on those lacking at least one). One row per
+    replication, one column per need and ``any``.
+    """
+    needs = result.outcomes.relief_items
+    reps = result.replications
+    if not needs:
+        return pd.DataFrame(index=pd.Index(reps, name="replication"))
+    keys = ["replication", "event_id"]
+    people = result.events.set_index(keys)["severity_people"]
+    items = result.items
+    short = 1.0 - items["served_by_first_relief"] / items["demand"].where(items["demand"] > 0)
+    items = items.assign(short=short.fillna(0.0).clip(0.0, 1.0))
+    lacking = pd.DataFrame(
+        {
+            need: items[items["item_id"].isin(ids)].groupby(keys)["short"].max()
+            for need, ids in needs.items()
+        }
+    ).fillna(0.0)
+    lacking["any"] = lacking.max(axis=1)
+    counted = lacking.mul(people.reindex(lacking.index).fillna(0.0), axis=0).reset_index()
+    return pd.DataFrame(
+        {column: per_replication(counted, column, reps) for column in [*needs, "any"]}
+    )
+
+
 def _row(metric: str, group: str, unit: str, estimate: tuple[float, float, float], n: int):
     return (metric, group, unit, *estimate, n)
 
@@ -294,14 +325,29 @@ def _count_rows(result: SimulationResult) -> list[tuple]:
 
     count = yearly(events.assign(one=1.0), "one")
     rows = [_row("events", "all", "events / year", mean_ci(count, weights=w), n)]
+    small = events["severity_people"] < result.outcomes.small_event_people
     for level, metric in (
         ("township", "share_in_township"),
         ("outside", "share_needing_outside_help"),
     ):
-        hits = yearly(events.assign(hit=(events["handled_level"] == level).astype(float)), "hit")
-        rows.append(_row(metric, "all", "share of events", ratio_ci(hits, count, weights=w), n))
+        hit = (events["handled_level"] == level).astype(float)
+        for group, chosen in (("all", None), ("size=small", small), ("size=large", ~small)):
+            if chosen is not None and metric != "share_in_township":
+                continue
+            part = events if chosen is None else events[chosen]
+            hits = yearly(part.assign(hit=hit), "hit")
+            total = yearly(part.assign(one=1.0), "one")
+            estimate = ratio_ci(hits, total, weights=w)
+            rows.append(_row(metric, group, "share of events", estimate, n))
     lost = mean_ci(yearly(events, "trapped_lost"), weights=w)
     rows.append(_row("trapped_lost", "all", "people / year", lost, n))
+    relief = people_without_relief(result)
+    hours = f"{result.outcomes.first_relief_h:g} h"
+    for need in relief.columns:
+        estimate = mean_ci(relief[need], weights=w)
+        rows.append(
+            _row("people_without_relief", f"need={need}", f"people / year at {hours}", estimate, n)
+        )
     evacuated = ratio_ci(
         yearly(events, "evacuated_before_impact"), yearly(events, "to_evacuate"), weights=w
     )

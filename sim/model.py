@@ -83,6 +83,7 @@ class Supply:
     in_time: np.ndarray
     late: np.ndarray
     by_tier: np.ndarray  # (len(SOURCE_TIERS), items)
+    by_relief: np.ndarray  # units there by the first-relief hour (``[outcomes] first_relief_h``)
     loans: list[tuple[int, np.ndarray, np.ndarray, float]]  # depot, items, quantity, travel
 
 
@@ -292,7 +293,8 @@ class CountyModel:
         need = demand[items]
         by_tier = np.zeros((len(SOURCE_TIERS), len(items)))
         in_time, late = np.zeros(len(items)), np.zeros(len(items))
-        supply = Supply(items, need.copy(), in_time, late, by_tier, [])
+        by_relief = np.zeros(len(items))
+        supply = Supply(items, need.copy(), in_time, late, by_tier, by_relief, [])
         if not len(items):
             return supply
         sources = network.sources[event.township]
@@ -309,6 +311,8 @@ class CountyModel:
         take = route(held, need, on_time)
         in_time += (take * on_time).sum(axis=0)
         late += (take * ~on_time).sum(axis=0)
+        relief_h = event.impact_h + self.scenario.outcomes.first_relief_h
+        by_relief += take[arrival <= relief_h].sum(axis=0)
         depots = len(sources.depots)  # the rows after them are supplier agreements
         take, take_agreed = take[:depots], take[depots:]
         self.stock[sources.depots[:, None], items[None, :]] -= take
@@ -409,6 +413,8 @@ class CountyModel:
                 supply.in_time[column] += quantity
             else:
                 supply.late[column] += quantity
+            if arrival <= incident.event.impact_h + self.scenario.outcomes.first_relief_h:
+                supply.by_relief[column] += quantity
             supply.by_tier[sources.tiers[row], column] += quantity
             loan = (depot, np.array([item]), np.array([quantity]), float(sources.travel_h[row]))
             supply.loans.append(loan)
@@ -488,11 +494,18 @@ class CountyModel:
         小灾不出乡 is about forces: an event stays in the township when only its own
         village forces, township team and fire station worked it and nothing went
         unmet (county depots restocking it do not count as leaving the township).
+        It needs help from outside the county when more than ``outside_help_share``
+        of its rescue work, or of its weighted item demand, went unmet.
         """
         network, town = self.network, incident.event.township
         supply = incident.supply
-        if rescue_unmet > 0 or (supply.demand - supply.in_time - supply.late).sum() > 0:
+        share = self.scenario.outcomes.outside_help_share
+        weight = network.item_shortfall_yuan[supply.items]
+        short = weight @ (supply.demand - supply.in_time - supply.late)
+        if rescue_unmet > share * incident.work or short > share * float(weight @ supply.demand):
             return 2
+        if rescue_unmet > 0 or short > 0:
+            return 1
         local = all(
             network.team_base[t] == town and network.team_tier[t] in LOCAL_TEAM_TIERS
             for t in incident.crew.teams
@@ -526,14 +539,15 @@ class CountyModel:
         unmet = supply.demand - supply.in_time - supply.late
         penalty = network.item_shortfall_yuan[supply.items] * (unmet + late_fraction * supply.late)
         if len(supply.items):
-            block = np.empty((len(supply.items), 11 + len(SOURCE_TIERS)))
+            block = np.empty((len(supply.items), 12 + len(SOURCE_TIERS)))
             block[:, :4] = (self.replication, event.event_id, event.hazard, event.township)
             block[:, 4] = supply.items
             block[:, 5] = supply.demand
             block[:, 6] = supply.in_time
             block[:, 7] = supply.late
             block[:, 8] = unmet
-            block[:, 9 : 9 + len(SOURCE_TIERS)] = supply.by_tier.T
+            block[:, 9] = supply.by_relief
+            block[:, 10 : 10 + len(SOURCE_TIERS)] = supply.by_tier.T
             block[:, -2] = lost
             block[:, -1] = penalty
             self.item_rows.append(block)
@@ -555,6 +569,7 @@ def _merge(first: Supply, second: Supply) -> Supply:
         np.zeros(len(items)),
         np.zeros(len(items)),
         np.zeros((len(SOURCE_TIERS), len(items))),
+        np.zeros(len(items)),
         first.loans + second.loans,
     )
     for part in (first, second):
@@ -563,4 +578,5 @@ def _merge(first: Supply, second: Supply) -> Supply:
         merged.in_time[at] += part.in_time
         merged.late[at] += part.late
         merged.by_tier[:, at] += part.by_tier
+        merged.by_relief[at] += part.by_relief
     return merged

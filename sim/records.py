@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from scenarios.schema import ITEM_CATEGORIES
+from scenarios.schema import ITEM_CATEGORIES, Outcomes
 from sim.model import HANDLED_LEVELS
 from sim.network import SOURCE_TIERS, CountyNetwork
 
@@ -52,6 +52,7 @@ ITEM_COLUMNS = (
     "served_in_time",
     "served_late",
     "unmet",
+    "served_by_first_relief",  # units there by [outcomes] first_relief_h after impact
     *(f"from_{tier}" for tier in SOURCE_TIERS),
     "lost",
     "shortfall_yuan",
@@ -94,6 +95,7 @@ class SimulationResult:
     stock: pd.DataFrame
     replications: np.ndarray
     weights: pd.Series | None = None
+    outcomes: Outcomes = field(default_factory=Outcomes)  # how people's outcomes are counted
 
 
 def _categorical(codes: pd.Series, labels: tuple[str, ...]) -> pd.Categorical:
@@ -135,4 +137,12 @@ def to_frames(
     stock = stock.astype({"replication": "int64"})
     stock["tier"] = _categorical(stock["tier"], ("county", "township", "village"))
     stock["category"] = _categorical(stock["category"], ITEM_CATEGORIES)
-    return SimulationResult(events, items, dispatches, stock, np.asarray(replications), weights)
+    return SimulationResult(
+        events,
+        items,
+        dispatches,
+        stock,
+        np.asarray(replications),
+        weights,
+        network.scenario.outcomes,
+    )

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from scenarios.schema import Outcomes
 from sim import metrics
 from sim.records import SimulationResult
 
@@ -58,6 +59,7 @@ def _result() -> SimulationResult:
             "trapped_lost": [0.5, 0.0, 1.5],
             "evacuated_before_impact": [10.0, 0.0, 0.0],
             "to_evacuate": [20.0, 0.0, 5.0],
+            "severity_people": [100.0, 500.0, 50.0],
         }
     )
     items = pd.DataFrame(
@@ -99,11 +101,63 @@ def test_summary_rows_by_hand():
     assert summary.loc[("events", "all"), "mean"] == pytest.approx(1.0)
     assert summary.loc[("share_in_township", "all"), "mean"] == pytest.approx(1 / 3)
     assert summary.loc[("share_needing_outside_help", "all"), "mean"] == pytest.approx(1 / 3)
+    # Small events (under 300 people): the first of year 0, in the township; year 2's, not.
+    assert summary.loc[("share_in_township", "size=small"), "mean"] == pytest.approx(1 / 2)
+    assert summary.loc[("share_in_township", "size=large"), "mean"] == pytest.approx(0.0)
     assert summary.loc[("trapped_lost", "all"), "mean"] == pytest.approx(2 / 3)
     assert summary.loc[("evacuated_before_impact", "all"), "mean"] == pytest.approx(10 / 25)
     assert summary.loc[("items_in_time", "all"), "mean"] == pytest.approx(13 / 19)
     assert summary.loc[("response_p50", "all"), "mean"] == pytest.approx(2.0)
     assert list(summary.columns) == ["unit", "mean", "ci_low", "ci_high", "n"]
+
+
+def test_people_without_relief_at_the_first_relief_hour_by_hand():
+    result = _result()
+    items = pd.DataFrame(
+        {
+            "replication": [0, 0, 0, 0, 2],
+            "event_id": [0, 0, 0, 1, 0],
+            "item_id": pd.Categorical(["water", "tent", "quilt", "water", "quilt"]),
+            "demand": [20.0, 2.0, 15.0, 100.0, 5.0],
+            "served_by_first_relief": [10.0, 2.0, 0.0, 100.0, 4.0],
+            "category": pd.Categorical(["living"] * 5),
+            "served_in_time": [10.0, 2.0, 0.0, 100.0, 4.0],
+            "shortfall_yuan": [0.0] * 5,
+        }
+    )
+    needs = {"water": ("water",), "shelter": ("tent", "quilt")}
+    ruled = SimulationResult(
+        result.events,
+        items,
+        result.dispatches,
+        result.stock,
+        result.replications,
+        outcomes=Outcomes(relief_items=needs),
+    )
+    table = metrics.people_without_relief(ruled)
+    # Year 0: 100 people x half their water short; shelter: the quilt wholly short (the
+    # most-short item), 100 people; the 500-people event got all its water. Year 2: 50
+    # people x a fifth of their quilts. "any" takes the need most short per event.
+    assert table["water"].tolist() == [50.0, 0.0, 0.0]
+    assert table["shelter"].tolist() == pytest.approx([100.0, 0.0, 10.0])
+    assert table["any"].tolist() == pytest.approx([100.0, 0.0, 10.0])
+    summary = metrics.summarize(ruled).set_index(["metric", "group"])
+    row = summary.loc[("people_without_relief", "need=any")]
+    assert row["mean"] == pytest.approx(110 / 3)
+    assert row["unit"] == "people / year at 12 h"
+
+
+def test_an_event_needs_outside_help_only_past_the_scenarios_share(tiny_scenario):
+    """With outside_help_share 0 any unmet unit counts; with 1 nothing can."""
+    from sim import simulate
+
+    events = simulate(tiny_scenario, reps=30, seed=4).events
+    assert (events["handled_level"] == "outside").any()
+    lenient = tiny_scenario.model_copy(update={"outcomes": Outcomes(outside_help_share=1.0)})
+    levels = simulate(lenient, reps=30, seed=4).events["handled_level"]
+    assert not (levels == "outside").any()
+    # The same events, so those that left their township still did.
+    assert (levels == "township").sum() == (events["handled_level"] == "township").sum()
 
 
 # ---------------------------------------------------------------- weighted replications

@@ -9,6 +9,7 @@ import pytest
 from sim.dispatch import finish_time, work_done_by
 from sim.model import CountyModel
 from sim.network import SOURCE_TIERS
+from sim.records import ITEM_COLUMNS
 from sim.runner import events_for, simulate
 
 DEPOT_COLUMNS = [f"from_{tier}" for tier in SOURCE_TIERS if tier != "agreement"]
@@ -51,23 +52,9 @@ def _stepped(network, seed, replication):
 @pytest.mark.parametrize("replication", range(6))
 def test_conservation_stock_never_negative_and_balances(tiny_network, replication):
     model = _stepped(tiny_network, 3, replication)
-    frame = pd.DataFrame(
-        np.vstack(model.item_rows),
-        columns=[
-            "replication",
-            "event_id",
-            "hazard",
-            "township",
-            "item",
-            "demand",
-            "in_time",
-            "late",
-            "unmet",
-            *[f"from_{t}" for t in SOURCE_TIERS],
-            "lost",
-            "penalty",
-        ],
-    )
+    # The raw rows, in the record's column order (codes, not labels, in the id columns).
+    frame = pd.DataFrame(np.vstack(model.item_rows), columns=list(ITEM_COLUMNS))
+    frame = frame.rename(columns={"item_id": "item"})
     drawn = frame.groupby("item")[DEPOT_COLUMNS].sum().sum(axis=1)
     drawn = drawn.reindex(range(tiny_network.n_items), fill_value=0.0).to_numpy()
     initial = tiny_network.initial_stock

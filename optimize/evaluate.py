@@ -24,6 +24,7 @@ from sim.metrics import (
     weighted_unmet_by_category,
     weighted_unmet_by_hazard,
     weighted_unmet_per_year,
+    worst_years_ci,
 )
 from sim.records import SimulationResult
 
@@ -62,6 +63,14 @@ def evaluation_row(
         "weighted_unmet_ci_low": low,
         "weighted_unmet_ci_high": high,
         "replications": len(yearly),
+    }
+    share = scenario.objective.worst_share
+    worst, worst_low, worst_high = worst_years_ci(yearly, share, weights)
+    row |= {
+        "worst_share": share,
+        "worst_years_mean": worst,
+        "worst_years_ci_low": worst_low,
+        "worst_years_ci_high": worst_high,
     }
     if reference is not None:
         difference = yearly.to_numpy() - reference.to_numpy()

@@ -442,7 +442,6 @@ def _build(
             need = max(0.0, builder.most_needed.get(key, 0.0))
             var.upBound = min(var.upBound, float(np.ceil(need / lots[key[0]]) * lots[key[0]]))
     problem = builder.problem
-    problem += pulp.LpAffineExpression(builder.objective, constant=builder.constant)
     _budget_rows(builder, problem, budgets)
     rule_rows, rule_variables = _rule_rows(builder, money) if planning_rules else ([], [])
     for constraint in builder.constraints:
@@ -453,6 +452,7 @@ def _build(
         {var: c / w for var, c in terms.items()}
         for terms, w in zip(builder.year_terms, weights, strict=True)
     ]
+    problem += _objective(builder, year_constant, year_terms, weights)
     return SaaProblem(
         problem=problem,
         purchases=builder.purchases,
@@ -466,6 +466,39 @@ def _build(
         rule_rows=rule_rows,
         rule_variables=rule_variables,
     )
+
+
+def _objective(
+    builder: _Builder,
+    year_constant: list[float],
+    year_terms: list[dict[pulp.LpVariable, float]],
+    weights: list[float],
+) -> pulp.LpAffineExpression:
+    """The expected year, mixed with the mean of the worst years by the scenario's weight.
+
+    The worst ``worst_share`` of the years' weight is written as Rockafellar and
+    Uryasev's programme: a threshold ``t`` and each year's excess over it,
+    ``t + sum_y w_y excess_y / share``, which at its minimum is the mean of the
+    worst share of years (:func:`sim.metrics.worst_years_mean` measures the same).
+    """
+    choice = builder.scenario.objective
+    expected = pulp.LpAffineExpression(builder.objective, constant=builder.constant)
+    if choice.worst_weight <= 0:
+        return expected
+    problem, share = builder.problem, choice.worst_share
+    threshold = _variable(problem, "worst_threshold", None, None, False)
+    terms = {var: (1.0 - choice.worst_weight) * c for var, c in builder.objective.items()}
+    terms[threshold] = choice.worst_weight
+    for year, (constant, costs) in enumerate(zip(year_constant, year_terms, strict=True)):
+        excess = _variable(problem, f"worst_excess_{year}", 0, None, False)
+        row = {**costs, excess: -1.0, threshold: -1.0}
+        builder.problem.addConstraint(
+            pulp.LpConstraint(
+                pulp.LpAffineExpression(row), pulp.LpConstraintLE, f"worst_{year}", -constant
+            )
+        )
+        terms[excess] = choice.worst_weight * weights[year] / share
+    return pulp.LpAffineExpression(terms, constant=(1.0 - choice.worst_weight) * builder.constant)
 
 
 def _budget_rows(builder: _Builder, problem: pulp.LpProblem, budgets: Budgets) -> None:

@@ -83,7 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _bounded_number(low: float, high: float, low_open: bool, what: str, strip: bool = False):
+def _bounded_number(
+    low: float, high: float, low_open: bool, what: str, strip: bool = False, high_open=True
+):
     """An argparse type for finite numbers in a range; ``what`` names it in the error."""
 
     def parse(text: str) -> float:
@@ -93,7 +95,8 @@ def _bounded_number(low: float, high: float, low_open: bool, what: str, strip: b
         except ValueError:
             raise argparse.ArgumentTypeError(f"not {what}: {text!r}") from None
         above = value > low if low_open else value >= low
-        if not (above and value < high):
+        below = value < high if high_open else value <= high
+        if not (above and below):
             raise argparse.ArgumentTypeError(f"must be {what} in the allowed range: {text!r}")
         return value
 
@@ -103,6 +106,8 @@ def _bounded_number(low: float, high: float, low_open: bool, what: str, strip: b
 _money = _bounded_number(0.0, float("inf"), False, "a finite amount of yuan >= 0", strip=True)
 _positive_float = _bounded_number(0.0, float("inf"), True, "a positive number")
 _gap = _bounded_number(0.0, 1.0, False, "a gap at least 0 and below 1")
+_weight = _bounded_number(0.0, 1.0, False, "a weight from 0 to 1", high_open=False)
+_share = _bounded_number(0.0, 1.0, True, "a share above 0, at most 1", high_open=False)
 
 
 def _add_optimize(commands) -> None:
@@ -135,6 +140,17 @@ def _add_optimize(commands) -> None:
     )
     optimize.add_argument(
         "--mip-gap", type=_gap, default=1e-3, help="relative MIP gap at which to stop (0 to 1)"
+    )
+    optimize.add_argument(
+        "--worst-weight",
+        type=_weight,
+        help="weight of the bad years in the objective: 0 the expected year, 1 the mean of "
+        "the worst years alone (default: the scenario's [objective], else 0)",
+    )
+    optimize.add_argument(
+        "--worst-share",
+        type=_share,
+        help="the bad years: this worst share of them (default: the scenario's, else 0.1)",
     )
     optimize.add_argument("--solver", choices=("highs", "cbc"), default="highs")
     optimize.add_argument("--jobs", type=_workers, default=1, help="worker processes")
@@ -244,6 +260,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 seed=args.seed,
                 time_limit_s=args.time_limit,
                 mip_gap=args.mip_gap,
+                worst_weight=args.worst_weight,
+                worst_share=args.worst_share,
                 solver=args.solver,
                 jobs=args.jobs,
                 greedy_steps=args.greedy_steps,

@@ -157,6 +157,10 @@ def evaluation_table(evaluation: pd.DataFrame, reference: str = "status quo") ->
     table.add_column("95% CI", justify="right")
     heading = "比现状 vs status quo" if reference == "status quo" else f"vs {reference}"
     table.add_column(escape(heading), justify="right")
+    worst = "worst_years_mean" in evaluation.columns
+    if worst:
+        share = float(evaluation["worst_share"].iloc[0])
+        table.add_column(f"最坏{share:.0%}年份均值 worst {share:.0%} of years", justify="right")
     for row in evaluation.to_dict("records"):
         difference = ""
         if not math.isnan(row.get("vs_status_quo_mean", math.nan)):
@@ -164,13 +168,19 @@ def evaluation_table(evaluation: pd.DataFrame, reference: str = "status quo") ->
                 f"{row['vs_status_quo_mean']:+,.0f} "
                 f"({row['vs_status_quo_ci_low']:+,.0f} – {row['vs_status_quo_ci_high']:+,.0f})"
             )
-        table.add_row(
+        cells = [
             escape(str(row["plan"])),
             f"{row['purchase_cost_yuan']:,.0f}",
             f"{row['weighted_unmet_mean']:,.0f}",
             f"{row['weighted_unmet_ci_low']:,.0f} – {row['weighted_unmet_ci_high']:,.0f}",
             difference,
-        )
+        ]
+        if worst:
+            cells.append(
+                f"{row['worst_years_mean']:,.0f} "
+                f"({row['worst_years_ci_low']:,.0f} – {row['worst_years_ci_high']:,.0f})"
+            )
+        table.add_row(*cells)
     return table
 
 

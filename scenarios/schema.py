@@ -337,6 +337,15 @@ class Outcomes(Frozen):
     source: Note = ""
 
 
+class Objective(Frozen):
+    """What the optimiser minimises: the expected year, the bad years (CVaR), or a mix."""
+
+    worst_share: Annotated[float, Field(gt=0.0, le=1.0)] = 0.1  # the bad years: this worst share
+    # 0: the expected year alone; 1: the mean of the worst years alone (防大灾)
+    worst_weight: Probability = 0.0
+    source: Note = ""
+
+
 class PlanningRules(Frozen):
     """The bureau's rules for a purchase list, beyond the items' and depots' own."""
 
@@ -434,6 +443,7 @@ class Scenario(Frozen):
     procurement: Procurement | None = None
     rules: PlanningRules = PlanningRules()
     outcomes: Outcomes = Outcomes()
+    objective: Objective = Objective()
     hazards: tuple[Hazard, ...] = Field(min_length=1)
     townships: tuple[Township, ...] = Field(min_length=1)
     items: tuple[Item, ...] = Field(min_length=1)

@@ -368,3 +368,40 @@ def test_planning_rules_that_cannot_be_met_are_refused_in_one_line(tmp_path, mon
     assert "planning rules" in lines[0] and "cannot all be met" in lines[0]
     assert "Traceback" not in err + stdout
     assert not out.exists() or not any(out.iterdir())  # nothing written
+
+
+def test_a_bad_years_objective_is_solved_said_and_judged(tiny_path, tmp_path, monkeypatch):
+    code, stdout, err = run_main(
+        "optimize", tiny_path, *FAST, "--worst-weight", "1", "--worst-share", "0.2",
+        "--out", tmp_path, monkeypatch=monkeypatch,
+    )  # fmt: skip
+    assert code == 0, err
+    assert "the mean of the worst 20% of years" in " ".join(stdout.split())
+    evaluation = pd.read_csv(tmp_path / "evaluation.csv").set_index("plan")
+    assert (evaluation["worst_share"] == 0.2).all()
+    # The mean of the worst fifth of years is never below the mean of all of them.
+    assert (evaluation["worst_years_mean"] >= evaluation["weighted_unmet_mean"] - 1e-6).all()
+    report = json.loads((tmp_path / "solve.json").read_text(encoding="utf-8"))
+    assert report["request"]["worst_weight"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (("--worst-weight", "1", "--bounds", "2"), "leave out --bounds"),
+        (("--worst-weight", "1.5"), "a weight from 0 to 1"),
+        (("--worst-share", "0"), "a share above 0"),
+        (("--worst-share", "nan"), "a share above 0"),
+    ],
+)
+def test_bad_objective_options_are_refused_in_one_line(
+    args, fragment, tiny_path, tmp_path, monkeypatch
+):
+    out = tmp_path / "out"
+    code, stdout, err = run_main(
+        "optimize", tiny_path, *FAST, *args, "--out", out, monkeypatch=monkeypatch
+    )
+    assert code == 2
+    assert fragment in err
+    assert "Traceback" not in err + stdout
+    assert not out.exists()

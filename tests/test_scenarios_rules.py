@@ -164,3 +164,37 @@ def test_bad_rules_section_is_refused_in_one_line(tmp_path, rules, fragments):
     toml["rules"] = rules
     path, load = _load(tmp_path, toml=toml)
     expect_input_error(load, path, *fragments)
+
+
+@pytest.mark.parametrize(
+    ("section", "values", "fragments"),
+    [
+        ("objective", {"worst_share": 0.0}, ("objective.worst_share", "greater than 0")),
+        ("objective", {"worst_weight": 2.0}, ("objective.worst_weight", "less than or equal")),
+        ("objective", {"worst_weigth": 0.5}, ("objective.worst_weigth", "unknown key")),
+        ("outcomes", {"first_relief_h": 0}, ("outcomes.first_relief_h", "greater than 0")),
+        (
+            "outcomes",
+            {"relief_items": {"water": ["juice"]}},
+            ("relief_items.water", "unknown item"),
+        ),
+        ("outcomes", {"outside_help_share": 1.5}, ("outcomes.outside_help_share",)),
+        ("outcomes", {"small_event_people": -1}, ("outcomes.small_event_people",)),
+    ],
+)
+def test_bad_objective_and_outcomes_sections_are_refused(tmp_path, section, values, fragments):
+    toml = builders.ruled_toml()
+    toml[section] = values
+    path, load = _load(tmp_path, toml=toml)
+    expect_input_error(load, path, *fragments)
+
+
+def test_objective_and_outcomes_are_read(tmp_path):
+    toml = builders.ruled_toml()
+    toml["objective"] = {"worst_share": 0.2, "worst_weight": 0.5}
+    toml["outcomes"] = {"relief_items": {"water": ["water"]}, "first_relief_h": 6}
+    _, load = _load(tmp_path, toml=toml)
+    scenario = load()
+    assert (scenario.objective.worst_share, scenario.objective.worst_weight) == (0.2, 0.5)
+    assert scenario.outcomes.relief_items == {"water": ("water",)}
+    assert scenario.outcomes.first_relief_h == 6

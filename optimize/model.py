@@ -726,7 +726,7 @@ def _event_needs(
         )
     items, deadline = event.items[columns], event.deadline_h[columns]
     quantity, local = event.quantity[columns], taken[columns]
-    penalty = network.item_shortfall_yuan[items]
+    penalty = network.township_priority[event.event.township] * network.item_shortfall_yuan[items]
     builder.fixed_cost(year, weight * float(penalty @ quantity))
     sources = builder.sources(event)
     village = next((arrival for _, tier, arrival in sources if tier == VILLAGE), None)
@@ -918,11 +918,12 @@ def _rescue_work(
     for number, event in enumerate(events):
         work = event.work_h
         hazard = scenario.hazards[event.event.hazard]
+        priority = float(network.township_priority[event.event.township])
         candidates = network.candidates[event.event.hazard][event.event.township]
         if not len(event.teams):  # nobody came in the simulation: the work is unmet
-            builder.fixed_cost(year, weight * rate * work)
+            builder.fixed_cost(year, priority * weight * rate * work)
             continue
-        builder.fixed_cost(year, credit * work)
+        builder.fixed_cost(year, priority * credit * work)
         deadline = event.event.impact_h + hazard.rescue_deadline_h
         hours_per_member: dict[pulp.LpVariable, float] = {}
         fixed_hours = 0.0
@@ -937,10 +938,10 @@ def _rescue_work(
             else:
                 fixed_hours += members * per_member
         if not hours_per_member or fixed_hours >= work:
-            builder.fixed_cost(year, -credit * min(work, fixed_hours))
+            builder.fixed_cost(year, -priority * credit * min(work, fixed_hours))
             continue
         done = _variable(builder.problem, f"w_{year}_{number}", 0, work, False)
-        builder.cost(year, done, -credit)
+        builder.cost(year, done, -priority * credit)
         name = f"team_{year}_{number}"
         builder.at_most(
             {done: 1.0, **{m: -c for m, c in hours_per_member.items()}}, fixed_hours, name

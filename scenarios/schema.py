@@ -98,6 +98,8 @@ class Township(Frozen):
     forest_area_ha: NonNegative
     hazard_points: Count
     is_county_seat: bool = False
+    # how much a shortfall here weighs against one elsewhere (vulnerable townships more)
+    priority_weight: Annotated[float, Field(gt=0.0, le=10.0)] = 1.0
     source: Note = ""
 
 

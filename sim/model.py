@@ -451,8 +451,11 @@ class CountyModel:
             )
         item_penalty = self._record_items(event, supply, lost)
         penalties = self.scenario.penalties
-        rescue_penalty = penalties.rescue_work_yuan_per_person_hour * (
-            unmet + penalties.late_fraction * late
+        priority = float(self.network.township_priority[event.township])
+        rescue_penalty = (
+            priority
+            * penalties.rescue_work_yuan_per_person_hour
+            * (unmet + penalties.late_fraction * late)
         )
         self.event_rows.append(
             (
@@ -537,7 +540,9 @@ class CountyModel:
         network = self.network
         late_fraction = self.scenario.penalties.late_fraction
         unmet = supply.demand - supply.in_time - supply.late
-        penalty = network.item_shortfall_yuan[supply.items] * (unmet + late_fraction * supply.late)
+        priority = float(network.township_priority[event.township])
+        weight = priority * network.item_shortfall_yuan[supply.items]
+        penalty = weight * (unmet + late_fraction * supply.late)
         if len(supply.items):
             block = np.empty((len(supply.items), 12 + len(SOURCE_TIERS)))
             block[:, :4] = (self.replication, event.event_id, event.hazard, event.township)

@@ -45,6 +45,7 @@ class CountyNetwork:
 
     scenario: Scenario
     township_ids: tuple[str, ...]
+    township_priority: np.ndarray  # the weight of a shortfall in each township
     distance_km: np.ndarray
     travel_h: np.ndarray
     item_ids: tuple[str, ...]
@@ -260,6 +261,7 @@ def build_network(scenario: Scenario, plan: Plan | None = None) -> CountyNetwork
     return CountyNetwork(
         scenario=scenario,
         township_ids=tuple(t.township_id for t in scenario.townships),
+        township_priority=np.array([t.priority_weight for t in scenario.townships]),
         distance_km=distance_km,
         travel_h=travel_h,
         item_ids=tuple(i.item_id for i in items),

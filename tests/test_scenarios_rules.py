@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 import scenarios
@@ -198,3 +200,16 @@ def test_objective_and_outcomes_are_read(tmp_path):
     assert (scenario.objective.worst_share, scenario.objective.worst_weight) == (0.2, 0.5)
     assert scenario.outcomes.relief_items == {"water": ("water",)}
     assert scenario.outcomes.first_relief_h == 6
+
+
+@pytest.mark.parametrize(
+    ("value", "fragment"), [(0, "greater than 0"), (11, "less than"), ("inf", "")]
+)
+def test_bad_township_priority_is_refused(tmp_path, value, fragment):
+    tables = builders.ruled_tables()
+    tables["townships"] = copy.deepcopy(builders.TOWNSHIPS)
+    tables["townships"][1]["priority_weight"] = value
+    path, load = _load(tmp_path, tables=tables)
+    expect_input_error(
+        load, path.parent / "townships.csv", "row 3, field priority_weight", fragment
+    )

@@ -207,6 +207,25 @@ def test_engines_agree_year_by_year_on_a_fixed_plan(replayed_county, staffing):
     assert saa.year_costs() == pytest.approx(simulated.to_numpy(), rel=1e-9, abs=1e-6)
 
 
+def test_engines_agree_year_by_year_with_township_priorities(replayed_county):
+    """A shortfall in a vulnerable township weighs more, in the simulation and the model alike."""
+    priority = {"A": 3.0, "B": 0.5, "C": 1.0}
+    townships = tuple(
+        t.model_copy(update={"priority_weight": priority[t.township_id]})
+        for t in replayed_county.townships
+    )
+    weighed = replayed_county.model_copy(update={"townships": townships})
+    network = build_network(weighed)
+    saa = build_problem(network, sample_years(network, 7, 6, first=0), Budgets(0.0))
+    saa.fix_plan(status_quo(), network)
+    assert solve(saa, "highs", mip_gap=0.0).found_plan
+    simulated = weighted_unmet_per_year(simulate(weighed, status_quo(), reps=6, seed=7))
+    assert saa.year_costs() == pytest.approx(simulated.to_numpy(), rel=1e-9, abs=1e-6)
+    # Year 1 is one flood in A: its shortfall is three times the unweighted one.
+    plain = weighted_unmet_per_year(simulate(replayed_county, status_quo(), reps=6, seed=7))
+    assert simulated.iloc[0] == pytest.approx(3.0 * plain.iloc[0])
+
+
 def test_optimiser_sees_another_events_road_cut(replayed_county):
     network = build_network(replayed_county)
     year = sample_years(network, 7, 6, first=0)[4]  # landslide in B, then a flood in A

@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import pandas as pd
 from rich.console import Console
 from rich.markup import escape
 
@@ -40,8 +41,9 @@ from optimize.stability import (
 from planner.errors import RequestError
 from planner.output import prepare_out_dir, terminal, write_atomic, write_csv, write_run_record
 from planner.progress import progress_bar
-from planner.tables import cost_table, evaluation_table
+from planner.tables import compliance_table, cost_table, evaluation_table
 from scenarios import load
+from scenarios.norms import COMPLIANCE_COLUMNS, NormCompliance, compliance
 from scenarios.plan import Plan, plan_costs, write_plan
 from scenarios.rules import Breach, breaches
 from scenarios.schema import Scenario
@@ -206,6 +208,8 @@ def run_optimize(request: OptimizeRequest, console: Console | None = None) -> Pa
     write_plan(plan, scenario, out)
     write_csv(evaluation, out / "evaluation.csv")
     write_csv(marginal, out / "marginal_values.csv")
+    norms = compliance(scenario, plan)
+    write_csv(_compliance_frame(norms), out / "compliance.csv")
     improvement = {"moves": [asdict(move) for move in moves], "gain_on_judging_years": gain}
     rules = {plan_id: [asdict(b) for b in found] for plan_id, found in kept.items()}
     _write_report(
@@ -219,13 +223,19 @@ def run_optimize(request: OptimizeRequest, console: Console | None = None) -> Pa
     screen = terminal()
     screen.print(improvement_line(moves, gain, request.reps), markup=False, highlight=False)
     screen.print(rules_line(kept), markup=False, highlight=False)
+    if norms:
+        screen.print(compliance_table(norms, scenario))
     console.print(
         f"wrote {out}/plan.csv, plan.xlsx, plan.json, evaluation.csv, marginal_values.csv, "
-        "solve.json, run.json",
+        "compliance.csv, solve.json, run.json",
         markup=False,
         highlight=False,
     )
     return out
+
+
+def _compliance_frame(rows: list[NormCompliance]) -> pd.DataFrame:
+    return pd.DataFrame([asdict(row) for row in rows], columns=list(COMPLIANCE_COLUMNS))
 
 
 def _refuse_impossible(network: CountyNetwork, budgets: Budgets, request: OptimizeRequest) -> None:

@@ -27,6 +27,7 @@ from planner.tables import (
     SIZE_LABELS,
     TIER_LABELS,
 )
+from scenarios.norms import compliance
 from scenarios.plan import plan_costs
 from scenarios.schema import Scenario
 from sim.metrics import HEADLINE
@@ -140,6 +141,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "table_marginal": (
         "下一元钱最值得花在哪里（前10项）",
         "Where the next yuan does most (top 10)",
+    ),
+    "table_compliance": (
+        "储备标准达标情况（全县，方案前后）",
+        "Reserve norms met, county-wide, today and after the plan",
     ),
     "table_frontier": ("各预算水平下的加权未满足需求", "Weighted unmet demand at each budget"),
     "table_compare": ("配对差值（后者减前者）", "Paired differences"),
@@ -546,12 +551,50 @@ def _plan_section(results: Results, lang: str) -> Section:
         ReportTable(words("table_evaluation", lang), _evaluation_table(part.evaluation, lang)),
         ReportTable(words("table_marginal", lang), _marginal_table(part.marginal, scenario, lang)),
     )
+    norms = compliance(scenario, part.plan)
+    if norms:
+        table = ReportTable(
+            words("table_compliance", lang), _compliance_table(norms, scenario, lang)
+        )
+        tables = (*tables, table)
     return Section(
         "plan",
         words("plan", lang),
         figures=((words("figure_spending", lang), figure),),
         tables=tables,
     )
+
+
+def _compliance_table(rows, scenario: Scenario, lang: str) -> pd.DataFrame:
+    """Each norm: required (own share), agreements, today, bought, after, cost still to meet."""
+    names = {item.item_id: item for item in scenario.items}
+    yes, no = ("达标", "未达标") if lang == "zh" else ("met", "not met")
+    records = [
+        (
+            names[r.item_id].name_zh if lang == "zh" else names[r.item_id].name_en,
+            f"{r.required_units:,} ({r.physical_share:.0%})",
+            f"{r.agreed_units:,}",
+            f"{r.held_today:,} {yes if r.meets_today else no}",
+            f"{r.bought:,}",
+            f"{r.held_after:,} {yes if r.meets_after else no}",
+            _yuan(r.cost_to_meet_yuan),
+        )
+        for r in rows
+    ]
+    titles = (
+        ("物资", "标准（自有比例）", "协议储备", "现有", "采购", "方案后", "仍需费用（元）")
+        if lang == "zh"
+        else (
+            "item",
+            "required (own share)",
+            "agreed",
+            "today",
+            "bought",
+            "after",
+            "cost still to meet",
+        )
+    )
+    return pd.DataFrame(records, columns=list(titles))
 
 
 def _cost_table(plan, scenario: Scenario, lang: str) -> pd.DataFrame:

@@ -8,6 +8,7 @@ import pandas as pd
 from rich.markup import escape
 from rich.table import Table
 
+from scenarios.norms import NormCompliance
 from scenarios.plan import Plan
 from scenarios.schema import Scenario
 from scenarios.sweep import Sweep
@@ -23,6 +24,7 @@ METRIC_LABELS = {
     "evacuated_before_impact": "灾前转移 evacuated before impact",
     "items_in_time": "物资按时到位 item units delivered in time",
     "people_without_relief": "未得到初步救助 people still without relief",
+    "county_first_batch_in_time": "县级首批物资按时到达 first county batch on time",
 }
 NEED_LABELS = {
     "water": "饮用水 water",
@@ -111,6 +113,33 @@ TIER_LABELS = {
     "fire_station": "专职消防站 fire station",
     "social": "社会力量 social",
 }
+
+
+def compliance_table(rows: list[NormCompliance], scenario: Scenario) -> Table:
+    """Each reserve norm: required, held today, bought, held after, and what is still short."""
+    table = Table(
+        title="储备标准达标 Reserve norms: today and after the plan",
+        caption="county-wide units; a norm is met when own stock is at least its physical "
+        "share and own stock plus supplier agreements reach it",
+    )
+    for title in ("物资 item", "标准 required", "协议 agreed", "现有 today", "采购 bought"):
+        table.add_column(title, justify="right" if title != "物资 item" else "left")
+    for title in ("方案后 after", "仍缺 still short", "补足费用 cost to meet (yuan)"):
+        table.add_column(title, justify="right")
+    names = {item.item_id: item.name_zh for item in scenario.items}
+    for row in rows:
+        mark = {True: "✓", False: "✗"}
+        table.add_row(
+            escape(f"{names[row.item_id]} {row.item_id}"),
+            f"{row.required_units:,} ({row.physical_share:.0%} own)",
+            f"{row.agreed_units:,}",
+            f"{row.held_today:,} {mark[row.meets_today]}",
+            f"{row.bought:,}",
+            f"{row.held_after:,} {mark[row.meets_after]}",
+            f"{row.units_short_after:,}",
+            f"{row.cost_to_meet_yuan:,.0f}",
+        )
+    return table
 
 
 def cost_table(costs: pd.DataFrame) -> Table:

@@ -30,6 +30,7 @@ from scenarios.schema import (
     Item,
     ReplayEvent,
     ReplayYear,
+    ReserveNorm,
     Scenario,
     StockLine,
     Team,
@@ -37,10 +38,10 @@ from scenarios.schema import (
 )
 
 TOP_LEVEL_KEYS = {"scenario", "tables", "penalties", "travel", "dispatch", "rain_episodes"}
-TOP_LEVEL_KEYS |= {"procurement", "rules", "outcomes", "objective"}
+TOP_LEVEL_KEYS |= {"procurement", "rules", "outcomes", "objective", "norm_rules"}
 TOP_LEVEL_KEYS |= {"hazards"}
 REQUIRED_TABLES = ("townships", "items", "depots", "teams", "demand")
-OPTIONAL_TABLES = ("stock", "agreements", "travel_matrix", "replay")
+OPTIONAL_TABLES = ("stock", "agreements", "travel_matrix", "replay", "norms")
 ROW_MODELS: dict[str, type[BaseModel]] = {
     "townships": Township,
     "items": Item,
@@ -49,6 +50,7 @@ ROW_MODELS: dict[str, type[BaseModel]] = {
     "teams": Team,
     "agreements": Agreement,
     "demand": DemandProfile,
+    "norms": ReserveNorm,
 }
 REPLAY_COLUMNS = {"replication", "year", "time_h", "date", "township_id", "hazard"}
 REPLAY_COLUMNS |= {"severity_people", "duration_h"}
@@ -79,7 +81,7 @@ def load(path: str | Path | None = None) -> Scenario:
     if unknown:
         raise InputError(path, f"scenario.{unknown[0]}", "unknown key (a typo?)")
     sections = ("penalties", "travel", "dispatch", "rain_episodes", "procurement", "rules")
-    for name in (*sections, "outcomes", "objective"):
+    for name in (*sections, "outcomes", "objective", "norm_rules"):
         if name in document:
             raw[name] = _section(document, name, path)
     hazards = document.get("hazards", [])
@@ -401,6 +403,8 @@ def _check_unique(scenario: Scenario, path: Path, tables: dict[str, Path]) -> No
         checks.append((tables["stock"], "depot_id/item_id", pairs))
     pairs = [f"{d.hazard}/{d.item_id}" for d in scenario.demand]
     checks.append((tables["demand"], "hazard/item_id", pairs))
+    if "norms" in tables:
+        checks.append((tables["norms"], "item_id", [n.item_id for n in scenario.norms]))
     for file, field, ids in checks:
         repeated = _duplicates(ids)
         if repeated is not None:
@@ -433,6 +437,8 @@ def _check_references(
     if "stock" in tables:
         _check_known(tables["stock"], scenario.stock, "depot_id", depots)
         _check_known(tables["stock"], scenario.stock, "item_id", items)
+    if "norms" in tables:
+        _check_known(tables["norms"], scenario.norms, "item_id", items)
     if "agreements" in tables:
         _check_known(tables["agreements"], scenario.agreements, "township_id", townships)
         _check_known(tables["agreements"], scenario.agreements, "item_id", items)

@@ -16,6 +16,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
+from scenarios.norms import units_to_reach
 from scenarios.plan import Plan
 from scenarios.schema import Depot, Item, Scenario
 
@@ -86,11 +87,14 @@ def least_units(scenario: Scenario, item: Item) -> int:
     """County-wide units the plan must buy of ``item``, in whole lots.
 
     Its own minimum, or the scenario's k lots of every type, whichever is more;
-    k lots only of a type some depot may hold (fuel, say, comes by agreement).
+    k lots only of a type some depot may hold (fuel, say, comes by agreement);
+    and, when the norms are constraints, what reaching its reserve norm takes.
     """
     least = item.min_purchase
     if scenario.rules.min_lots_per_item and _held_somewhere(scenario, item):
         least = max(least, scenario.rules.min_lots_per_item * item.lot_size, item.min_order)
+    if scenario.norm_rules.as_constraints:
+        least = max(least, units_to_reach(scenario, item.item_id))
     return math.ceil(least / item.lot_size) * item.lot_size
 
 

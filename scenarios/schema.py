@@ -197,6 +197,15 @@ class Agreement(Frozen):
     lead_time_h: Positive
 
 
+class ReserveNorm(Frozen):
+    """A reserve norm (储备标准) for one item: units the county must be able to put out."""
+
+    item_id: Identifier
+    required_units: Count  # county-wide, government stock and agreements together
+    physical_share: Probability = 0.5  # of it, at least this share in the county's own depots
+    source: Note = ""
+
+
 class DemandProfile(Frozen):
     """Item demand of one hazard: per affected person, per event and per hour of duration."""
 
@@ -326,6 +335,13 @@ class Procurement(Frozen):
         return value
 
 
+class NormRules(Frozen):
+    """How reserve norms are used: reported only, or kept by the optimiser too."""
+
+    as_constraints: bool = False  # the plan must reach every norm (within the budget)
+    source: Note = ""
+
+
 class Outcomes(Frozen):
     """How the outcomes people recognise are counted, beside the weighted shortfall."""
 
@@ -336,6 +352,7 @@ class Outcomes(Frozen):
     # an event needs help from outside the county when more than this share of its rescue
     # work, or of its weighted item demand, is not met (0: anything at all)
     outside_help_share: Probability = 0.0
+    first_batch_h: Hours = 6.0  # the first batch from a county depot on site this soon after alarm
     source: Note = ""
 
 
@@ -454,6 +471,8 @@ class Scenario(Frozen):
     teams: tuple[Team, ...] = Field(min_length=1)
     agreements: tuple[Agreement, ...] = ()
     demand: tuple[DemandProfile, ...] = ()
+    norms: tuple[ReserveNorm, ...] = ()
+    norm_rules: NormRules = NormRules()
     replay: tuple[ReplayEvent, ...] | None = None
     replay_years: tuple[ReplayYear, ...] = ()
     source_path: str = ""

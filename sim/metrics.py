@@ -383,6 +383,14 @@ def _count_rows(result: SimulationResult) -> list[tuple]:
             rows.append(_row(metric, group, "share of events", estimate, n))
     lost = mean_ci(yearly(events, "trapped_lost"), weights=w)
     rows.append(_row("trapped_lost", "all", "people / year", lost, n))
+    if "county_first_batch_h" in events:
+        batch = events["county_first_batch_h"]
+        drew = events[batch.notna()]
+        soon = drew.assign(hit=(drew["county_first_batch_h"] <= result.outcomes.first_batch_h))
+        estimate = ratio_ci(yearly(soon, "hit"), yearly(drew.assign(one=1.0), "one"), weights=w)
+        hours = f"{result.outcomes.first_batch_h:g} h"
+        unit = "share of events supplied by the county"
+        rows.append(_row("county_first_batch_in_time", f"within {hours}", unit, estimate, n))
     relief = people_without_relief(result)
     hours = f"{result.outcomes.first_relief_h:g} h"
     for need in relief.columns:

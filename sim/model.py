@@ -37,6 +37,7 @@ from sim.network import SOURCE_TIERS, Candidates, CountyNetwork
 
 HANDLED_LEVELS = ("township", "county", "outside")
 LOCAL_TEAM_TIERS = ("village", "township", "fire_station")
+COUNTY = SOURCE_TIERS.index("county")
 
 
 class TeamPool:
@@ -84,6 +85,7 @@ class Supply:
     late: np.ndarray
     by_tier: np.ndarray  # (len(SOURCE_TIERS), items)
     by_relief: np.ndarray  # units there by the first-relief hour (``[outcomes] first_relief_h``)
+    county_arrival: float  # when the first units from a county depot arrive (inf: none drawn)
     loans: list[tuple[int, np.ndarray, np.ndarray, float]]  # depot, items, quantity, travel
 
 
@@ -294,7 +296,7 @@ class CountyModel:
         by_tier = np.zeros((len(SOURCE_TIERS), len(items)))
         in_time, late = np.zeros(len(items)), np.zeros(len(items))
         by_relief = np.zeros(len(items))
-        supply = Supply(items, need.copy(), in_time, late, by_tier, by_relief, [])
+        supply = Supply(items, need.copy(), in_time, late, by_tier, by_relief, np.inf, [])
         if not len(items):
             return supply
         sources = network.sources[event.township]
@@ -317,6 +319,9 @@ class CountyModel:
         take, take_agreed = take[:depots], take[depots:]
         self.stock[sources.depots[:, None], items[None, :]] -= take
         np.add.at(by_tier, sources.tiers, take)
+        from_county = (sources.tiers == COUNTY) & (take.sum(axis=1) > 0)
+        if from_county.any():
+            supply.county_arrival = float(arrival[:depots][from_county].min())
         if len(agreements):
             self.agreement_left[agreements] -= take_agreed.sum(axis=1)
             by_tier[SOURCE_TIERS.index("agreement")] += take_agreed.sum(axis=0)
@@ -416,6 +421,8 @@ class CountyModel:
             if arrival <= incident.event.impact_h + self.scenario.outcomes.first_relief_h:
                 supply.by_relief[column] += quantity
             supply.by_tier[sources.tiers[row], column] += quantity
+            if sources.tiers[row] == COUNTY:
+                supply.county_arrival = min(supply.county_arrival, arrival)
             loan = (depot, np.array([item]), np.array([quantity]), float(sources.travel_h[row]))
             supply.loans.append(loan)
             if quantity >= missing:
@@ -488,6 +495,10 @@ class CountyModel:
                 done_at,
                 incident.end_h,
                 self._handled_level(incident, unmet),
+                # NaN: nothing came from a county depot
+                supply.county_arrival - incident.alarm
+                if supply.county_arrival < np.inf
+                else np.nan,
             )
         )
 
@@ -575,6 +586,7 @@ def _merge(first: Supply, second: Supply) -> Supply:
         np.zeros(len(items)),
         np.zeros((len(SOURCE_TIERS), len(items))),
         np.zeros(len(items)),
+        min(first.county_arrival, second.county_arrival),
         first.loans + second.loans,
     )
     for part in (first, second):

@@ -41,6 +41,7 @@ EVENT_COLUMNS = (
     "work_done_h",
     "end_h",
     "handled_level",
+    "county_first_batch_h",  # hours from alarm to the first units from a county depot (NaN: none)
 )
 ITEM_COLUMNS = (
     "replication",

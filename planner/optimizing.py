@@ -49,7 +49,7 @@ from scenarios.rules import Breach, breaches
 from scenarios.schema import Scenario
 from sim import build_network
 from sim.hazards import replication_weights
-from sim.metrics import mean_ci
+from sim.metrics import mean_ci, worst_years_difference_ci
 from sim.network import CountyNetwork
 
 
@@ -220,9 +220,12 @@ def run_optimize(request: OptimizeRequest, console: Console | None = None) -> Pa
         budget_yuan=budgets.procurement_yuan, sampled_years=len(years),
     )  # fmt: skip
     _print(scenario, plan, report, evaluation, len(years), check, stability)
+    lines = [improvement_line(moves, gain, request.reps), rules_line(kept)]
+    if "top_up" in yearly:
+        lines.append(beats_line(yearly[plan.plan_id], yearly["top_up"], scenario, "top_up"))
     screen = terminal()
-    screen.print(improvement_line(moves, gain, request.reps), markup=False, highlight=False)
-    screen.print(rules_line(kept), markup=False, highlight=False)
+    for line in lines:
+        screen.print(line, markup=False, highlight=False)
     if norms:
         screen.print(compliance_table(norms, scenario))
     console.print(
@@ -407,6 +410,33 @@ def _print(
         screen.print(escape(line))
     screen.print(cost_table(plan_costs(plan, scenario)))
     screen.print(evaluation_table(evaluation))
+
+
+def beats_line(plan: pd.Series, baseline: pd.Series, scenario: Scenario, name: str) -> str:
+    """One line: the plan minus a baseline, paired by judging year, on what was minimised."""
+    weights = replication_weights(scenario, plan.index.tolist())
+    share = scenario.objective.worst_share
+    mean, low, high = mean_ci(plan - baseline, weights=weights)
+    worst, worst_low, worst_high = worst_years_difference_ci(plan, baseline, share, weights)
+    better = [
+        label
+        for label, top, counted in (
+            ("the expected year", high, scenario.objective.worst_weight < 1),
+            (f"the worst {share:.0%} of years", worst_high, scenario.objective.worst_weight > 0),
+        )
+        if counted and top < 0
+    ]
+    chosen = "expected year" if scenario.objective.worst_weight == 0 else "objective"
+    verdict = (
+        f"better with 95% confidence on {' and '.join(better)}"
+        if better
+        else f"NOT better with 95% confidence on the {chosen} it was chosen for"
+    )
+    return (
+        f"against {name}, paired on the {len(plan)} judging years: expected year "
+        f"{mean:+,.0f} yuan-equivalent/yr (95% CI {low:+,.0f} to {high:+,.0f}); worst "
+        f"{share:.0%} of years {worst:+,.0f} ({worst_low:+,.0f} to {worst_high:+,.0f}): {verdict}"
+    )
 
 
 def rules_line(kept: dict[str, list[Breach]]) -> str:

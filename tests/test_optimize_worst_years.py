@@ -5,13 +5,15 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from optimize.demand import sample_years
 from optimize.model import Budgets, build_problem, extract_plan, solve
+from planner.optimizing import beats_line
 from scenarios.schema import Objective
 from sim import build_network
-from sim.metrics import worst_years_ci, worst_years_mean
+from sim.metrics import worst_years_ci, worst_years_difference_ci, worst_years_mean
 from tests.test_optimize_model import newsvendor_scenario, newsvendor_weights, yearly_demand
 
 
@@ -111,3 +113,24 @@ def test_a_bad_years_plan_trades_the_mean_for_the_worst_years(newsvendor):
         values[weight] = (costs.mean(), worst_years_mean(costs, 0.1))
     assert values[1.0][0] >= values[0.0][0] - 1e-6
     assert values[1.0][1] <= values[0.0][1] + 1e-6
+
+
+def test_paired_worst_years_difference_by_hand():
+    years = pd.Series(np.random.default_rng(5).lognormal(size=200))
+    same = worst_years_difference_ci(years, years, 0.1)
+    assert same == (0.0, 0.0, 0.0)
+    # A plan that halves every year halves the worst years' mean too: the difference is
+    # minus half of it, and the paired interval excludes zero.
+    estimate, low, high = worst_years_difference_ci(years / 2, years, 0.1)
+    assert estimate == pytest.approx(-worst_years_mean(years, 0.1) / 2)
+    assert low < estimate < high < 0
+
+
+def test_the_line_against_a_baseline_says_better_only_when_the_interval_says_so(tmp_path):
+    scenario = newsvendor_scenario(tmp_path)
+    years = pd.Series(np.random.default_rng(2).lognormal(size=100), index=range(100))
+    assert "better with 95% confidence on the expected year" in beats_line(
+        years * 0.5, years, scenario, "top_up"
+    )
+    noise = pd.Series(np.random.default_rng(3).normal(size=100), index=range(100))
+    assert "NOT better" in beats_line(years + noise * 0.01, years, scenario, "top_up")

@@ -243,20 +243,39 @@ def check_budgets(network: CountyNetwork, budgets: Budgets) -> None:
         raise InfeasibleRequestError(
             f"the procurement budget {budgets.procurement_yuan:,.0f} is negative"
         )
-    scenario = network.scenario
-    required = sum(rules.least_units(scenario, i) * i.unit_price_yuan for i in scenario.items)
     money = budgets.procurement_yuan if budgets.joint_yuan is None else budgets.joint_yuan
-    if required > money:
-        raise InfeasibleRequestError(
-            f"the planning rules' minimum purchases cost {required:,.0f} yuan, more than the "
-            f"budget of {money:,.0f} yuan"
-        )
+    _check_rules_fit(network.scenario, money)
     floor = minimum_staffing_cost(network)
     for label, money in (("staffing", budgets.staffing_yuan), ("joint", budgets.joint_yuan)):
         if money is not None and money < floor:
             raise InfeasibleRequestError(
                 f"the {label} budget {money:,.0f} yuan is below the cost of every team at its "
                 f"minimum size ({floor:,.0f} yuan a year)"
+            )
+
+
+def _check_rules_fit(scenario, money: float) -> None:
+    """Refuse, saying which, when the required purchases cannot fit the budget and the shares.
+
+    A category's required purchases must stay within its ceiling share of all the
+    purchase money, so they need at least ``required / ceiling`` of it.
+    """
+    required: dict[str, float] = defaultdict(float)
+    for item in scenario.items:
+        required[item.category] += rules.least_units(scenario, item) * item.unit_price_yuan
+    total = sum(required.values())
+    if total > money:
+        raise InfeasibleRequestError(
+            f"the planning rules' minimum purchases cost {total:,.0f} yuan, more than the "
+            f"budget of {money:,.0f} yuan"
+        )
+    for category, (_, ceiling) in scenario.rules.category_share.items():
+        if required[category] > ceiling * money + 1e-6:
+            raise InfeasibleRequestError(
+                f"the required {category} purchases (norms and minimums) cost "
+                f"{required[category]:,.0f} yuan, more than its {ceiling:.0%} ceiling of a "
+                f"{money:,.0f} yuan budget: raise the budget to at least "
+                f"{required[category] / ceiling:,.0f} or the ceiling"
             )
 
 

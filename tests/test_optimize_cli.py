@@ -367,9 +367,9 @@ def test_planning_rules_that_cannot_be_met_are_refused_in_one_line(tmp_path, mon
     assert code == 2
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1, err
-    assert "planning rules" in lines[0] and "cannot all be met" in lines[0]
+    assert "required flood purchases" in lines[0] and "10% ceiling" in lines[0]
     assert "Traceback" not in err + stdout
-    assert not out.exists() or not any(out.iterdir())  # nothing written
+    assert not out.exists()  # refused before the output folder is made
 
 
 def test_a_bad_years_objective_is_solved_said_and_judged(tiny_path, tmp_path, monkeypatch):
@@ -407,3 +407,20 @@ def test_bad_objective_options_are_refused_in_one_line(
     assert fragment in err
     assert "Traceback" not in err + stdout
     assert not out.exists()
+
+
+def test_rules_found_infeasible_by_the_solve_are_refused_in_one_line(tmp_path, monkeypatch):
+    tables = builders.ruled_tables()
+    room = {"D_COUNTY": 7.5, "D_A": 1.2}  # no room for the one boat the rules ask for
+    for depot in tables["depots"]:
+        if depot["depot_id"] in room:
+            depot["capacity_m3"] = room[depot["depot_id"]]
+    path = builders.write_scenario(tmp_path / "county", builders.ruled_toml(), tables)
+    out = tmp_path / "out"
+    code, stdout, err = run_main("optimize", path, *FAST, "--out", out, monkeypatch=monkeypatch)
+    assert code == 2
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert "planning rules" in lines[0] and "cannot all be met" in lines[0]
+    assert "Traceback" not in err + stdout
+    assert not out.exists() or not any(out.iterdir())  # nothing written

@@ -75,12 +75,15 @@ def test_required_purchases_above_the_budget_are_refused_in_one_line(ruled):
         check_budgets(network, Budgets(30_000.0))
 
 
-def test_rules_that_cannot_all_be_met_within_the_budget_are_refused(ruled):
-    rules = PlanningRules(category_share={"flood": (0.0, 0.1)}, min_lots_per_item=1)
-    network = build_network(ruled.model_copy(update={"rules": rules}))
+def test_rules_that_cannot_all_be_met_are_refused_by_the_solve(ruled):
+    """No room left for the one boat the rules ask for where boats may go: infeasible."""
+    room = {"D_COUNTY": 7.5, "D_A": 1.2}  # their stock takes 7 and 1 m3; a boat takes 1 m3
+    depots = tuple(
+        d.model_copy(update={"capacity_m3": room.get(d.depot_id, d.capacity_m3)})
+        for d in ruled.depots
+    )
+    network = build_network(ruled.model_copy(update={"depots": depots}))
     saa = build_problem(network, sample_years(network, seed=3, count=10), Budgets(BUDGET))
-    # A boat and 500 sandbags are required (31,000 yuan of flood kit): at most 10% flood
-    # needs 279,000 yuan of other kit, more than the budget buys.
     with pytest.raises(InfeasibleRequestError, match="cannot all be met"):
         solve(saa, "highs")
 
@@ -102,3 +105,12 @@ def test_a_plan_held_fixed_is_valued_even_when_it_breaks_the_rules(ruled):
     assert solve(saa, "highs").found_plan
     with pytest.raises(ValueError, match="planning_rules=False"):
         build_problem(network, years, Budgets(BUDGET)).fix_plan(Plan("status_quo"), network)
+
+
+def test_required_purchases_above_a_category_ceiling_are_refused_naming_it(ruled):
+    rules = PlanningRules(category_share={"flood": (0.0, 0.5)}, min_lots_per_item=1)
+    network = build_network(ruled.model_copy(update={"rules": rules}))
+    # 500 sandbags and a boat (31,000 yuan of flood kit) need 62,000 yuan at a 50% ceiling.
+    with pytest.raises(InfeasibleRequestError, match=r"flood purchases .* at least 62,000"):
+        check_budgets(network, Budgets(40_000.0))
+    check_budgets(network, Budgets(62_000.0))

@@ -83,14 +83,14 @@ def bundled() -> Sweep:
 # ---------------------------------------------------------------- the bundled example
 
 
-def test_bundled_sweep_has_nine_budgets_times_normal_and_wet(bundled: Sweep) -> None:
+def test_bundled_sweep_has_eight_budgets_times_normal_and_wet(bundled: Sweep) -> None:
     assert bundled.path == default_sweep_path()
     assert [axis.name for axis in bundled.axes] == ["budget_yuan", "rain_intensity"]
-    assert len(bundled.cells) == 18
-    assert len(bundled.cell_scenarios) == 18
+    assert len(bundled.cells) == 16
+    assert len(bundled.cell_scenarios) == 16
     budgets = bundled.axes[0]
-    assert budgets.values == tuple(float(v) for v in range(1_000_000, 5_000_001, 500_000))
-    assert budgets.labels[0] == "1000000"
+    assert budgets.values == tuple(float(v) for v in range(1_500_000, 5_000_001, 500_000))
+    assert budgets.labels[0] == "1500000"
     assert bundled.axes[1].labels == ("normal", "wet")
     assert bundled.settings.action == "optimise"
     assert bundled.settings.baselines == ("status_quo", "last_year_rule")
@@ -123,10 +123,10 @@ def test_bundled_sweep_wet_cells_scale_rain_hazards_by_one_and_a_half_only(
 def test_bundled_sweep_cells_run_in_cartesian_order_last_axis_fastest(bundled: Sweep) -> None:
     first, second, last = bundled.cells[0], bundled.cells[1], bundled.cells[-1]
     assert first.index == 0
-    assert first.describe() == "budget_yuan=1000000, rain_intensity=normal"
-    assert second.describe() == "budget_yuan=1000000, rain_intensity=wet"
+    assert first.describe() == "budget_yuan=1500000, rain_intensity=normal"
+    assert second.describe() == "budget_yuan=1500000, rain_intensity=wet"
     assert last.describe() == "budget_yuan=5000000, rain_intensity=wet"
-    assert [cell.index for cell in bundled.cells] == list(range(18))
+    assert [cell.index for cell in bundled.cells] == list(range(16))
 
 
 # ---------------------------------------------------------------- axes and cells

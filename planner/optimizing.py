@@ -418,18 +418,16 @@ def beats_line(plan: pd.Series, baseline: pd.Series, scenario: Scenario, name: s
     share = scenario.objective.worst_share
     mean, low, high = mean_ci(plan - baseline, weights=weights)
     worst, worst_low, worst_high = worst_years_difference_ci(plan, baseline, share, weights)
-    better = [
-        label
-        for label, top, counted in (
-            ("the expected year", high, scenario.objective.worst_weight < 1),
-            (f"the worst {share:.0%} of years", worst_high, scenario.objective.worst_weight > 0),
-        )
-        if counted and top < 0
-    ]
+    criteria = (
+        ("the expected year", high, scenario.objective.worst_weight < 1),
+        (f"the worst {share:.0%} of years", worst_high, scenario.objective.worst_weight > 0),
+    )
+    better = [label for label, top, _ in criteria if top < 0]
+    chosen_kept = all(top < 0 for _, top, chosen in criteria if chosen)
     chosen = "expected year" if scenario.objective.worst_weight == 0 else "objective"
     verdict = (
         f"better with 95% confidence on {' and '.join(better)}"
-        if better
+        if chosen_kept
         else f"NOT better with 95% confidence on the {chosen} it was chosen for"
     )
     return (

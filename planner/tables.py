@@ -49,7 +49,8 @@ def _number(value: float, unit: str) -> str:
         return "–"
     if unit.startswith("share"):
         return f"{value:.1%}"
-    if abs(value) >= 1000 or (unit.startswith("people") and abs(value) >= 10):
+    whole = unit.startswith("weighted") or (unit.startswith("people") and abs(value) >= 10)
+    if abs(value) >= 1000 or whole:
         return f"{value:,.0f}"
     return f"{value:.2f}"
 

@@ -17,6 +17,8 @@ figure is computed exactly as the unweighted formulas below say.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -339,7 +341,13 @@ def people_without_relief(result: SimulationResult) -> pd.DataFrame:
 
 
 def _row(metric: str, group: str, unit: str, estimate: tuple[float, float, float], n: int):
-    return (metric, group, unit, *estimate, n)
+    """A summary row. Every summary quantity is at least 0, so is its interval's lower end.
+
+    A t interval of a rare, skewed quantity (earthquake losses) can reach below 0;
+    the parameter cannot, so the interval is cut there.
+    """
+    mean, low, high = estimate
+    return (metric, group, unit, mean, low if math.isnan(low) else max(low, 0.0), high, n)
 
 
 def _headline_rows(result: SimulationResult) -> list[tuple]:

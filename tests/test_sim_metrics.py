@@ -227,3 +227,14 @@ def test_weighted_summary_rows_by_hand():
     # Responses 1 h, 2 h (weight 0.5 each) and 3 h (0.25): the weighted median is 2 h.
     assert summary.loc[("response_p50", "all"), "mean"] == 2.0
     assert summary.loc[("response_p90", "all"), "mean"] == 3.0
+
+
+def test_summary_intervals_never_reach_below_zero():
+    """One rare large year among quiet ones: the t interval's low end is cut at 0."""
+    events = _result().events.iloc[:1].copy()
+    events["item_shortfall_yuan"] = 1e6
+    items = _result().items.iloc[:1].copy()
+    rare = SimulationResult(events, items, pd.DataFrame(), pd.DataFrame(), np.arange(40))
+    assert metrics.mean_ci(metrics.weighted_unmet_per_year(rare))[1] < 0  # t would go below
+    summary = metrics.summarize(rare)
+    assert (summary["ci_low"].dropna() >= 0).all()

@@ -14,9 +14,12 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from scenarios.plan import Plan
 from scenarios.schema import ReserveNorm, Scenario
+
+if TYPE_CHECKING:  # the plan's workbook shows compliance: plan.py imports this module
+    from scenarios.plan import Plan
 
 COMPLIANCE_COLUMNS = (
     "item_id",

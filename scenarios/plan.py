@@ -38,6 +38,22 @@ JSON_ENTRY_KEYS = {
 PURCHASE_SHEET = "采购 purchases"
 STAFFING_SHEET = "人员 staffing"
 ABOUT_SHEET = "说明 about"
+NORMS_SHEET = "达标 norms"
+NORMS_TITLES = (
+    "item_id",
+    "物资 item (zh)",
+    "item (en)",
+    "单位 unit",
+    "标准 required",
+    "自有比例 own share",
+    "协议 agreed",
+    "现有 today",
+    "采购 bought",
+    "方案后 after",
+    "达标 met",
+    "仍缺 still short",
+    "补足费用 cost to meet (yuan)",
+)
 PURCHASE_TITLES = (
     "item_id",
     "物资 item (zh)",
@@ -80,6 +96,14 @@ NUMBER_FORMATS = {
     "变化 change": "+#,##0;-#,##0;0",
     "人均年成本 cost per member (yuan)": YUAN_FORMAT,
     "年成本 annual cost (yuan)": YUAN_FORMAT,
+    "标准 required": COUNT_FORMAT,
+    "自有比例 own share": "0%",
+    "协议 agreed": COUNT_FORMAT,
+    "现有 today": COUNT_FORMAT,
+    "采购 bought": COUNT_FORMAT,
+    "方案后 after": COUNT_FORMAT,
+    "仍缺 still short": COUNT_FORMAT,
+    "补足费用 cost to meet (yuan)": YUAN_FORMAT,
 }
 ABOUT_TITLES = ("项目 field", "内容 value")
 MAX_WIDTH = 60
@@ -244,6 +268,9 @@ def _workbook(plan: Plan, scenario: Scenario) -> Workbook:
     _fill(workbook.create_sheet(PURCHASE_SHEET), PURCHASE_TITLES, rows, summary)
     rows, summary = _staffing_sheet(plan, scenario)
     _fill(workbook.create_sheet(STAFFING_SHEET), STAFFING_TITLES, rows, summary)
+    if scenario.norms:
+        rows, summary = _norms_sheet(plan, scenario)
+        _fill(workbook.create_sheet(NORMS_SHEET), NORMS_TITLES, rows, summary)
     about = [dict(zip(ABOUT_TITLES, line, strict=True)) for line in _about(plan, scenario)]
     _fill(workbook.create_sheet(ABOUT_SHEET), ABOUT_TITLES, about, [])
     return workbook
@@ -284,6 +311,23 @@ def _staffing_sheet(plan: Plan, scenario: Scenario) -> tuple[list[Row], list[Row
     summed = [t for t in STAFFING_TITLES[4:] if t != "人均年成本 cost per member (yuan)"]
     total = {"team_id": TOTAL_LABEL} | {t: sum(row[t] for row in rows) for t in summed}
     return rows, [total]
+
+
+def _norms_sheet(plan: Plan, scenario: Scenario) -> tuple[list[Row], list[Row]]:
+    """Each reserve norm today and after the plan (read by no one: for the office)."""
+    from scenarios.norms import compliance
+
+    items = {i.item_id: i for i in scenario.items}
+    rows = []
+    for norm in compliance(scenario, plan):
+        item = items[norm.item_id]
+        values = (norm.item_id, item.name_zh, item.name_en, item.unit, norm.required_units)
+        values += (norm.physical_share, norm.agreed_units, norm.held_today, norm.bought)
+        values += (norm.held_after, "是 yes" if norm.meets_after else "否 no")
+        values += (norm.units_short_after, norm.cost_to_meet_yuan)
+        rows.append(dict(zip(NORMS_TITLES, values, strict=True)))
+    still = sum(row["补足费用 cost to meet (yuan)"] for row in rows)
+    return rows, [{"item_id": TOTAL_LABEL, "补足费用 cost to meet (yuan)": still}]
 
 
 def _depot_name(depot: Depot, scenario: Scenario) -> str:

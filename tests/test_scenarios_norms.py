@@ -107,3 +107,18 @@ def test_a_norm_listed_twice_is_refused(tmp_path):
     expect_input_error(
         lambda: scenarios.load(path), path.parent / "norms.csv", "item_id", "duplicate"
     )
+
+
+def test_the_plan_workbook_carries_the_compliance_sheet_and_still_loads_back(normed, tmp_path):
+    from openpyxl import load_workbook
+
+    plan = Plan("p", (Purchase("water", "D_COUNTY", 500),))
+    path = plan.to_excel(tmp_path / "plan.xlsx", normed)
+    sheet = load_workbook(path)["达标 norms"]
+    rows = {row[0]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
+    # Water: 360 held + 500 bought = 860, 40 short of 1,000 less the 100 agreed: 1,200 yuan.
+    water = rows["water"]
+    assert water[4:] == (1000, 0.5, 100, 360, 500, 860, "否 no", 40, 1200.0)
+    assert rows["sandbag"][10] == "是 yes"
+    assert rows["合计 total"][12] == 1200.0
+    assert scenarios.load_plan(path, normed).purchases == plan.purchases

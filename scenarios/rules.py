@@ -199,9 +199,11 @@ def _share_breaches(plan: Plan, scenario: Scenario, items: dict[str, Item]) -> l
         item = items[purchase.item_id]
         spent[item.category] += purchase.quantity * item.unit_price_yuan
     money = sum(spent.values())
-    found = []
+    found: list[Breach] = []
+    if money <= 0:
+        return found  # shares of nothing: as in the optimiser's rows, no share is broken
     for category, (floor, ceiling) in scenario.rules.category_share.items():
-        share = spent[category] / money if money > 0 else 0.0
+        share = spent[category] / money
         if floor > 0 and share < floor - SHARE_TOLERANCE:
             detail = f"{category}: {share:.1%} of the purchase money, the floor is {floor:.0%}"
             found.append(Breach("category_floor", category, detail))

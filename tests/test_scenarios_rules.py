@@ -213,3 +213,8 @@ def test_bad_township_priority_is_refused(tmp_path, value, fragment):
     expect_input_error(
         load, path.parent / "townships.csv", "row 3, field priority_weight", fragment
     )
+
+
+def test_a_plan_that_buys_nothing_breaks_minimums_but_no_share(ruled):
+    kinds = {b.rule for b in breaches(Plan("nothing"), ruled)}
+    assert kinds == {"min_purchase"}

@@ -13,14 +13,10 @@ Run: ``python benchmarks/bench_rules.py [--years 200] [--mip-gap 1e-3]``.
 from __future__ import annotations
 
 import argparse
-import datetime
-import os
-import platform
-import shlex
-import sys
 import time
 from collections import defaultdict
-from importlib.metadata import version
+
+from run_header import print_header
 
 import scenarios
 from optimize.demand import sample_years
@@ -54,13 +50,7 @@ def main() -> None:
     scenario = scenarios.load()
     network = build_network(scenario)
     budgets = budgets_for(scenario)
-    print(
-        f"machine: {platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}, PuLP {version('pulp')}, "
-        f"highspy {version('highspy')}"
-    )
-    print(f"date: {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}")
-    print(f"command: python {shlex.join(sys.argv)}")
+    print_header()
     print(
         f"default county, {budgets.procurement_yuan:,.0f} yuan, {args.years} sampled years "
         f"(seed {scenario.seed}), gap asked {args.mip_gap:g}",

@@ -15,14 +15,10 @@ Run: ``python benchmarks/bench_stability.py [--years 50,100,200] [--pairs 3]``.
 from __future__ import annotations
 
 import argparse
-import datetime
-import os
-import platform
-import shlex
 import statistics
-import sys
 import time
-from importlib.metadata import version
+
+from run_header import print_header
 
 import scenarios
 from optimize.demand import sample_years
@@ -69,13 +65,7 @@ def main() -> None:
     scenario = scenarios.load()
     network = build_network(scenario)
     budgets = budgets_for(scenario)
-    print(
-        f"machine: {platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}, PuLP {version('pulp')}, "
-        f"highspy {version('highspy')}"
-    )
-    print(f"date: {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}")
-    print(f"command: python {shlex.join(sys.argv)}")
+    print_header()
     print(
         f"budgets: procurement {budgets.procurement_yuan:,.0f} yuan, staffing "
         f"{'decided' if budgets.optimises_staffing else 'as it stands'}; seed {scenario.seed}; "

@@ -36,6 +36,15 @@ def written(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
 
 
+def refused_line(code: int, stdout: str, err: str) -> str:
+    """The one line a refused run printed: exit 2, nothing else, no traceback."""
+    assert code == 2
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert "Traceback" not in err + stdout
+    return lines[0]
+
+
 def parts(plan: Plan) -> tuple[list[tuple[str, str, int]], list[tuple[str, int]]]:
     """A plan's purchases and staffing as sorted tuples (the plan_id left out)."""
     purchases = sorted((p.item_id, p.depot_id, p.quantity) for p in plan.purchases)
@@ -364,11 +373,8 @@ def test_planning_rules_that_cannot_be_met_are_refused_in_one_line(tmp_path, mon
     path = builders.write_scenario(tmp_path / "county", toml, builders.ruled_tables())
     out = tmp_path / "out"
     code, stdout, err = run_main("optimize", path, *FAST, "--out", out, monkeypatch=monkeypatch)
-    assert code == 2
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert len(lines) == 1, err
-    assert "required flood purchases" in lines[0] and "10% ceiling" in lines[0]
-    assert "Traceback" not in err + stdout
+    line = refused_line(code, stdout, err)
+    assert "required flood purchases" in line and "10% ceiling" in line
     assert not out.exists()  # refused before the output folder is made
 
 
@@ -418,9 +424,6 @@ def test_rules_found_infeasible_by_the_solve_are_refused_in_one_line(tmp_path, m
     path = builders.write_scenario(tmp_path / "county", builders.ruled_toml(), tables)
     out = tmp_path / "out"
     code, stdout, err = run_main("optimize", path, *FAST, "--out", out, monkeypatch=monkeypatch)
-    assert code == 2
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert len(lines) == 1, err
-    assert "planning rules" in lines[0] and "cannot all be met" in lines[0]
-    assert "Traceback" not in err + stdout
+    line = refused_line(code, stdout, err)
+    assert "planning rules" in line and "cannot all be met" in line
     assert not out.exists() or not any(out.iterdir())  # nothing written

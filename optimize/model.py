@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import math
 import os
 import sys
 import time
@@ -258,7 +259,9 @@ def _check_rules_fit(scenario, money: float) -> None:
     """Refuse, saying which, when the required purchases cannot fit the budget and the shares.
 
     A category's required purchases must stay within its ceiling share of all the
-    purchase money, so they need at least ``required / ceiling`` of it.
+    purchase money, so they need at least ``required / ceiling`` of it; and a
+    category with a floor needs room under the holding ceilings for its floor
+    share of at least the required purchases.
     """
     required: dict[str, float] = defaultdict(float)
     for item in scenario.items:
@@ -269,6 +272,14 @@ def _check_rules_fit(scenario, money: float) -> None:
             f"the planning rules' minimum purchases cost {total:,.0f} yuan, more than the "
             f"budget of {money:,.0f} yuan"
         )
+    for limit in rules.share_limits(scenario):
+        room = rules.room_money(scenario, limit) if limit.floor > 0 else math.inf
+        if room < limit.floor * total - 1e-6:
+            raise InfeasibleRequestError(
+                f"the holding ceilings leave room for {room:,.0f} yuan of {limit.group}, less "
+                f"than its {limit.floor:.0%} floor of the {total:,.0f} yuan the rules require: "
+                "raise [rules] holding_events or lower the floor"
+            )
     for category, (_, ceiling) in scenario.rules.category_share.items():
         if required[category] > ceiling * money + 1e-6:
             raise InfeasibleRequestError(
@@ -455,11 +466,7 @@ def _build(
         if rescue:
             _rescue_work(builder, year, events, budgets.optimises_staffing, weight)
     forced = _rule_places(builder, money) if planning_rules else set()
-    lots = builder.lot_size
-    for key, var in builder.purchases.items():
-        if key not in forced:
-            need = max(0.0, builder.most_needed.get(key, 0.0))
-            var.upBound = min(var.upBound, float(np.ceil(need / lots[key[0]]) * lots[key[0]]))
+    _bound_purchases(builder, forced)
     problem = builder.problem
     _budget_rows(builder, problem, budgets)
     rule_rows, rule_variables = _rule_rows(builder, money) if planning_rules else ([], [])
@@ -485,6 +492,26 @@ def _build(
         rule_rows=rule_rows,
         rule_variables=rule_variables,
     )
+
+
+def _bound_purchases(builder: _Builder, forced: set[tuple[int, int]]) -> None:
+    """Each purchase at most what a sampled year could use there and the depot's holding room.
+
+    Beyond the most the sampled years could draw from a depot a unit is worth
+    nothing, so the bound only shrinks the model; purchases the rules force are
+    not bounded by the sample. The holding room (``rules.purchase_room``) is a
+    rule, kept by every purchase.
+    """
+    network, lots = builder.network, builder.lot_size
+    room = rules.purchase_room(builder.scenario) if builder.planning_rules else {}
+    for key, var in builder.purchases.items():
+        item, depot = key
+        if key not in forced:
+            need = max(0.0, builder.most_needed.get(key, 0.0))
+            var.upBound = min(var.upBound, float(np.ceil(need / lots[item]) * lots[item]))
+        most = room.get((network.item_ids[item], network.depot_ids[depot]))
+        if most is not None:
+            var.upBound = min(var.upBound, float(most))
 
 
 def _objective(
@@ -542,21 +569,27 @@ def _budget_rows(builder: _Builder, problem: pulp.LpProblem, budgets: Budgets) -
 
 
 def _rule_places(builder: _Builder, money: float) -> set[tuple[int, int]]:
-    """Purchases the planning rules may force beyond any sampled need; left uncapped.
+    """Purchases the planning rules may force beyond any sampled need: not bounded by the sample.
 
     An item the rules make the plan buy (a minimum, k lots of every type, a
     floor on its category) may be bought at the county depots that may hold it
-    (at every depot that may, if none of them can): stock bought for a rule
-    rather than for a sampled need is kept centrally.
+    and at those with a holding ceiling (``[rules] holding_events``), up to their
+    room: stock bought for a rule rather than for a sampled need is kept
+    centrally, or where the depot's design events need it. With neither, at
+    every depot that may hold it.
     """
     scenario = builder.scenario
     floors = {c for c, (low, _) in scenario.rules.category_share.items() if low > 0}
-    county = np.array([tier == "county" for tier in builder.network.depot_tier])
+    tier_floors = {t for t, (low, _) in scenario.rules.tier_share.items() if low > 0}
+    network = builder.network
+    placed = {"county", *scenario.rules.holding_events, *tier_floors}
+    central = np.array([tier in placed for tier in network.depot_tier])
     forced: set[tuple[int, int]] = set()
     for item, spec in enumerate(scenario.items):
-        if rules.least_units(scenario, spec) == 0 and spec.category not in floors:
+        required = rules.least_units(scenario, spec) > 0 or spec.category in floors
+        if not (required or tier_floors):
             continue
-        places = np.flatnonzero(builder.may_buy[item] & county)
+        places = np.flatnonzero(builder.may_buy[item] & central)
         if not len(places):
             places = np.flatnonzero(builder.may_buy[item])
         for depot in places.tolist():
@@ -636,21 +669,21 @@ def _room_rows(builder: _Builder, add) -> None:
 
 
 def _share_rows(builder: _Builder, add) -> None:
-    """Each category's money between its floor and ceiling share of all purchase money."""
+    """Each category's and depot tier's money between its floor and ceiling share of all of it."""
     price = builder.network.item_price_yuan
-    category = [item.category for item in builder.scenario.items]
-    for name, (floor, ceiling) in builder.scenario.rules.category_share.items():
+    items, depots = builder.scenario.items, builder.scenario.depots
+    for limit in rules.share_limits(builder.scenario):
         for share, sense, label in (
-            (floor, pulp.LpConstraintGE, "floor"),
-            (ceiling, pulp.LpConstraintLE, "ceiling"),
+            (limit.floor, pulp.LpConstraintGE, "floor"),
+            (limit.ceiling, pulp.LpConstraintLE, "ceiling"),
         ):
             if (label == "floor" and share <= 0) or (label == "ceiling" and share >= 1):
                 continue  # no limit
             terms = {
-                var: float(price[i]) * ((category[i] == name) - share)
-                for (i, _), var in builder.purchases.items()
+                var: float(price[i]) * (limit.holds(items[i], depots[d]) - share)
+                for (i, d), var in builder.purchases.items()
             }
-            add(terms, sense, 0, f"share_{label}_{name}")
+            add(terms, sense, 0, f"share_{label}_{limit.kind}_{limit.group}")
 
 
 def _item_flows(

@@ -495,6 +495,7 @@ def _check_rules(scenario: Scenario, file: Path) -> None:
     """An item's rules can be kept: some team operates it, some depot may get what is required."""
     operated = {skill for team in scenario.teams for skill in team.operates}
     allowed = rules.may_hold(scenario)
+    room = rules.room_by_item(scenario)
     for line, item in enumerate(scenario.items, start=2):
         if item.operator_skill is not None and item.operator_skill not in operated:
             raise InputError(
@@ -509,6 +510,14 @@ def _check_rules(scenario: Scenario, file: Path) -> None:
                 file,
                 f"row {line}, field item_id",
                 f"the rules ask for {least} units and no depot may hold it",
+                item.item_id,
+            )
+        if least > room[item.item_id]:
+            raise InputError(
+                file,
+                f"row {line}, field item_id",
+                f"the rules ask for {least} units and the holding ceilings "
+                f"([rules] holding_events) leave room for {room[item.item_id]:,.0f}",
                 item.item_id,
             )
 

@@ -4,8 +4,9 @@ Items say who may hold them (a depot tier the county buys for, a team trained
 to operate them based in the depot's township, a licence for hazardous goods),
 how they are bought (whole lots, a supplier's minimum order, at least or at
 most so many a year) and how much room a unit takes; depots say how much room
-they have; the scenario's ``[rules]`` bound each category's share of the
-purchase money and ask for at least k lots of every item type. The optimiser
+they have; the scenario's ``[rules]`` bound each category's and each depot
+tier's share of the purchase money, ask for at least k lots of every item type, and cap what a
+depot holds at a number of its design events' need (``scenarios.design``). The optimiser
 builds these rules into its model from the functions here; :func:`breaches`
 checks any plan against them, so every plan shown can say which it keeps.
 """
@@ -16,6 +17,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
+from scenarios.design import holding_ceilings
 from scenarios.norms import units_to_reach
 from scenarios.plan import Plan
 from scenarios.schema import Depot, Item, Scenario
@@ -25,12 +27,15 @@ RULES = (
     "operator",
     "hazardous",
     "capacity",
+    "holding_ceiling",
     "lot_size",
     "min_order",
     "min_purchase",
     "max_purchase",
     "category_floor",
     "category_ceiling",
+    "tier_floor",
+    "tier_ceiling",
 )
 SHARE_TOLERANCE = 1e-6  # of the purchase money: rounding in a share is no breach
 
@@ -42,6 +47,30 @@ class Breach:
     rule: str  # one of RULES
     subject: str  # the item, depot or category it concerns
     detail: str  # one line, for people
+
+
+@dataclass(frozen=True, slots=True)
+class ShareLimit:
+    """A floor and a ceiling on one group's share of the plan's purchase money."""
+
+    kind: str  # "category" (of the item) or "tier" (of the depot it goes to)
+    group: str
+    floor: float
+    ceiling: float
+
+    def holds(self, item: Item, depot: Depot) -> bool:
+        """Whether a purchase of ``item`` for ``depot`` counts in this group."""
+        return (item.category if self.kind == "category" else depot.tier) == self.group
+
+
+def share_limits(scenario: Scenario) -> list[ShareLimit]:
+    """The scenario's limits on shares of the purchase money, by category and by depot tier."""
+    given = (("category", scenario.rules.category_share), ("tier", scenario.rules.tier_share))
+    return [
+        ShareLimit(kind, group, floor, ceiling)
+        for kind, shares in given
+        for group, (floor, ceiling) in shares.items()
+    ]
 
 
 def purchase_tiers(scenario: Scenario) -> tuple[str, ...]:
@@ -110,6 +139,56 @@ def most_units(item: Item) -> int | None:
     return item.max_purchase // item.lot_size * item.lot_size
 
 
+def purchase_room(scenario: Scenario) -> dict[tuple[str, str], int]:
+    """Per (item_id, depot_id) under a holding ceiling: the most the plan may buy there.
+
+    The ceiling less the depot's stock, never below zero, in whole lots. A county
+    depot may always take the item's least units (what the rules force is kept
+    centrally), so a ceiling never makes the rules' own minimum impossible.
+    """
+    ceilings = holding_ceilings(scenario)
+    if not ceilings:
+        return {}
+    items = {item.item_id: item for item in scenario.items}
+    tier = {depot.depot_id: depot.tier for depot in scenario.depots}
+    held: dict[tuple[str, str], float] = defaultdict(float)
+    for line in scenario.stock:
+        held[(line.item_id, line.depot_id)] += line.quantity
+    room = {}
+    for (item_id, depot_id), ceiling in ceilings.items():
+        item = items[item_id]
+        units = max(0, int(ceiling - held[(item_id, depot_id)])) // item.lot_size * item.lot_size
+        if tier[depot_id] == "county":
+            units = max(units, least_units(scenario, item))
+        room[(item_id, depot_id)] = units
+    return room
+
+
+def room_at(scenario: Scenario) -> dict[tuple[str, str], float]:
+    """Per (item_id, depot_id) the plan may buy for: the most it may (``inf``: no ceiling)."""
+    room = purchase_room(scenario)
+    return {key: room.get(key, math.inf) for key, may in may_hold(scenario).items() if may}
+
+
+def room_by_item(scenario: Scenario) -> dict[str, float]:
+    """Per item: the units the depots that may hold it can take in all (``inf``: no ceiling)."""
+    total: dict[str, float] = defaultdict(float)
+    for (item_id, _), units in room_at(scenario).items():
+        total[item_id] += units
+    return {item.item_id: total[item.item_id] for item in scenario.items}
+
+
+def room_money(scenario: Scenario, limit: ShareLimit) -> float:
+    """The purchase money a share group can take under the holding ceilings (``inf``: no end)."""
+    items = {item.item_id: item for item in scenario.items}
+    depots = {depot.depot_id: depot for depot in scenario.depots}
+    return sum(
+        units * items[item_id].unit_price_yuan
+        for (item_id, depot_id), units in room_at(scenario).items()
+        if limit.holds(items[item_id], depots[depot_id])
+    )
+
+
 def free_room_m3(scenario: Scenario) -> dict[str, float]:
     """Per depot with a capacity: the room its current stock leaves, never below zero."""
     volume = {item.item_id: item.volume_m3 for item in scenario.items}
@@ -129,7 +208,7 @@ def breaches(plan: Plan, scenario: Scenario) -> list[Breach]:
     depots = {depot.depot_id: depot for depot in scenario.depots}
     found = _place_breaches(plan, scenario, items, depots)
     found += _quantity_breaches(plan, scenario, items)
-    found += _share_breaches(plan, scenario, items)
+    found += _share_breaches(plan, scenario, items, depots)
     return found
 
 
@@ -146,6 +225,7 @@ def _place_breaches(
         if rule is not None:
             found.append(Breach(rule, item.item_id, _placement_detail(rule, item, depot)))
         room_used[depot.depot_id] += purchase.quantity * item.volume_m3
+    found += _ceiling_breaches(plan, scenario)
     for depot_id, room in free_room_m3(scenario).items():
         if room_used[depot_id] > room + 1e-9:
             detail = (
@@ -153,6 +233,21 @@ def _place_breaches(
                 f"the room left is {room:,.1f} m3"
             )
             found.append(Breach("capacity", depot_id, detail))
+    return found
+
+
+def _ceiling_breaches(plan: Plan, scenario: Scenario) -> list[Breach]:
+    """Purchases that take a depot past its holding ceiling."""
+    room = purchase_room(scenario)
+    found = []
+    for purchase in plan.purchases:
+        most = room.get((purchase.item_id, purchase.depot_id))
+        if most is not None and purchase.quantity > most:
+            detail = (
+                f"{purchase.item_id} in {purchase.depot_id}: {purchase.quantity} units bought, "
+                f"room for {most} under its holding ceiling"
+            )
+            found.append(Breach("holding_ceiling", purchase.item_id, detail))
     return found
 
 
@@ -192,22 +287,25 @@ def _quantity_breaches(plan: Plan, scenario: Scenario, items: dict[str, Item]) -
     return found
 
 
-def _share_breaches(plan: Plan, scenario: Scenario, items: dict[str, Item]) -> list[Breach]:
-    """Each category's share of the purchase money against its floor and ceiling."""
-    spent: dict[str, float] = defaultdict(float)
-    for purchase in plan.purchases:
-        item = items[purchase.item_id]
-        spent[item.category] += purchase.quantity * item.unit_price_yuan
-    money = sum(spent.values())
+def _share_breaches(
+    plan: Plan, scenario: Scenario, items: dict[str, Item], depots: dict[str, Depot]
+) -> list[Breach]:
+    """Each category's and each depot tier's share of the purchase money against its limits."""
+    money = sum(p.quantity * items[p.item_id].unit_price_yuan for p in plan.purchases)
     found: list[Breach] = []
     if money <= 0:
         return found  # shares of nothing: as in the optimiser's rows, no share is broken
-    for category, (floor, ceiling) in scenario.rules.category_share.items():
-        share = spent[category] / money
-        if floor > 0 and share < floor - SHARE_TOLERANCE:
-            detail = f"{category}: {share:.1%} of the purchase money, the floor is {floor:.0%}"
-            found.append(Breach("category_floor", category, detail))
-        if share > ceiling + SHARE_TOLERANCE:
-            detail = f"{category}: {share:.1%} of the purchase money, the ceiling is {ceiling:.0%}"
-            found.append(Breach("category_ceiling", category, detail))
+    for limit in share_limits(scenario):
+        spent = sum(
+            p.quantity * items[p.item_id].unit_price_yuan
+            for p in plan.purchases
+            if limit.holds(items[p.item_id], depots[p.depot_id])
+        )
+        share, what = spent / money, f"{limit.group}: {spent / money:.1%} of the purchase money"
+        if limit.floor > 0 and share < limit.floor - SHARE_TOLERANCE:
+            detail = f"{what}, the floor is {limit.floor:.0%}"
+            found.append(Breach(f"{limit.kind}_floor", limit.group, detail))
+        if share > limit.ceiling + SHARE_TOLERANCE:
+            detail = f"{what}, the ceiling is {limit.ceiling:.0%}"
+            found.append(Breach(f"{limit.kind}_ceiling", limit.group, detail))
     return found

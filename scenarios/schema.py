@@ -370,10 +370,16 @@ class PlanningRules(Frozen):
 
     # share of the plan's purchase money per category: (at least, at most)
     category_share: dict[ItemCategory, tuple[Probability, Probability]] = {}
+    # share of the plan's purchase money per depot tier it goes to: (at least, at most)
+    tier_share: dict[DepotTier, tuple[Probability, Probability]] = {}
     min_lots_per_item: Annotated[int, Field(ge=0, le=1000)] = 0  # every type on the list, k lots
+    # a depot of a tier named here holds of each item at most this many design events' need
+    # (scenarios/design.py); tiers not named hold without a ceiling
+    holding_events: dict[DepotTier, Annotated[int, Field(ge=1, le=1000)]] = {}
+    design_quantile: Annotated[float, Field(ge=0.5, le=0.999)] = 0.9  # a design event's size
     source: Note = ""
 
-    @field_validator("category_share")
+    @field_validator("category_share", "tier_share")
     @classmethod
     def _shares_possible(
         cls, value: dict[str, tuple[float, float]]

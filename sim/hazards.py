@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from scenarios.design import units_needed
 from scenarios.schema import Hazard, Scenario
 from sim.network import CountyNetwork
 
@@ -244,9 +245,10 @@ def base_demand(network: CountyNetwork, event: Event) -> np.ndarray:
     if event.demand is not None:
         return np.ceil(event.demand)
     k = event.hazard
-    raw = (
-        network.demand_per_person[k] * event.severity_people
-        + network.demand_per_event[k]
-        + network.demand_per_hour[k] * event.duration_h
+    return units_needed(
+        network.demand_per_person[k],
+        network.demand_per_event[k],
+        network.demand_per_hour[k],
+        event.severity_people,
+        event.duration_h,
     )
-    return np.ceil(raw - 1e-9)

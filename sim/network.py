@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scenarios.design import exposure_shares
 from scenarios.plan import Plan
 from scenarios.schema import ITEM_CATEGORIES, Scenario
 
@@ -127,15 +128,6 @@ def _demand_tables(scenario: Scenario) -> tuple[np.ndarray, ...]:
         per_person[at], per_event[at], per_hour[at] = row.per_person, row.per_event, row.per_hour
         deadline[at] = row.deadline_h
     return per_person, per_event, per_hour, deadline
-
-
-def _exposure(scenario: Scenario) -> np.ndarray:
-    rows = []
-    for hazard in scenario.hazards:
-        weight = np.array([float(getattr(t, hazard.exposure)) for t in scenario.townships])
-        total = weight.sum()
-        rows.append(weight / total if total > 0 else np.full(len(weight), 1.0 / len(weight)))
-    return np.array(rows)
 
 
 def _sources(scenario: Scenario, travel_h: np.ndarray, distance_km: np.ndarray) -> list[Sources]:
@@ -297,7 +289,7 @@ def build_network(scenario: Scenario, plan: Plan | None = None) -> CountyNetwork
         demand_per_event=per_event,
         demand_per_hour=per_hour,
         demand_deadline_h=deadline,
-        exposure=_exposure(scenario),
+        exposure=exposure_shares(scenario),
         sources=tuple(_sources(scenario, travel_h, distance_km)),
         candidates=tuple(
             tuple(row) for row in _candidates(scenario, travel_h, distance_km, mobilisation_h)

@@ -16,7 +16,7 @@ from optimize.model import (
     solve,
 )
 from scenarios.plan import Plan
-from scenarios.rules import breaches
+from scenarios.rules import breaches, purchase_room
 from scenarios.schema import PlanningRules
 from sim import build_network
 from tests import builders
@@ -114,3 +114,33 @@ def test_required_purchases_above_a_category_ceiling_are_refused_naming_it(ruled
     with pytest.raises(InfeasibleRequestError, match=r"flood purchases .* at least 62,000"):
         check_budgets(network, Budgets(40_000.0))
     check_budgets(network, Budgets(62_000.0))
+
+
+def test_the_optimised_plan_keeps_holding_ceilings_and_tier_shares(tmp_path, ruled):
+    toml = builders.ruled_toml(
+        holding_events={"township": 1, "county": 3}, tier_share={"county": [0.5, 1.0]}
+    )
+    held = scenarios.load(builders.write_scenario(tmp_path, toml, builders.ruled_tables()))
+    # The plan made without them breaks them: so the checks below can fail.
+    _, _, free, _ = _solved_plan(ruled)
+    assert {"holding_ceiling", "tier_floor"} <= {b.rule for b in breaches(free, held)}
+    _, _, plan, report = _solved_plan(held)
+    assert report.optimal
+    assert breaches(plan, held) == []
+    room = purchase_room(held)
+    assert all(p.quantity <= room[(p.item_id, p.depot_id)] for p in plan.purchases)
+
+
+def test_a_floor_the_holding_ceilings_leave_no_room_for_is_refused_naming_it(ruled):
+    rules = PlanningRules(
+        category_share={"living": (0.5, 1.0)},
+        min_lots_per_item=1,
+        holding_events={"county": 1, "township": 1},
+    )
+    network = build_network(ruled.model_copy(update={"rules": rules}))
+    # Water (living) may only go to the licensed county depot, which holds 300 cases against a
+    # design event's 168: room for the rules' one case, 30 yuan, against 50% of 38,030 yuan.
+    with pytest.raises(
+        InfeasibleRequestError, match=r"room for 30 yuan of living, less than its 50%"
+    ):
+        check_budgets(network, Budgets(BUDGET))

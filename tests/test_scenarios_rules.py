@@ -9,6 +9,7 @@ import pytest
 import scenarios
 from scenarios.plan import Plan, Purchase
 from scenarios.rules import breaches, least_units, may_hold, most_units
+from scenarios.schema import PlanningRules
 from tests import builders
 from tests.support import expect_input_error
 
@@ -97,6 +98,21 @@ def test_a_category_below_its_floor_is_a_breach(ruled):
     assert [b.subject for b in breaches(more, ruled) if b.rule == "category_floor"] == ["flood"]
 
 
+def test_a_depot_tier_outside_its_share_is_a_breach_hand_computed(ruled):
+    tiers = PlanningRules(tier_share={"county": (0.7, 1.0), "township": (0.0, 0.3)})
+    scenario = ruled.model_copy(update={"rules": tiers})
+    plan = _plan(("sandbag", "D_A", 500), ("boat", "D_A", 1), ("water", "D_COUNTY", 2000))
+    plan = plan.with_units("blower", "D_B", 2)
+    # county: 60,000 of 98,000 yuan = 61.2%; townships: 1,000 + 30,000 + 7,000 = 38.8%
+    found = [(b.rule, b.subject, b.detail) for b in breaches(plan, scenario)]
+    assert found == [
+        ("tier_floor", "county", "county: 61.2% of the purchase money, the floor is 70%"),
+        ("tier_ceiling", "township", "township: 38.8% of the purchase money, the ceiling is 30%"),
+    ]
+    more = plan.with_units("water", "D_COUNTY", 8000)  # county 240,000 of 278,000 = 86.3%
+    assert [b for b in breaches(more, scenario) if b.rule.startswith("tier")] == []
+
+
 def _load(tmp_path, toml=None, tables=None):
     path = builders.write_scenario(
         tmp_path, toml or builders.ruled_toml(), tables or builders.ruled_tables()
@@ -158,6 +174,9 @@ def test_bad_depot_capacity_is_refused(tmp_path, capacity, fragment):
         ({"category_share": {"boats": [0.1, 0.5]}}, ("rules.category_share.boats",)),
         ({"category_share": {"flood": [0.1, 1.5]}}, ("rules.category_share.flood",)),
         ({"min_lots_per_item": 5000}, ("rules.min_lots_per_item", "less than or equal")),
+        ({"tier_share": {"county": [0.6, 0.5]}}, ("rules.tier_share", "above the ceiling")),
+        ({"tier_share": {"city": [0.1, 0.5]}}, ("rules.tier_share.city",)),
+        ({"tier_share": {"county": [0.1, "inf"]}}, ("rules.tier_share.county",)),
         ({"min_lot_per_item": 1}, ("rules.min_lot_per_item", "unknown key")),
     ],
 )

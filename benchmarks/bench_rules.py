@@ -16,15 +16,12 @@ import argparse
 import time
 from collections import defaultdict
 
-from run_header import print_header
+from run_header import default_county
 
-import scenarios
 from optimize.demand import sample_years
 from optimize.model import build_problem, extract_plan, solve
-from planner.optimizing import budgets_for
 from scenarios.norms import compliance
 from scenarios.rules import breaches
-from sim import build_network
 
 
 def _shares(plan, scenario) -> str:
@@ -47,10 +44,7 @@ def main() -> None:
     parser.add_argument("--mip-gap", type=float, default=1e-3)
     parser.add_argument("--time-limit", type=float, default=600.0)
     args = parser.parse_args()
-    scenario = scenarios.load()
-    network = build_network(scenario)
-    budgets = budgets_for(scenario)
-    print_header()
+    scenario, network, budgets = default_county()
     print(
         f"default county, {budgets.procurement_yuan:,.0f} yuan, {args.years} sampled years "
         f"(seed {scenario.seed}), gap asked {args.mip_gap:g}",

@@ -18,9 +18,8 @@ import argparse
 import statistics
 import time
 
-from run_header import print_header
+from run_header import default_county
 
-import scenarios
 from optimize.demand import sample_years
 from optimize.stability import (
     STABLE_MEAN_SHARE_BY_ITEM,
@@ -29,8 +28,6 @@ from optimize.stability import (
     half_sample_stability,
     plan_stability,
 )
-from planner.optimizing import budgets_for
-from sim import build_network
 
 
 def _shares(values: tuple[float, ...]) -> str:
@@ -62,10 +59,7 @@ def main() -> None:
     parser.add_argument("--mip-gap", type=float, default=1e-4)
     parser.add_argument("--time-limit", type=float, default=600.0)
     args = parser.parse_args()
-    scenario = scenarios.load()
-    network = build_network(scenario)
-    budgets = budgets_for(scenario)
-    print_header()
+    scenario, network, budgets = default_county()
     print(
         f"budgets: procurement {budgets.procurement_yuan:,.0f} yuan, staffing "
         f"{'decided' if budgets.optimises_staffing else 'as it stands'}; seed {scenario.seed}; "

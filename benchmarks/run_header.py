@@ -1,4 +1,4 @@
-"""The lines every benchmark prints first: machine, library versions, date, command."""
+"""What every benchmark prints first (machine, versions, date, command), and the county."""
 
 from __future__ import annotations
 
@@ -19,3 +19,14 @@ def print_header() -> None:
     )
     print(f"date: {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}")
     print(f"command: python {shlex.join(sys.argv)}")
+
+
+def default_county():
+    """Print the header; the bundled county, its network and its budgets."""
+    import scenarios
+    from planner.optimizing import budgets_for
+    from sim import build_network
+
+    scenario = scenarios.load()
+    print_header()
+    return scenario, build_network(scenario), budgets_for(scenario)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scenarios.schema import Scenario
 from sim.dispatch import RoadCuts, agreement_arrivals, extra_demand, source_arrivals
 from sim.hazards import Event, base_demand
 from sim.model import CountyModel, Incident
@@ -171,3 +172,22 @@ def overlapping_groups(events: list[DemandEvent]) -> list[list[int]]:
     if pending:
         groups.append(sorted(active))
     return groups
+
+
+def has_year_probabilities(scenario: Scenario) -> bool:
+    """Whether the scenario replays a table that gives its years' probabilities."""
+    index = scenario.replay_index
+    return index is not None and index.probabilities is not None
+
+
+def optimiser_years(
+    network: CountyNetwork, seed: int, count: int
+) -> tuple[list[list[DemandEvent]], list[float] | None]:
+    """The years the SAA solves on, and their weights (``None``: all alike).
+
+    ``count`` sampled years; or, when the replay table gives its years'
+    probabilities, every recorded year once with its probability (``count`` unused).
+    """
+    if has_year_probabilities(network.scenario):
+        return recorded_years(network, seed)
+    return sample_years(network, seed, count), None

@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 
 from optimize.baselines import equal_split, last_year_rule, status_quo, top_up
+from optimize.demand import optimiser_years
 from optimize.model import check_budgets, extract_plan
-from planner.optimizing import baseline_budget, budgets_for, optimiser_years, solve_for_plan
+from planner.optimizing import baseline_budget, budgets_for, solve_for_plan
 from scenarios.plan import Plan
 from scenarios.schema import Scenario
 from scenarios.sweep import (

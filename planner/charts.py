@@ -28,7 +28,7 @@ from matplotlib.ticker import FuncFormatter
 from matplotlib.transforms import blended_transform_factory, offset_copy
 
 from planner.fonts import use_report_fonts
-from planner.tables import CATEGORY_LABELS, METRIC_LABELS, TIER_LABELS
+from planner.tables import CATEGORY_LABELS, METRIC_LABELS, TIER_LABELS, judgement_label
 from scenarios.plan import Plan, plan_costs
 from scenarios.schema import ITEM_CATEGORIES, Scenario
 from sim.metrics import HEADLINE, mean_ci
@@ -122,6 +122,18 @@ TEXT: dict[str, tuple[str, str]] = {
     "return": ("返回", "returning"),
     "no_events": ("这一年没有事件", "no events this year"),
     "n": ("{}（{}起）", "{} (n={})"),
+    "tornado_title": (
+        "清单取决于哪些判断：各项估计减半、加倍时资金在类别间的移动",
+        "What the list rests on: money moved between categories when each estimate is "
+        "halved or doubled",
+    ),
+    "tornado_axis": (
+        "资金在类别间的移动（万元；左：减半，右：加倍）",
+        "money moved between categories (thousand yuan; left: halved, right: doubled)",
+    ),
+    "halved": ("减半 ×0.5", "halved ×0.5"),
+    "doubled": ("加倍 ×2", "doubled ×2"),
+    "no_plan": ("无方案", "no plan"),
 }
 
 
@@ -1153,3 +1165,53 @@ def _year_axis(
     else:
         ax.set_xlabel(text("day_axis_plain", lang), fontsize=LABEL_SIZE)
     ax.set_xlim(max(0.0, first - pad), min(days, last + pad))
+
+
+# ---------------------------------------------------------------- what the list rests on
+
+
+def sensitivity_tornado(moved: pd.DataFrame, lang: str = "zh") -> Figure:
+    """Money moved between categories with each judgement halved (left) and doubled (right).
+
+    ``moved`` as :func:`optimize.sensitivity.money_moved` gives it: judgements
+    largest first, which are drawn at the top. Each bar names the category that
+    gains most.
+    """
+    order = list(dict.fromkeys(moved["parameter"]))
+    fig = _figure(lang, 11, 1.6 + 0.55 * len(order))
+    ax = fig.add_subplot()
+    _style(ax, "x")
+    rows = np.arange(len(order))[::-1]
+    colours = _colours(2)
+    for (factor, sign, key), colour in zip(
+        ((0.5, -1.0, "halved"), (2.0, 1.0, "doubled")), colours, strict=True
+    ):
+        part = moved[moved["factor"] == factor].set_index("parameter").reindex(order)
+        values = part["moved_yuan"].fillna(0.0).to_numpy()
+        ax.barh(rows, sign * values, color=colour, height=0.6, label=text(key, lang))
+        for row, value, gains in zip(rows, values, part["gains_most"], strict=True):
+            note = (
+                f"+{_category_name(gains, lang)}"
+                if isinstance(gains, str)
+                else text("no_plan", lang)
+            )
+            ax.annotate(
+                note,
+                (sign * value, row),
+                xytext=(4 * sign, 0),
+                textcoords="offset points",
+                ha="left" if sign > 0 else "right",
+                va="center",
+                fontsize=NOTE_SIZE,
+                annotation_clip=False,
+            ).set_parse_math(False)
+    ax.axvline(0.0, color="0.3", linewidth=0.8)
+    _ticks(ax, "y", rows, [pick(judgement_label(p), lang) for p in order])
+    scale = _money_scale(lang)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{abs(v) / scale:,.4g}"))
+    widest = float(np.nanmax(np.abs(moved["moved_yuan"].to_numpy(dtype=float)), initial=1.0))
+    ax.set_xlim(-1.35 * widest, 1.35 * widest)
+    ax.set_xlabel(text("tornado_axis", lang), fontsize=LABEL_SIZE)
+    fig.suptitle(text("tornado_title", lang), fontsize=TITLE_SIZE)
+    _legend(ax, loc="lower right")
+    return fig

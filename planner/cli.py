@@ -173,6 +173,12 @@ def _add_optimize(commands) -> None:
         help="moves of money the simulation judges after the solve (0 leaves the step out)",
     )
     optimize.add_argument(
+        "--sensitivity",
+        action="store_true",
+        help="re-solve with each estimated weight and parameter halved and doubled, to show "
+        "what the list rests on (12-18 more solves)",
+    )
+    optimize.add_argument(
         "--out", type=Path, default=Path("results"), help="output folder (default: ./results)"
     )
 
@@ -267,6 +273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 greedy_steps=args.greedy_steps,
                 improve_steps=args.improve_steps,
                 bounds=args.bounds,
+                sensitivity=args.sensitivity,
                 out=args.out,
             )
             run_optimize(request, console)

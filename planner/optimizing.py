@@ -14,7 +14,7 @@ from rich.markup import escape
 
 from optimize.agreement import ModelCheck, check_model, model_values
 from optimize.baselines import equal_split, last_year_rule, status_quo, top_up
-from optimize.demand import DemandEvent, recorded_years, sample_years
+from optimize.demand import has_year_probabilities, optimiser_years
 from optimize.evaluate import evaluate_plans
 from optimize.greedy import greedy
 from optimize.improve import Move, improve
@@ -32,6 +32,8 @@ from optimize.model import (
     solve,
 )
 from optimize.saa import saa_bounds
+from optimize.sensitivity import SENSITIVITY_FILE, money_moved, sensitivity_rows, solve_scaled
+from optimize.sensitivity import tasks as sensitivity_tasks
 from optimize.stability import (
     STABLE_WORST_SHARE_BY_ITEM,
     Stability,
@@ -39,9 +41,10 @@ from optimize.stability import (
     half_sample_stability,
 )
 from planner.errors import RequestError
+from planner.executors import open_executor
 from planner.output import prepare_out_dir, terminal, write_atomic, write_csv, write_run_record
 from planner.progress import progress_bar
-from planner.tables import compliance_table, cost_table, evaluation_table
+from planner.tables import compliance_table, cost_table, evaluation_table, sensitivity_table
 from scenarios import load
 from scenarios.norms import COMPLIANCE_COLUMNS, NormCompliance, compliance
 from scenarios.plan import Plan, plan_costs, write_plan
@@ -73,6 +76,7 @@ class OptimizeRequest:
     improve_steps: int = 6
     worst_weight: float | None = None  # None: the scenario's [objective]
     worst_share: float | None = None
+    sensitivity: bool = False  # re-solve with each judgement halved and doubled
     out: Path = Path("results")
 
 
@@ -123,25 +127,6 @@ def solve_for_plan(
             "try a longer time limit or fewer sampled years"
         )
     return saa, report
-
-
-def has_year_probabilities(scenario: Scenario) -> bool:
-    """Whether the scenario replays a table that gives its years' probabilities."""
-    index = scenario.replay_index
-    return index is not None and index.probabilities is not None
-
-
-def optimiser_years(
-    network: CountyNetwork, seed: int, count: int
-) -> tuple[list[list[DemandEvent]], list[float] | None]:
-    """The years the SAA solves on, and their weights (``None``: all alike).
-
-    ``count`` sampled years; or, when the replay table gives its years'
-    probabilities, every recorded year once with its probability (``count`` unused).
-    """
-    if has_year_probabilities(network.scenario):
-        return recorded_years(network, seed)
-    return sample_years(network, seed, count), None
 
 
 def _solve(network: CountyNetwork, request: OptimizeRequest, budgets: Budgets, console: Console):
@@ -205,11 +190,9 @@ def run_optimize(request: OptimizeRequest, console: Console | None = None) -> Pa
     )
     if request.bounds > 0:
         _bounds(network, plan, budgets, seed, request, out, console)
-    write_plan(plan, scenario, out)
-    write_csv(evaluation, out / "evaluation.csv")
-    write_csv(marginal, out / "marginal_values.csv")
+    rests_on = _sensitivity(scenario, plan, budgets, seed, request, console)
     norms = compliance(scenario, plan)
-    write_csv(_compliance_frame(norms), out / "compliance.csv")
+    _write_tables(out, scenario, plan, evaluation, marginal, norms, rests_on)
     improvement = {"moves": [asdict(move) for move in moves], "gain_on_judging_years": gain}
     rules = {plan_id: [asdict(b) for b in found] for plan_id, found in kept.items()}
     _write_report(
@@ -226,15 +209,60 @@ def run_optimize(request: OptimizeRequest, console: Console | None = None) -> Pa
     screen = terminal()
     for line in lines:
         screen.print(line, markup=False, highlight=False)
+    _print_tables(screen, console, out, scenario, norms, rests_on)
+    return out
+
+
+def _write_tables(out: Path, scenario, plan, evaluation, marginal, norms, rests_on) -> None:
+    """The plan in its three forms and the run's tables."""
+    write_plan(plan, scenario, out)
+    write_csv(evaluation, out / "evaluation.csv")
+    write_csv(marginal, out / "marginal_values.csv")
+    write_csv(_compliance_frame(norms), out / "compliance.csv")
+    if rests_on is not None:
+        write_csv(rests_on, out / SENSITIVITY_FILE)
+
+
+def _print_tables(screen, console, out: Path, scenario, norms, rests_on) -> None:
+    """The compliance and sensitivity tables, when there are any, and what was written."""
     if norms:
         screen.print(compliance_table(norms, scenario))
+    if rests_on is not None:
+        screen.print(sensitivity_table(money_moved(rests_on)))
+    extra = f", {SENSITIVITY_FILE}" if rests_on is not None else ""
     console.print(
         f"wrote {out}/plan.csv, plan.xlsx, plan.json, evaluation.csv, marginal_values.csv, "
-        "compliance.csv, solve.json, run.json",
+        f"compliance.csv{extra}, solve.json, run.json",
         markup=False,
         highlight=False,
     )
-    return out
+
+
+def _sensitivity(
+    scenario: Scenario, plan: Plan, budgets: Budgets, seed: int, request: OptimizeRequest, console
+) -> pd.DataFrame | None:
+    """The plan re-solved with each judgement halved and doubled (None unless asked for).
+
+    The re-solves run on the worker processes asked for, each on one solver
+    thread (a solve stopped at its gap may end at another plan on more
+    threads), and are put back in the tasks' order: any number of workers gives
+    the same table.
+    """
+    if not request.sensitivity:
+        return None
+    made = sensitivity_tasks(
+        scenario, budgets, seed, request.scenarios, request.mip_gap, request.time_limit_s, 1
+    )
+    done = {}
+    label = f"敏感性 what the list rests on ({len(made)} re-solves)"
+    with open_executor(request.jobs) as executor, progress_bar(console, label, len(made)) as step:
+        for task, outcome in executor.run(solve_scaled, made):
+            if isinstance(outcome, BaseException):
+                raise RequestError(f"sensitivity, {task.parameter} x{task.factor:g}: {outcome}")
+            done[(task.parameter, task.factor)] = (task, *outcome)
+            step(1)
+    solved = [done[(task.parameter, task.factor)] for task in made]
+    return sensitivity_rows(scenario, plan, solved)
 
 
 def _compliance_frame(rows: list[NormCompliance]) -> pd.DataFrame:

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from optimize.sensitivity import money_moved
 from planner import charts
 from planner.charts import pick
 from planner.results import PlanResults, Results, SweepResults, find_results
@@ -26,6 +27,7 @@ from planner.tables import (
     NEED_LABELS,
     SIZE_LABELS,
     TIER_LABELS,
+    judgement_label,
 )
 from scenarios.norms import compliance
 from scenarios.plan import plan_costs
@@ -134,6 +136,21 @@ WORDS: dict[str, tuple[str, str]] = {
     "figure_timeline": ("典型的一年", "a typical year"),
     "figure_spending": ("采购方案的构成", "what the plan buys"),
     "figure_frontier": ("资金前沿", "funding frontier"),
+    "figure_tornado": ("清单取决于哪些判断", "what the list rests on"),
+    "table_sensitivity": (
+        "各项估计减半、加倍后重新求解：资金在类别间的移动（同样的{}个抽样年份、预算与规则；"
+        "求解间隙以内的移动是噪声）",
+        "Each estimate halved and doubled, re-solved on the same {} sampled years, budget and "
+        "rules: money moved between categories (moves within the solver's gap are noise)",
+    ),
+    "sensitivity_finding": (
+        "清单最取决于“{}”：将其{}，有 {} 在类别间移动（{:.0%} 的资金仍用于相同物资）；"
+        "关键性权重中影响最大的是“{}”（{}）。",
+        "The list rests most on {}: {} it moves {} between categories ({:.0%} of the money "
+        "stays on the same items); of the criticality weights, {} moves most ({}).",
+    ),
+    "halving": ("减半", "halving"),
+    "doubling": ("加倍", "doubling"),
     "figure_compare": ("方案比较", "plan comparison"),
     "table_today": ("现状模拟结果", "Today, simulated"),
     "table_costs": ("方案费用（元）", "What the plan costs (yuan)"),
@@ -247,6 +264,7 @@ def _findings(results: Results, lang: str) -> list[str]:
     if results.plan is not None:
         found.extend(_plan_finding(results.plan.evaluation, lang))
         found.extend(_plan_quality(results.plan, lang))
+        found.extend(_sensitivity_finding(results.plan, lang))
     if results.sweep is not None:
         found.extend(_sweep_findings(results, lang))
     if results.comparison is not None:
@@ -557,12 +575,62 @@ def _plan_section(results: Results, lang: str) -> Section:
             words("table_compliance", lang), _compliance_table(norms, scenario, lang)
         )
         tables = (*tables, table)
-    return Section(
-        "plan",
-        words("plan", lang),
-        figures=((words("figure_spending", lang), figure),),
-        tables=tables,
-    )
+    figures = ((words("figure_spending", lang), figure),)
+    if part.sensitivity is not None:
+        moved = money_moved(part.sensitivity)
+        tornado = charts.sensitivity_tornado(moved, lang)
+        figures = (*figures, (words("figure_tornado", lang), tornado))
+        title = words("table_sensitivity", lang).format(part.record.get("sampled_years", "?"))
+        table = ReportTable(title, _sensitivity_table(moved, lang))
+        tables = (*tables, table)
+    return Section("plan", words("plan", lang), figures=figures, tables=tables)
+
+
+def _sensitivity_table(moved: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Per judgement and factor: money moved, the share kept on the same items, who gains."""
+    head = {
+        "zh": ("判断", "倍数", "类别间移动（元）", "相同物资的资金", "增加最多", "减少最多"),
+        "en": ("judgement", "factor", "moved (yuan)", "same items", "gains most", "loses most"),
+    }[lang]
+    rows = []
+    for row in moved.itertuples():
+        solved = not math.isnan(row.moved_yuan)
+        rows.append(
+            (
+                pick(judgement_label(row.parameter), lang),
+                f"×{row.factor:g}",
+                _yuan(row.moved_yuan) if solved else row.solver,
+                f"{row.shared_by_item:.0%}" if solved else "–",
+                pick(CATEGORY_LABELS.get(row.gains_most, "–"), lang) if solved else "–",
+                pick(CATEGORY_LABELS.get(row.loses_most, "–"), lang) if solved else "–",
+            )
+        )
+    return pd.DataFrame(rows, columns=list(head))
+
+
+def _sensitivity_finding(plan: PlanResults, lang: str) -> list[str]:
+    """The judgement that moves the list most, and the criticality weight that does."""
+    if plan.sensitivity is None:
+        return []
+    moved = money_moved(plan.sensitivity).dropna(subset=["moved_yuan"])
+    if moved.empty:
+        return []
+    top = moved.loc[moved["moved_yuan"].idxmax()]
+    weights = moved[moved["parameter"].str.startswith("criticality:")]
+    if weights.empty:
+        return []
+    weight = weights.loc[weights["moved_yuan"].idxmax()]
+    how = words("halving" if top["factor"] < 1 else "doubling", lang)
+    return [
+        words("sensitivity_finding", lang).format(
+            pick(judgement_label(top["parameter"]), lang),
+            how,
+            _yuan(top["moved_yuan"]),
+            top["shared_by_item"],
+            pick(judgement_label(weight["parameter"]), lang),
+            _yuan(weight["moved_yuan"]),
+        )
+    ]
 
 
 def _compliance_table(rows, scenario: Scenario, lang: str) -> pd.DataFrame:

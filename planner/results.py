@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from optimize.sensitivity import SENSITIVITY_COLUMNS, SENSITIVITY_FILE
 from planner.output import RUN_RECORD
 from planner.sweeping import CELLS, MANIFEST, load_results
 from scenarios import InputError, load, load_plan
@@ -49,6 +50,7 @@ class PlanResults:
     marginal: pd.DataFrame
     solve: dict[str, Any]
     record: dict[str, Any]
+    sensitivity: pd.DataFrame | None = None  # with --sensitivity: what the list rests on
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,7 +239,13 @@ def _plan(folder: Path, scenario: Scenario) -> PlanResults:
         read_table(folder / "marginal_values.csv", ()),
         read_json(folder / "solve.json"),
         read_json(folder / RUN_RECORD),
+        _optional_table(folder / SENSITIVITY_FILE, SENSITIVITY_COLUMNS),
     )
+
+
+def _optional_table(path: Path, columns: tuple[str, ...]) -> pd.DataFrame | None:
+    """A table a run writes only when asked for: ``None`` when it did not."""
+    return read_table(path, columns) if path.exists() else None
 
 
 def _sweep(folder: Path) -> SweepResults:

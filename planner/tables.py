@@ -43,6 +43,21 @@ CATEGORY_LABELS = {
     "rescue_work": "救援人力 rescue work",
 }
 
+JUDGEMENT_LABELS = {
+    "late_fraction": "迟到折算 how bad a late unit is",
+    "demand": "需求定额 demand per event and person",
+    "event_rate": "灾害频率 events a year",
+}
+
+
+def judgement_label(parameter: str) -> str:
+    """The bilingual name of a judgement of ``optimize.sensitivity`` (``criticality:flood``...)."""
+    kind, _, category = parameter.partition(":")
+    if kind == "criticality":
+        zh, _, en = CATEGORY_LABELS.get(category, category).partition(" ")
+        return f"{zh}关键性权重 {en or zh} criticality weights"
+    return JUDGEMENT_LABELS.get(parameter, parameter)
+
 
 def _number(value: float, unit: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -252,3 +267,27 @@ def _solve_status(row: pd.Series) -> str:
 
 def _estimate(row: dict) -> str:
     return f"{row['mean']:,.0f} ({row['ci_low']:,.0f} – {row['ci_high']:,.0f})"
+
+
+def sensitivity_table(moved: pd.DataFrame) -> Table:
+    """Per judgement: the money moved between categories when halved and when doubled."""
+    table = Table(
+        title="清单取决于什么 What the list rests on: each judgement halved and doubled",
+        caption="yuan the re-solved plan puts in other categories (same sampled years, budget "
+        "and rules), the share of its money on the same items, the category that gains most "
+        "(+) and loses most (−); moves within the solver's gap are noise",
+    )
+    table.add_column("判断 judgement")
+    table.add_column("减半 halved ×0.5", justify="right")
+    table.add_column("加倍 doubled ×2", justify="right")
+    for parameter, rows in moved.groupby("parameter", sort=False):
+        cells = {row.factor: _moved_cell(row) for row in rows.itertuples()}
+        table.add_row(escape(judgement_label(parameter)), cells.get(0.5, ""), cells.get(2.0, ""))
+    return table
+
+
+def _moved_cell(row) -> str:
+    if math.isnan(row.moved_yuan):
+        return escape(row.solver)
+    gains, loses = (CATEGORY_LABELS.get(c, c).split()[0] for c in (row.gains_most, row.loses_most))
+    return f"{row.moved_yuan:,.0f} ({row.shared_by_item:.0%} same)\n+{gains} −{loses}"

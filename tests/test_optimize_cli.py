@@ -427,3 +427,25 @@ def test_rules_found_infeasible_by_the_solve_are_refused_in_one_line(tmp_path, m
     line = refused_line(code, stdout, err)
     assert "planning rules" in line and "cannot all be met" in line
     assert not out.exists() or not any(out.iterdir())  # nothing written
+
+
+def test_sensitivity_is_written_and_the_same_for_any_number_of_processes(
+    tiny_path, tiny_scenario, tmp_path, monkeypatch
+):
+    tables = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"jobs{jobs}"
+        args = (*FAST, "--improve-steps", "0", "--sensitivity", "--jobs", jobs, "--out", out)
+        code, stdout, err = run_main("optimize", tiny_path, *args, monkeypatch=monkeypatch)
+        assert code == 0, err
+        assert "What the list rests on" in stdout
+        tables.append((out / "sensitivity.csv").read_bytes())
+    assert tables[0] == tables[1]
+    rows = pd.read_csv(tmp_path / "jobs1" / "sensitivity.csv")
+    categories = {item.category for item in tiny_scenario.items}
+    assert len(rows) == 6 * 2 * len(categories)  # judgements x factors x categories
+    spent = rows.groupby(["parameter", "factor"])["base_money_yuan"].sum()
+    plan = scenarios.load_plan(tmp_path / "jobs1" / "plan.csv", tiny_scenario)
+    prices = {item.item_id: item.unit_price_yuan for item in tiny_scenario.items}
+    bought = sum(p.quantity * prices[p.item_id] for p in plan.purchases)
+    assert spent.eq(bought).all()  # every row compares with the plan the run recommends

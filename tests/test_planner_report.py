@@ -130,10 +130,11 @@ def built(tmp_path_factory) -> Built:
         ("simulate", scenario, "--reps", "20", "--out", results / "today"),
         # seed 1: the six sampled years need floods for the plan to buy anything
         ("optimize", scenario, "--scenarios", "6", "--reps", "10", "--greedy-steps", "0"),
+        # with what the list rests on: the tornado chart and its table
         ("sweep", sweep, "--out", results / "sweep"),
         ("compare", scenario, "status_quo", results / "optimize" / "plan.csv"),
     ]
-    commands[1] += ("--seed", "1", "--out", results / "optimize")
+    commands[1] += ("--seed", "1", "--sensitivity", "--out", results / "optimize")
     commands[3] += ("--reps", "10", "--out", results / "compare")
     with pytest.MonkeyPatch.context() as patch:
         for command in commands:
@@ -614,3 +615,15 @@ def test_report_of_a_sweep_with_missing_cells_says_so(built, tmp_path, monkeypat
     assert "the sweep has 4 cells and only 2 are finished (1, 3 missing)" in text
     full = html.unescape(built.en.read_text(encoding="utf-8"))
     assert "cells and only" not in full  # a whole sweep gets no such note
+
+
+def test_report_shows_what_the_list_rests_on_in_both_languages(built, zh_seen, en_seen):
+    """The tornado chart, its table and the finding, from the run's sensitivity.csv."""
+    alts = {image["alt"] for image in zh_seen.check["images"]}
+    assert "清单取决于哪些判断" in alts
+    assert "what the list rests on" in {image["alt"] for image in en_seen.check["images"]}
+    captions = [table["caption"] for table in zh_seen.check["tables"]]
+    rows = [t["rows"] for t in zh_seen.check["tables"] if t["caption"].startswith("各项估计减半")]
+    assert rows == [2 * 6], captions  # six judgements of the tiny county, halved and doubled
+    assert "清单最取决于" in zh_seen.check["bodyText"]
+    assert "The list rests most on" in en_seen.check["bodyText"]

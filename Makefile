@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/yingji simulate --reps 200 --out results/default_county
-	$(BIN)/yingji optimize --scenarios 200 --reps 200 --greedy-steps 4 --out results/optimize
+	$(BIN)/yingji optimize --scenarios 200 --reps 200 --greedy-steps 4 --sensitivity --jobs 2 --out results/optimize
 	rm -rf results/sweep
 	$(BIN)/yingji sweep --jobs 2 --out results/sweep
 	$(BIN)/yingji compare default status_quo results/optimize/plan.csv --reps 200 --out results/compare

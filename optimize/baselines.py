@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from scenarios import rules
-from scenarios.plan import Plan, Purchase
+from scenarios.plan import Plan, Purchase, idle_depots
 from scenarios.schema import ITEM_CATEGORIES
 from sim.network import CountyNetwork
 
@@ -59,17 +59,20 @@ class _Placer:
         self.network = network
         self.demand = expected_demand(network)
         allowed = rules.may_hold(network.scenario)
+        idle = idle_depots(network.scenario)  # a rule of thumb opens no new depot
         self.allowed = [
-            [allowed[(item, depot)] for depot in network.depot_ids] for item in network.item_ids
+            [allowed[(item, depot)] and depot not in idle for depot in network.depot_ids]
+            for item in network.item_ids
         ]
         self.lot = [item.lot_size for item in network.scenario.items]
 
     def place(self, item: int, units: int) -> list[Purchase]:
         """Equipment to the county depot, consumables over township depots by expected demand.
 
-        Only depots that may hold the item are used: with no township depot that
-        may, everything goes to the county; with no county depot, it is spread
-        over the townships. ``units`` are rounded down to whole lots.
+        Only depots that may hold the item and are in use (or cost no upkeep)
+        are used: with no township depot that may, everything goes to the
+        county; with no county depot, it is spread over the townships. ``units``
+        are rounded down to whole lots.
         """
         network, lot = self.network, self.lot[item]
         lots = units // lot

@@ -36,7 +36,7 @@ from optimize.model import (
     solve,
 )
 from scenarios import rules
-from scenarios.plan import Plan
+from scenarios.plan import Plan, idle_depots
 from sim.network import CountyNetwork
 
 COLUMNS = (
@@ -93,13 +93,20 @@ def _duals(saa: SaaProblem, rows: list[tuple[str, float]]) -> float:
     return -sum((problem.get_constraint_by_name(name).pi or 0.0) * c for name, c in rows)
 
 
-def _dual_rows(network: CountyNetwork, saa: SaaProblem) -> list[dict[str, object]]:
-    """One row per (item, depot) the plan may buy for and per team, ranked by their duals."""
+def _dual_rows(network: CountyNetwork, saa: SaaProblem, plan: Plan) -> list[dict[str, object]]:
+    """One row per (item, depot) the plan may buy for and per team, ranked by their duals.
+
+    A depot idle today that the plan does not open is left out: its next unit
+    would also cost the depot's upkeep, which no per-unit value holds.
+    """
     allowed = rules.may_hold(network.scenario)
+    closed = set(idle_depots(network.scenario)) - {p.depot_id for p in plan.purchases}
     rows = []
     for (item, depot), names in sorted(saa.stock_rows.items()):
         if not allowed[(network.item_ids[item], network.depot_ids[depot])]:
             continue  # the planning rules keep the item out of this depot (or its tier)
+        if network.depot_ids[depot] in closed:
+            continue
         price = float(network.item_price_yuan[item])
         bound = max(0.0, _duals(saa, [(name, 1.0) for name in names]))
         rows.append(
@@ -145,7 +152,7 @@ def marginal_values(
     """
     full = _fixed(network, years, plan, options, year_weights=year_weights)
     _objective(full)
-    rows = _dual_rows(network, full)
+    rows = _dual_rows(network, full, plan)
     for row in rows:
         row["saving_per_unit_yuan"] = float("nan")
         row["method"] = "dual_bound"

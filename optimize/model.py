@@ -26,7 +26,7 @@ import time
 import warnings
 from collections import defaultdict
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import highspy
 import numpy as np
@@ -35,7 +35,7 @@ import pulp
 from optimize.demand import DemandEvent, overlapping_groups
 from optimize.highs_solver import HighsWithOffset, objective_held_at, valued_below_itself
 from scenarios import rules
-from scenarios.plan import Plan, Purchase, Staffing
+from scenarios.plan import Plan, Purchase, Staffing, idle_depots
 from sim.network import SOURCE_TIERS, CountyNetwork
 
 NEIGHBOUR = SOURCE_TIERS.index("neighbour")
@@ -96,6 +96,8 @@ class SaaProblem:
     # The planning rules' own rows and variables (lots, order switches): first stage only.
     rule_rows: list[str] = field(default_factory=list)
     rule_variables: list[pulp.LpVariable] = field(default_factory=list)
+    # One switch per idle depot with upkeep the plan may open (on: opened, upkeep paid).
+    open_switches: list[pulp.LpVariable] = field(default_factory=list)
 
     def year_costs(self) -> np.ndarray:
         """Each sampled year's own penalty at the solved values (yuan/year, not yet averaged).
@@ -303,6 +305,7 @@ class _Builder:
         self.late_fraction = self.scenario.penalties.late_fraction
         self.purchasable = _purchasable(network)
         self.planning_rules = planning_rules
+        self.open_switches: list[pulp.LpVariable] = []
         if planning_rules:
             self.may_buy = _may_buy(network)
         else:
@@ -491,6 +494,7 @@ def _build(
         year_terms=year_terms,
         rule_rows=rule_rows,
         rule_variables=rule_variables,
+        open_switches=builder.open_switches,
     )
 
 
@@ -550,6 +554,10 @@ def _objective(
 def _budget_rows(builder: _Builder, problem: pulp.LpProblem, budgets: Budgets) -> None:
     network = builder.network
     spend = {var: float(network.item_price_yuan[i]) for (i, _), var in builder.purchases.items()}
+    if builder.planning_rules:
+        switches = _upkeep(builder, problem)
+        builder.open_switches = list(switches)
+        spend.update(switches)
     pay = {
         var: builder.scenario.teams[k].cost_per_member_yuan for k, var in builder.staffing.items()
     }
@@ -566,6 +574,29 @@ def _budget_rows(builder: _Builder, problem: pulp.LpProblem, budgets: Budgets) -
     if budgets.staffing_yuan is not None:
         staffing = pulp.LpAffineExpression(pay, constant=fixed_pay)
         problem += staffing <= budgets.staffing_yuan, "staffing_budget"
+
+
+def _upkeep(builder: _Builder, problem: pulp.LpProblem) -> dict[pulp.LpVariable, float]:
+    """A switch per idle depot with upkeep the plan may stock: on, it pays the upkeep.
+
+    Returns the switches with their upkeep, for the budget row; a purchase for
+    the depot needs its switch on (its money at most the depot's whole room
+    for money, the sum of its purchases' bounds at their prices).
+    """
+    network = builder.network
+    idle = idle_depots(builder.scenario)
+    by_depot: dict[int, dict[pulp.LpVariable, float]] = defaultdict(dict)
+    for (item, depot), var in builder.purchases.items():
+        if network.depot_ids[depot] in idle:
+            by_depot[depot][var] = float(network.item_price_yuan[item])
+    switches = {}
+    for depot, terms in sorted(by_depot.items()):
+        switch = _variable(problem, f"open_{depot}", 0, 1, True)
+        most = sum(price * var.upBound for var, price in terms.items())
+        row = pulp.LpAffineExpression({**terms, switch: -most})
+        problem.addConstraint(pulp.LpConstraint(row, pulp.LpConstraintLE, f"open_on_{depot}", 0))
+        switches[switch] = idle[network.depot_ids[depot]]
+    return switches
 
 
 def _rule_places(builder: _Builder, money: float) -> set[tuple[int, int]]:
@@ -1016,8 +1047,55 @@ def solve(
     to whole units by diving; that plan is kept only when it is within
     ``mip_gap`` of the LP bound (so within the gap of the optimum, proved),
     and branch and bound runs otherwise, from that plan. ``threads`` caps HiGHS's
-    threads (HiGHS's default is half the machine's cores).
+    threads (HiGHS's default is half the machine's cores). A depot the plan
+    opens is closed again when the plan without it is as good within the gap
+    (:func:`_close_useless_depots`).
     """
+
+    def once() -> SolveReport:
+        return _solve_once(saa, solver, time_limit_s, mip_gap, rounding, threads)
+
+    report = once()
+    if report.found_plan and saa.open_switches:
+        report = _close_useless_depots(saa, report, once, mip_gap)
+    return report
+
+
+def _close_useless_depots(saa: SaaProblem, report: SolveReport, once, mip_gap: float):
+    """Close each opened depot whose closing costs the objective no more than the gap.
+
+    Where money has no use left in the sampled years (the rules' floors bought
+    what the years do not need), paying a depot's upkeep costs the objective
+    nothing and the solver may open it for no gain; a depot is opened only
+    where closing it would cost more than the solver could tell apart.
+    """
+    for switch in saa.open_switches:
+        if (switch.value() or 0.0) < 0.5:
+            continue
+        kept = {var: var.varValue for var in saa.problem.variables()}
+        switch.upBound = 0
+        trial = once()
+        spent = report.solve_s + trial.solve_s
+        tolerance = max(mip_gap, 1e-9) * max(abs(report.objective), 1.0)
+        if trial.found_plan and trial.objective <= report.objective + tolerance:
+            report = replace(trial, solve_s=spent)
+            continue
+        switch.upBound = 1
+        for var, value in kept.items():
+            var.varValue = value
+        report = replace(report, solve_s=spent)
+    return report
+
+
+def _solve_once(
+    saa: SaaProblem,
+    solver: str,
+    time_limit_s: float,
+    mip_gap: float,
+    rounding: bool,
+    threads: int | None,
+) -> SolveReport:
+    """One solve of the problem as it stands."""
     problem = saa.problem
     started = time.perf_counter()
     if solver == "highs":

@@ -41,7 +41,9 @@ CATEGORY_LABELS = {
     "medical": "医疗 medical",
     "general_equipment": "通用装备 general equipment",
     "rescue_work": "救援人力 rescue work",
+    "depot": "储备库管理费 depot upkeep",
 }
+PART_LABELS = {"purchase": "采购 purchase", "upkeep": "管理费 upkeep", "staffing": "人员 staffing"}
 
 JUDGEMENT_LABELS = {
     "late_fraction": "迟到折算 how bad a late unit is",
@@ -168,7 +170,7 @@ def cost_table(costs: pd.DataFrame) -> Table:
     table.add_column("新增 change", justify="right")
     for row in costs.itertuples(index=False):
         table.add_row(
-            "采购 purchase" if row.part == "purchase" else "人员 staffing",
+            PART_LABELS.get(row.part, row.part),
             escape(CATEGORY_LABELS.get(row.category, TIER_LABELS.get(row.category, row.category))),
             escape(TIER_LABELS.get(row.tier, row.tier)),
             f"{row.cost_yuan:,.0f}",

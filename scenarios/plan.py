@@ -152,6 +152,11 @@ class Plan:
         prices = {item.item_id: item.unit_price_yuan for item in scenario.items}
         return float(sum(p.quantity * prices[p.item_id] for p in self.purchases))
 
+    def upkeep_yuan(self, scenario: Scenario) -> float:
+        """Yearly upkeep of the depots this plan opens: idle today, stocked by its purchases."""
+        idle = idle_depots(scenario)
+        return float(sum(idle[d] for d in {p.depot_id for p in self.purchases} if d in idle))
+
     def staffing_cost_yuan(self, scenario: Scenario) -> float:
         """Annual cost of the teams' members under this plan (all teams)."""
         members = {t.team_id: t.members for t in scenario.teams}
@@ -205,18 +210,34 @@ def write_plan(plan: Plan, scenario: Scenario, folder: str | Path) -> dict[str, 
     return {"csv": csv_path, "json": json_path, "xlsx": xlsx}
 
 
+def idle_depots(scenario: Scenario) -> dict[str, float]:
+    """Depots holding nothing today that cost upkeep once stocked: depot id -> yuan a year.
+
+    A depot in use is already in the bureau's running costs; one a plan opens
+    is paid for from the same year's money as the purchases.
+    """
+    used = {line.depot_id for line in scenario.stock if line.quantity > 0}
+    return {
+        d.depot_id: d.upkeep_yuan_per_year
+        for d in scenario.depots
+        if d.upkeep_yuan_per_year > 0 and d.depot_id not in used
+    }
+
+
 def plan_costs(plan: Plan, scenario: Scenario) -> pd.DataFrame:
     """Costs by part, category and tier, one row each, sorted.
 
-    Purchases are grouped by item category and depot tier; staffing by team
-    tier (in both the category and the tier column), counting only the teams
-    the plan staffs. ``change_cost_yuan`` is the change against the scenario
+    Purchases are grouped by item category and depot tier; the upkeep of the
+    depots the plan opens is the part ``upkeep`` (category ``depot``); staffing
+    by team tier (in both the category and the tier column), counting only the
+    teams the plan staffs. ``change_cost_yuan`` is the change against the scenario
     as it stands: all of a purchase, and (planned - current members) x cost
     per member for a team.
     """
     import pandas as pd  # here, so that importing scenarios stays quick for the CLI
 
-    records = _purchase_cost_records(plan, scenario) + _staffing_cost_records(plan, scenario)
+    records = _purchase_cost_records(plan, scenario) + _upkeep_cost_records(plan, scenario)
+    records += _staffing_cost_records(plan, scenario)
     frame = pd.DataFrame(records, columns=list(COST_COLUMNS))
     frame = frame.astype({"cost_yuan": float, "change_cost_yuan": float})
     money = ["cost_yuan", "change_cost_yuan"]
@@ -233,6 +254,14 @@ def _purchase_cost_records(plan: Plan, scenario: Scenario) -> list[tuple[Any, ..
         cost = p.quantity * item.unit_price_yuan
         records.append(("purchase", item.category, depots[p.depot_id].tier, cost, cost))
     return records
+
+
+def _upkeep_cost_records(plan: Plan, scenario: Scenario) -> list[tuple[Any, ...]]:
+    """One cost record per depot the plan opens, in :data:`COST_COLUMNS` order."""
+    idle = idle_depots(scenario)
+    tiers = {d.depot_id: d.tier for d in scenario.depots}
+    opened = sorted({p.depot_id for p in plan.purchases} & set(idle))
+    return [("upkeep", "depot", tiers[d], idle[d], idle[d]) for d in opened]
 
 
 def _staffing_cost_records(plan: Plan, scenario: Scenario) -> list[tuple[Any, ...]]:

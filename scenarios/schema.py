@@ -149,6 +149,9 @@ class Depot(Frozen):
     name_zh: Name = ""
     capacity_m3: Annotated[float, Field(gt=0.0, le=1e7)] | None = None  # None: room is no limit
     stores_hazardous: bool = False  # licensed for hazardous goods (fuel)
+    # 年管理费: keeper, rent, power and insurance of a depot in use; one that holds nothing today
+    # starts costing it (from the purchase money) when a plan first stocks it
+    upkeep_yuan_per_year: Annotated[float, Field(ge=0.0, le=1e8)] = 0.0
 
 
 class StockLine(Frozen):

@@ -472,6 +472,7 @@ def _build(
     _bound_purchases(builder, forced)
     problem = builder.problem
     _budget_rows(builder, problem, budgets)
+    _recruitment_rows(builder, problem)
     rule_rows, rule_variables = _rule_rows(builder, money) if planning_rules else ([], [])
     for constraint in builder.constraints:
         problem.addConstraint(constraint)  # named when made: naming again costs a pass
@@ -574,6 +575,26 @@ def _budget_rows(builder: _Builder, problem: pulp.LpProblem, budgets: Budgets) -
     if budgets.staffing_yuan is not None:
         staffing = pulp.LpAffineExpression(pay, constant=fixed_pay)
         problem += staffing <= budgets.staffing_yuan, "staffing_budget"
+
+
+def _recruitment_rows(builder: _Builder, problem: pulp.LpProblem) -> None:
+    """A township's part-time members, in all its teams, within what it can recruit."""
+    network = builder.network
+    for township in builder.scenario.townships:
+        if township.max_part_time_members is None:
+            continue
+        terms: dict[pulp.LpVariable, float] = {}
+        fixed = 0.0
+        for k, team in enumerate(builder.scenario.teams):
+            if team.status != "part_time" or team.base_township != township.township_id:
+                continue
+            if k in builder.staffing:
+                terms[builder.staffing[k]] = 1.0
+            else:
+                fixed += float(network.team_members[k])
+        if terms:
+            row = pulp.LpAffineExpression(terms, constant=fixed)
+            problem += row <= township.max_part_time_members, f"recruit_{township.township_id}"
 
 
 def _upkeep(builder: _Builder, problem: pulp.LpProblem) -> dict[pulp.LpVariable, float]:

@@ -450,6 +450,7 @@ def _check_references(
             )
     _check_dispatch(scenario, path)
     _check_rules(scenario, tables["items"])
+    _check_recruitment(scenario, tables["townships"])
     _check_outcomes(scenario, path)
     if scenario.replay is not None:
         file = tables["replay"]
@@ -520,6 +521,30 @@ def _check_rules(scenario: Scenario, file: Path) -> None:
                 f"([rules] holding_events) leave room for {room[item.item_id]:,.0f}",
                 item.item_id,
             )
+
+
+def _check_recruitment(scenario: Scenario, file: Path) -> None:
+    """Each township's part-time teams fit what it can recruit, today and at their minimum."""
+    for line, township in enumerate(scenario.townships, start=2):
+        limit = township.max_part_time_members
+        if limit is None:
+            continue
+        teams = [
+            t
+            for t in scenario.teams
+            if t.status == "part_time" and t.base_township == township.township_id
+        ]
+        for what, members in (
+            ("today's", sum(t.members for t in teams)),
+            ("the teams' minimum", sum(t.min_members for t in teams)),
+        ):
+            if members > limit:
+                raise InputError(
+                    file,
+                    f"row {line}, field max_part_time_members",
+                    f"below {what} {members} part-time members of its teams",
+                    limit,
+                )
 
 
 def _check_dispatch(scenario: Scenario, path: Path) -> None:

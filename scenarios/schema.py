@@ -47,6 +47,7 @@ ItemKind = Literal["consumable", "equipment"]
 DepotTier = Literal["county", "township", "village"]
 TeamTier = Literal["village", "township", "fire_station", "county", "social"]
 Skill = Literal["water_rescue", "forest_fire", "landslide_search", "general"]
+TeamStatus = Literal["full_time", "part_time"]
 TeamStage = Literal["village", "township", "fire_station", "neighbour", "county", "social"]
 SupplyStage = Literal["village", "township", "county", "neighbour", "agreement"]
 Trigger = Literal["rain", "independent"]
@@ -100,6 +101,8 @@ class Township(Frozen):
     is_county_seat: bool = False
     # how much a shortfall here weighs against one elsewhere (vulnerable townships more)
     priority_weight: Annotated[float, Field(gt=0.0, le=10.0)] = 1.0
+    # part-time members the township's teams can recruit in all (None: no limit)
+    max_part_time_members: Annotated[int, Field(ge=1, le=MAX_COUNT)] | None = None
     source: Note = ""
 
 
@@ -179,6 +182,10 @@ class Team(Frozen):
     mobilisation_sigma: NonNegative = 0.0
     cost_per_member_yuan: NonNegative
     operates: tuple[Identifier, ...] = ()  # equipment it is trained on (items' operator_skill)
+    status: TeamStatus = "part_time"  # full-time members are on the payroll all year
+    # share of the roster that turns out when called: the rate of a team on scene is
+    # members x turnout x skill efficiency, in both engines (sim.network candidates)
+    turnout: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0
     source: Note = ""
 
     @field_validator("skills", "operates", mode="before")

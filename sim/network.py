@@ -35,7 +35,7 @@ class Candidates:
     """Teams that may answer a hazard in a township, in escalation order."""
 
     teams: np.ndarray
-    efficiency: np.ndarray  # share of each member-hour that counts for this work
+    efficiency: np.ndarray  # share of each member's hour that counts: turnout x skill
     travel_h: np.ndarray  # base travel from the team's base to the scene
     position: dict[int, int]  # team index -> position in the arrays above
 
@@ -209,9 +209,9 @@ def _candidates(
             found = []
             for k, team in enumerate(scenario.teams):
                 if hazard.rescue_skill in team.skills:
-                    efficiency = 1.0
+                    efficiency = team.turnout
                 elif "general" in team.skills:
-                    efficiency = general
+                    efficiency = general * team.turnout
                 else:
                     continue
                 near = distance_km[bases[k], town] <= radius

@@ -240,3 +240,36 @@ def test_optimiser_sees_another_events_road_cut(replayed_county):
         assert flood.source_arrival_h[row] == pytest.approx(expected)
     others = np.setdiff1d(np.arange(len(sources.depots)), from_b)
     assert flood.source_arrival_h[others] == pytest.approx(uncut[others])
+
+
+def test_engines_agree_year_by_year_when_rosters_do_not_all_turn_out(replayed_county):
+    """Turnout scales a team's rate on scene in the simulation and the model alike."""
+    teams = tuple(
+        t.model_copy(update={"turnout": 0.5 if t.tier in ("village", "township") else 0.8})
+        for t in replayed_county.teams
+    )
+    thinned = replayed_county.model_copy(update={"teams": teams})
+    network = build_network(thinned)
+    saa = build_problem(network, sample_years(network, 7, 6, first=0), Budgets(0.0, 1e9))
+    saa.fix_plan(status_quo(), network)
+    assert solve(saa, "highs", mip_gap=0.0).found_plan
+    simulated = weighted_unmet_per_year(simulate(thinned, status_quo(), reps=6, seed=7))
+    assert saa.year_costs() == pytest.approx(simulated.to_numpy(), rel=1e-9, abs=1e-6)
+    full = weighted_unmet_per_year(simulate(replayed_county, status_quo(), reps=6, seed=7))
+    assert simulated.sum() > full.sum()  # fewer hands on scene: more work left undone
+
+
+def test_turnout_multiplies_a_candidates_efficiency_hand_computed(replayed_county):
+    general = replayed_county.dispatch.general_skill_efficiency
+    teams = tuple(t.model_copy(update={"turnout": 0.6}) for t in replayed_county.teams)
+    thinned = build_network(replayed_county.model_copy(update={"teams": teams}))
+    full = build_network(replayed_county)
+    for hazard, row in enumerate(full.candidates):
+        skill = replayed_county.hazards[hazard].rescue_skill
+        for town, candidates in enumerate(row):
+            for position, team in enumerate(candidates.teams.tolist()):
+                own = skill in replayed_county.teams[team].skills
+                expected = 0.6 * (1.0 if own else general)
+                got = thinned.candidates[hazard][town].efficiency[position]
+                assert got == pytest.approx(expected)
+                assert candidates.efficiency[position] == pytest.approx(expected / 0.6)

@@ -97,7 +97,8 @@ def _dual_rows(network: CountyNetwork, saa: SaaProblem, plan: Plan) -> list[dict
     """One row per (item, depot) the plan may buy for and per team, ranked by their duals.
 
     A depot idle today that the plan does not open is left out: its next unit
-    would also cost the depot's upkeep, which no per-unit value holds.
+    would also cost the depot's upkeep, which no per-unit value holds; so is a
+    part-time team whose township can recruit no one more.
     """
     allowed = rules.may_hold(network.scenario)
     closed = set(idle_depots(network.scenario)) - {p.depot_id for p in plan.purchases}
@@ -120,8 +121,12 @@ def _dual_rows(network: CountyNetwork, saa: SaaProblem, plan: Plan) -> list[dict
                 "_key": (item, depot),
             }
         )
+    full = {t for t, room in rules.recruitment_room(network.scenario, plan).items() if room <= 0}
     for team, names in sorted(saa.team_rows.items()):
-        cost = float(network.scenario.teams[team].cost_per_member_yuan)
+        spec = network.scenario.teams[team]
+        if spec.status == "part_time" and spec.base_township in full:
+            continue  # its township can recruit no one more
+        cost = float(spec.cost_per_member_yuan)
         rows.append(
             {
                 "kind": "staffing",

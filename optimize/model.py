@@ -472,7 +472,8 @@ def _build(
     _bound_purchases(builder, forced)
     problem = builder.problem
     _budget_rows(builder, problem, budgets)
-    _recruitment_rows(builder, problem)
+    if planning_rules:
+        _recruitment_rows(builder, problem)
     rule_rows, rule_variables = _rule_rows(builder, money) if planning_rules else ([], [])
     for constraint in builder.constraints:
         problem.addConstraint(constraint)  # named when made: naming again costs a pass

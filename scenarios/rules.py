@@ -36,6 +36,7 @@ RULES = (
     "category_ceiling",
     "tier_floor",
     "tier_ceiling",
+    "recruitment",
 )
 SHARE_TOLERANCE = 1e-6  # of the purchase money: rounding in a share is no breach
 
@@ -189,6 +190,24 @@ def room_money(scenario: Scenario, limit: ShareLimit) -> float:
     )
 
 
+def recruitment_room(scenario: Scenario, plan: Plan) -> dict[str, int]:
+    """Per township with a recruitment limit: part-time members it can still take under ``plan``.
+
+    Negative when the plan's rosters are past the limit.
+    """
+    members = {team.team_id: team.members for team in scenario.teams}
+    members.update({s.team_id: s.members for s in plan.staffing})
+    part_time: dict[str, int] = defaultdict(int)
+    for team in scenario.teams:
+        if team.status == "part_time":
+            part_time[team.base_township] += members[team.team_id]
+    return {
+        t.township_id: t.max_part_time_members - part_time[t.township_id]
+        for t in scenario.townships
+        if t.max_part_time_members is not None
+    }
+
+
 def free_room_m3(scenario: Scenario) -> dict[str, float]:
     """Per depot with a capacity: the room its current stock leaves, never below zero."""
     volume = {item.item_id: item.volume_m3 for item in scenario.items}
@@ -203,12 +222,16 @@ def free_room_m3(scenario: Scenario) -> dict[str, float]:
 
 
 def breaches(plan: Plan, scenario: Scenario) -> list[Breach]:
-    """Every planning rule of the scenario the plan's purchases break (empty: it keeps them all)."""
+    """Every planning rule of the scenario the plan breaks (empty: it keeps them all)."""
     items = {item.item_id: item for item in scenario.items}
     depots = {depot.depot_id: depot for depot in scenario.depots}
     found = _place_breaches(plan, scenario, items, depots)
     found += _quantity_breaches(plan, scenario, items)
     found += _share_breaches(plan, scenario, items, depots)
+    for township_id, room in recruitment_room(scenario, plan).items():
+        if room < 0:
+            detail = f"{township_id}: part-time rosters {-room} members past what it can recruit"
+            found.append(Breach("recruitment", township_id, detail))
     return found
 
 

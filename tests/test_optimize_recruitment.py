@@ -8,7 +8,10 @@ import pytest
 
 import scenarios
 from optimize.demand import sample_years
+from optimize.marginal import marginal_values
 from optimize.model import Budgets, build_problem, extract_plan, solve
+from scenarios.plan import Plan, Staffing
+from scenarios.rules import breaches, recruitment_room
 from sim import build_network
 from tests import builders
 from tests.support import expect_input_error
@@ -84,3 +87,20 @@ def test_bad_team_turnout_and_status_are_refused_in_one_line(tmp_path, field, va
     expect_input_error(
         lambda: scenarios.load(path), path.parent / "teams.csv", f"row 3, field {field}", fragment
     )
+
+
+def test_a_plan_past_a_townships_limit_breaks_the_recruitment_rule(tmp_path):
+    scenario = scenarios.load(_county(tmp_path, {"C": 80}))
+    over = Plan("over", staffing=(Staffing("town_C", 60),))  # 60 + village_C's 30 = 90 > 80
+    assert [(b.rule, b.subject) for b in breaches(over, scenario)] == [("recruitment", "C")]
+    assert recruitment_room(scenario, over) == {"C": -10}
+    assert not [b for b in breaches(Plan("today"), scenario) if b.rule == "recruitment"]
+
+
+def test_marginal_values_offer_no_member_a_full_township_cannot_recruit(tmp_path):
+    """C is at its limit today: its part-time teams get no marginal row, valuing still works."""
+    scenario = scenarios.load(_county(tmp_path, {"C": 80}))
+    network = build_network(scenario)
+    marginal = marginal_values(network, sample_years(network, 11, 10), Plan("today"))
+    teams = set(marginal.loc[marginal["kind"] == "staffing", "team_id"])
+    assert teams and not teams & {"town_C", "village_C"}

@@ -202,10 +202,11 @@ def money_moved(rows: pd.DataFrame) -> pd.DataFrame:
         .reset_index()
     )
     solved = change.dropna(subset=["change_yuan"]).groupby(["parameter", "factor"], sort=False)
-    for column, pick in (("gains_most", "idxmax"), ("loses_most", "idxmin")):
-        rows_at = getattr(solved["change_yuan"], pick)()
-        named = change.loc[rows_at, ["parameter", "factor", "category"]]
-        summary = summary.merge(named.rename(columns={"category": column}), how="left")
+    for column, pick, sign in (("gains_most", "idxmax", 1.0), ("loses_most", "idxmin", -1.0)):
+        named = change.loc[getattr(solved["change_yuan"], pick)()]
+        named = named[sign * named["change_yuan"] > 0]  # a category that gained (lost) at all
+        named = named[["parameter", "factor", "category"]].rename(columns={"category": column})
+        summary = summary.merge(named, how="left")
     order = summary.groupby("parameter")["moved_yuan"].max().sort_values(ascending=False)
     rank = {parameter: k for k, parameter in enumerate(order.index)}
     return summary.sort_values(

@@ -1187,14 +1187,14 @@ def sensitivity_tornado(moved: pd.DataFrame, lang: str = "zh") -> Figure:
         ((0.5, -1.0, "halved"), (2.0, 1.0, "doubled")), colours, strict=True
     ):
         part = moved[moved["factor"] == factor].set_index("parameter").reindex(order)
-        values = part["moved_yuan"].fillna(0.0).to_numpy()
+        amounts = part["moved_yuan"].to_numpy(dtype=float)
+        values = np.nan_to_num(amounts)
         ax.barh(rows, sign * values, color=colour, height=0.6, label=text(key, lang))
-        for row, value, gains in zip(rows, values, part["gains_most"], strict=True):
-            note = (
-                f"+{_category_name(gains, lang)}"
-                if isinstance(gains, str)
-                else text("no_plan", lang)
-            )
+        for row, value, was, gains in zip(rows, values, amounts, part["gains_most"], strict=True):
+            if isinstance(gains, str):
+                note = f"+{_category_name(gains, lang)}"
+            else:  # no plan came out, or no category gained
+                note = text("no_plan", lang) if np.isnan(was) else ""
             ax.annotate(
                 note,
                 (sign * value, row),

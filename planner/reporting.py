@@ -601,11 +601,20 @@ def _sensitivity_table(moved: pd.DataFrame, lang: str) -> pd.DataFrame:
                 f"×{row.factor:g}",
                 _yuan(row.moved_yuan) if solved else row.solver,
                 f"{row.shared_by_item:.0%}" if solved else "–",
-                pick(CATEGORY_LABELS.get(row.gains_most, "–"), lang) if solved else "–",
-                pick(CATEGORY_LABELS.get(row.loses_most, "–"), lang) if solved else "–",
+                _category_or_dash(row.gains_most, lang),
+                _category_or_dash(row.loses_most, lang),
             )
         )
     return pd.DataFrame(rows, columns=list(head))
+
+
+def _category_or_dash(category: object, lang: str) -> str:
+    """A category's name, or a dash where no category gained (or lost)."""
+    return (
+        pick(CATEGORY_LABELS.get(category, str(category)), lang)
+        if isinstance(category, str)
+        else "–"
+    )
 
 
 def _sensitivity_finding(plan: PlanResults, lang: str) -> list[str]:

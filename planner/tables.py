@@ -291,5 +291,8 @@ def sensitivity_table(moved: pd.DataFrame) -> Table:
 def _moved_cell(row) -> str:
     if math.isnan(row.moved_yuan):
         return escape(row.solver)
+    moved = f"{row.moved_yuan:,.0f} ({row.shared_by_item:.0%} same)"
+    if not isinstance(row.gains_most, str) or not isinstance(row.loses_most, str):
+        return moved  # nothing changed category
     gains, loses = (CATEGORY_LABELS.get(c, c).split()[0] for c in (row.gains_most, row.loses_most))
-    return f"{row.moved_yuan:,.0f} ({row.shared_by_item:.0%} same)\n+{gains} −{loses}"
+    return f"{moved}\n+{gains} −{loses}"

@@ -155,3 +155,21 @@ def test_money_moved_hand_computed():
     assert math.isnan(moved["moved_yuan"].iloc[0])  # refused: nothing to compare
     assert moved.loc[2, ["gains_most", "loses_most"]].tolist() == ["living", "flood"]
     assert moved.loc[3, ["gains_most", "loses_most"]].tolist() == ["flood", "living"]
+
+
+def test_money_moved_names_no_category_when_nothing_moves():
+    rows = pd.DataFrame(
+        [("a", 0.5, c, 100.0, 100.0, 1.0, "optimal") for c in ("flood", "living")],
+        columns=[
+            "parameter",
+            "factor",
+            "category",
+            "money_yuan",
+            "base_money_yuan",
+            "shared_by_item",
+            "solver",
+        ],
+    )
+    moved = money_moved(rows)
+    assert moved["moved_yuan"].tolist() == [0.0]
+    assert moved[["gains_most", "loses_most"]].isna().all(axis=None)

@@ -7,7 +7,10 @@ only). Per solve: the model's objective (in sample), bound, gap, build and solve
 time, how many item types the plan buys, its money by category and to the
 county depot, how many rules it breaks and how many norms it meets.
 
-Run: ``python benchmarks/bench_rules.py [--years 200] [--mip-gap 1e-3]``.
+``--candidate-depot T14:80000`` adds an empty county store in that township at that
+yearly upkeep (400 m3), to measure what asking "should we build it?" costs the solve.
+
+Run: ``python benchmarks/bench_rules.py [--years 200] [--mip-gap 1e-3] [--candidate-depot T:Y]``.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from optimize.demand import sample_years
 from optimize.model import build_problem, extract_plan, solve
 from scenarios.norms import compliance
 from scenarios.rules import breaches
+from scenarios.schema import Depot
+from sim import build_network
 
 
 def _shares(plan, scenario) -> str:
@@ -43,8 +48,18 @@ def main() -> None:
     parser.add_argument("--years", type=int, default=200)
     parser.add_argument("--mip-gap", type=float, default=1e-3)
     parser.add_argument("--time-limit", type=float, default=600.0)
+    parser.add_argument("--candidate-depot", help="TOWNSHIP:UPKEEP, an empty county store")
     args = parser.parse_args()
     scenario, network, budgets = default_county()
+    if args.candidate_depot:
+        township, upkeep = args.candidate_depot.split(":")
+        store = Depot(
+            depot_id="D_CANDIDATE", tier="county", township_id=township, capacity_m3=400,
+            upkeep_yuan_per_year=float(upkeep),
+        )  # fmt: skip
+        scenario = scenario.model_copy(update={"depots": (*scenario.depots, store)})
+        network = build_network(scenario)
+        print(f"with an empty county store in {township} at {float(upkeep):,.0f} yuan a year")
     print(
         f"default county, {budgets.procurement_yuan:,.0f} yuan, {args.years} sampled years "
         f"(seed {scenario.seed}), gap asked {args.mip_gap:g}",
@@ -69,7 +84,8 @@ def main() -> None:
         print(
             f"  buys {len({p.item_id for p in plan.purchases})} of {len(scenario.items)} "
             f"item types; {_shares(plan, scenario)}; breaks {len(breaches(plan, scenario))} "
-            f"rules; meets {sum(n.meets_after for n in norms)} of {len(norms)} norms",
+            f"rules; meets {sum(n.meets_after for n in norms)} of {len(norms)} norms; "
+            f"pays {plan.upkeep_yuan(scenario):,.0f} yuan of depot upkeep",
             flush=True,
         )
 

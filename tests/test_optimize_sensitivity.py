@@ -12,6 +12,7 @@ from optimize.demand import sample_years
 from optimize.model import Budgets, build_problem, extract_plan, solve
 from optimize.sensitivity import (
     FACTORS,
+    SENSITIVITY_COLUMNS,
     SensitivityTask,
     judgements,
     money_moved,
@@ -138,15 +139,7 @@ def test_money_moved_hand_computed():
             ("b", 2.0, "flood", 0.0, 300.0, 0.5, "optimal"),
             ("b", 2.0, "living", 600.0, 300.0, 0.5, "optimal"),
         ],
-        columns=[
-            "parameter",
-            "factor",
-            "category",
-            "money_yuan",
-            "base_money_yuan",
-            "shared_by_item",
-            "solver",
-        ],
+        columns=list(SENSITIVITY_COLUMNS),
     )
     moved = money_moved(rows)
     # b moves 300 at x2 (all flood money to living), more than a's 200 at x0.5: b first
@@ -160,15 +153,7 @@ def test_money_moved_hand_computed():
 def test_money_moved_names_no_category_when_nothing_moves():
     rows = pd.DataFrame(
         [("a", 0.5, c, 100.0, 100.0, 1.0, "optimal") for c in ("flood", "living")],
-        columns=[
-            "parameter",
-            "factor",
-            "category",
-            "money_yuan",
-            "base_money_yuan",
-            "shared_by_item",
-            "solver",
-        ],
+        columns=list(SENSITIVITY_COLUMNS),
     )
     moved = money_moved(rows)
     assert moved["moved_yuan"].tolist() == [0.0]

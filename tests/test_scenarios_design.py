@@ -58,9 +58,20 @@ def test_design_need_is_what_the_simulation_demands_of_that_event(held):
         np.testing.assert_array_equal(simulated, expected)
 
 
-def test_exposure_shares_are_the_networks(held):
-    np.testing.assert_allclose(exposure_shares(held), build_network(held).exposure)
-    np.testing.assert_allclose(exposure_shares(held).sum(axis=1), 1.0)
+def test_exposure_shares_hand_computed(held):
+    # river exposure 0.8 / 0.3 / 0.1; hazard points 2 / 5 / 10; forest 1,000 / 5,000 / 15,000 ha
+    expected = [
+        [0.8 / 1.2, 0.3 / 1.2, 0.1 / 1.2],
+        [2 / 17, 5 / 17, 10 / 17],
+        [1 / 21, 5 / 21, 15 / 21],
+    ]
+    np.testing.assert_allclose(exposure_shares(held), expected)
+    flat = held.model_copy(
+        update={
+            "townships": tuple(t.model_copy(update={"river_exposure": 0.0}) for t in held.townships)
+        }
+    )
+    np.testing.assert_allclose(exposure_shares(flat)[0], [1 / 3, 1 / 3, 1 / 3])  # zero everywhere
 
 
 def test_ceilings_are_design_events_of_the_hazards_in_reach(held):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from scenarios.schema import Scenario
-from sim.dispatch import RoadCuts, agreement_arrivals, extra_demand, source_arrivals
+from sim.dispatch import Kit, RoadCuts, agreement_arrivals, extra_demand, source_arrivals
 from sim.hazards import Event, base_demand
 from sim.model import CountyModel, Incident
 from sim.network import CountyNetwork
@@ -32,8 +32,11 @@ class DemandEvent:
     whole year, other events' cuts included; each source's and agreement's
     arrival). Teams are what the simulation sent to the event when it ran the
     year: which teams, when each arrived, how much the event grew by its first
-    team's arrival and when it ended. Teams and growth do not depend on what is
-    bought, so they are exact for any purchase plan at today's team sizes.
+    team's arrival and when it ended, and the kit its first crew could use.
+    Who is sent and how the event grows do not depend on what is bought. What
+    does is how soon kit on scene lets the teams finish and go home: the year
+    here is the year without kit, so a later event may find a team busy here
+    that kit would have freed (:mod:`sim.dispatch`, rule "Kit").
     """
 
     year: int
@@ -48,6 +51,7 @@ class DemandEvent:
     teams: np.ndarray  # team indices the simulation sent, in the order sent
     team_arrival_h: np.ndarray  # when each of them arrived
     work_h: float  # rescue person-hours, grown
+    kit: Kit  # the items that would shorten the work, as the first crew can use them
 
 
 def _as_demand(
@@ -72,6 +76,7 @@ def _as_demand(
         teams=np.array(ran.crew.teams, dtype=int),
         team_arrival_h=np.array(ran.crew.arrivals, dtype=float),
         work_h=ran.work,
+        kit=ran.kit,
     )
 
 

@@ -14,9 +14,11 @@ Two measurements, and the ``method`` column says which a row holds:
 * ``finite_difference``: the second stage solved again with one more unit (or
   member). With the plan fixed the second stage separates by item and leaves
   rescue work apart, so each re-solve is a small programme for one item, or for
-  the teams alone. An item whose sampled penalty is already zero saves nothing
-  anywhere; for the others the county depot and the township depots where the
-  item is most demanded are measured, and every team is.
+  the teams alone; kit that saves rescue work (``capabilities``) is tied to the
+  teams' work, so kit and teams are re-solved together. An item whose sampled
+  penalty is already zero saves nothing anywhere; for the others the county
+  depot and the township depots where the item is most demanded are measured,
+  and every team is.
 """
 
 from __future__ import annotations
@@ -195,8 +197,12 @@ def _measure_items(
     for row in rows:
         if row["kind"] == "purchase":
             by_item.setdefault(row["_key"][0], []).append(row)  # type: ignore[index]
+    kit = _kit_items(network)
     for item, item_rows in by_item.items():
-        saa = _fixed(network, years, plan, options, {item}, False, year_weights)
+        if item in kit:  # what it saves of the rescue work counts too, beside the other kit
+            saa = _fixed(network, years, plan, options, kit, True, year_weights)
+        else:
+            saa = _fixed(network, years, plan, options, {item}, False, year_weights)
         base = _objective(saa)
         if base <= 1e-9:  # nothing of this item goes short: one more unit saves nothing
             for row in item_rows:
@@ -214,10 +220,15 @@ def _measure_items(
                 row["method"] = "finite_difference"
 
 
+def _kit_items(network: CountyNetwork) -> set[int]:
+    """Items that save rescue work somewhere: their value and the teams' are measured together."""
+    return set(np.flatnonzero(network.kit_saves_h.any(axis=0)).tolist())
+
+
 def _measure_teams(network, years, plan, options, rows, year_weights=None) -> None:
     if not rows:
         return
-    saa = _fixed(network, years, plan, options, set(), True, year_weights)
+    saa = _fixed(network, years, plan, options, _kit_items(network), True, year_weights)
     base = _objective(saa)
     for row in rows:
         var = saa.staffing[row["_key"]]  # type: ignore[index]

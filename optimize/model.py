@@ -8,8 +8,10 @@ township depots, supplier agreements), credited fully when they arrive by the
 item's deadline and at ``1 - late_fraction`` when late; consumables are used up
 over the year, equipment serves one event at a time (events under way together
 share it); team members give rescue work in time, a member serving one event at
-a time. The objective is the simulation's headline metric — expected penalty
-yuan per year — with the simulation's weights.
+a time, and kit that arrives in time saves some of that work where the crew can
+use it (``capabilities``, by :func:`sim.dispatch.kit_saving`'s rule). The
+objective is the simulation's headline metric — expected penalty yuan per year
+— with the simulation's weights.
 
 ``build_problem`` is pure: it names every constraint and returns the model;
 ``solve`` runs it with an explicit solver. No PuLP object leaves this package.
@@ -190,6 +192,14 @@ class _Need:
     served_credit: float = 0.0  # credit of a source that always has enough for all of it
 
 
+@dataclass(slots=True)
+class _KitUnits:
+    """Units of one kit item at one event on scene in time: a constant and in-time flows."""
+
+    constant: float = 0.0
+    flows: list[pulp.LpVariable] = field(default_factory=list)
+
+
 @dataclass(frozen=True, slots=True)
 class _Overlaps:
     """A year's sets of events under way together, and the sets each event is in."""
@@ -329,6 +339,7 @@ class _Builder:
         self.team_rows: dict[int, list[tuple[str, float]]] = defaultdict(list)
         self.team_of: dict[pulp.LpVariable, int] = {}
         self.only_items: set[int] | None = None
+        self.kit_units: dict[tuple[int, int, int], _KitUnits] = {}  # (year, event, item)
         # What a depot could ever hand out in one sampled year (or one overlap):
         # buying more cannot help in sample, and the bound shrinks the search tree.
         self.most_needed: dict[tuple[int, int], float] = {}
@@ -784,6 +795,9 @@ def _flows(
     if need.served_credit > 0:
         builder.fixed_cost(year, -scale * need.served_credit * need.units)
     served: dict[pulp.LpVariable, float] = {}
+    kit = builder.kit_units.get((year, need.event, need.item))
+    if kit is not None and need.served_credit >= 1.0:
+        kit.constant += need.units
     for pool, credit in need.sources:
         if pool >= 0:
             name = f"f_{year}_{need.event}_{need.item}_{pool}"
@@ -792,6 +806,8 @@ def _flows(
         flow = _variable(builder.problem, name, 0, need.units, False)
         builder.cost(year, flow, -scale * (credit - need.served_credit))
         served[flow] = 1.0
+        if kit is not None and credit >= 1.0:
+            kit.flows.append(flow)
         if pool >= 0:
             use[(need.item, pool)].setdefault(need.event, []).append(flow)
         else:
@@ -838,6 +854,12 @@ def _event_needs(
     if village is not None:
         village_credit = np.where(village <= deadline, 1.0, late)
         builder.fixed_cost(year, -weight * float((penalty * village_credit) @ local))
+    for item in event.kit.items.tolist():  # what the kit has on scene in time, from the village on
+        kit = _KitUnits()
+        builder.kit_units[(year, number, item)] = kit
+        at = np.flatnonzero(items == item)
+        if village is not None and len(at) and village <= deadline[at[0]]:
+            kit.constant = float(local[at[0]])
     # The village store is drawn above, as the simulation draws it, unless it is bought for.
     reach = [(d, a) for d, tier, a in sources if tier != VILLAGE or builder.purchasable[d]]
     depots = np.array([d for d, _ in reach], dtype=int)
@@ -1009,13 +1031,15 @@ def _rescue_work(
     optimise_staffing: bool,
     weight: float,
 ) -> None:
-    """Members give work in time; work not done in time is late (or unmet if nobody came).
+    """Members give work in time, kit saves some; the rest is late (unmet if nobody came).
 
     Each event is worked by the teams the simulation sent, every member of each
     from when it arrived (a team serves one event at a time there), so the work
-    done in time is ``min(work, sum of members x efficiency x hours left)``. At
-    today's team sizes that is a number, the simulation's own; with team sizes
-    to decide, one variable per event holds it, under one row per event.
+    done in time is ``min(work - kit, sum of members x efficiency x hours left)``.
+    At today's team sizes the members' part is a number, the simulation's own;
+    with team sizes to decide, one variable per event holds it, under one row
+    per event. What the kit saves is :func:`sim.dispatch.kit_saving` written as
+    rows: per item at most its units in time x saving and its share of the work.
     """
     network, scenario = builder.network, builder.scenario
     rate = scenario.penalties.rescue_work_yuan_per_person_hour
@@ -1042,8 +1066,14 @@ def _rescue_work(
                 hours_per_member[members] = hours_per_member.get(members, 0.0) + per_member
             else:
                 fixed_hours += members * per_member
-        if not hours_per_member or fixed_hours >= work:
-            builder.fixed_cost(year, -priority * credit * min(work, fixed_hours))
+        if fixed_hours >= work:
+            builder.fixed_cost(year, -priority * credit * work)
+            continue
+        saved = _kit_saved(builder, year, number, event, -priority * credit)
+        if not hours_per_member:
+            builder.fixed_cost(year, -priority * credit * fixed_hours)
+            if saved:  # the kit does at most the work the members leave
+                builder.at_most(saved, work - fixed_hours, f"kit_{year}_{number}")
             continue
         done = _variable(builder.problem, f"w_{year}_{number}", 0, work, False)
         builder.cost(year, done, -priority * credit)
@@ -1053,6 +1083,34 @@ def _rescue_work(
         )
         for members, per_member in hours_per_member.items():
             builder.team_rows[builder.team_of[members]].append((name, per_member))
+        if saved:
+            builder.at_most({done: 1.0, **saved}, work, f"kit_{year}_{number}")
+
+
+def _kit_saved(
+    builder: _Builder, year: int, number: int, event: DemandEvent, value: float
+) -> dict[pulp.LpVariable, float]:
+    """One variable per kit item: person-hours it saves, each worth ``value`` (a cost, < 0)."""
+    saved: dict[pulp.LpVariable, float] = {}
+    kit = event.kit
+    for item, saves, share in zip(
+        kit.items.tolist(), kit.saves_h.tolist(), kit.share.tolist(), strict=True
+    ):
+        units = builder.kit_units.get((year, number, item))
+        if units is None:
+            continue
+        cap = share * event.work_h
+        if not units.flows:
+            cap = min(cap, saves * units.constant)
+        if cap <= 0:
+            continue
+        var = _variable(builder.problem, f"kit_{year}_{number}_{item}", 0, cap, False)
+        builder.cost(year, var, value)
+        saved[var] = 1.0
+        if units.flows:
+            terms = {var: 1.0, **{flow: -saves for flow in units.flows}}
+            builder.at_most(terms, saves * units.constant, f"kituse_{year}_{number}_{item}")
+    return saved
 
 
 def solve(

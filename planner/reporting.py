@@ -453,6 +453,7 @@ def _metric_table(summary: pd.DataFrame, scenario: Scenario, lang: str) -> pd.Da
                 "share_in_township",
                 "share_needing_outside_help",
                 "trapped_lost",
+                "kit_saved_h",
                 "people_without_relief",
                 "response_p50",
             ]
@@ -490,6 +491,7 @@ UNITS_ZH = {
     "h": "小时",
     "share of events": "占事件比例",
     "people / year": "人/年",
+    "person-hours / year": "人·小时/年",
     "events / year": "起/年",
     "share of people to evacuate": "占需转移人数比例",
     "share of item units": "占物资数量比例",

@@ -21,6 +21,7 @@ METRIC_LABELS = {
     "share_in_township": "小灾不出乡 handled inside the township",
     "share_needing_outside_help": "需县外支援 needed help from outside the county",
     "trapped_lost": "被困人员未及时救出 trapped people lost to delay",
+    "kit_saved_h": "装备节省的救援人力 rescue work saved by kit on scene",
     "evacuated_before_impact": "灾前转移 evacuated before impact",
     "items_in_time": "物资按时到位 item units delivered in time",
     "people_without_relief": "未得到初步救助 people still without relief",

@@ -11,7 +11,7 @@ import csv
 import io
 import math
 import tomllib
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from importlib import resources
@@ -25,6 +25,7 @@ from scenarios.errors import InputError, from_row_validation, from_validation
 from scenarios.files import read_csv_text
 from scenarios.schema import (
     Agreement,
+    Capability,
     DemandProfile,
     Depot,
     Item,
@@ -41,7 +42,7 @@ TOP_LEVEL_KEYS = {"scenario", "tables", "penalties", "travel", "dispatch", "rain
 TOP_LEVEL_KEYS |= {"procurement", "rules", "outcomes", "objective", "norm_rules"}
 TOP_LEVEL_KEYS |= {"hazards"}
 REQUIRED_TABLES = ("townships", "items", "depots", "teams", "demand")
-OPTIONAL_TABLES = ("stock", "agreements", "travel_matrix", "replay", "norms")
+OPTIONAL_TABLES = ("stock", "agreements", "travel_matrix", "replay", "norms", "capabilities")
 ROW_MODELS: dict[str, type[BaseModel]] = {
     "townships": Township,
     "items": Item,
@@ -51,6 +52,7 @@ ROW_MODELS: dict[str, type[BaseModel]] = {
     "agreements": Agreement,
     "demand": DemandProfile,
     "norms": ReserveNorm,
+    "capabilities": Capability,
 }
 REPLAY_COLUMNS = {"replication", "year", "time_h", "date", "township_id", "hazard"}
 REPLAY_COLUMNS |= {"severity_people", "duration_h"}
@@ -405,6 +407,9 @@ def _check_unique(scenario: Scenario, path: Path, tables: dict[str, Path]) -> No
     checks.append((tables["demand"], "hazard/item_id", pairs))
     if "norms" in tables:
         checks.append((tables["norms"], "item_id", [n.item_id for n in scenario.norms]))
+    if "capabilities" in tables:
+        pairs = [f"{c.hazard}/{c.item_id}" for c in scenario.capabilities]
+        checks.append((tables["capabilities"], "hazard/item_id", pairs))
     for file, field, ids in checks:
         repeated = _duplicates(ids)
         if repeated is not None:
@@ -449,6 +454,8 @@ def _check_references(
                 tables["teams"], f"row {line}, field members", f"outside {bounds}", team.members
             )
     _check_dispatch(scenario, path)
+    if "capabilities" in tables:
+        _check_capabilities(scenario, tables["capabilities"], hazards, items)
     _check_rules(scenario, tables["items"])
     _check_recruitment(scenario, tables["townships"])
     _check_outcomes(scenario, path)
@@ -482,6 +489,32 @@ def _check_replay_years(scenario: Scenario, file: Path) -> None:
         None in given or abs(math.fsum(given) - 1.0) > PROBABILITY_TOLERANCE  # type: ignore[arg-type]
     ):
         raise InputError(file, "replay_years", "probabilities must cover every year and sum to 1")
+
+
+def _check_capabilities(scenario: Scenario, file: Path, hazards: set[str], items: set[str]) -> None:
+    """Kit reaches the events it helps (the demand table asks for it), and people do some work."""
+    _check_known(file, scenario.capabilities, "hazard", hazards)
+    _check_known(file, scenario.capabilities, "item_id", items)
+    demanded = {(d.hazard, d.item_id) for d in scenario.demand}
+    share: dict[str, float] = defaultdict(float)
+    for line, capability in enumerate(scenario.capabilities, start=2):
+        if (capability.hazard, capability.item_id) not in demanded:
+            raise InputError(
+                file,
+                f"row {line}, field item_id",
+                f"the demand table never asks for it in a {capability.hazard}, so it never "
+                "reaches one",
+                capability.item_id,
+            )
+        share[capability.hazard] += capability.max_share
+        if share[capability.hazard] >= 1.0:
+            raise InputError(
+                file,
+                f"row {line}, field max_share",
+                f"the {capability.hazard} kit would save all of its work (max_share sums to "
+                f"{share[capability.hazard]:g}; it must stay below 1)",
+                capability.max_share,
+            )
 
 
 def _check_outcomes(scenario: Scenario, path: Path) -> None:

@@ -216,6 +216,24 @@ class ReserveNorm(Frozen):
     source: Note = ""
 
 
+class Capability(Frozen):
+    """What one unit of an item on scene in time saves of a hazard's rescue work (装备效能).
+
+    A boat ferries people a crew would otherwise wade to, a hydraulic set cuts
+    through what hands would dig, a drone finds who a line search would look
+    for. The unit counts only where a team sent to the event operates the item
+    (its ``operator_skill``; an item without one needs only a team on scene),
+    and an item saves at most ``max_share`` of the event's work: people still
+    do the rest.
+    """
+
+    item_id: Identifier
+    hazard: Identifier
+    saves_person_hours: Annotated[float, Field(gt=0.0, le=100_000.0)]
+    max_share: Annotated[float, Field(gt=0.0, lt=1.0)]
+    source: Note = ""
+
+
 class DemandProfile(Frozen):
     """Item demand of one hazard: per affected person, per event and per hour of duration."""
 
@@ -487,6 +505,7 @@ class Scenario(Frozen):
     teams: tuple[Team, ...] = Field(min_length=1)
     agreements: tuple[Agreement, ...] = ()
     demand: tuple[DemandProfile, ...] = ()
+    capabilities: tuple[Capability, ...] = ()
     norms: tuple[ReserveNorm, ...] = ()
     norm_rules: NormRules = NormRules()
     replay: tuple[ReplayEvent, ...] | None = None

@@ -23,6 +23,11 @@ engines, so they cannot drift apart. The rules:
 * **Teams.** Free teams are sent in escalation order (``team_order``) until the
   rescue work would be done by its deadline, or the hazard's ``max_teams`` are
   on their way.
+* **Kit.** Items on scene by their deadline shorten an event's rescue work
+  (``capabilities``): each unit saves its person-hours, an item at most its
+  share of the work, and only where a team sent before the work began
+  operates it. Teams are still sent by the event's size, not by the kit
+  drawn for it; reinforcements are sent by the work left.
 * **Growth.** Work and item demand of a hazard that grows (forest fires) are
   multiplied by ``exp(growth_per_hour_late x hours late)``, where hours late is
   the first team's arrival after impact beyond the hazard's grace period.
@@ -206,6 +211,34 @@ def needs_more_teams(
     if len(arrivals) >= hazard.max_teams:
         return False
     return finish_time(arrivals, rates, work) > deadline
+
+
+@dataclass(frozen=True, slots=True)
+class Kit:
+    """The items that shorten an event's rescue work, as its crew can use them."""
+
+    items: np.ndarray  # item indices
+    saves_h: np.ndarray  # person-hours one unit on scene in time saves
+    share: np.ndarray  # the most of the event's work each item saves
+
+    @classmethod
+    def none(cls) -> Kit:
+        """No kit: nobody on scene, or a hazard no item helps with."""
+        return cls(np.zeros(0, dtype=int), np.zeros(0), np.zeros(0))
+
+
+def usable_kit(network: CountyNetwork, hazard: int, teams: Sequence[int]) -> Kit:
+    """The hazard's kit that some team in ``teams`` operates (none without a team)."""
+    if not len(teams):
+        return Kit.none()
+    usable = network.team_operates[np.asarray(teams, dtype=int)].any(axis=0)
+    items = np.flatnonzero((network.kit_saves_h[hazard] > 0) & usable)
+    return Kit(items, network.kit_saves_h[hazard, items], network.kit_share[hazard, items])
+
+
+def kit_saving(kit: Kit, in_time: np.ndarray, work: float) -> np.ndarray:
+    """Person-hours each kit item saves: units in time x saving, at most its share of ``work``."""
+    return np.minimum(kit.saves_h * in_time, kit.share * work)
 
 
 @dataclass(frozen=True, slots=True)

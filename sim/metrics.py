@@ -418,6 +418,9 @@ def _count_rows(result: SimulationResult) -> list[tuple]:
             rows.append(_row(metric, group, "share of events", estimate, n))
     lost = mean_ci(yearly(events, "trapped_lost"), weights=w)
     rows.append(_row("trapped_lost", "all", "people / year", lost, n))
+    if "kit_saved_h" in events:  # runs recorded before kit saved work have no such column
+        saved = mean_ci(yearly(events, "kit_saved_h"), weights=w)
+        rows.append(_row("kit_saved_h", "all", "person-hours / year", saved, n))
     if "county_first_batch_h" in events:
         batch = events["county_first_batch_h"]
         drew = events[batch.notna()]

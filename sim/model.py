@@ -17,6 +17,7 @@ import simpy
 
 from scenarios.schema import Hazard
 from sim.dispatch import (
+    Kit,
     RoadCuts,
     Sent,
     agreement_arrivals,
@@ -24,12 +25,14 @@ from sim.dispatch import (
     extra_demand,
     finish_time,
     growth,
+    kit_saving,
     needs_more_teams,
     route,
     select_teams,
     service_stream,
     source_arrivals,
     team_arrival,
+    usable_kit,
     work_done_by,
 )
 from sim.hazards import Event, base_demand
@@ -100,8 +103,10 @@ class Incident:
     deadline: float  # rescue work deadline (absolute hours)
     crew: Crew = field(default_factory=Crew)
     supply: Supply | None = None
-    work: float = 0.0
+    work: float = 0.0  # rescue person-hours, grown, less what the kit saves
     growth: float = 1.0
+    kit: Kit = field(default_factory=Kit.none)  # the kit its first crew can use
+    kit_saved_h: float = 0.0
     wait_h: float = 0.0
     end_h: float = np.inf
     wake: simpy.Event | None = None
@@ -195,6 +200,7 @@ class CountyModel:
         if incident.growth > 1.0:
             extra = extra_demand(demand, incident.growth)
             incident.supply = _merge(incident.supply, self._supply(event, extra))
+        self._use_kit(incident)
         done_at = self.env.now
         incident.end_h = max(event.impact_h + event.duration_h, done_at)
         self._register_backorders(incident)
@@ -223,6 +229,17 @@ class CountyModel:
         for team, travel in zip(crew.teams, crew.travel_h, strict=True):
             self._after(done_at + travel - self.env.now, partial(self._team_back, team))
         return done_at
+
+    def _use_kit(self, incident: Incident) -> None:
+        """The kit on scene in time shortens the work (:func:`sim.dispatch.kit_saving`)."""
+        kit = usable_kit(self.network, incident.event.hazard, incident.crew.teams)
+        if not len(kit.items):
+            return
+        in_time = np.zeros(self.network.n_items)
+        in_time[incident.supply.items] = incident.supply.in_time
+        incident.kit = kit
+        incident.kit_saved_h = float(kit_saving(kit, in_time[kit.items], incident.work).sum())
+        incident.work -= incident.kit_saved_h
 
     def _growth(self, incident: Incident) -> float:
         arrivals = incident.crew.arrivals
@@ -483,6 +500,7 @@ class CountyModel:
                 len(crew.teams),
                 float(sum(network.team_members[t] for t in crew.teams)),
                 work,
+                incident.kit_saved_h,
                 in_time,
                 late,
                 unmet,

@@ -74,6 +74,9 @@ class CountyNetwork:
     demand_per_event: np.ndarray
     demand_per_hour: np.ndarray
     demand_deadline_h: np.ndarray  # inf where a hazard does not need the item
+    kit_saves_h: np.ndarray  # (hazards, items): rescue person-hours a unit on scene in time saves
+    kit_share: np.ndarray  # (hazards, items): the most of an event's work an item saves
+    team_operates: np.ndarray  # (teams, items): whether a team can use the item
     exposure: np.ndarray  # (hazards, townships), rows sum to 1
     sources: tuple[Sources, ...]  # per township
     candidates: tuple[tuple[Candidates, ...], ...]  # [hazard][township]
@@ -128,6 +131,28 @@ def _demand_tables(scenario: Scenario) -> tuple[np.ndarray, ...]:
         per_person[at], per_event[at], per_hour[at] = row.per_person, row.per_event, row.per_hour
         deadline[at] = row.deadline_h
     return per_person, per_event, per_hour, deadline
+
+
+def _kit_tables(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What kit saves (``capabilities``) by hazard and item, and which team can use which item."""
+    hazards = {h.hazard_id: k for k, h in enumerate(scenario.hazards)}
+    items = {i.item_id: k for k, i in enumerate(scenario.items)}
+    saves = np.zeros((len(hazards), len(items)))
+    share = np.zeros_like(saves)
+    for row in scenario.capabilities:
+        at = hazards[row.hazard], items[row.item_id]
+        saves[at], share[at] = row.saves_person_hours, row.max_share
+    operates = np.array(
+        [
+            [
+                item.operator_skill is None or item.operator_skill in team.operates
+                for item in scenario.items
+            ]
+            for team in scenario.teams
+        ],
+        dtype=bool,
+    ).reshape(len(scenario.teams), len(items))
+    return saves, share, operates
 
 
 def _sources(scenario: Scenario, travel_h: np.ndarray, distance_km: np.ndarray) -> list[Sources]:
@@ -249,6 +274,7 @@ def build_network(scenario: Scenario, plan: Plan | None = None) -> CountyNetwork
     stock, members = _apply_plan(scenario, plan)
     mobilisation_h = np.array([t.mobilisation_median_min / 60.0 for t in scenario.teams])
     per_person, per_event, per_hour, deadline = _demand_tables(scenario)
+    kit_saves, kit_share, team_operates = _kit_tables(scenario)
     items = scenario.items
     return CountyNetwork(
         scenario=scenario,
@@ -289,6 +315,9 @@ def build_network(scenario: Scenario, plan: Plan | None = None) -> CountyNetwork
         demand_per_event=per_event,
         demand_per_hour=per_hour,
         demand_deadline_h=deadline,
+        kit_saves_h=kit_saves,
+        kit_share=kit_share,
+        team_operates=team_operates,
         exposure=exposure_shares(scenario),
         sources=tuple(_sources(scenario, travel_h, distance_km)),
         candidates=tuple(

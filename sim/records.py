@@ -28,7 +28,8 @@ EVENT_COLUMNS = (
     "wait_for_team_h",
     "teams_dispatched",
     "members_dispatched",
-    "rescue_person_hours",
+    "rescue_person_hours",  # the work left for people: grown, less what the kit saved
+    "kit_saved_h",  # rescue person-hours the kit on scene in time saved (capabilities)
     "rescue_in_time",
     "rescue_late",
     "rescue_unmet",

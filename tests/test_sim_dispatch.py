@@ -11,8 +11,9 @@ import scenarios
 from optimize.baselines import status_quo
 from optimize.demand import sample_years
 from optimize.model import Budgets, build_problem, solve
+from scenarios.schema import Capability
 from sim import build_network, simulate
-from sim.dispatch import RoadCuts, alarm_h, growth, route
+from sim.dispatch import RoadCuts, alarm_h, growth, kit_saving, route, usable_kit
 from sim.metrics import weighted_unmet_per_year
 from tests import builders
 
@@ -273,3 +274,68 @@ def test_turnout_multiplies_a_candidates_efficiency_hand_computed(replayed_count
                 got = thinned.candidates[hazard][town].efficiency[position]
                 assert got == pytest.approx(expected)
                 assert candidates.efficiency[position] == pytest.approx(expected / 0.6)
+
+
+# --- kit that shortens the rescue work (capabilities) ---------------------------------------
+
+
+def _with_kit(scenario, boat_h=40.0, blower_h=30.0):
+    """Boats save water-rescue work on floods, blowers fire-line work on forest fires."""
+    kit = (
+        Capability(item_id="boat", hazard="flood", saves_person_hours=boat_h, max_share=0.3),
+        Capability(item_id="blower", hazard="forest_fire", saves_person_hours=blower_h,
+                   max_share=0.4),
+    )  # fmt: skip
+    return scenario.model_copy(update={"capabilities": kit})
+
+
+@pytest.mark.parametrize("staffing", [False, True])
+def test_engines_agree_year_by_year_when_kit_saves_rescue_work(replayed_county, staffing):
+    """Kit in time shortens the work in the simulation and the model alike, year by year."""
+    kitted = _with_kit(replayed_county)
+    network = build_network(kitted)
+    budgets = Budgets(0.0, staffing_yuan=1e9 if staffing else None)
+    saa = build_problem(network, sample_years(network, 7, 6, first=0), budgets)
+    saa.fix_plan(status_quo(), network)
+    assert solve(saa, "highs", mip_gap=0.0).found_plan
+    result = simulate(kitted, status_quo(), reps=6, seed=7)
+    simulated = weighted_unmet_per_year(result)
+    assert saa.year_costs() == pytest.approx(simulated.to_numpy(), rel=1e-9, abs=1e-6)
+    assert result.events["kit_saved_h"].sum() > 0
+    plain = weighted_unmet_per_year(simulate(replayed_county, status_quo(), reps=6, seed=7))
+    assert simulated.sum() < plain.sum()  # the kit did some of the work
+
+
+def test_kit_saves_its_units_in_time_up_to_its_share_hand_computed(replayed_county):
+    """Each event: saved = min(1,000 h x boats in time, 30% of the work before the saving)."""
+    result = simulate(_with_kit(replayed_county, boat_h=1000.0), status_quo(), reps=6, seed=7)
+    events = result.events.set_index(["replication", "event_id"])
+    boats = result.items[result.items["item_id"] == "boat"]
+    boats = boats.set_index(["replication", "event_id"])["served_in_time"]
+    floods = events[(events["hazard"] == "flood") & (events["teams_dispatched"] > 0)]
+    assert len(floods) >= 2
+    for key, event in floods.iterrows():
+        before = event["rescue_person_hours"] + event["kit_saved_h"]
+        expected = min(1000.0 * boats.get(key, 0.0), 0.3 * before)
+        assert event["kit_saved_h"] == pytest.approx(expected)
+    capped = [
+        key for key, e in floods.iterrows()
+        if e["kit_saved_h"] < 1000.0 * boats.get(key, 0.0) - 1e-9
+    ]  # fmt: skip
+    assert capped and all(events.loc[key, "kit_saved_h"] > 0 for key in capped)
+
+
+def test_kit_counts_only_where_a_sent_team_operates_it(tmp_path):
+    """A boat needs a boat crew: only county_water operates boats in the ruled county."""
+    path = builders.write_scenario(tmp_path / "ruled", tables=builders.ruled_tables())
+    network = build_network(_with_kit(scenarios.load(path)))
+    flood = [h.hazard_id for h in network.scenario.hazards].index("flood")
+    team = {team_id: k for k, team_id in enumerate(network.team_ids)}
+    boat = network.item_ids.index("boat")
+    assert usable_kit(network, flood, [team["town_A"]]).items.tolist() == []
+    kit = usable_kit(network, flood, [team["town_A"], team["county_water"]])
+    assert kit.items.tolist() == [boat]
+    assert usable_kit(network, flood, []).items.tolist() == []
+    saved = kit_saving(kit, np.array([5.0]), work=1000.0)
+    assert saved.tolist() == [pytest.approx(200.0)]  # 5 x 40 h, under 30% of 1,000
+    assert kit_saving(kit, np.array([20.0]), work=1000.0).tolist() == [pytest.approx(300.0)]

@@ -3,8 +3,8 @@
 A reviewer asks which judgements decide the list. Each *judgement* here is an
 input the scenario marks as an estimate and the optimiser's objective depends on:
 the criticality weights of one item category, how bad a late delivery is
-against one never made, how much each event demands, and how often events
-happen. The SAA model is solved again with the judgement scaled by each of
+against one never made, how much each event demands, how often events happen,
+and how much rescue work kit on scene saves. The SAA model is solved again with the judgement scaled by each of
 :data:`FACTORS`, on years drawn on the same seed as the plan's own (the same
 years where the judgement does not change what happens in them), and the money
 by category is compared with the plan's. The tornado chart of the report is
@@ -32,6 +32,7 @@ CRITICALITY = "criticality:"  # + a category: every item weight of that category
 LATE = "late_fraction"  # how bad a late unit is against a missing one (at most 1)
 DEMAND = "demand"  # every row of the demand table: per person, per event and per hour
 EVENT_RATE = "event_rate"  # every hazard's events a year
+KIT = "kit_savings"  # every capability's rescue person-hours saved a unit
 
 
 class SensitivityRow(NamedTuple):
@@ -67,7 +68,8 @@ class SensitivityTask:
 def judgements(scenario: Scenario) -> list[str]:
     """The estimated inputs the list is tested against, as keys of :func:`scaled`."""
     categories = sorted({item.category for item in scenario.items})
-    return [f"{CRITICALITY}{c}" for c in categories] + [LATE, DEMAND, EVENT_RATE]
+    kit = [KIT] if scenario.capabilities else []
+    return [f"{CRITICALITY}{c}" for c in categories] + [LATE, DEMAND, EVENT_RATE, *kit]
 
 
 def scaled(scenario: Scenario, parameter: str, factor: float) -> Scenario:
@@ -103,6 +105,12 @@ def scaled(scenario: Scenario, parameter: str, factor: float) -> Scenario:
             for hazard in scenario.hazards
         )
         return scenario.model_copy(update={"hazards": hazards})
+    if parameter == KIT:
+        kit = tuple(
+            row.model_copy(update={"saves_person_hours": row.saves_person_hours * factor})
+            for row in scenario.capabilities
+        )
+        return scenario.model_copy(update={"capabilities": kit})
     raise ValueError(f"unknown judgement {parameter!r}")
 
 

@@ -50,6 +50,7 @@ JUDGEMENT_LABELS = {
     "late_fraction": "迟到折算 how bad a late unit is",
     "demand": "需求定额 demand per event and person",
     "event_rate": "灾害频率 events a year",
+    "kit_savings": "装备节省的人力 rescue work kit saves",
 }
 
 

@@ -22,6 +22,7 @@ from optimize.sensitivity import (
     tasks,
 )
 from scenarios.plan import Plan
+from scenarios.schema import Capability
 from sim import build_network
 from tests import builders
 
@@ -57,6 +58,11 @@ def test_each_judgement_scales_what_it_names_and_nothing_else(tiny):
     assert rates == [2 * h.annual_rate for h in tiny.hazards]
     for parameter in judgements(tiny):
         assert scaled(tiny, parameter, 1.0) == tiny
+    kit = (Capability(item_id="boat", hazard="flood", saves_person_hours=40, max_share=0.3),)
+    kitted = tiny.model_copy(update={"capabilities": kit})
+    assert judgements(kitted)[-1] == "kit_savings"
+    assert [c.saves_person_hours for c in scaled(kitted, "kit_savings", 0.5).capabilities] == [20]
+    assert scaled(kitted, "kit_savings", 0.5).capabilities[0].max_share == 0.3
     with pytest.raises(ValueError, match="unknown judgement"):
         scaled(tiny, "weather", 2.0)
 

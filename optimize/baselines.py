@@ -15,10 +15,13 @@ Consumables go to township depots in proportion to each township's expected
 demand for the item (from hazard rates and exposure), equipment to the county
 depot — the common practice of "county holds the heavy kit, townships the
 sandbags". Every baseline buys as the scenario's planning rules say
-(``scenarios.rules``): whole lots, only for depots that may hold the item.
+(``scenarios.rules``): whole lots, only for depots that may hold the item, and
+no depot past its holding ceiling (what a depot has no room for goes to another).
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -27,7 +30,8 @@ from scenarios.plan import Plan, Purchase, idle_depots
 from scenarios.schema import ITEM_CATEGORIES
 from sim.network import CountyNetwork
 
-MONEY_ROUNDS = 8  # rounds of handing on money that items at their maximum cannot spend
+UNLIMITED_UNITS = 2**62  # room of a depot without a holding ceiling, as a whole number
+MONEY_ROUNDS = 8
 
 
 def status_quo() -> Plan:
@@ -53,49 +57,76 @@ def expected_demand(network: CountyNetwork) -> np.ndarray:
 
 
 class _Placer:
-    """Where a baseline stores what it buys, in whole lots, only where the rules allow."""
+    """Where a baseline stores what it buys, in whole lots, only where the rules allow.
+
+    It keeps the holding ceilings too: a depot takes at most its room
+    (``rules.room_at``), what one purchase fills is gone for the next, and what
+    the preferred depots cannot take goes to the others that may hold the item.
+    """
 
     def __init__(self, network: CountyNetwork) -> None:
         self.network = network
         self.demand = expected_demand(network)
-        allowed = rules.may_hold(network.scenario)
+        room = rules.room_at(network.scenario)
         idle = idle_depots(network.scenario)  # a rule of thumb opens no new depot
-        self.allowed = [
-            [allowed[(item, depot)] and depot not in idle for depot in network.depot_ids]
+        self.room = [
+            [0.0 if depot in idle else room.get((item, depot), 0.0) for depot in network.depot_ids]
             for item in network.item_ids
         ]
         self.lot = [item.lot_size for item in network.scenario.items]
 
+    def capacity(self, item: int) -> float:
+        """Units of ``item`` the depots can still take, in whole lots (``inf``: no ceiling)."""
+        lot = self.lot[item]
+        if any(math.isinf(room) for room in self.room[item]):
+            return math.inf
+        return float(sum(room // lot * lot for room in self.room[item]))
+
     def place(self, item: int, units: int) -> list[Purchase]:
         """Equipment to the county depot, consumables over township depots by expected demand.
 
-        Only depots that may hold the item and are in use (or cost no upkeep)
-        are used: with no township depot that may, everything goes to the
-        county; with no county depot, it is spread over the townships. ``units``
-        are rounded down to whole lots.
+        Only depots that may hold the item, are in use (or cost no upkeep) and
+        have room are used: with no township depot that may, everything goes to
+        the county; with no county depot, it is spread over the townships; what
+        a depot has no room for goes to the others, the preferred first. ``units``
+        are rounded down to whole lots; lots no depot has room for are not bought.
         """
         network, lot = self.network, self.lot[item]
-        lots = units // lot
-        may = self.allowed[item]
-        county = [k for k, tier in enumerate(network.depot_tier) if tier == "county" and may[k]]
+        room = [int(r // lot) if math.isfinite(r) else UNLIMITED_UNITS for r in self.room[item]]
+        county = [k for k, tier in enumerate(network.depot_tier) if tier == "county" and room[k]]
         townships = {
             int(network.depot_town[k]): k
             for k, tier in enumerate(network.depot_tier)
-            if tier == "township" and may[k]
+            if tier == "township" and room[k]
         }
+        lots = units // lot
         if lots <= 0 or not (county or townships):
             return []
+        share = np.array([self.demand[town, item] for town in townships], dtype=float)
+        if len(share):
+            total = share.sum()
+            share = share / total if total > 0 else np.full(len(share), 1.0 / len(share))
         spread = townships and (not county or not network.item_is_equipment[item])
-        if not spread:
-            return [Purchase(network.item_ids[item], network.depot_ids[county[0]], lots * lot)]
-        share = np.array([self.demand[town, item] for town in townships])
-        share = share / share.sum() if share.sum() > 0 else np.full(len(share), 1.0 / len(share))
-        split = _largest_remainder(lots, share)
-        return [
-            Purchase(network.item_ids[item], network.depot_ids[depot], int(quantity) * lot)
-            for depot, quantity in zip(townships.values(), split, strict=True)
-            if quantity > 0
-        ]
+        wanted = dict.fromkeys([*townships.values(), *county], 0)
+        if spread:
+            wanted.update(zip(townships.values(), _largest_remainder(lots, share), strict=True))
+        else:
+            wanted[county[0]] = lots
+        given = {depot: min(want, room[depot]) for depot, want in wanted.items()}
+        left = lots - sum(given.values())
+        by_demand = [townships[t] for t in np.array(list(townships))[np.argsort(-share)]]
+        overflow = [*county, *by_demand] if not spread else [*by_demand, *county]
+        for depot in overflow:
+            extra = min(left, room[depot] - given[depot])
+            given[depot] += extra
+            left -= extra
+        placed = []
+        for depot, quantity in given.items():
+            if quantity > 0:
+                self.room[item][depot] -= quantity * lot
+                placed.append(Purchase(network.item_ids[item], network.depot_ids[depot],
+                                       int(quantity) * lot))  # fmt: skip
+        return placed
 
 
 def _largest_remainder(units: int, share: np.ndarray) -> np.ndarray:
@@ -108,15 +139,21 @@ def _largest_remainder(units: int, share: np.ndarray) -> np.ndarray:
 
 
 def _plan_from_money(
-    network: CountyNetwork, money: np.ndarray, plan_id: str, bought: np.ndarray | None = None
+    network: CountyNetwork,
+    money: np.ndarray,
+    plan_id: str,
+    bought: np.ndarray | None = None,
+    placer: _Placer | None = None,
 ) -> Plan:
     """Each item's money in whole lots, at most the rules' yearly maximum less ``bought``.
 
-    Money an item cannot spend under its maximum goes to the other items in the
-    same proportions, as a county spends its whole budget.
+    Money an item cannot spend under its maximum, or for want of room in the
+    depots, goes to the other items in the same proportions, as a county spends
+    its whole budget. ``placer`` carries the room earlier purchases filled.
     """
-    placer = _Placer(network)
-    units = _units_from_money(network, money, placer.lot, bought)
+    placer = _Placer(network) if placer is None else placer
+    room = np.array([placer.capacity(item) for item in range(network.n_items)])
+    units = _units_from_money(network, money, placer.lot, bought, room)
     purchases = []
     for item in range(network.n_items):
         purchases += placer.place(item, int(units[item]))
@@ -124,7 +161,11 @@ def _plan_from_money(
 
 
 def _units_from_money(
-    network: CountyNetwork, money: np.ndarray, lots: list[int], bought: np.ndarray | None
+    network: CountyNetwork,
+    money: np.ndarray,
+    lots: list[int],
+    bought: np.ndarray | None,
+    room: np.ndarray,
 ) -> np.ndarray:
     price, lot = network.item_price_yuan, np.array(lots)
     cap = np.array(
@@ -134,19 +175,34 @@ def _units_from_money(
         ]
     )
     cap = np.maximum(cap - (0 if bought is None else bought), 0)
+    cap = np.minimum(cap, np.where(np.isfinite(room), room, UNLIMITED_UNITS).astype(np.int64))
     units = np.zeros(network.n_items, dtype=np.int64)
     share = money.astype(float)
-    for _ in range(MONEY_ROUNDS):
+    handed_over = 0.0  # handed-on money its shares were too small to spend
+    for round_ in range(MONEY_ROUNDS):
         wanted = np.floor(share / (price * lot) + 1e-9).astype(np.int64) * lot
         add = np.minimum(wanted, cap - units)
         units += add
+        if round_ > 0:
+            handed_over += float(share.sum() - wanted @ price)
         # Only what the maximum held back is handed on; rounding leaves the rest unspent.
         held_back = float((wanted - add) @ price)
         open_items = (units < cap) & (money > 0)
         if held_back <= 0 or not open_items.any():
             break
         share = np.where(open_items, held_back * money / money[open_items].sum(), 0.0)
-    return units
+    # Handed-on money in shares too small for a whole lot (ceilings hand on a lot of
+    # it): a lot at a time, round the open items in order of their money, while it lasts.
+    order = [int(i) for i in np.argsort(-money, kind="stable") if money[i] > 0]
+    while True:
+        spent = False
+        for item in order:
+            if handed_over >= price[item] * lot[item] and units[item] + lot[item] <= cap[item]:
+                units[item] += lot[item]
+                handed_over -= price[item] * lot[item]
+                spent = True
+        if not spent:
+            return units
 
 
 def equal_split(network: CountyNetwork, budget_yuan: float) -> Plan:
@@ -214,7 +270,9 @@ def top_up(network: CountyNetwork, budget_yuan: float) -> Plan:
             units = max(units, int(np.ceil(spec.min_order / lot)) * lot)
         most = rules.most_units(spec)
         units = min(units, most if most is not None else units)
-        units = min(units, int(money // (price * lot)) * lot)
+        units = min(
+            units, int(money // (price * lot)) * lot, int(min(placer.capacity(item), units))
+        )
         if units <= 0 or units < spec.min_order:
             continue
         placed = placer.place(item, units)
@@ -223,7 +281,9 @@ def top_up(network: CountyNetwork, budget_yuan: float) -> Plan:
     counts = np.zeros(network.n_items, dtype=int)
     for purchase in purchases:
         counts[network.item_ids.index(purchase.item_id)] += purchase.quantity
-    rest = _plan_from_money(network, _last_year_money(network, max(money, 0.0)), "rest", counts)
+    rest = _plan_from_money(
+        network, _last_year_money(network, max(money, 0.0)), "rest", counts, placer
+    )
     bought: dict[tuple[str, str], int] = {}
     for purchase in (*purchases, *rest.purchases):
         key = (purchase.item_id, purchase.depot_id)

@@ -4,11 +4,11 @@ A reviewer asks which judgements decide the list. Each *judgement* here is an
 input the scenario marks as an estimate and the optimiser's objective depends on:
 the criticality weights of one item category, how bad a late delivery is
 against one never made, how much each event demands, how often events happen,
-and how much rescue work kit on scene saves. The SAA model is solved again with the judgement scaled by each of
-:data:`FACTORS`, on years drawn on the same seed as the plan's own (the same
-years where the judgement does not change what happens in them), and the money
-by category is compared with the plan's. The tornado chart of the report is
-drawn from :func:`money_moved`.
+and how much rescue work kit on scene saves. The SAA model is solved again
+with the judgement scaled by each of :data:`FACTORS`, on years drawn on the
+same seed as the plan's own (the same years where the judgement does not change
+what happens in them), and the money by category is compared with the plan's.
+The tornado chart of the report is drawn from :func:`money_moved`.
 """
 
 from __future__ import annotations

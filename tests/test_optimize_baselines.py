@@ -18,6 +18,7 @@ from optimize.evaluate import evaluate_plans
 from optimize.marginal import COLUMNS as MARGINAL_COLUMNS
 from optimize.marginal import marginal_values
 from optimize.model import Budgets, build_problem, extract_plan, solve
+from scenarios import rules
 from scenarios.plan import Plan, Staffing
 from scenarios.rules import breaches
 from sim import build_network
@@ -218,7 +219,10 @@ def test_equal_split_gives_every_item_type_the_same_money(shares_network):
         assert bought[item] == math.floor(250_000.0 / price + 1e-9)
 
 
-def test_baselines_on_the_default_county_stay_within_budget(default_scenario):
+def test_baselines_on_the_default_county_stay_within_budget_and_holding_ceilings(
+    default_scenario,
+):
+    """A rule of thumb fills no depot past what its design events need, and still spends."""
     network = build_network(default_scenario)
     budget = default_scenario.procurement_budget_yuan
     allowed = set(default_scenario.procurement.depot_tiers)
@@ -227,6 +231,20 @@ def test_baselines_on_the_default_county_stay_within_budget(default_scenario):
         plan = rule(network, budget)
         assert 0.9 * budget <= plan.purchase_cost_yuan(default_scenario) <= budget
         assert {tier[p.depot_id] for p in plan.purchases} <= allowed
+        kinds = {b.rule for b in breaches(plan, default_scenario)}
+        assert "holding_ceiling" not in kinds, rule.__name__
+
+
+def test_what_a_depot_has_no_room_for_goes_to_the_next(default_scenario):
+    """Life jackets are spread by demand; a township depot at its ceiling passes the rest on."""
+    network = build_network(default_scenario)
+    room = rules.room_at(default_scenario)
+    plan = top_up(network, default_scenario.procurement_budget_yuan)
+    jackets = {p.depot_id: p.quantity for p in plan.purchases if p.item_id == "life_jacket"}
+    assert len(jackets) > 1
+    for depot, quantity in jackets.items():
+        assert quantity <= room[("life_jacket", depot)]
+    assert any(quantity == room[("life_jacket", depot)] for depot, quantity in jackets.items())
 
 
 # --- expected demand --------------------------------------------------------------------------

@@ -57,6 +57,7 @@ def _result() -> SimulationResult:
                 ["township", "county", "outside"], categories=["township", "county", "outside"]
             ),
             "trapped_lost": [0.5, 0.0, 1.5],
+            "kit_saved_h": [30.0, 0.0, 60.0],
             "evacuated_before_impact": [10.0, 0.0, 0.0],
             "to_evacuate": [20.0, 0.0, 5.0],
             "severity_people": [100.0, 500.0, 50.0],
@@ -105,6 +106,8 @@ def test_summary_rows_by_hand():
     assert summary.loc[("share_in_township", "size=small"), "mean"] == pytest.approx(1 / 2)
     assert summary.loc[("share_in_township", "size=large"), "mean"] == pytest.approx(0.0)
     assert summary.loc[("trapped_lost", "all"), "mean"] == pytest.approx(2 / 3)
+    assert summary.loc[("kit_saved_h", "all"), "mean"] == pytest.approx(30.0)  # 90 h / 3 years
+    assert summary.loc[("kit_saved_h", "all"), "unit"] == "person-hours / year"
     assert summary.loc[("evacuated_before_impact", "all"), "mean"] == pytest.approx(10 / 25)
     assert summary.loc[("items_in_time", "all"), "mean"] == pytest.approx(13 / 19)
     assert summary.loc[("response_p50", "all"), "mean"] == pytest.approx(2.0)

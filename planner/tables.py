@@ -68,7 +68,8 @@ def _number(value: float, unit: str) -> str:
         return "–"
     if unit.startswith("share"):
         return f"{value:.1%}"
-    whole = unit.startswith("weighted") or (unit.startswith("people") and abs(value) >= 10)
+    counted = unit.startswith(("people", "person-hours"))
+    whole = unit.startswith("weighted") or (counted and abs(value) >= 10)
     if abs(value) >= 1000 or whole:
         return f"{value:,.0f}"
     return f"{value:.2f}"

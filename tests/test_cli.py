@@ -12,9 +12,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
+from rich.console import Console
 
 from planner import cli
 from planner.output import write_atomic
+from planner.tables import summary_table
 from scenarios.plan import PLAN_CSV_COLUMNS, Plan, Purchase, Staffing
 from tests import builders
 from tests.support import run_process
@@ -512,3 +514,20 @@ def test_absurd_run_sizes_are_refused_before_anything_runs(
     assert "Traceback" not in done.stderr
     assert words in done.stderr and f"'{value}'" in done.stderr
     assert not out.exists()
+
+
+def test_summary_table_shows_counted_figures_whole_and_small_ones_to_two_places(tiny_scenario):
+    """463.25 person-hours reads 463; 0.56 people keeps its decimals; a rate keeps two."""
+    summary = pd.DataFrame(
+        [
+            ("kit_saved_h", "all", "person-hours / year", 463.25, 391.1, 535.4, 200),
+            ("trapped_lost", "all", "people / year", 0.56, 0.06, 1.07, 200),
+            ("events", "all", "events / year", 10.79, 9.74, 11.84, 200),
+        ],
+        columns=["metric", "group", "unit", "mean", "ci_low", "ci_high", "n"],
+    )
+    console = Console(width=200, record=True)
+    console.print(summary_table(summary, tiny_scenario, 200, 1, None))
+    text = console.export_text()
+    assert "463 " in text and "463.25" not in text and "391 – 535" in text
+    assert "0.56" in text and "10.79" in text

@@ -28,6 +28,7 @@ from planner.tables import (
     SIZE_LABELS,
     TIER_LABELS,
     judgement_label,
+    stated_rows,
 )
 from scenarios.norms import compliance
 from scenarios.plan import plan_costs
@@ -446,6 +447,7 @@ def _assumptions(scenario: Scenario, lang: str) -> Section:
 
 
 def _metric_table(summary: pd.DataFrame, scenario: Scenario, lang: str) -> pd.DataFrame:
+    summary = stated_rows(summary, scenario)
     rows = summary[
         summary["metric"].isin(
             [

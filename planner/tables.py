@@ -92,6 +92,13 @@ def _group_label(group: str, scenario: Scenario) -> str:
     return group
 
 
+def stated_rows(summary: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """The summary rows worth showing: no kit row for a scenario that states no kit effects."""
+    if scenario.capabilities:
+        return summary
+    return summary[summary["metric"] != "kit_saved_h"]
+
+
 def summary_table(
     summary: pd.DataFrame, scenario: Scenario, reps: int, seed: int, plan: Plan | None
 ) -> Table:
@@ -111,7 +118,7 @@ def summary_table(
     table.add_column("95% 置信区间 CI", justify="right")
     table.add_column("单位 unit")
     previous = None
-    for row in summary.itertuples(index=False):
+    for row in stated_rows(summary, scenario).itertuples(index=False):
         label = METRIC_LABELS.get(row.metric, row.metric) if row.metric != previous else ""
         if row.metric != previous and previous is not None:
             table.add_section()

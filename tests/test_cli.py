@@ -16,8 +16,10 @@ from rich.console import Console
 
 from planner import cli
 from planner.output import write_atomic
+from planner.reporting import unit_name
 from planner.tables import summary_table
 from scenarios.plan import PLAN_CSV_COLUMNS, Plan, Purchase, Staffing
+from scenarios.schema import Capability
 from tests import builders
 from tests.support import run_process
 
@@ -526,8 +528,14 @@ def test_summary_table_shows_counted_figures_whole_and_small_ones_to_two_places(
         ],
         columns=["metric", "group", "unit", "mean", "ci_low", "ci_high", "n"],
     )
+    kit = (Capability(item_id="boat", hazard="flood", saves_person_hours=40, max_share=0.3),)
+    kitted = tiny_scenario.model_copy(update={"capabilities": kit})
     console = Console(width=200, record=True)
-    console.print(summary_table(summary, tiny_scenario, 200, 1, None))
+    console.print(summary_table(summary, kitted, 200, 1, None))
     text = console.export_text()
     assert "463 " in text and "463.25" not in text and "391 – 535" in text
     assert "0.56" in text and "10.79" in text
+    console = Console(width=200, record=True)
+    console.print(summary_table(summary, tiny_scenario, 200, 1, None))
+    assert "rescue work saved by kit" not in console.export_text()  # it states no kit effects
+    assert unit_name("person-hours / year", "zh") == "人·小时/年"  # the report's Chinese unit

@@ -69,18 +69,19 @@ class _Placer:
         self.demand = expected_demand(network)
         room = rules.room_at(network.scenario)
         idle = idle_depots(network.scenario)  # a rule of thumb opens no new depot
-        self.room = [
-            [0.0 if depot in idle else room.get((item, depot), 0.0) for depot in network.depot_ids]
+        self.room = [  # whole units; UNLIMITED_UNITS where no ceiling holds
+            [
+                0 if depot in idle else _whole(room.get((item, depot), 0))
+                for depot in network.depot_ids
+            ]
             for item in network.item_ids
         ]
         self.lot = [item.lot_size for item in network.scenario.items]
 
-    def capacity(self, item: int) -> float:
-        """Units of ``item`` the depots can still take, in whole lots (``inf``: no ceiling)."""
+    def capacity(self, item: int) -> int:
+        """Units of ``item`` the depots can still take, in whole lots."""
         lot = self.lot[item]
-        if any(math.isinf(room) for room in self.room[item]):
-            return math.inf
-        return float(sum(room // lot * lot for room in self.room[item]))
+        return min(sum(room // lot * lot for room in self.room[item]), UNLIMITED_UNITS)
 
     def place(self, item: int, units: int) -> list[Purchase]:
         """Equipment to the county depot, consumables over township depots by expected demand.
@@ -92,7 +93,7 @@ class _Placer:
         are rounded down to whole lots; lots no depot has room for are not bought.
         """
         network, lot = self.network, self.lot[item]
-        room = [int(r // lot) if math.isfinite(r) else UNLIMITED_UNITS for r in self.room[item]]
+        room = [r // lot for r in self.room[item]]  # in lots
         county = [k for k, tier in enumerate(network.depot_tier) if tier == "county" and room[k]]
         townships = {
             int(network.depot_town[k]): k
@@ -129,6 +130,11 @@ class _Placer:
         return placed
 
 
+def _whole(units: float) -> int:
+    """Room as a whole number of units: ``UNLIMITED_UNITS`` for a depot without a ceiling."""
+    return UNLIMITED_UNITS if math.isinf(units) else int(units)
+
+
 def _largest_remainder(units: int, share: np.ndarray) -> np.ndarray:
     """Whole units in proportion to ``share`` that add up to ``units``."""
     exact = units * share
@@ -152,7 +158,7 @@ def _plan_from_money(
     its whole budget. ``placer`` carries the room earlier purchases filled.
     """
     placer = _Placer(network) if placer is None else placer
-    room = np.array([placer.capacity(item) for item in range(network.n_items)])
+    room = np.array([placer.capacity(item) for item in range(network.n_items)], dtype=np.int64)
     units = _units_from_money(network, money, placer.lot, bought, room)
     purchases = []
     for item in range(network.n_items):
@@ -175,7 +181,7 @@ def _units_from_money(
         ]
     )
     cap = np.maximum(cap - (0 if bought is None else bought), 0)
-    cap = np.minimum(cap, np.where(np.isfinite(room), room, UNLIMITED_UNITS).astype(np.int64))
+    cap = np.minimum(cap, room)
     units = np.zeros(network.n_items, dtype=np.int64)
     share = money.astype(float)
     handed_over = 0.0  # handed-on money its shares were too small to spend
@@ -270,9 +276,7 @@ def top_up(network: CountyNetwork, budget_yuan: float) -> Plan:
             units = max(units, int(np.ceil(spec.min_order / lot)) * lot)
         most = rules.most_units(spec)
         units = min(units, most if most is not None else units)
-        units = min(
-            units, int(money // (price * lot)) * lot, int(min(placer.capacity(item), units))
-        )
+        units = min(units, int(money // (price * lot)) * lot, placer.capacity(item))
         if units <= 0 or units < spec.min_order:
             continue
         placed = placer.place(item, units)

@@ -18,6 +18,7 @@ from sim import simulate
 from sim.metrics import (
     event_weights,
     mean_ci,
+    people_without_relief,
     per_replication,
     ratio_ci,
     weighted_mean,
@@ -35,18 +36,26 @@ def _breakdown(prefix: str, table: pd.DataFrame, weights: pd.Series | None) -> d
     }
 
 
-def _events_stats(result: SimulationResult, years: int) -> dict[str, float]:
-    """Share of events handled in their township, and people lost to being trapped per year."""
+def _events_stats(result: SimulationResult) -> dict[str, float]:
+    """Share of events handled in their township; lives lost and people without relief a year."""
     events, weights = result.events, result.weights
-    in_township = events["handled_level"] == "township"
-    if weights is None:
-        return {
-            "share_in_township": float(in_township.mean()),
-            "trapped_lost_per_year": float(events["trapped_lost"].sum() / years),
-        }
-    share = weighted_mean(in_township.to_numpy(float), event_weights(events, weights))
-    lost = per_replication(events, "trapped_lost", result.replications)
-    return {"share_in_township": share, "trapped_lost_per_year": weighted_mean(lost, weights)}
+    in_township = events["handled_level"].to_numpy() == "township"
+    chosen = None if weights is None else event_weights(events, weights)
+    share = weighted_mean(in_township.astype(float), chosen) if len(events) else float("nan")
+    yearly = outcomes_per_year(result)
+    return {"share_in_township": share} | {
+        f"{column}_per_year": weighted_mean(values, weights) for column, values in yearly.items()
+    }
+
+
+def outcomes_per_year(result: SimulationResult) -> pd.DataFrame:
+    """Per replication: lives lost to delay and, with relief needs, people without relief."""
+    lost = per_replication(result.events, "trapped_lost", result.replications)
+    yearly = pd.DataFrame({"trapped_lost": lost.to_numpy()}, index=lost.index)
+    relief = people_without_relief(result)
+    if "any" in relief.columns:
+        yearly["people_without_relief"] = relief["any"].to_numpy()
+    return yearly
 
 
 def evaluation_row(
@@ -81,7 +90,7 @@ def evaluation_row(
             "vs_status_quo_ci_low": diff_low,
             "vs_status_quo_ci_high": diff_high,
         }
-    row |= _events_stats(result, len(yearly))
+    row |= _events_stats(result)
     row |= _breakdown("hazard", weighted_unmet_by_hazard(result), weights)
     row |= _breakdown("category", weighted_unmet_by_category(result), weights)
     return row

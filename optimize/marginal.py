@@ -28,6 +28,7 @@ import pandas as pd
 import pulp
 
 from optimize.demand import DemandEvent
+from optimize.everyday import member_saving
 from optimize.model import (
     UNLIMITED_YUAN,
     Budgets,
@@ -232,5 +233,6 @@ def _measure_teams(network, years, plan, options, rows, year_weights=None) -> No
     base = _objective(saa)
     for row in rows:
         var = saa.staffing[row["_key"]]  # type: ignore[index]
-        row["saving_per_unit_yuan"] = max(0.0, base - _with_one_more(saa, var))
+        calls = member_saving(network, row["_key"], round(var.lowBound))
+        row["saving_per_unit_yuan"] = max(0.0, base - _with_one_more(saa, var)) + calls
         row["method"] = "finite_difference"

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import itertools
 import math
 import os
 import sys
@@ -35,9 +36,11 @@ import numpy as np
 import pulp
 
 from optimize.demand import DemandEvent, overlapping_groups
+from optimize.everyday import calling_teams, crew_range, expected_unanswered, unanswered_cost
 from optimize.highs_solver import HighsWithOffset, objective_held_at, valued_below_itself
 from scenarios import rules
 from scenarios.plan import Plan, Purchase, Staffing, idle_depots
+from sim.dispatch import duty_crews, finish_time, kit_saving, trapped_lost
 from sim.network import SOURCE_TIERS, CountyNetwork
 
 NEIGHBOUR = SOURCE_TIERS.index("neighbour")
@@ -100,6 +103,12 @@ class SaaProblem:
     rule_variables: list[pulp.LpVariable] = field(default_factory=list)
     # One switch per idle depot with upkeep the plan may open (on: opened, upkeep paid).
     open_switches: list[pulp.LpVariable] = field(default_factory=list)
+    # Aims minimised one after another before the objective ([objective] lives_first),
+    # each then held within ``stage_slack`` of what it reached.
+    aims: list[tuple[str, pulp.LpAffineExpression]] = field(default_factory=list)
+    stage_slack: float = 0.0
+    # per team with everyday calls and a size to decide: its duty crews (optimize.everyday)
+    crews: dict[int, pulp.LpVariable] = field(default_factory=dict)
 
     def year_costs(self) -> np.ndarray:
         """Each sampled year's own penalty at the solved values (yuan/year, not yet averaged).
@@ -136,7 +145,10 @@ class SaaProblem:
         for team, var in self.staffing.items():
             value = members.get(team, int(network.team_members[team]))
             var.lowBound = var.upBound = value
-        for var in (*self.purchases.values(), *self.staffing.values()):
+        for team, var in self.crews.items():
+            size = members.get(team, int(network.team_members[team]))
+            var.lowBound = var.upBound = duty_crews(size, network.scenario.everyday)
+        for var in (*self.purchases.values(), *self.staffing.values(), *self.crews.values()):
             var.cat = pulp.LpContinuous
 
     def objective_held_at(self, var: pulp.LpVariable, value: float) -> float:
@@ -173,6 +185,8 @@ class SolveReport:
     constraints: int
     integers: int
     method: str = "branch and bound"  # or "LP rounding" (LP relaxation rounded by diving), "LP"
+    # (aim, what it reached) for each aim minimised before the objective (SaaProblem.aims)
+    stages: tuple[tuple[str, float], ...] = ()
 
     @property
     def found_plan(self) -> bool:
@@ -190,14 +204,29 @@ class _Need:
     penalty: float
     sources: list[tuple[int, float]]  # (pool, credit): a depot, or agreement k as -1 - k
     served_credit: float = 0.0  # credit of a source that always has enough for all of it
+    # A relief item, with relief counted: every source keeps its flow (none is served
+    # as a constant), and these pools arrive by the first-relief hour.
+    relief: bool = False
+    early: frozenset[int] = frozenset()
 
 
 @dataclass(slots=True)
 class _KitUnits:
-    """Units of one kit item at one event on scene in time: a constant and in-time flows."""
+    """Units of one item at one event there by a time: a constant and the flows that arrive."""
 
     constant: float = 0.0
     flows: list[pulp.LpVariable] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Outcome:
+    """An outcome the objective may count beside the shortfall: expected per year, as terms."""
+
+    constant: float = 0.0
+    terms: dict[pulp.LpVariable, float] = field(default_factory=dict)
+
+    def expression(self) -> pulp.LpAffineExpression:
+        return pulp.LpAffineExpression(self.terms, constant=self.constant)
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,6 +369,12 @@ class _Builder:
         self.team_of: dict[pulp.LpVariable, int] = {}
         self.only_items: set[int] | None = None
         self.kit_units: dict[tuple[int, int, int], _KitUnits] = {}  # (year, event, item)
+        # Outcomes counted beside the shortfall (``[objective]``), when a plan is chosen.
+        self.count_lives = self.count_relief = False
+        self.lives, self.relief = _Outcome(), _Outcome()
+        self.relief_units: dict[tuple[int, int, int], _KitUnits] = {}  # by first-relief hour
+        self.crews: dict[int, pulp.LpVariable] = {}
+        self.relief_items = set(np.flatnonzero(network.item_is_relief).tolist())
         # What a depot could ever hand out in one sampled year (or one overlap):
         # buying more cannot help in sample, and the bound shrinks the search tree.
         self.most_needed: dict[tuple[int, int], float] = {}
@@ -471,6 +506,16 @@ def _build(
 ) -> SaaProblem:
     builder = _Builder(network, years, options, planning_rules)
     builder.only_items = None if items is None else set(items)
+    # The outcomes beside the shortfall count where a plan is chosen, not where one is valued.
+    choice = network.scenario.objective
+    choosing = planning_rules and items is None and rescue
+    builder.count_lives = choosing and choice.counts_lives
+    builder.count_relief = choosing and choice.counts_relief
+    if builder.count_lives and budgets.optimises_staffing:
+        raise InfeasibleRequestError(
+            "lives lost to delay are modelled through kit at today's team sizes: minimise "
+            "them with a procurement budget only (no staffing or joint budget)"
+        )
     money = budgets.procurement_yuan if budgets.joint_yuan is None else budgets.joint_yuan
     stock_rows: dict[tuple[int, int], list[str]] = defaultdict(list)
     for year, events in enumerate(years):
@@ -479,6 +524,12 @@ def _build(
         _item_flows(builder, year, events, overlaps, money, weight, stock_rows)
         if rescue:
             _rescue_work(builder, year, events, budgets.optimises_staffing, weight)
+        if builder.count_relief:
+            _relief_rows(builder, year, events, weight)
+        if builder.count_lives:
+            _lives(builder, year, events, weight)
+    if rescue:
+        _everyday(builder, budgets.optimises_staffing, weights)
     forced = _rule_places(builder, money) if planning_rules else set()
     _bound_purchases(builder, forced)
     problem = builder.problem
@@ -494,7 +545,14 @@ def _build(
         {var: c / w for var, c in terms.items()}
         for terms, w in zip(builder.year_terms, weights, strict=True)
     ]
-    problem += _objective(builder, year_constant, year_terms, weights)
+    aims: list[tuple[str, pulp.LpAffineExpression]] = []
+    objective = _objective(builder, year_constant, year_terms, weights)
+    if choice.minimise == "lives_first" and choosing:
+        aims = [("lives", builder.lives.expression()), ("relief", builder.relief.expression())]
+    elif choice.minimise == "mix" and choosing:
+        objective = objective + choice.life_yuan * builder.lives.expression()
+        objective = objective + choice.relief_person_yuan * builder.relief.expression()
+    problem += objective
     return SaaProblem(
         problem=problem,
         purchases=builder.purchases,
@@ -508,6 +566,9 @@ def _build(
         rule_rows=rule_rows,
         rule_variables=rule_variables,
         open_switches=builder.open_switches,
+        aims=aims,
+        stage_slack=choice.stage_slack,
+        crews=builder.crews,
     )
 
 
@@ -798,6 +859,7 @@ def _flows(
     kit = builder.kit_units.get((year, need.event, need.item))
     if kit is not None and need.served_credit >= 1.0:
         kit.constant += need.units
+    relief = builder.relief_units.get((year, need.event, need.item)) if need.relief else None
     for pool, credit in need.sources:
         if pool >= 0:
             name = f"f_{year}_{need.event}_{need.item}_{pool}"
@@ -808,6 +870,8 @@ def _flows(
         served[flow] = 1.0
         if kit is not None and credit >= 1.0:
             kit.flows.append(flow)
+        if relief is not None and pool in need.early:
+            relief.flows.append(flow)
         if pool >= 0:
             use[(need.item, pool)].setdefault(need.event, []).append(flow)
         else:
@@ -872,6 +936,9 @@ def _event_needs(
     # Supplier agreements: one arrival per agreement, whichever item it delivers.
     agreements = builder.agreements_by_item
     agreement_arrival = event.agreement_arrival_h.tolist()
+    relief_h = event.event.impact_h + builder.scenario.outcomes.first_relief_h
+    early = frozenset(d for d, a in reach if a <= relief_h)
+    early |= {-1 - a for a, at in enumerate(agreement_arrival) if at <= relief_h}
     needs = []
     for column in np.flatnonzero(units > 0).tolist():
         item = int(items[column])
@@ -885,7 +952,32 @@ def _event_needs(
             (-1 - a, 1.0 if agreement_arrival[a] <= due else late) for a in agreements[item]
         )
         needs.append(_Need(number, item, float(units[column]), float(penalty[column]), pools))
+    if builder.count_relief:
+        village_early = village is not None and village <= relief_h
+        _relief_needs(builder, (year, number), needs, items, local * village_early, early)
     return needs
+
+
+def _relief_needs(
+    builder: _Builder,
+    key: tuple[int, int],
+    needs: list[_Need],
+    items: np.ndarray,
+    village: np.ndarray,
+    early: frozenset[int],
+) -> None:
+    """Units of each relief item there by the first-relief hour: the village's, then flows.
+
+    ``village`` is what the village store gives each item when it is there by
+    the hour (zeros otherwise); the needs of relief items keep every source
+    and learn which of them arrive by the hour (``early``).
+    """
+    by_item = {need.item: need for need in needs}
+    for column, item in enumerate(items.tolist()):
+        if item in builder.relief_items:
+            builder.relief_units[(*key, item)] = _KitUnits(float(village[column]))
+            if item in by_item:
+                by_item[item].relief, by_item[item].early = True, early
 
 
 def _serve_from_ample(builder: _Builder, needs: list[_Need], member_of: list[list[int]]) -> None:
@@ -911,7 +1003,7 @@ def _serve_from_ample(builder: _Builder, needs: list[_Need], member_of: list[lis
         lightened = set()
         for need in pending:
             best = max((c for p, c in need.sources if (need.item, p) in ample), default=None)
-            if best is None:
+            if best is None or need.relief:  # relief needs keep each flow: its hour counts
                 continue
             for pool, credit in need.sources:
                 if credit <= best and (need.item, pool) not in ample:
@@ -1088,9 +1180,9 @@ def _rescue_work(
 
 
 def _kit_saved(
-    builder: _Builder, year: int, number: int, event: DemandEvent, value: float
+    builder: _Builder, year: int, number: int, event: DemandEvent, value: float, name: str = "kit"
 ) -> dict[pulp.LpVariable, float]:
-    """One variable per kit item: person-hours it saves, each worth ``value`` (a cost, < 0)."""
+    """One variable per kit item: person-hours it saves, each worth ``value`` (a cost, <= 0)."""
     saved: dict[pulp.LpVariable, float] = {}
     kit = event.kit
     for item, saves, share in zip(
@@ -1104,13 +1196,116 @@ def _kit_saved(
             cap = min(cap, saves * units.constant)
         if cap <= 0:
             continue
-        var = _variable(builder.problem, f"kit_{year}_{number}_{item}", 0, cap, False)
+        var = _variable(builder.problem, f"{name}_{year}_{number}_{item}", 0, cap, False)
         builder.cost(year, var, value)
         saved[var] = 1.0
         if units.flows:
             terms = {var: 1.0, **{flow: -saves for flow in units.flows}}
-            builder.at_most(terms, saves * units.constant, f"kituse_{year}_{number}_{item}")
+            builder.at_most(terms, saves * units.constant, f"{name}use_{year}_{number}_{item}")
     return saved
+
+
+def _everyday(builder: _Builder, optimise_staffing: bool, weights: list[float]) -> None:
+    """Everyday calls no duty crew is free for, expected by Erlang's loss formula.
+
+    At today's sizes a constant of each year. With team sizes to decide, a team's
+    duty crews are a whole number within what its members allow, and the expected
+    calls missed, convex and falling in the crews, is the largest of its secants
+    between whole crews: exact at the whole number the solver chooses.
+    """
+    network, everyday = builder.network, builder.scenario.everyday
+    for team in calling_teams(network):
+        cost = unanswered_cost(network, team)
+        if cost <= 0:
+            continue  # counted by the simulation, worth nothing in the objective
+        members = builder.members(team, optimise_staffing)
+        if not isinstance(members, pulp.LpVariable):
+            missed = expected_unanswered(network, team, duty_crews(members, everyday))
+            for year, weight in enumerate(weights):
+                builder.fixed_cost(year, weight * cost * missed)
+            continue
+        crews = crew_range(network, team)
+        crew = _variable(builder.problem, f"crews_{team}", crews.start, crews.stop - 1, True)
+        builder.crews[team] = crew
+        builder.at_most(
+            {crew: float(everyday.crew_members), members: -everyday.on_duty_share},
+            0.0,
+            f"duty_{team}",
+        )
+        missed = [expected_unanswered(network, team, c) for c in crews]
+        expected = _variable(builder.problem, f"missed_{team}", missed[-1], missed[0], False)
+        for j, (here, there) in enumerate(itertools.pairwise(missed)):
+            slope, at = there - here, crews.start + j
+            builder.at_most({expected: -1.0, crew: slope}, slope * at - here, f"missed_{team}_{j}")
+        builder.objective[expected] = cost
+        for year, weight in enumerate(weights):
+            builder.year_terms[year][expected] = weight * cost
+
+
+def _relief_rows(builder: _Builder, year: int, events: list[DemandEvent], weight: float) -> None:
+    """People without relief at the first-relief hour: per event, its most short relief item.
+
+    :func:`sim.metrics.people_without_relief` (``any``) written as rows: an
+    event's people times, for each relief item it asks for, the share of it
+    not there by the hour; the event's figure is the largest of them.
+    """
+    for number, event in enumerate(events):
+        people = float(event.event.severity_people)
+        columns = [c for c, item in enumerate(event.items.tolist()) if item in builder.relief_items]
+        if people <= 0 or not columns:
+            continue
+        lacking = _variable(builder.problem, f"lack_{year}_{number}", 0, people, False)
+        builder.relief.terms[lacking] = weight
+        for column in columns:
+            item, quantity = int(event.items[column]), float(event.quantity[column])
+            there = builder.relief_units[(year, number, item)]
+            terms = {lacking: -1.0, **{flow: -people / quantity for flow in there.flows}}
+            bound = -people * (1.0 - there.constant / quantity)
+            builder.at_most(terms, bound, f"relief_{year}_{number}_{item}")
+
+
+def _lives(builder: _Builder, year: int, events: list[DemandEvent], weight: float) -> None:
+    """Lives lost to delay per event, lower as kit on scene shortens the work (rule "Lives").
+
+    At today's team sizes the simulation's rule (:func:`sim.dispatch.trapped_lost`,
+    the work finishing at :func:`sim.dispatch.finish_time`) gives the loss with no
+    saving and with the most the kit could save; the model takes the secant
+    between them. It is exact at both ends; the loss is concave in the saving,
+    so between them the secant is below it (optimistic; the simulation judges).
+    """
+    for number, event in enumerate(events):
+        if event.event.trapped == 0:
+            continue
+        base = _lost_with_saving(builder.network, event, 0.0)
+        builder.lives.constant += weight * base
+        most = _most_kit_saving(event) if len(event.teams) else 0.0
+        slope = (base - _lost_with_saving(builder.network, event, most)) / most if most else 0.0
+        if slope > 0:
+            for var in _kit_saved(builder, year, number, event, 0.0, "life"):
+                builder.lives.terms[var] = -weight * slope
+
+
+def _lost_with_saving(network: CountyNetwork, event: DemandEvent, saved: float) -> float:
+    """Lives the event loses when the kit saves ``saved`` person-hours, at today's team sizes."""
+    trapped, impact = event.event.trapped, event.event.impact_h
+    if not len(event.teams):
+        return float(trapped)  # nobody came: as the simulation counts it
+    hazard = network.scenario.hazards[event.event.hazard]
+    candidates = network.candidates[event.event.hazard][event.event.township]
+    arrivals = event.team_arrival_h.tolist()
+    rates = [
+        float(network.team_members[t] * candidates.efficiency[candidates.position[t]])
+        for t in event.teams.tolist()
+    ]
+    done = finish_time(arrivals, rates, event.work_h - saved)
+    return trapped_lost(hazard, trapped, impact, min(arrivals), done)
+
+
+def _most_kit_saving(event: DemandEvent) -> float:
+    """The most rescue work the event's kit could save: all it asks for there in time."""
+    kit, demanded = event.kit, dict(zip(event.items.tolist(), event.quantity.tolist(), strict=True))
+    units = np.array([demanded.get(item, 0.0) for item in kit.items.tolist()])
+    return float(kit_saving(kit, units, event.work_h).sum()) if len(units) else 0.0
 
 
 def solve(
@@ -1129,16 +1324,45 @@ def solve(
     and branch and bound runs otherwise, from that plan. ``threads`` caps HiGHS's
     threads (HiGHS's default is half the machine's cores). A depot the plan
     opens is closed again when the plan without it is as good within the gap
-    (:func:`_close_useless_depots`).
+    (:func:`_close_useless_depots`). The problem's aims (``SaaProblem.aims``) are
+    minimised first, one after another (:func:`_reach_aims`).
     """
 
     def once() -> SolveReport:
         return _solve_once(saa, solver, time_limit_s, mip_gap, rounding, threads)
 
+    stages, spent = _reach_aims(saa, once) if saa.aims else ((), 0.0)
     report = once()
+    report = replace(report, stages=stages, solve_s=report.solve_s + spent)
     if report.found_plan and saa.open_switches:
         report = _close_useless_depots(saa, report, once, mip_gap)
     return report
+
+
+def _reach_aims(saa: SaaProblem, once) -> tuple[tuple[tuple[str, float], ...], float]:
+    """Minimise each aim in turn, then hold it within ``stage_slack`` of what it reached.
+
+    A lexicographic objective: a later aim (and the objective after them) may
+    give back at most ``stage_slack`` of an earlier one's value (1e-9 at the
+    least, for the solver's tolerances). Returns (aim, value reached) and the
+    seconds spent. The problem's objective is put back afterwards.
+    """
+    problem, objective = saa.problem, saa.problem.objective
+    reached, spent = [], 0.0
+    for name, aim in saa.aims:
+        problem.setObjective(aim)
+        report = once()
+        spent += report.solve_s
+        if not report.found_plan:
+            raise SolveFailedError(f"no plan minimising {name}: {report.status}, {report.solution}")
+        value = float(pulp.value(aim))
+        reached.append((name, value))
+        room = max(saa.stage_slack * abs(value), 1e-9)
+        problem.addConstraint(
+            pulp.LpConstraint(aim, pulp.LpConstraintLE, f"aim_{name}", value + room)
+        )
+    problem.setObjective(objective)
+    return tuple(reached), spent
 
 
 def _close_useless_depots(saa: SaaProblem, report: SolveReport, once, mip_gap: float):

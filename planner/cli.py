@@ -148,6 +148,13 @@ def _add_optimize(commands) -> None:
         "the worst years alone (default: the scenario's [objective], else 0)",
     )
     optimize.add_argument(
+        "--objective",
+        choices=("shortfall", "lives-first", "mix"),
+        help="what to minimise: the weighted shortfall; lives lost to delay, then people "
+        "without relief at the first-relief hour, then the shortfall; or the shortfall plus "
+        "the scenario's [objective] prices per life and per person (default: the scenario's)",
+    )
+    optimize.add_argument(
         "--worst-share",
         type=_share,
         help="the bad years: this worst share of them (default: the scenario's, else 0.1)",
@@ -268,6 +275,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 mip_gap=args.mip_gap,
                 worst_weight=args.worst_weight,
                 worst_share=args.worst_share,
+                minimise=None if args.objective is None else args.objective.replace("-", "_"),
                 solver=args.solver,
                 jobs=args.jobs,
                 greedy_steps=args.greedy_steps,
@@ -345,13 +353,14 @@ def run_simulate(
     write_parquet(result.items, out / "items.parquet")
     write_parquet(result.dispatches, out / "dispatches.parquet")
     write_parquet(result.stock, out / "stock.parquet")
+    write_parquet(result.calls, out / "calls.parquet")
     write_csv(summary, out / "summary.csv")
     used_seed = scenario.seed if seed is None else seed
     write_run_record(out, "simulate", scenario_path, plan=plan_path, reps=reps, seed=used_seed)
     terminal().print(summary_table(summary, scenario, reps, used_seed, plan))
     console.print(
         f"wrote {out}/events.parquet, items.parquet, dispatches.parquet, stock.parquet, "
-        "summary.csv, run.json",
+        "calls.parquet, summary.csv, run.json",
         markup=False,
         highlight=False,
     )

@@ -109,6 +109,14 @@ WORDS: dict[str, tuple[str, str]] = {
     "proved": ("证明了最优", "proved it optimal"),
     "not_proved": ("未能证明最优", "did not prove it optimal"),
     "gap_not_reported": ("求解器未报告", "not reported by the solver"),
+    "plan_aims": (
+        "本方案按“生命优先”求解：先使因救援延误死亡的人数最少（抽样模型中 {:.3g} 人/年），"
+        "再使 {:g} 小时未得到初步救助的人数最少（{:,.0f} 人/年），最后才使加权缺口最小；"
+        "后一目标最多让前一目标变差 {:.0%}。",
+        "This plan puts lives first: it minimised lives lost to delay first ({:.3g} a year in "
+        "the sampled model), then people without relief at {:g} h ({:,.0f} a year), and only "
+        "then the weighted shortfall; each later aim gave back at most {:.0%} of an earlier one.",
+    ),
     "plan_stability": (
         "用样本的前后两半分别求出的方案，按物资种类有 {:.0%} 的资金相同（按物资和储备点 {:.0%}）。",
         "Plans solved on the two halves of the sample put {:.0%} of their money on the same "
@@ -324,6 +332,13 @@ def _plan_quality(plan: PlanResults, lang: str) -> list[str]:
             *check["ratio_ci"],
         )
     ]
+    stages = dict(solve.get("stages") or ())
+    objective = plan.solve.get("objective") or {}
+    if {"lives", "relief"} <= stages.keys() and objective:
+        hour, slack = objective["first_relief_h"], objective["stage_slack"]
+        found.append(
+            words("plan_aims", lang).format(stages["lives"], hour, stages["relief"], slack)
+        )
     stability = plan.solve.get("stability")
     if stability:
         shares = (stability["by_item"][0], stability["by_item_depot"][0])
@@ -456,6 +471,7 @@ def _metric_table(summary: pd.DataFrame, scenario: Scenario, lang: str) -> pd.Da
                 "share_needing_outside_help",
                 "trapped_lost",
                 "kit_saved_h",
+                "everyday_unanswered",
                 "people_without_relief",
                 "response_p50",
             ]
@@ -495,6 +511,7 @@ UNITS_ZH = {
     "people / year": "人/年",
     "person-hours / year": "人·小时/年",
     "events / year": "起/年",
+    "calls / year": "起/年",
     "share of people to evacuate": "占需转移人数比例",
     "share of item units": "占物资数量比例",
 }

@@ -22,6 +22,7 @@ METRIC_LABELS = {
     "share_needing_outside_help": "需县外支援 needed help from outside the county",
     "trapped_lost": "被困人员未及时救出 trapped people lost to delay",
     "kit_saved_h": "装备节省的救援人力 rescue work saved by kit on scene",
+    "everyday_unanswered": "日常警情无值班力量可出 everyday calls with no duty crew free",
     "evacuated_before_impact": "灾前转移 evacuated before impact",
     "items_in_time": "物资按时到位 item units delivered in time",
     "people_without_relief": "未得到初步救助 people still without relief",
@@ -42,6 +43,7 @@ CATEGORY_LABELS = {
     "medical": "医疗 medical",
     "general_equipment": "通用装备 general equipment",
     "rescue_work": "救援人力 rescue work",
+    "everyday_calls": "日常警情 everyday calls",
     "depot": "储备库管理费 depot upkeep",
 }
 PART_LABELS = {"purchase": "采购 purchase", "upkeep": "管理费 upkeep", "staffing": "人员 staffing"}
@@ -68,7 +70,7 @@ def _number(value: float, unit: str) -> str:
         return "–"
     if unit.startswith("share"):
         return f"{value:.1%}"
-    counted = unit.startswith(("people", "person-hours"))
+    counted = unit.startswith(("people", "person-hours", "calls"))
     whole = unit.startswith("weighted") or (counted and abs(value) >= 10)
     if abs(value) >= 1000 or whole:
         return f"{value:,.0f}"

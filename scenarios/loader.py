@@ -39,7 +39,7 @@ from scenarios.schema import (
 )
 
 TOP_LEVEL_KEYS = {"scenario", "tables", "penalties", "travel", "dispatch", "rain_episodes"}
-TOP_LEVEL_KEYS |= {"procurement", "rules", "outcomes", "objective", "norm_rules"}
+TOP_LEVEL_KEYS |= {"procurement", "rules", "outcomes", "objective", "norm_rules", "everyday"}
 TOP_LEVEL_KEYS |= {"hazards"}
 REQUIRED_TABLES = ("townships", "items", "depots", "teams", "demand")
 OPTIONAL_TABLES = ("stock", "agreements", "travel_matrix", "replay", "norms", "capabilities")
@@ -83,7 +83,7 @@ def load(path: str | Path | None = None) -> Scenario:
     if unknown:
         raise InputError(path, f"scenario.{unknown[0]}", "unknown key (a typo?)")
     sections = ("penalties", "travel", "dispatch", "rain_episodes", "procurement", "rules")
-    for name in (*sections, "outcomes", "objective", "norm_rules"):
+    for name in (*sections, "outcomes", "objective", "norm_rules", "everyday"):
         if name in document:
             raw[name] = _section(document, name, path)
     hazards = document.get("hazards", [])

@@ -186,6 +186,9 @@ class Team(Frozen):
     # share of the roster that turns out when called: the rate of a team on scene is
     # members x turnout x skill efficiency, in both engines (sim.network candidates)
     turnout: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0
+    # everyday calls a year its duty crews answer (structural fires, traffic and other
+    # rescue: what full-time stations exist for), counted by [everyday]
+    everyday_calls_per_year: Annotated[float, Field(ge=0.0, le=100_000.0)] = 0.0
     source: Note = ""
 
     @field_validator("skills", "operates", mode="before")
@@ -384,13 +387,62 @@ class Outcomes(Frozen):
     source: Note = ""
 
 
-class Objective(Frozen):
-    """What the optimiser minimises: the expected year, the bad years (CVaR), or a mix."""
+class EverydayCalls(Frozen):
+    """How a team's everyday calls are answered: by its duty crews, one crew per call."""
 
+    crew_members: Annotated[int, Field(ge=1, le=50)] = 5  # members a call takes
+    on_duty_share: Annotated[float, Field(gt=0.0, le=1.0)] = 0.5  # of the roster, at any hour
+    call_hours: Annotated[float, Field(gt=0.0, le=72.0)] = 1.5  # mean time a crew is out
+    # a call no duty crew is free for waits for the next station or a recall: the
+    # weighted shortfall it adds (yuan-equivalent)
+    unanswered_yuan: Annotated[float, Field(ge=0.0, le=1e9)] = 0.0
+    source: Note = ""
+
+
+Aim = Literal["shortfall", "lives_first", "mix"]
+YuanEquivalent = Annotated[float, Field(ge=0.0, le=1e9)]  # per life or person: beyond, absurd
+
+
+class Objective(Frozen):
+    """What the optimiser minimises: which outcomes, and the expected year or the bad years.
+
+    ``shortfall``: the weighted shortfall. ``lives_first``: lives lost to delay,
+    then people without relief at the first-relief hour, then the weighted
+    shortfall, each later aim giving back at most ``stage_slack`` of an earlier
+    optimum. ``mix``: the weighted shortfall plus ``life_yuan`` per life lost
+    and ``relief_person_yuan`` per person without relief. The bad years
+    (``worst_weight``) weigh the shortfall; lives and relief count as expected.
+    """
+
+    minimise: Aim = "shortfall"
+    life_yuan: YuanEquivalent = 0.0  # mix: one life lost to delay, in yuan-equivalent
+    relief_person_yuan: YuanEquivalent = 0.0  # mix: one person without relief at the hour
+    stage_slack: Annotated[float, Field(ge=0.0, le=0.5)] = 0.01
     worst_share: Annotated[float, Field(gt=0.0, le=1.0)] = 0.1  # the bad years: this worst share
     # 0: the expected year alone; 1: the mean of the worst years alone (防大灾)
     worst_weight: Probability = 0.0
     source: Note = ""
+
+    @model_validator(mode="after")
+    def _mix_has_weights(self) -> Objective:
+        if self.minimise == "mix" and self.life_yuan == 0 and self.relief_person_yuan == 0:
+            raise ValueError(
+                "minimise = 'mix' needs life_yuan or relief_person_yuan above 0 "
+                "(with both 0 it is the weighted shortfall: minimise = 'shortfall')"
+            )
+        return self
+
+    @property
+    def counts_lives(self) -> bool:
+        """Whether lives lost to delay enter what is minimised."""
+        return self.minimise == "lives_first" or (self.minimise == "mix" and self.life_yuan > 0)
+
+    @property
+    def counts_relief(self) -> bool:
+        """Whether people without relief at the first-relief hour enter what is minimised."""
+        return self.minimise == "lives_first" or (
+            self.minimise == "mix" and self.relief_person_yuan > 0
+        )
 
 
 class PlanningRules(Frozen):
@@ -497,6 +549,7 @@ class Scenario(Frozen):
     rules: PlanningRules = PlanningRules()
     outcomes: Outcomes = Outcomes()
     objective: Objective = Objective()
+    everyday: EverydayCalls = EverydayCalls()
     hazards: tuple[Hazard, ...] = Field(min_length=1)
     townships: tuple[Township, ...] = Field(min_length=1)
     items: tuple[Item, ...] = Field(min_length=1)

@@ -19,7 +19,8 @@ engines, so they cannot drift apart. The rules:
   item's deadline first, in tier order (``supply_order``: village, township,
   county, neighbours, then supplier agreements, fastest first), and only then
   from the late ones, in the same order. A dispatcher sends what makes the
-  deadline first.
+  deadline first; of a relief item (``[outcomes] relief_items``), what reaches
+  the people by the first-relief hour before the rest.
 * **Teams.** Free teams are sent in escalation order (``team_order``) until the
   rescue work would be done by its deadline, or the hazard's ``max_teams`` are
   on their way.
@@ -28,6 +29,15 @@ engines, so they cannot drift apart. The rules:
   share of the work, and only where a team sent before the work began
   operates it. Teams are still sent by the event's size, not by the kit
   drawn for it; reinforcements are sent by the work left.
+* **Lives.** The trapped are reached one by one, evenly over the time from
+  the first team's arrival to the end of the work; each survives the wait
+  from impact with a chance that halves every ``survival_half_life_h``.
+* **Everyday calls.** A team's everyday calls (``everyday_calls_per_year``:
+  structural fires, traffic and other rescue) arrive at random over the year,
+  each taking one duty crew for an exponential time (``[everyday] call_hours``).
+  Its duty crews are ``members x on_duty_share // crew_members``; a call that
+  finds them all out is not answered by the team (it waits for the next station
+  or a recall). Duty crews answer calls; disasters draw on the whole roster.
 * **Growth.** Work and item demand of a hazard that grows (forest fires) are
   multiplied by ``exp(growth_per_hour_late x hours late)``, where hours late is
   the first team's arrival after impact beyond the hazard's grace period.
@@ -35,16 +45,19 @@ engines, so they cannot drift apart. The rules:
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from scenarios.schema import Hazard, Scenario
+from scenarios.schema import EverydayCalls, Hazard, Scenario
 from sim.hazards import Event
 from sim.network import Candidates, CountyNetwork
 
+HOURS_PER_YEAR = 8760.0
 SERVICE_STREAM = 1  # spawn-key tag of an event's service stream (hazards use their own)
+EVERYDAY_STREAM = 2  # spawn-key tag of a team's everyday calls
 
 
 def alarm_h(hazard: Hazard, impact_h: float) -> float:
@@ -60,6 +73,47 @@ def service_stream(seed: int, replication: int, event_id: int) -> np.random.Gene
     """
     key = (replication, SERVICE_STREAM, event_id)
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
+
+
+def duty_crews(members: float, everyday: EverydayCalls) -> int:
+    """Crews on duty at any hour: whole crews of the members on duty."""
+    on_duty = members * everyday.on_duty_share
+    return int(np.floor(on_duty / everyday.crew_members + 1e-9))
+
+
+def everyday_calls(
+    seed: int,
+    replication: int,
+    team: int,
+    per_year: float,
+    horizon_h: float,
+    everyday: EverydayCalls,
+) -> tuple[np.ndarray, np.ndarray]:
+    """A team's everyday calls in one replication: when each arrives and how long it takes.
+
+    Their own stream per team, so that the calls are common to every plan.
+    """
+    key = (replication, EVERYDAY_STREAM, team)
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
+    count = rng.poisson(per_year * horizon_h / HOURS_PER_YEAR)
+    arrivals = np.sort(rng.uniform(0.0, horizon_h, size=count))
+    return arrivals, rng.exponential(everyday.call_hours, size=count)
+
+
+def unanswered_calls(arrivals: np.ndarray, durations: np.ndarray, crews: int) -> int:
+    """Calls that find every duty crew out (a loss system: they are not queued)."""
+    if crews <= 0:
+        return len(arrivals)
+    out: list[float] = []  # when each crew now out comes back
+    missed = 0
+    for arrival, duration in zip(arrivals.tolist(), durations.tolist(), strict=True):
+        while out and out[0] <= arrival:
+            heapq.heappop(out)
+        if len(out) >= crews:
+            missed += 1
+        else:
+            heapq.heappush(out, arrival + duration)
+    return missed
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,8 +175,21 @@ def agreement_arrivals(
     return at_h + network.agreement_lead_h + network.travel_h[network.agreement_town, town] * slow
 
 
-def route(available: np.ndarray, need: np.ndarray, on_time: np.ndarray) -> np.ndarray:
-    """What each source gives: in-time sources first in tier order, then the late ones.
+def routing_rank(
+    arrival: np.ndarray, deadline: np.ndarray, relief_h: float, relief: np.ndarray
+) -> np.ndarray:
+    """Each source's turn for each item, (sources, items): lower goes first (:func:`route`).
+
+    A source late for the item's deadline waits one turn more; of a relief item
+    (``relief``, per item), one arriving after the first-relief hour too.
+    """
+    late = arrival[:, None] > deadline[None, :]
+    after_relief = (arrival[:, None] > relief_h) & relief[None, :]
+    return late.astype(int) + after_relief
+
+
+def route(available: np.ndarray, need: np.ndarray, rank: np.ndarray) -> np.ndarray:
+    """What each source gives: lowest rank first, in tier order within a rank.
 
     Parameters
     ----------
@@ -130,15 +197,15 @@ def route(available: np.ndarray, need: np.ndarray, on_time: np.ndarray) -> np.nd
         Units each source holds of each item, (sources, items), sources in tier order.
     need
         Units wanted of each item.
-    on_time
-        Whether each source arrives by each item's deadline, (sources, items).
+    rank
+        Each source's turn for each item, (sources, items) (:func:`routing_rank`).
 
     Returns
     -------
     numpy.ndarray
         Units taken from each source of each item, (sources, items).
     """
-    order = np.argsort(~on_time, axis=0, kind="stable")  # in time first, tier order kept
+    order = np.argsort(rank, axis=0, kind="stable")  # lowest rank first, tier order kept
     held = np.take_along_axis(available, order, axis=0)
     before = np.cumsum(held, axis=0) - held
     taken = np.clip(need[None, :] - before, 0.0, held)
@@ -187,6 +254,20 @@ def finish_time(arrivals: Sequence[float], rates: Sequence[float], work: float) 
 def work_done_by(arrivals: Sequence[float], rates: Sequence[float], until: float) -> float:
     """Person-hours delivered by ``until``."""
     return float(sum(r * max(0.0, until - a) for a, r in zip(arrivals, rates, strict=True)))
+
+
+def trapped_lost(
+    hazard: Hazard, trapped: int, impact_h: float, first_h: float, done_h: float
+) -> float:
+    """Expected trapped people who die waiting; all of them when nobody comes (``first_h`` NaN)."""
+    if trapped == 0:
+        return 0.0
+    if not np.isfinite(first_h):
+        return float(trapped)
+    share = (np.arange(trapped) + 0.5) / trapped
+    reached = first_h + share * (done_h - first_h) - impact_h
+    survive = np.power(0.5, np.maximum(reached, 0.0) / hazard.survival_half_life_h)
+    return float(trapped - survive.sum())
 
 
 def growth(hazard: Hazard, impact_h: float, first_arrival_h: float | None) -> float:

@@ -28,6 +28,7 @@ from sim.records import SimulationResult
 SUMMARY_COLUMNS = ("metric", "group", "unit", "mean", "ci_low", "ci_high", "n")
 HEADLINE = "weighted_unmet"
 RESCUE_CATEGORY = "rescue_work"
+EVERYDAY_CATEGORY = "everyday_calls"  # calls no duty crew was free for ([everyday])
 
 
 Weights = pd.Series | np.ndarray | None
@@ -203,26 +204,35 @@ def per_replication(
 
 
 def weighted_unmet_per_year(result: SimulationResult) -> pd.Series:
-    """Headline metric per replication: item and rescue yuan-equivalent per year."""
+    """Headline metric per replication: items, rescue work and everyday calls, per year."""
     items = per_replication(result.items, "shortfall_yuan", result.replications)
     rescue = per_replication(result.events, "rescue_shortfall_yuan", result.replications)
-    return (items + rescue).rename(HEADLINE)
+    calls = per_replication(result.calls, "shortfall_yuan", result.replications)
+    return (items + rescue + calls).rename(HEADLINE)
 
 
 def weighted_unmet_by(result: SimulationResult, column: str) -> pd.DataFrame:
     """Penalty yuan per year split by an event column (``hazard``, ``township_id``).
 
     One row per replication, one column per value; items and rescue work together.
+    By township, a station's unanswered everyday calls count where it is based.
     """
     events = result.events.assign(
         total_shortfall_yuan=result.events["item_shortfall_yuan"]
         + result.events["rescue_shortfall_yuan"]
     )
-    return per_replication(events, "total_shortfall_yuan", result.replications, by=column)
+    table = per_replication(events, "total_shortfall_yuan", result.replications, by=column)
+    if column == "township_id" and len(result.calls):
+        calls = per_replication(result.calls, "shortfall_yuan", result.replications, by=column)
+        table = table.add(calls, fill_value=0.0)
+    return table
 
 
 def weighted_unmet_by_hazard(result: SimulationResult) -> pd.DataFrame:
-    """Penalty yuan per year split by hazard (columns), one row per replication."""
+    """Penalty yuan per year split by hazard (columns), one row per replication.
+
+    Disaster events only: everyday calls are a category of their own (by category).
+    """
     return weighted_unmet_by(result, "hazard")
 
 
@@ -237,6 +247,10 @@ def weighted_unmet_by_category(result: SimulationResult) -> pd.DataFrame:
     table.columns = table.columns.astype(str)
     rescue = per_replication(result.events, "rescue_shortfall_yuan", result.replications)
     table[RESCUE_CATEGORY] = rescue
+    if len(result.calls):
+        table[EVERYDAY_CATEGORY] = per_replication(
+            result.calls, "shortfall_yuan", result.replications
+        )
     return table
 
 
@@ -429,6 +443,9 @@ def _count_rows(result: SimulationResult) -> list[tuple]:
         hours = f"{result.outcomes.first_batch_h:g} h"
         unit = "share of events supplied by the county"
         rows.append(_row("county_first_batch_in_time", f"within {hours}", unit, estimate, n))
+    if len(result.calls):
+        missed = mean_ci(yearly(result.calls, "unanswered"), weights=w)
+        rows.append(_row("everyday_unanswered", "all", "calls / year", missed, n))
     relief = people_without_relief(result)
     hours = f"{result.outcomes.first_relief_h:g} h"
     for need in relief.columns:

@@ -22,16 +22,21 @@ from sim.dispatch import (
     Sent,
     agreement_arrivals,
     alarm_h,
+    duty_crews,
+    everyday_calls,
     extra_demand,
     finish_time,
     growth,
     kit_saving,
     needs_more_teams,
     route,
+    routing_rank,
     select_teams,
     service_stream,
     source_arrivals,
     team_arrival,
+    trapped_lost,
+    unanswered_calls,
     usable_kit,
     work_done_by,
 )
@@ -138,6 +143,7 @@ class CountyModel:
         self.event_rows: list[tuple] = []
         self.item_rows: list[np.ndarray] = []  # one block of rows per event
         self.dispatch_rows: list[tuple] = []
+        self.call_rows: list[tuple] = []  # per team with everyday calls
         self.lost = np.zeros_like(self.stock)
         self.on_loan = np.zeros_like(self.stock)
         self.stock_at_horizon = self.stock.copy()
@@ -156,7 +162,27 @@ class CountyModel:
         self.env.run(until=self.scenario.horizon_h)
         self.stock_at_horizon = self.stock.copy()
         self.env.run()
+        if self.supplies:
+            self._answer_everyday_calls()
         return self
+
+    def _answer_everyday_calls(self) -> None:
+        """Each team's everyday calls, answered by its duty crews (:mod:`sim.dispatch`).
+
+        Counted apart from the year's events: duty crews answer calls, disasters
+        draw on the whole roster, so neither delays the other in this model.
+        """
+        network, everyday = self.network, self.scenario.everyday
+        for team in np.flatnonzero(network.team_calls_per_year > 0).tolist():
+            arrivals, durations = everyday_calls(
+                self.seed, self.replication, team, float(network.team_calls_per_year[team]),
+                self.scenario.horizon_h, everyday,
+            )  # fmt: skip
+            crews = duty_crews(float(network.team_members[team]), everyday)
+            missed = unanswered_calls(arrivals, durations, crews)
+            town = int(network.team_base[team])
+            penalty = float(network.township_priority[town]) * everyday.unanswered_yuan * missed
+            self.call_rows.append((self.replication, team, town, len(arrivals), missed, penalty))
 
     def rng(self, event: Event) -> np.random.Generator:
         """The event's own service stream (:func:`sim.dispatch.service_stream`)."""
@@ -327,10 +353,11 @@ class CountyModel:
             called = agreement_arrivals(network, event.township, self.env.now, self.cuts)
             arrival = np.concatenate([arrival, called[agreements]])
         on_time = arrival[:, None] <= deadline[None, :]
-        take = route(held, need, on_time)
+        relief_h = event.impact_h + self.scenario.outcomes.first_relief_h
+        rank = routing_rank(arrival, deadline, relief_h, network.item_is_relief[items])
+        take = route(held, need, rank)
         in_time += (take * on_time).sum(axis=0)
         late += (take * ~on_time).sum(axis=0)
-        relief_h = event.impact_h + self.scenario.outcomes.first_relief_h
         by_relief += take[arrival <= relief_h].sum(axis=0)
         depots = len(sources.depots)  # the rows after them are supplier agreements
         take, take_agreed = take[:depots], take[depots:]
@@ -507,7 +534,7 @@ class CountyModel:
                 rescue_penalty,
                 item_penalty,
                 event.trapped,
-                self._trapped_lost(event, hazard, crew, first, done_at),
+                trapped_lost(hazard, event.trapped, event.impact_h, first, done_at),
                 float(round(event.severity_people * hazard.evacuate_fraction)),
                 self._evacuated(event, hazard, crew),
                 done_at,
@@ -543,19 +570,6 @@ class CountyModel:
             for t in incident.crew.teams
         )
         return 0 if local else 1
-
-    def _trapped_lost(
-        self, event: Event, hazard: Hazard, crew: Crew, first: float, done_at: float
-    ) -> float:
-        """Expected trapped people who die waiting: survival halves every half-life."""
-        if event.trapped == 0:
-            return 0.0
-        if not crew.teams:
-            return float(event.trapped)
-        share = (np.arange(event.trapped) + 0.5) / event.trapped
-        reached = first + share * (done_at - first) - event.impact_h
-        survive = np.power(0.5, np.maximum(reached, 0.0) / hazard.survival_half_life_h)
-        return float(event.trapped - survive.sum())
 
     def _evacuated(self, event: Event, hazard: Hazard, crew: Crew) -> float:
         people = round(event.severity_people * hazard.evacuate_fraction)

@@ -54,6 +54,7 @@ class CountyNetwork:
     item_shortfall_yuan: np.ndarray
     item_price_yuan: np.ndarray
     item_is_equipment: np.ndarray
+    item_is_relief: np.ndarray  # meets a first-relief need ([outcomes] relief_items)
     item_loss_rate: np.ndarray
     depot_ids: tuple[str, ...]
     depot_tier: tuple[str, ...]
@@ -63,6 +64,7 @@ class CountyNetwork:
     team_tier: tuple[str, ...]
     team_base: np.ndarray
     team_members: np.ndarray
+    team_calls_per_year: np.ndarray  # everyday calls its duty crews answer (sim.dispatch)
     team_mobilisation_h: np.ndarray  # median
     team_mobilisation_sigma: np.ndarray
     agreement_item: np.ndarray
@@ -276,6 +278,7 @@ def build_network(scenario: Scenario, plan: Plan | None = None) -> CountyNetwork
     per_person, per_event, per_hour, deadline = _demand_tables(scenario)
     kit_saves, kit_share, team_operates = _kit_tables(scenario)
     items = scenario.items
+    relief = {item for need in scenario.outcomes.relief_items.values() for item in need}
     return CountyNetwork(
         scenario=scenario,
         township_ids=tuple(t.township_id for t in scenario.townships),
@@ -287,6 +290,7 @@ def build_network(scenario: Scenario, plan: Plan | None = None) -> CountyNetwork
         item_shortfall_yuan=np.array([i.shortage_penalty_yuan for i in items]),
         item_price_yuan=np.array([i.unit_price_yuan for i in items]),
         item_is_equipment=np.array([i.kind == "equipment" for i in items]),
+        item_is_relief=np.array([i.item_id in relief for i in items]),
         item_loss_rate=np.array([i.loss_rate for i in items]),
         depot_ids=tuple(d.depot_id for d in scenario.depots),
         depot_tier=tuple(d.tier for d in scenario.depots),
@@ -300,6 +304,7 @@ def build_network(scenario: Scenario, plan: Plan | None = None) -> CountyNetwork
             [scenario_town_index(scenario, t.base_township) for t in scenario.teams]
         ),
         team_members=members,
+        team_calls_per_year=np.array([t.everyday_calls_per_year for t in scenario.teams]),
         team_mobilisation_h=mobilisation_h,
         team_mobilisation_sigma=np.array([t.mobilisation_sigma for t in scenario.teams]),
         agreement_item=np.array(

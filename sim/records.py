@@ -70,6 +70,13 @@ DISPATCH_COLUMNS = (
     "members",
 )
 STOCK_COLUMNS = ("replication", "tier", "category", "start_value_yuan", "end_value_yuan")
+# per replication and team with everyday calls: how many, how many no duty crew was free for
+CALL_COLUMNS = ("replication", "team_id", "township_id", "calls", "unanswered", "shortfall_yuan")
+
+
+def _no_calls() -> pd.DataFrame:
+    """The calls frame of a run with no everyday calls: the columns, numeric, no rows."""
+    return pd.DataFrame({column: pd.Series(dtype="float64") for column in CALL_COLUMNS})
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +87,7 @@ class Records:
     items: list[np.ndarray]  # blocks of rows in ITEM_COLUMNS order
     dispatches: list[tuple]
     stock: list[tuple]
+    calls: list[tuple]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +106,8 @@ class SimulationResult:
     replications: np.ndarray
     weights: pd.Series | None = None
     outcomes: Outcomes = field(default_factory=Outcomes)  # how people's outcomes are counted
+    # per replication and team with everyday calls (CALL_COLUMNS); none: no team has any
+    calls: pd.DataFrame = field(default_factory=_no_calls)
 
 
 def _categorical(codes: pd.Series, labels: tuple[str, ...]) -> pd.Categorical:
@@ -139,6 +149,12 @@ def to_frames(
     stock = stock.astype({"replication": "int64"})
     stock["tier"] = _categorical(stock["tier"], ("county", "township", "village"))
     stock["category"] = _categorical(stock["category"], ITEM_CATEGORIES)
+    calls = pd.DataFrame.from_records(records.calls, columns=list(CALL_COLUMNS))
+    calls = calls.astype({"replication": "int64", "calls": "int64", "unanswered": "int64"})
+    calls = calls.sort_values(["replication", "team_id"], ignore_index=True)
+    calls["team_id"] = _categorical(calls["team_id"], network.team_ids)
+    calls["township_id"] = _categorical(calls["township_id"], network.township_ids)
+    calls["shortfall_yuan"] = calls["shortfall_yuan"].astype(float)
     return SimulationResult(
         events,
         items,
@@ -147,4 +163,5 @@ def to_frames(
         np.asarray(replications),
         weights,
         network.scenario.outcomes,
+        calls,
     )

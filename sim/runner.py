@@ -64,13 +64,14 @@ def _stock_rows(network: CountyNetwork, model: CountyModel) -> list[tuple]:
 
 def run_chunk(network: CountyNetwork, seed: int, replications: Sequence[int]) -> Records:
     """Run several replications in this process and collect their rows."""
-    records = Records([], [], [], [])
+    records = Records([], [], [], [], [])
     for replication in replications:
         model = run_replication(network, seed, replication)
         records.events.extend(model.event_rows)
         records.items.extend(model.item_rows)
         records.dispatches.extend(model.dispatch_rows)
         records.stock.extend(_stock_rows(network, model))
+        records.calls.extend(model.call_rows)
     return records
 
 
@@ -144,11 +145,12 @@ def simulate(
                 parts[start] = records
                 if progress:
                     progress(futures[future])
-    merged = Records([], [], [], [])
+    merged = Records([], [], [], [], [])
     for start in sorted(parts):
         merged.events.extend(parts[start].events)
         merged.items.extend(parts[start].items)
         merged.dispatches.extend(parts[start].dispatches)
         merged.stock.extend(parts[start].stock)
+        merged.calls.extend(parts[start].calls)
     weights = replication_weights(scenario, replications)
     return to_frames(merged, network, np.array(replications), weights)

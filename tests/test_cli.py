@@ -28,6 +28,7 @@ OUTPUT_FILES = (
     "items.parquet",
     "dispatches.parquet",
     "stock.parquet",
+    "calls.parquet",
     "summary.csv",
     "run.json",
 )
@@ -222,7 +223,8 @@ def test_two_jobs_give_the_same_events_as_one(tiny_run, tiny_path, tmp_path):
     out = tmp_path / "jobs2"
     done = run_process("simulate", tiny_path, "--reps", "30", "--jobs", "2", "--out", out)
     assert done.returncode == 0, done.stderr
-    for name in ("events.parquet", "items.parquet", "dispatches.parquet", "stock.parquet"):
+    for name in ("events.parquet", "items.parquet", "dispatches.parquet", "stock.parquet",
+                 "calls.parquet"):  # fmt: skip
         assert_frame_equal(pd.read_parquet(out / name), pd.read_parquet(serial_out / name))
     assert (out / "summary.csv").read_bytes() == (serial_out / "summary.csv").read_bytes()
 

@@ -393,9 +393,35 @@ def test_a_bad_years_objective_is_solved_said_and_judged(tiny_path, tmp_path, mo
     assert report["request"]["worst_weight"] == 1.0
 
 
+def test_lives_first_is_solved_in_stages_said_and_judged(tiny_path, tmp_path, monkeypatch):
+    code, stdout, err = run_main(
+        "optimize", tiny_path, *FAST, "--objective", "lives-first", "--out", tmp_path,
+        monkeypatch=monkeypatch,
+    )  # fmt: skip
+    assert code == 0, err
+    said = " ".join(stdout.split())
+    assert "lives lost to delay, then people without relief at 12 h" in said
+    assert "aims reached first, in the sampled model" in said
+    assert "against top_up, paired on the" in said and "lives lost to delay" in said
+    report = json.loads((tmp_path / "solve.json").read_text(encoding="utf-8"))
+    assert [name for name, _ in report["solve"]["stages"]] == ["lives", "relief"]
+    evaluation = pd.read_csv(tmp_path / "evaluation.csv").set_index("plan")
+    assert (evaluation["trapped_lost_per_year"] >= 0).all()
+    page = tmp_path / "report" / "report.html"
+    code, _, err = run_main(
+        "report", tmp_path, "--lang", "en", "--out", page, monkeypatch=monkeypatch
+    )
+    assert code == 0, err
+    assert "This plan puts lives first" in " ".join(page.read_text(encoding="utf-8").split())
+
+
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
+        (("--objective", "mix"), "needs life_yuan or relief_person_yuan above 0"),
+        (("--objective", "lives-first", "--staff-budget", "1e9"), "today's team sizes"),
+        (("--objective", "lives-first", "--bounds", "2"), "leave out --bounds"),
+        (("--objective", "lives"), "invalid choice"),
         (("--worst-weight", "1", "--bounds", "2"), "leave out --bounds"),
         (("--worst-weight", "1.5"), "a weight from 0 to 1"),
         (("--worst-share", "0"), "a share above 0"),

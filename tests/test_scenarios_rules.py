@@ -193,6 +193,13 @@ def test_bad_rules_section_is_refused_in_one_line(tmp_path, rules, fragments):
         ("objective", {"worst_share": 0.0}, ("objective.worst_share", "greater than 0")),
         ("objective", {"worst_weight": 2.0}, ("objective.worst_weight", "less than or equal")),
         ("objective", {"worst_weigth": 0.5}, ("objective.worst_weigth", "unknown key")),
+        ("objective", {"minimise": "lives"}, ("objective.minimise", "lives")),
+        ("objective", {"minimise": "mix"}, ("objective", "life_yuan or relief_person_yuan")),
+        ("objective", {"minimise": "mix", "life_yuan": "inf"}, ("objective.life_yuan",)),
+        ("objective", {"minimise": "mix", "life_yuan": -1}, ("objective.life_yuan",)),
+        ("objective", {"minimise": "mix", "life_yuan": 1e12}, ("objective.life_yuan",)),
+        ("objective", {"relief_person_yuan": "nan"}, ("objective.relief_person_yuan",)),
+        ("objective", {"stage_slack": 0.6}, ("objective.stage_slack", "less than or equal")),
         ("outcomes", {"first_relief_h": 0}, ("outcomes.first_relief_h", "greater than 0")),
         (
             "outcomes",

@@ -23,7 +23,7 @@ from tests import builders
 def test_route_takes_in_time_sources_first_in_tier_order_then_late_ones():
     available = np.array([[2.0, 5.0], [3.0, 5.0], [4.0, 5.0]])  # three sources, two items
     on_time = np.array([[False, True], [True, True], [True, False]])
-    take = route(available, np.array([6.0, 7.0]), on_time)
+    take = route(available, np.array([6.0, 7.0]), (~on_time).astype(int))
     # item 0: in time are sources 1 and 2 (3 + 3 of 4), the late source 0 not needed
     assert take[:, 0].tolist() == [0.0, 3.0, 3.0]
     # item 1: sources 0 and 1 in time (5 + 2), the late source 2 not needed
@@ -33,7 +33,7 @@ def test_route_takes_in_time_sources_first_in_tier_order_then_late_ones():
 def test_route_falls_back_to_late_sources_in_tier_order():
     available = np.array([[1.0], [1.0], [1.0]])
     on_time = np.array([[False], [True], [False]])
-    take = route(available, np.array([2.5]), on_time)
+    take = route(available, np.array([2.5]), (~on_time).astype(int))
     assert take[:, 0].tolist() == [1.0, 1.0, 0.5]  # in time first, then late from the top
 
 
@@ -42,7 +42,7 @@ def test_route_conserves_stock_and_never_gives_more_than_asked():
     for _ in range(200):
         available = rng.integers(0, 5, size=(4, 3)).astype(float)
         need = rng.integers(0, 12, size=3).astype(float)
-        take = route(available, need, rng.random((4, 3)) < 0.5)
+        take = route(available, need, rng.integers(0, 3, size=(4, 3)))
         assert (take >= 0).all() and (take <= available).all()
         assert np.allclose(take.sum(axis=0), np.minimum(need, available.sum(axis=0)))
 

@@ -9,11 +9,17 @@ from __future__ import annotations
 import copy
 import math
 
+import numpy as np
+import pandas as pd
 import pytest
 
 import scenarios
+from optimize.everyday import erlang_b as everyday_erlang_b
+from scenarios.schema import EverydayCalls
 from sim import simulate
-from sim.metrics import mean_ci
+from sim.dispatch import HOURS_PER_YEAR as HOURS
+from sim.dispatch import duty_crews, everyday_calls, unanswered_calls
+from sim.metrics import mean_ci, ratio_ci
 from tests import builders
 
 SERVERS = 3
@@ -130,3 +136,33 @@ def test_poisson_call_count_matches_rate(tmp_path):
     expected = CALLS_PER_HOUR * scenario.horizon_h
     _, low, high = mean_ci(counts, CONFIDENCE)
     assert low <= expected <= high
+
+
+# --- everyday calls: a station's duty crews as a loss system (Erlang B) -----------------------
+
+
+def test_unanswered_everyday_calls_match_erlang_b():
+    """Poisson calls, exponential time out, no queue: the share missed is Erlang B."""
+    everyday = EverydayCalls(crew_members=5, on_duty_share=0.5, call_hours=3.0)
+    per_year, crews = 2000.0, duty_crews(20, everyday)  # 20 members: 10 on duty, 2 crews
+    assert crews == 2
+    missed, calls = [], []
+    for replication in range(300):
+        arrivals, durations = everyday_calls(7, replication, 0, per_year, HOURS, everyday)
+        missed.append(unanswered_calls(arrivals, durations, crews))
+        calls.append(len(arrivals))
+    load = per_year / HOURS * everyday.call_hours
+    share, low, high = ratio_ci(pd.Series(missed, dtype=float), pd.Series(calls, dtype=float))
+    assert low <= erlang_b(crews, load) <= high
+    assert share > 0.05  # the check bites: about 12% of calls are missed
+    assert everyday_erlang_b(crews, load) == pytest.approx(erlang_b(crews, load), rel=1e-12)
+
+
+def test_unanswered_calls_by_hand():
+    arrivals = np.array([0.0, 1.0, 1.5, 2.0, 5.0])
+    durations = np.array([2.0, 2.0, 1.0, 1.0, 1.0])
+    # one crew: out 0-2, so the calls at 1 and 1.5 are missed; 2.0 finds it back; 5.0 too
+    assert unanswered_calls(arrivals, durations, 1) == 2
+    # two crews: 0-2 and 1-3 out, so 1.5 is missed; 2.0 takes the first crew back
+    assert unanswered_calls(arrivals, durations, 2) == 1
+    assert unanswered_calls(arrivals, durations, 0) == 5  # no crew on duty: none answered

@@ -226,6 +226,7 @@ class _Outcome:
     terms: dict[pulp.LpVariable, float] = field(default_factory=dict)
 
     def expression(self) -> pulp.LpAffineExpression:
+        """The outcome as a linear expression of the model's variables."""
         return pulp.LpAffineExpression(self.terms, constant=self.constant)
 
 
@@ -936,9 +937,6 @@ def _event_needs(
     # Supplier agreements: one arrival per agreement, whichever item it delivers.
     agreements = builder.agreements_by_item
     agreement_arrival = event.agreement_arrival_h.tolist()
-    relief_h = event.event.impact_h + builder.scenario.outcomes.first_relief_h
-    early = frozenset(d for d, a in reach if a <= relief_h)
-    early |= {-1 - a for a, at in enumerate(agreement_arrival) if at <= relief_h}
     needs = []
     for column in np.flatnonzero(units > 0).tolist():
         item = int(items[column])
@@ -953,6 +951,9 @@ def _event_needs(
         )
         needs.append(_Need(number, item, float(units[column]), float(penalty[column]), pools))
     if builder.count_relief:
+        relief_h = event.event.impact_h + builder.scenario.outcomes.first_relief_h
+        early = frozenset(d for d, a in reach if a <= relief_h)
+        early |= {-1 - a for a, at in enumerate(agreement_arrival) if at <= relief_h}
         village_early = village is not None and village <= relief_h
         _relief_needs(builder, (year, number), needs, items, local * village_early, early)
     return needs
@@ -1358,6 +1359,10 @@ def _reach_aims(saa: SaaProblem, once) -> tuple[tuple[tuple[str, float], ...], f
         value = float(pulp.value(aim))
         reached.append((name, value))
         room = max(saa.stage_slack * abs(value), 1e-9)
+        held = problem.get_constraint_by_name(f"aim_{name}")
+        if held is not None:  # solved again: the new hold replaces the old one
+            held.changeRHS(value + room)
+            continue
         problem.addConstraint(
             pulp.LpConstraint(aim, pulp.LpConstraintLE, f"aim_{name}", value + room)
         )

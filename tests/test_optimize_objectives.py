@@ -141,3 +141,15 @@ def test_lives_with_team_sizes_to_decide_are_refused(short_of_water):
     years = sample_years(network, 7, 2, first=0)
     with pytest.raises(InfeasibleRequestError, match="today's team sizes"):
         build_problem(network, years, Budgets(1000.0, staffing_yuan=1e9))
+
+
+def test_solving_again_holds_each_aim_once(short_of_water):
+    """A second solve of the same problem replaces the holds instead of stacking them."""
+    network = build_network(_aiming(short_of_water, minimise="lives_first"))
+    saa = build_problem(network, sample_years(network, 7, YEARS, first=0), Budgets(20_000.0))
+    first = solve(saa, "highs", mip_gap=0.0)
+    again = solve(saa, "highs", mip_gap=0.0)
+    held = [row.name for row in saa.problem.constraints() if row.name.startswith("aim_")]
+    assert held == ["aim_lives", "aim_relief"]
+    assert again.objective == pytest.approx(first.objective, rel=1e-9)
+    assert dict(again.stages)["relief"] == pytest.approx(dict(first.stages)["relief"], abs=1e-6)

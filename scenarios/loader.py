@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from scenarios import rules
+from scenarios import ledger, rules
 from scenarios.errors import InputError, from_row_validation, from_validation
 from scenarios.files import read_csv_text
 from scenarios.schema import (
@@ -40,6 +40,7 @@ from scenarios.schema import (
 
 TOP_LEVEL_KEYS = {"scenario", "tables", "penalties", "travel", "dispatch", "rain_episodes"}
 TOP_LEVEL_KEYS |= {"procurement", "rules", "outcomes", "objective", "norm_rules", "everyday"}
+TOP_LEVEL_KEYS |= {"ledger"}
 TOP_LEVEL_KEYS |= {"hazards"}
 REQUIRED_TABLES = ("townships", "items", "depots", "teams", "demand")
 OPTIONAL_TABLES = ("stock", "agreements", "travel_matrix", "replay", "norms", "capabilities")
@@ -83,7 +84,7 @@ def load(path: str | Path | None = None) -> Scenario:
     if unknown:
         raise InputError(path, f"scenario.{unknown[0]}", "unknown key (a typo?)")
     sections = ("penalties", "travel", "dispatch", "rain_episodes", "procurement", "rules")
-    for name in (*sections, "outcomes", "objective", "norm_rules", "everyday"):
+    for name in (*sections, "outcomes", "objective", "norm_rules", "everyday", "ledger"):
         if name in document:
             raw[name] = _section(document, name, path)
     hazards = document.get("hazards", [])
@@ -442,6 +443,7 @@ def _check_references(
     if "stock" in tables:
         _check_known(tables["stock"], scenario.stock, "depot_id", depots)
         _check_known(tables["stock"], scenario.stock, "item_id", items)
+        _check_ages(scenario, tables["stock"])
     if "norms" in tables:
         _check_known(tables["norms"], scenario.norms, "item_id", items)
     if "agreements" in tables:
@@ -514,6 +516,31 @@ def _check_capabilities(scenario: Scenario, file: Path, hazards: set[str], items
                 f"the {capability.hazard} kit would save all of its work (max_share sums to "
                 f"{share[capability.hazard]:g}; it must stay below 1)",
                 capability.max_share,
+            )
+
+
+def _check_ages(scenario: Scenario, file: Path) -> None:
+    """A stock line's purchase year is no later than the plan year, and its units still last."""
+    items = {item.item_id: item for item in scenario.items}
+    plan_year = scenario.ledger.plan_year
+    for line, stock in enumerate(scenario.stock, start=2):
+        if stock.purchase_year is None:
+            continue
+        if stock.purchase_year > plan_year:
+            raise InputError(
+                file,
+                f"row {line}, field purchase_year",
+                f"after the plan year {plan_year} ([ledger] plan_year)",
+                stock.purchase_year,
+            )
+        last = ledger.last_year(items[stock.item_id], stock.purchase_year)
+        if last is not None and last < plan_year:
+            raise InputError(
+                file,
+                f"row {line}, field purchase_year",
+                f"{stock.item_id} bought then lasted to the end of {last}, before the plan year "
+                f"{plan_year}: take the line out of the stock (scrapped) or correct the year",
+                stock.purchase_year,
             )
 
 

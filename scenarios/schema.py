@@ -118,7 +118,14 @@ class Item(Frozen):
     kind: ItemKind
     loss_rate: Probability = 0.0
     criticality_weight: Positive
-    service_life_years: NonNegative | None = None
+    # How long a unit lasts (scenarios/ledger.py): equipment its service life, a consumable
+    # (water, food, medicines, sandbags that degrade) its shelf life; None: as long as needed
+    service_life_years: Annotated[float, Field(gt=0.0, le=100.0)] | None = None
+    shelf_life_years: Annotated[float, Field(gt=0.0, le=100.0)] | None = None
+    upkeep_yuan_per_year: Annotated[float, Field(ge=0.0, le=1e7)] = 0.0  # a unit held, a year
+    # equipment: the chance a unit fails in a year when new, and what each year of age adds
+    failure_rate_per_year: Probability = 0.0
+    failure_rate_growth: Probability = 0.0
     # Planning rules of the item (scenarios/rules.py applies them to a plan):
     operator_skill: Identifier | None = None  # bought only where a team that operates it is based
     hazardous: bool = False  # bought only for depots licensed to hold hazardous goods
@@ -136,6 +143,22 @@ class Item(Frozen):
                 f"min_purchase {self.min_purchase} is above max_purchase {self.max_purchase}"
             )
         return self
+
+    @model_validator(mode="after")
+    def _life_of_its_kind(self) -> Item:
+        equipment = self.kind == "equipment"
+        if equipment and self.shelf_life_years is not None:
+            raise ValueError("equipment has a service_life_years, not a shelf_life_years")
+        if not equipment and self.service_life_years is not None:
+            raise ValueError("a consumable has a shelf_life_years, not a service_life_years")
+        if not equipment and (self.failure_rate_per_year or self.failure_rate_growth):
+            raise ValueError("only equipment fails with age (failure_rate_per_year, _growth)")
+        return self
+
+    @property
+    def life_years(self) -> float | None:
+        """How long a unit lasts from its purchase: service or shelf life (None: no limit)."""
+        return self.service_life_years if self.kind == "equipment" else self.shelf_life_years
 
     @property
     def shortage_penalty_yuan(self) -> float:
@@ -158,11 +181,12 @@ class Depot(Frozen):
 
 
 class StockLine(Frozen):
-    """Current stock of one item in one depot, in the item's unit."""
+    """Current stock of one item in one depot, in the item's unit, and when it was bought."""
 
     depot_id: Identifier
     item_id: Identifier
     quantity: Count
+    purchase_year: Annotated[int, Field(ge=1950, le=2200)] | None = None  # the ledger's (台账)
 
 
 class Team(Frozen):
@@ -366,6 +390,20 @@ class Procurement(Frozen):
         return value
 
 
+class Ledger(Frozen):
+    """How stock ages across the years (scenarios/ledger.py): the year planned, and its rules."""
+
+    plan_year: Annotated[int, Field(ge=1950, le=2200)] = 2027  # the year the budget is for
+    # a stock line with no purchase_year: bought half its life before the plan year
+    # ("half_life"), or new in the year before it ("new")
+    unknown_age: Literal["half_life", "new"] = "half_life"
+    # consumables leave this many years before they expire, rotated into drills or civil
+    # use (轮换) at this share of their price; 0 years: scrapped when they expire
+    rotate_before_years: Annotated[int, Field(ge=0, le=20)] = 0
+    rotation_recovery_share: Probability = 0.0
+    source: Note = ""
+
+
 class NormRules(Frozen):
     """How reserve norms are used: reported only, or kept by the optimiser too."""
 
@@ -550,6 +588,7 @@ class Scenario(Frozen):
     outcomes: Outcomes = Outcomes()
     objective: Objective = Objective()
     everyday: EverydayCalls = EverydayCalls()
+    ledger: Ledger = Ledger()
     hazards: tuple[Hazard, ...] = Field(min_length=1)
     townships: tuple[Township, ...] = Field(min_length=1)
     items: tuple[Item, ...] = Field(min_length=1)

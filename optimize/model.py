@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import itertools
-import math
 import os
 import sys
 import time
@@ -314,9 +313,10 @@ def _check_rules_fit(scenario, money: float) -> None:
             f"the planning rules' minimum purchases cost {total:,.0f} yuan, more than the "
             f"budget of {money:,.0f} yuan"
         )
+    lowered = rules.floors_that_fit(scenario)
     for limit in rules.share_limits(scenario):
-        room = rules.room_money(scenario, limit) if limit.floor > 0 else math.inf
-        if room < limit.floor * total - 1e-6:
+        if (limit.kind, limit.group) in lowered:
+            room = lowered[(limit.kind, limit.group)] * total
             raise InfeasibleRequestError(
                 f"the holding ceilings leave room for {room:,.0f} yuan of {limit.group}, less "
                 f"than its {limit.floor:.0%} floor of the {total:,.0f} yuan the rules require: "

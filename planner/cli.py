@@ -79,8 +79,45 @@ def build_parser() -> argparse.ArgumentParser:
     _add_optimize(commands)
     _add_sweep(commands)
     _add_compare(commands)
+    _add_plan_years(commands)
     _add_report(commands)
     return parser
+
+
+def _add_plan_years(commands) -> None:
+    plan = commands.add_parser(
+        "plan-years",
+        help="plan several years ahead: replace what expires or fails, optimise the rest",
+        description="Year by year from the scenario's [ledger] plan_year: the budget first "
+        "replaces what failed, was rotated or reached the end of its life, the rest is "
+        "optimised with the stock carried over, the year is simulated and what it used, and "
+        "what age takes, leaves the ledger. Writes years, purchases, leaving and closing_stock "
+        "as CSV and Parquet.",
+    )
+    plan.add_argument(
+        "scenario", nargs="?", type=Path, help="scenario TOML (default: the bundled county)"
+    )
+    plan.add_argument(
+        "--years", type=_whole_number(1, 30, " years"), help="years to plan (default 5)"
+    )
+    money = plan.add_mutually_exclusive_group()
+    money.add_argument("--budget", type=_money, help="the budget every year, yuan")
+    money.add_argument(
+        "--budgets", type=_money, nargs="+", metavar="YUAN", help="one budget a year, yuan"
+    )
+    plan.add_argument(
+        "--scenarios", type=_sampled, default=200, help="sampled years in each year's model"
+    )
+    plan.add_argument(
+        "--reps", type=_years, default=200, help="simulated years to judge each planned year"
+    )
+    plan.add_argument("--seed", type=_seed, help="base seed (default: the scenario's)")
+    plan.add_argument("--jobs", type=_workers, default=1, help="simulation processes")
+    plan.add_argument(
+        "--time-limit", type=_positive_float, default=120.0, help="solver time limit a year, s"
+    )
+    plan.add_argument("--mip-gap", type=_gap, default=1e-3, help="relative MIP gap (0 to 1)")
+    plan.add_argument("--out", type=Path, default=Path("results/plan_years"), help="output folder")
 
 
 def _bounded_number(
@@ -299,6 +336,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.scenario, tuple(args.plans), args.reps, args.seed, args.jobs, args.out
             )
             run_compare(request, console)
+        elif args.command == "plan-years":
+            from optimize.years import YearsSettings
+            from planner.planning_years import PlanYearsRequest, run_plan_years
+
+            settings = YearsSettings(
+                args.scenarios, args.reps, args.seed, args.jobs, args.time_limit, args.mip_gap
+            )
+            request = PlanYearsRequest(
+                args.scenario, args.years, args.budget, tuple(args.budgets or ()), settings,
+                args.out,
+            )  # fmt: skip
+            run_plan_years(request, console)
         elif args.command == "report":
             run_report(args.results, args.lang, args.out, console)
     except CellsFailedError as error:

@@ -402,8 +402,9 @@ def _check_unique(scenario: Scenario, path: Path, tables: dict[str, Path]) -> No
         ids = [(a.agreement_id, a.item_id) for a in scenario.agreements]
         checks.append((tables["agreements"], "agreement_id", [f"{a}/{i}" for a, i in ids]))
     if "stock" in tables:
-        pairs = [f"{s.depot_id}/{s.item_id}" for s in scenario.stock]
-        checks.append((tables["stock"], "depot_id/item_id", pairs))
+        # one line per depot, item and purchase year: the ledger's lots (scenarios/ledger.py)
+        keys = [f"{s.depot_id}/{s.item_id}/{s.purchase_year or ''}" for s in scenario.stock]
+        checks.append((tables["stock"], "depot_id/item_id/purchase_year", keys))
     pairs = [f"{d.hazard}/{d.item_id}" for d in scenario.demand]
     checks.append((tables["demand"], "hazard/item_id", pairs))
     if "norms" in tables:

@@ -179,6 +179,29 @@ def room_by_item(scenario: Scenario) -> dict[str, float]:
     return {item.item_id: total[item.item_id] for item in scenario.items}
 
 
+def required_money(scenario: Scenario) -> float:
+    """What the purchases the rules require cost (``least_units`` of every item)."""
+    return float(sum(least_units(scenario, item) * item.unit_price_yuan for item in scenario.items))
+
+
+def floors_that_fit(scenario: Scenario, money: float | None = None) -> dict[tuple[str, str], float]:
+    """Per share floor the holding ceilings cannot meet: the largest floor they can.
+
+    A group's floor share of ``money`` (default: what the required purchases cost)
+    must find room under the holding ceilings (:func:`room_money`); keyed by (kind,
+    group), the floors that fit, for the floors that do not (empty: all fit).
+    """
+    total = required_money(scenario) if money is None else money
+    lowered = {}
+    for limit in share_limits(scenario):
+        if limit.floor <= 0 or total <= 0:
+            continue
+        room = room_money(scenario, limit)
+        if room < limit.floor * total - 1e-6:
+            lowered[(limit.kind, limit.group)] = room / total
+    return lowered
+
+
 def room_money(scenario: Scenario, limit: ShareLimit) -> float:
     """The purchase money a share group can take under the holding ceilings (``inf``: no end)."""
     items = {item.item_id: item for item in scenario.items}

@@ -88,6 +88,7 @@ class Records:
     dispatches: list[tuple]
     stock: list[tuple]
     calls: list[tuple]
+    end_stock: list[np.ndarray]  # per replication: (depots, items) once every event has ended
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +109,16 @@ class SimulationResult:
     outcomes: Outcomes = field(default_factory=Outcomes)  # how people's outcomes are counted
     # per replication and team with everyday calls (CALL_COLUMNS); none: no team has any
     calls: pd.DataFrame = field(default_factory=_no_calls)
+    # (replications, depots, items): the stock once the year's events have all ended, what
+    # was used up and lost taken out and equipment back; empty when not recorded
+    end_stock: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0)))
+
+    def mean_end_stock(self) -> np.ndarray:
+        """The stock at the year's end per (depot, item), averaged as every summary is."""
+        if self.weights is None:
+            return self.end_stock.mean(axis=0)
+        w = self.weights.reindex(self.replications).to_numpy(dtype=float)
+        return np.tensordot(w / w.sum(), self.end_stock, axes=1)
 
 
 def _categorical(codes: pd.Series, labels: tuple[str, ...]) -> pd.Categorical:
@@ -164,4 +175,5 @@ def to_frames(
         weights,
         network.scenario.outcomes,
         calls,
+        np.array(records.end_stock) if records.end_stock else np.zeros((0, 0, 0)),
     )

@@ -64,7 +64,7 @@ def _stock_rows(network: CountyNetwork, model: CountyModel) -> list[tuple]:
 
 def run_chunk(network: CountyNetwork, seed: int, replications: Sequence[int]) -> Records:
     """Run several replications in this process and collect their rows."""
-    records = Records([], [], [], [], [])
+    records = Records([], [], [], [], [], [])
     for replication in replications:
         model = run_replication(network, seed, replication)
         records.events.extend(model.event_rows)
@@ -72,6 +72,7 @@ def run_chunk(network: CountyNetwork, seed: int, replications: Sequence[int]) ->
         records.dispatches.extend(model.dispatch_rows)
         records.stock.extend(_stock_rows(network, model))
         records.calls.extend(model.call_rows)
+        records.end_stock.append(model.stock.copy())
     return records
 
 
@@ -145,12 +146,13 @@ def simulate(
                 parts[start] = records
                 if progress:
                     progress(futures[future])
-    merged = Records([], [], [], [], [])
+    merged = Records([], [], [], [], [], [])
     for start in sorted(parts):
         merged.events.extend(parts[start].events)
         merged.items.extend(parts[start].items)
         merged.dispatches.extend(parts[start].dispatches)
         merged.stock.extend(parts[start].stock)
         merged.calls.extend(parts[start].calls)
+        merged.end_stock.extend(parts[start].end_stock)
     weights = replication_weights(scenario, replications)
     return to_frames(merged, network, np.array(replications), weights)

@@ -189,3 +189,27 @@ def test_the_default_county_gives_every_item_a_life_and_keeps_its_units(default_
     water = {lot.purchase_year for lot in closed.scrapped if lot.item_id == "bottled_water"}
     assert water == {2026}  # two years' shelf life, assumed bought a year before 2027
     assert upkeep_yuan(default_scenario, lots) > 0
+
+
+def test_a_depot_holds_an_item_bought_in_several_years_as_several_lots(tmp_path):
+    stock = [
+        {"depot_id": "D_COUNTY", "item_id": "boat", "quantity": 2, "purchase_year": 2025},
+        {"depot_id": "D_COUNTY", "item_id": "boat", "quantity": 3, "purchase_year": 2027},
+    ]
+    _, scenario = _county(tmp_path, stock)
+    assert units_by_place(opening_lots(scenario)) == {("D_COUNTY", "boat"): 5}
+    # the 2025 boats reach the end of their three years in 2027, the 2027 ones keep
+    closed = close_year(scenario, opening_lots(scenario), 2027)
+    assert {lot.purchase_year for lot in closed.scrapped} == {2025}
+    twice = [*stock, stock[0]]
+    path = builders.write_scenario(
+        tmp_path / "twice",
+        toml=builders.TOML_BASE | {"ledger": {"plan_year": 2027}},
+        tables={"items": _items(), "stock": twice},
+    )
+    expect_input_error(
+        lambda: scenarios.load(path),
+        path.parent / "stock.csv",
+        "depot_id/item_id/purchase_year",
+        "duplicate",
+    )

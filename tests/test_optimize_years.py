@@ -1,0 +1,185 @@
+"""A plan over several years: replacements by hand, and every unit kept across the years."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pandas as pd
+import pytest
+
+import scenarios
+from optimize.model import Budgets, InfeasibleRequestError, check_budgets
+from optimize.years import YearsSettings, plan_years
+from scenarios.ledger import opening_lots, units_by_place
+from scenarios.schema import PlanningRules
+from sim import build_network
+from tests import builders
+from tests.support import run_main
+from tests.test_scenarios_ledger import AGEING, _items
+
+QUIET = 0.0  # no hazard strikes: nothing is used, only age takes stock away
+
+
+def _county(folder, rate=None, stock=None):
+    hazards = copy.deepcopy(builders.HAZARDS)
+    if rate is not None:
+        for hazard in hazards:
+            hazard["annual_rate"] = rate
+    toml = builders.TOML_BASE | {"ledger": {"plan_year": 2027}}
+    tables = {"items": _items(AGEING)}
+    if stock is not None:
+        tables["stock"] = stock
+    path = builders.write_scenario(folder, toml=toml, tables=tables, hazards=hazards)
+    return scenarios.load(path)
+
+
+HAND = [
+    {"depot_id": "D_COUNTY", "item_id": "water", "quantity": 100, "purchase_year": 2026},
+    {"depot_id": "D_COUNTY", "item_id": "boat", "quantity": 20, "purchase_year": 2026},
+]
+
+
+def test_replacements_and_spending_over_three_quiet_years_by_hand(tmp_path):
+    """Water keeps 2 years; boats last 3, failing 10% new and 5 points more a year.
+
+    2027: 3 of 20 boats fail (15% at one year old), the 100 water reach their last year.
+    2028: both are replaced first (3 x 30,000 + 100 x 30 = 93,000); of the 17 old boats 3
+    fail (20%: 3.4) and 14 reach their last year; the 3 new ones lose none (10%: 0.3).
+    2029: the 17 boats are replaced (510,000); of them 2 fail new (10%: 1.7), the water of
+    2028 reaches its last year.
+    """
+    county = _county(tmp_path, QUIET, HAND)
+    planned = plan_years(county, (1_000_000.0,) * 3, YearsSettings(sampled_years=5, reps=5))
+    spent = {row.year: row.replaced_yuan for row in planned.years}
+    assert spent == {2027: 0.0, 2028: 93_000.0, 2029: 510_000.0}
+    assert all(row.bought_yuan == 0 for row in planned.years)  # a quiet county needs nothing
+    replaced = {(p.year, p.item_id): p.quantity for p in planned.purchases}
+    assert replaced == {(2028, "boat"): 3, (2028, "water"): 100, (2029, "boat"): 17}
+    gone = {}
+    for row in planned.leaving:
+        key = (row.year, row.how, row.item_id)
+        gone[key] = gone.get(key, 0) + row.quantity
+    assert gone == {
+        (2027, "failed", "boat"): 3, (2027, "scrapped", "water"): 100,
+        (2028, "failed", "boat"): 3, (2028, "scrapped", "boat"): 14,
+        (2029, "failed", "boat"): 2, (2029, "scrapped", "water"): 100,
+    }  # fmt: skip
+    assert planned.years[0].upkeep_yuan == 20 * 1500  # the boats held in 2027
+
+
+def test_a_short_budget_replaces_the_most_critical_first(tmp_path):
+    county = _county(tmp_path, QUIET, HAND)
+    boat = next(i for i in county.items if i.item_id == "boat")
+    county = county.model_copy(
+        update={
+            "items": tuple(
+                i.model_copy(update={"criticality_weight": 1.0}) if i.item_id == "water" else i
+                for i in county.items
+            )
+        }
+    )
+    planned = plan_years(county, (0.0, 95_000.0), YearsSettings(sampled_years=5, reps=5))
+    replaced = {p.item_id: p.quantity for p in planned.purchases if p.year == 2028}
+    # boats (criticality 5) before water (1): 3 boats for 90,000, then the 100 water for 3,000
+    assert replaced == {"boat": 3, "water": 100} and boat.criticality_weight == 5
+    planned = plan_years(county, (0.0, 91_000.0), YearsSettings(sampled_years=5, reps=5))
+    replaced = {p.item_id: p.quantity for p in planned.purchases if p.year == 2028}
+    assert replaced == {"boat": 3, "water": 33}  # 1,000 yuan left buys 33 cases
+
+
+def test_every_unit_is_kept_across_years_with_events(tmp_path):
+    """Conservation: opening lots + bought - used, failed, rotated, scrapped = closing lots."""
+    county = _county(tmp_path)
+    settings = YearsSettings(sampled_years=8, reps=12, jobs=2)
+    planned = plan_years(county, (60_000.0, 40_000.0, 40_000.0), settings)
+    units = dict(units_by_place(opening_lots(county)))
+    for row in planned.purchases:
+        units[(row.depot_id, row.item_id)] = (
+            units.get((row.depot_id, row.item_id), 0) + row.quantity
+        )
+    for row in planned.leaving:
+        units[(row.depot_id, row.item_id)] -= row.quantity
+    closing = units_by_place(planned.closing)
+    assert {k: v for k, v in units.items() if v} == closing
+    assert any(row.how == "used" for row in planned.leaving)  # the events did use stock
+    assert any(row.kind == "new" for row in planned.purchases)
+    for row in planned.years:
+        assert row.replaced_yuan + row.bought_yuan <= row.budget_yuan + 1e-6
+        assert row.weighted_unmet_ci_low <= row.weighted_unmet_mean <= row.weighted_unmet_ci_high
+
+
+def test_the_same_seed_gives_the_same_plan_for_any_number_of_processes(tmp_path):
+    county = _county(tmp_path)
+    one = plan_years(county, (40_000.0,) * 2, YearsSettings(sampled_years=6, reps=8, jobs=1))
+    two = plan_years(county, (40_000.0,) * 2, YearsSettings(sampled_years=6, reps=8, jobs=2))
+    assert one == two
+
+
+# --- yingji plan-years ----------------------------------------------------------------------
+
+
+def test_plan_years_writes_its_tables_and_they_read_back(tmp_path, monkeypatch):
+    path = builders.write_scenario(
+        tmp_path / "county",
+        toml=builders.TOML_BASE | {"ledger": {"plan_year": 2027}},
+        tables={"items": _items(AGEING), "stock": HAND},
+    )
+    out = tmp_path / "out"
+    code, stdout, err = run_main(
+        "plan-years", path, "--budgets", "50000", "120000", "--scenarios", "6", "--reps", "8",
+        "--out", out, monkeypatch=monkeypatch,
+    )  # fmt: skip
+    assert code == 0, err
+    assert "plan over the years" in " ".join(stdout.split())
+    years = pd.read_csv(out / "years.csv")
+    assert years["year"].tolist() == [2027, 2028]
+    assert years["budget_yuan"].tolist() == [50_000.0, 120_000.0]
+    assert (years["replaced_yuan"] + years["bought_yuan"] <= years["budget_yuan"]).all()
+    for name in ("purchases", "leaving", "closing_stock"):
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(out / f"{name}.parquet"), pd.read_csv(out / f"{name}.csv"),
+            check_dtype=False,
+        )  # fmt: skip
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert record["command"] == "plan-years" and record["budgets_yuan"] == [50_000.0, 120_000.0]
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (("--years", "0"), "must be at least 1"),
+        (("--years", "31"), "at most 30"),
+        (("--years", "3", "--budgets", "1", "2"), "--years 3 but --budgets gives 2"),
+        (("--budget", "inf"), "a finite amount of yuan"),
+        (("--budgets", "1e6", "nan"), "a finite amount of yuan"),
+        (("--budget", "1", "--budgets", "2"), "not allowed with argument"),
+    ],
+)
+def test_bad_plan_years_requests_are_refused_in_one_line(tmp_path, monkeypatch, args, fragment):
+    out = tmp_path / "out"
+    code, stdout, err = run_main("plan-years", *args, "--out", out, monkeypatch=monkeypatch)
+    assert code == 2 and fragment in err, err
+    assert "Traceback" not in err + stdout
+    assert not out.exists()
+
+
+def test_a_floor_the_full_depots_cannot_meet_is_lowered_for_the_year_and_said(tmp_path):
+    """Living at 50% of the money, but water may only go to a county depot nearly full."""
+    path = builders.write_scenario(tmp_path, builders.ruled_toml(), builders.ruled_tables())
+    ruled = scenarios.load(path)
+    strict = PlanningRules(
+        category_share={"living": (0.5, 1.0)},
+        min_lots_per_item=1,
+        holding_events={"county": 1, "township": 1},
+    )
+    county = ruled.model_copy(update={"rules": strict})
+    with pytest.raises(InfeasibleRequestError, match="less than its 50% floor"):
+        check_budgets(build_network(county), Budgets(100_000.0))
+    planned = plan_years(county, (100_000.0,), YearsSettings(sampled_years=6, reps=6))
+    (year,) = planned.years
+    assert year.floors_lowered.startswith("living floor to ")
+    lowered = float(year.floors_lowered.removeprefix("living floor to ").rstrip("%")) / 100
+    assert 0 < lowered < 0.5
+    living = sum(p.cost_yuan for p in planned.purchases if p.item_id == "water")
+    assert living >= lowered * year.bought_yuan - 1.0  # the lowered floor is kept

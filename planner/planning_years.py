@@ -13,9 +13,33 @@ from optimize.years import PlanningError, YearsPlan, YearsSettings, plan_years
 from planner.errors import RequestError
 from planner.output import prepare_out_dir, terminal, write_csv, write_parquet, write_run_record
 from scenarios import load
+from scenarios.files import write_atomic
+from scenarios.plan import PURCHASE_TITLES, TOTAL_LABEL, Plan, Purchase, fill_sheet, purchase_rows
 from scenarios.schema import Scenario
 
 MAX_YEARS = 30  # a plan beyond a generation's stock is not a plan
+WORKBOOK = "plan_years.xlsx"
+YEARS_SHEET = "总表 years"
+LEAVING_SHEET = "出库 leaving"
+KINDS = {"replacement": "更新 replacement", "new": "新购 new"}
+WAYS = {"used": "消耗 used", "failed": "损坏 failed", "rotated": "轮换 rotated",
+        "scrapped": "报废 scrapped"}  # fmt: skip
+YEAR_COLUMNS = {  # the years sheet: column title -> YearRow field
+    "年 year": "year",
+    "预算 budget (yuan)": "budget_yuan",
+    "更新 replaced (yuan)": "replaced_yuan",
+    "新购 new (yuan)": "bought_yuan",
+    "维护 upkeep (yuan)": "upkeep_yuan",
+    "年末库存 stock at year end (yuan)": "stock_value_end_yuan",
+    "加权缺口 weighted shortfall (yuan-equivalent)": "weighted_unmet_mean",
+    "95% CI low": "weighted_unmet_ci_low",
+    "95% CI high": "weighted_unmet_ci_high",
+    "延误死亡 lives lost": "trapped_lost_per_year",
+    "未救助 people without relief": "people_without_relief_per_year",
+    "下限调整 floors lowered": "floors_lowered",
+}
+LEAVING_TITLES = ("年 year", "方式 how", "item_id", "物资 item (zh)", "depot_id",
+                  "购置年 bought in", "数量 quantity", "金额 value (yuan)")  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +88,7 @@ def run_plan_years(request: PlanYearsRequest, console: Console | None = None) ->
             )
         except PlanningError as error:
             raise RequestError(str(error)) from None
-    _write(out, planned)
+    _write(out, planned, scenario)
     seed = scenario.seed if settings.seed is None else settings.seed
     write_run_record(
         out, "plan-years", request.scenario_path, seed=seed, reps=settings.reps,
@@ -73,7 +97,7 @@ def run_plan_years(request: PlanYearsRequest, console: Console | None = None) ->
     terminal().print(years_table(planned, scenario))
     console.print(
         f"wrote {out}/years.csv, purchases.csv, leaving.csv, closing_stock.csv (and .parquet), "
-        "run.json",
+        f"{WORKBOOK}, run.json",
         markup=False,
         highlight=False,
     )
@@ -90,10 +114,45 @@ def frames(planned: YearsPlan) -> dict[str, pd.DataFrame]:
     }
 
 
-def _write(out: Path, planned: YearsPlan) -> None:
+def _write(out: Path, planned: YearsPlan, scenario: Scenario) -> None:
     for name, frame in frames(planned).items():
         write_csv(frame, out / f"{name}.csv")
         write_parquet(frame, out / f"{name}.parquet")
+    workbook = years_workbook(planned, scenario)
+    write_atomic(out / WORKBOOK, workbook.save)
+
+
+def years_workbook(planned: YearsPlan, scenario: Scenario):
+    """The purchasing office's workbook: the years, each year's purchase list, what left."""
+    from openpyxl import Workbook  # here, so that importing the planner stays quick
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    rows = [{title: getattr(row, name) for title, name in YEAR_COLUMNS.items()}
+            for row in planned.years]  # fmt: skip
+    fill_sheet(workbook.create_sheet(YEARS_SHEET), tuple(YEAR_COLUMNS), rows, [])
+    titles = ("类型 kind", *PURCHASE_TITLES)
+    for row in planned.years:
+        lines, total = [], 0.0
+        for kind, label in KINDS.items():
+            bought = tuple(
+                Purchase(p.item_id, p.depot_id, p.quantity)
+                for p in planned.purchases
+                if p.year == row.year and p.kind == kind
+            )
+            kept, _ = purchase_rows(Plan(kind, bought), scenario)
+            lines += [{"类型 kind": label} | line for line in kept]
+            total += sum(line["金额 cost (yuan)"] for line in kept)
+        summary = [{"类型 kind": TOTAL_LABEL, "金额 cost (yuan)": total}]
+        fill_sheet(workbook.create_sheet(f"{row.year} 采购 purchases"), titles, lines, summary)
+    names = {item.item_id: item.name_zh for item in scenario.items}
+    left = [
+        dict(zip(LEAVING_TITLES, (r.year, WAYS[r.how], r.item_id, names[r.item_id], r.depot_id,
+                                  r.purchase_year, r.quantity, r.value_yuan), strict=True))
+        for r in planned.leaving
+    ]  # fmt: skip
+    fill_sheet(workbook.create_sheet(LEAVING_SHEET), LEAVING_TITLES, left, [])
+    return workbook
 
 
 def years_table(planned: YearsPlan, scenario: Scenario) -> Table:

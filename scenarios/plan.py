@@ -293,19 +293,19 @@ def _workbook(plan: Plan, scenario: Scenario) -> Workbook:
 
     workbook = Workbook()
     workbook.remove(workbook.active)
-    rows, summary = _purchase_sheet(plan, scenario)
-    _fill(workbook.create_sheet(PURCHASE_SHEET), PURCHASE_TITLES, rows, summary)
+    rows, summary = purchase_rows(plan, scenario)
+    fill_sheet(workbook.create_sheet(PURCHASE_SHEET), PURCHASE_TITLES, rows, summary)
     rows, summary = _staffing_sheet(plan, scenario)
-    _fill(workbook.create_sheet(STAFFING_SHEET), STAFFING_TITLES, rows, summary)
+    fill_sheet(workbook.create_sheet(STAFFING_SHEET), STAFFING_TITLES, rows, summary)
     if scenario.norms:
         rows, summary = _norms_sheet(plan, scenario)
-        _fill(workbook.create_sheet(NORMS_SHEET), NORMS_TITLES, rows, summary)
+        fill_sheet(workbook.create_sheet(NORMS_SHEET), NORMS_TITLES, rows, summary)
     about = [dict(zip(ABOUT_TITLES, line, strict=True)) for line in _about(plan, scenario)]
-    _fill(workbook.create_sheet(ABOUT_SHEET), ABOUT_TITLES, about, [])
+    fill_sheet(workbook.create_sheet(ABOUT_SHEET), ABOUT_TITLES, about, [])
     return workbook
 
 
-def _purchase_sheet(plan: Plan, scenario: Scenario) -> tuple[list[Row], list[Row]]:
+def purchase_rows(plan: Plan, scenario: Scenario) -> tuple[list[Row], list[Row]]:
     """Rows of the purchases sheet by title, then the total and per-category subtotal rows."""
     items = {i.item_id: i for i in scenario.items}
     depots = {d.depot_id: d for d in scenario.depots}
@@ -389,7 +389,9 @@ def _about(plan: Plan, scenario: Scenario) -> list[tuple[str, object]]:
     ]
 
 
-def _fill(sheet: Worksheet, titles: Sequence[str], rows: list[Row], summary: list[Row]) -> None:
+def fill_sheet(
+    sheet: Worksheet, titles: Sequence[str], rows: list[Row], summary: list[Row]
+) -> None:
     """Write a bold frozen header, the rows and bold summary rows (cells by title), then style."""
     from openpyxl.styles import Alignment, Font
 
@@ -434,20 +436,20 @@ def load_plan(path: str | Path, scenario: Scenario) -> Plan:
         raise InputError(path, "", "old .xls workbooks cannot be read; save it as .xlsx")
     readers = {".json": _json_rows, ".xlsx": _excel_rows, ".xlsm": _excel_rows}
     rows = readers.get(suffix, _csv_rows)(path)
-    purchases, staffing, purchase_rows, staffing_rows = [], [], [], []
+    purchases, staffing, purchase_lines, staffing_lines = [], [], [], []
     for where, row in rows:
         part = row.get("part")
         quantity = _whole_number(path, where, row.get("quantity"))
         if part == "purchase":
             purchases.append(Purchase(str(row.get("item_id")), str(row.get("depot_id")), quantity))
-            purchase_rows.append(where)
+            purchase_lines.append(where)
         elif part == "staffing":
             staffing.append(Staffing(str(row.get("team_id")), quantity))
-            staffing_rows.append(where)
+            staffing_lines.append(where)
         else:
             raise InputError(path, f"{where}, field part", "must be purchase or staffing", part)
     plan = Plan(path.stem, tuple(purchases), tuple(staffing))
-    _check_plan(plan, path, scenario, purchase_rows, staffing_rows)
+    _check_plan(plan, path, scenario, purchase_lines, staffing_lines)
     return plan
 
 
@@ -618,18 +620,18 @@ def _whole_number(path: Path, where: str, value: object) -> int:
 
 
 def _check_plan(
-    plan: Plan, path: Path, scenario: Scenario, purchase_rows: list[str], staffing_rows: list[str]
+    plan: Plan, path: Path, scenario: Scenario, purchase_lines: list[str], staffing_lines: list[str]
 ) -> None:
     items = {i.item_id for i in scenario.items}
     depots = {d.depot_id for d in scenario.depots}
     teams = {t.team_id: t for t in scenario.teams}
-    for place, purchase in zip(purchase_rows, plan.purchases, strict=True):
+    for place, purchase in zip(purchase_lines, plan.purchases, strict=True):
         if purchase.item_id not in items:
             raise InputError(path, f"{place}, field item_id", "unknown item", purchase.item_id)
         if purchase.depot_id not in depots:
             raise InputError(path, f"{place}, field depot_id", "unknown depot", purchase.depot_id)
     seen: set[str] = set()
-    for place, staffing in zip(staffing_rows, plan.staffing, strict=True):
+    for place, staffing in zip(staffing_lines, plan.staffing, strict=True):
         team = teams.get(staffing.team_id)
         if team is None:
             raise InputError(path, f"{place}, field team_id", "unknown team", staffing.team_id)

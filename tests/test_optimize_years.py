@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -143,6 +144,18 @@ def test_plan_years_writes_its_tables_and_they_read_back(tmp_path, monkeypatch):
         )  # fmt: skip
     record = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert record["command"] == "plan-years" and record["budgets_yuan"] == [50_000.0, 120_000.0]
+    # the purchasing office's workbook: a year's list totals what the year spent
+    book = openpyxl.load_workbook(out / "plan_years.xlsx")
+    assert book.sheetnames == ["总表 years", "2027 采购 purchases", "2028 采购 purchases",
+                               "出库 leaving"]  # fmt: skip
+    for year, spent in zip(years["year"], years["replaced_yuan"] + years["bought_yuan"],
+                           strict=True):  # fmt: skip
+        rows = list(book[f"{year} 采购 purchases"].values)
+        titles = rows[0]
+        total = next(r for r in rows if r[0] == "合计 total")
+        assert total[titles.index("金额 cost (yuan)")] == pytest.approx(spent)
+    kinds = {r[0] for r in list(book["2028 采购 purchases"].values)[1:]}
+    assert "更新 replacement" in kinds  # 2027's failed boats and expired water, replaced
 
 
 @pytest.mark.parametrize(

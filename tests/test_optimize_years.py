@@ -196,3 +196,23 @@ def test_a_floor_the_full_depots_cannot_meet_is_lowered_for_the_year_and_said(tm
     assert 0 < lowered < 0.5
     living = sum(p.cost_yuan for p in planned.purchases if p.item_id == "water")
     assert living >= lowered * year.bought_yuan - 1.0  # the lowered floor is kept
+
+
+def test_the_report_reads_a_results_folder_that_holds_a_plan_over_years(
+    tiny_path, tmp_path, monkeypatch
+):
+    """plan-years' folder under results/ is known and passed over, not refused as foreign."""
+    results = tmp_path / "results"
+    for command in (
+        ("simulate", tiny_path, "--reps", "10", "--out", results / "today"),
+        ("plan-years", tiny_path, "--years", "1", "--scenarios", "4", "--reps", "4",
+         "--out", results / "plan_years"),
+    ):  # fmt: skip
+        code, _, err = run_main(*command, monkeypatch=monkeypatch)
+        assert code == 0, err
+    page = tmp_path / "report.html"
+    code, _, err = run_main(
+        "report", results, "--lang", "en", "--out", page, monkeypatch=monkeypatch
+    )
+    assert code == 0, err
+    assert page.is_file()

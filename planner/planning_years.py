@@ -12,7 +12,7 @@ from rich.table import Table
 from optimize.years import PlanningError, YearsPlan, YearsSettings, plan_years
 from planner.errors import RequestError
 from planner.output import prepare_out_dir, terminal, write_csv, write_parquet, write_run_record
-from scenarios import load
+from scenarios import InputError, load
 from scenarios.files import write_atomic
 from scenarios.plan import PURCHASE_TITLES, TOTAL_LABEL, Plan, Purchase, fill_sheet, purchase_rows
 from scenarios.schema import Scenario
@@ -79,7 +79,8 @@ def run_plan_years(request: PlanYearsRequest, console: Console | None = None) ->
     budgets = budgets_of(request, scenario)
     if len(budgets) > MAX_YEARS:
         raise RequestError(f"{len(budgets)} years: at most {MAX_YEARS}")
-    out = prepare_out_dir(request.out)
+    if request.out.exists() and not request.out.is_dir():
+        raise InputError(request.out, "--out", "exists and is not a folder")
     settings = request.settings
     with console.status("多年规划 planning the years") as status:
         try:
@@ -88,6 +89,7 @@ def run_plan_years(request: PlanYearsRequest, console: Console | None = None) ->
             )
         except PlanningError as error:
             raise RequestError(str(error)) from None
+    out = prepare_out_dir(request.out)  # made once there is a plan: a refused year leaves none
     _write(out, planned, scenario)
     seed = scenario.seed if settings.seed is None else settings.seed
     write_run_record(

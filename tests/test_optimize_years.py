@@ -167,6 +167,10 @@ def test_plan_years_writes_its_tables_and_they_read_back(tmp_path, monkeypatch):
         (("--budget", "inf"), "a finite amount of yuan"),
         (("--budgets", "1e6", "nan"), "a finite amount of yuan"),
         (("--budget", "1", "--budgets", "2"), "not allowed with argument"),
+        (
+            ("--years", "1", "--budget", "10", "--scenarios", "3", "--reps", "3"),
+            "minimum purchases cost",
+        ),
     ],
 )
 def test_bad_plan_years_requests_are_refused_in_one_line(tmp_path, monkeypatch, args, fragment):
@@ -216,3 +220,11 @@ def test_the_report_reads_a_results_folder_that_holds_a_plan_over_years(
     )
     assert code == 0, err
     assert page.is_file()
+
+
+def test_plan_years_refuses_an_out_that_is_a_file_before_any_work(tmp_path, monkeypatch):
+    taken = tmp_path / "taken"
+    taken.write_text("not a folder", encoding="utf-8")
+    code, _, err = run_main("plan-years", "--out", taken, monkeypatch=monkeypatch)
+    assert code == 2 and "exists and is not a folder" in err
+    assert taken.read_text(encoding="utf-8") == "not a folder"

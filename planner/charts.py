@@ -67,6 +67,21 @@ TEXT: dict[str, tuple[str, str]] = {
         "计划买什么：按物资类别、按储备层级、金额最大的物资",
         "What the plan buys: by item category, by stockpile tier, and the largest items",
     ),
+    "years_money_title": (
+        "每年的钱花在哪里，年末库存价值",
+        "Where each year's money goes, and the stock at year end",
+    ),
+    "years_replaced": (
+        "更新（到期、损坏、轮换的补足）",
+        "replacing what expired, failed or was rotated",
+    ),
+    "years_new": ("新购（优化）", "new purchases (optimised)"),
+    "years_stock": ("年末库存价值", "stock value at year end"),
+    "years_unmet_title": (
+        "各年加权缺口（模拟，95%置信区间）",
+        "Weighted shortfall each year (simulated, 95% CI)",
+    ),
+    "year_axis": ("年份", "year"),
     "by_category": ("按物资类别", "By item category"),
     "by_tier": ("按储备层级", "By stockpile tier"),
     "top_items": ("金额最大的{}种物资", "The {} largest items by money"),
@@ -268,6 +283,40 @@ def _legend(ax: Axes, **kwargs) -> None:
         return
     legend = ax.legend(fontsize=NOTE_SIZE, frameon=False, **kwargs)
     _literal([*legend.get_texts(), legend.get_title()])
+
+
+# ---------------------------------------------------------------- a plan over years
+
+
+def years_outlook(years: pd.DataFrame, lang: str = "zh") -> Figure:
+    """A plan over several years: money and stock (top), the simulated shortfall (bottom).
+
+    ``years`` is ``yingji plan-years``' ``years.csv``: per year the replacement and
+    new money as bars beside each other, the stock value at the year's end as a
+    line; below, each year's weighted shortfall with its 95% band.
+    """
+    fig = _figure(lang, 10, 7)
+    top, bottom = fig.subplots(2, 1, sharex=True)
+    year = years["year"].to_numpy(dtype=float)
+    dark, light, line = _colours(3)
+    top.bar(year - 0.2, years["replaced_yuan"], 0.4, color=dark, label=text("years_replaced", lang))
+    top.bar(year + 0.2, years["bought_yuan"], 0.4, color=light, label=text("years_new", lang))
+    top.plot(year, years["stock_value_end_yuan"], marker="o", color="0.3",
+             label=text("years_stock", lang))  # fmt: skip
+    top.set_title(text("years_money_title", lang), fontsize=TITLE_SIZE, loc="left")
+    top.set_ylabel(text("money_axis", lang), fontsize=LABEL_SIZE)
+    bottom.fill_between(year, years["weighted_unmet_ci_low"], years["weighted_unmet_ci_high"],
+                        color=line, alpha=0.25, linewidth=0)  # fmt: skip
+    bottom.plot(year, years["weighted_unmet_mean"], marker="o", color=line)
+    bottom.set_title(text("years_unmet_title", lang), fontsize=TITLE_SIZE, loc="left")
+    bottom.set_ylabel(_unmet_label(lang), fontsize=LABEL_SIZE)
+    bottom.set_xlabel(text("year_axis", lang), fontsize=LABEL_SIZE)
+    _ticks(bottom, "x", year, [str(int(y)) for y in year])
+    for ax in (top, bottom):
+        ax.yaxis.set_major_formatter(_scaled(_money_scale(lang)))
+        _style(ax, "y")
+    _legend(top, loc="upper left")
+    return fig
 
 
 # ---------------------------------------------------------------- funding frontier

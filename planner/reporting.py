@@ -51,6 +51,26 @@ WORDS: dict[str, tuple[str, str]] = {
     "plan": ("采购方案：预算买什么、放哪里", "The plan: what the budget buys, and where it goes"),
     "sweep": ("资金前沿：更多预算能带来什么", "The funding frontier: what more money buys"),
     "compare": ("方案比较", "Plan comparison"),
+    "years": (
+        "多年规划：先补更新，再优化新购",
+        "Several years ahead: replacements first, then new",
+    ),
+    "years_text": (
+        "从规划年起逐年规划：每年的预算先按原样补足上一年损坏、轮换和到期报废的物资（最关键的先补），"
+        "余下的按全县规则优化新购；再用该年的方案模拟，扣除事件消耗和损失（先出最早购置的），"
+        "最后按使用年限和损坏率老化库存。各年用同一批抽样年份求解、同一批模拟年份评估，"
+        "所以年与年之间的变化来自库存，而不是天气。维护费只报告，不从采购预算中支出。",
+        "Planned year by year from the plan year: each budget first replaces, like for like, "
+        "what failed, was rotated or reached the end of its life the year before (the most "
+        "critical first); the rest buys what the county's rules and the optimiser choose. Each "
+        "year is then simulated with its plan, what its events used and lost leaves the "
+        "stock (the oldest first), and the stock ages. Every year is chosen on the same "
+        "sampled years and judged on the same simulated years, so a change from one year to "
+        "the next is the stock's, not the weather's. Upkeep is reported, not paid from the "
+        "purchase budget.",
+    ),
+    "figure_years": ("多年规划", "plan over the years"),
+    "table_years": ("各年预算、库存与模拟结果", "Each year's money, stock and simulated outcomes"),
     "procurement": ("采购清单", "Procurement list"),
     "method_text": (
         "本报告用计算机模拟评估全县的应急能力：按照历史发生频率，随机生成成百上千个"
@@ -238,6 +258,8 @@ def build_report(results: Results, lang: str = "zh", version: str = "") -> Repor
         sections.append(_sweep_section(results, lang))
     if results.comparison is not None:
         sections.append(_compare_section(results, lang))
+    if results.years is not None:
+        sections.append(_years_section(results, lang))
     if results.plan is not None:
         sections.append(_procurement_section(results, lang))
     return Report(
@@ -816,6 +838,47 @@ def _frontier_table(summary: pd.DataFrame, lang: str) -> pd.DataFrame:
         else ("budget (yuan)", "scenario", "plan", "weighted unmet demand", "95% CI")
     )
     return pd.DataFrame(rows, columns=list(titles))
+
+
+YEARS_TITLES = {
+    "year": ("年份", "year"),
+    "budget_yuan": ("预算（元）", "budget (yuan)"),
+    "replaced_yuan": ("更新（元）", "replaced (yuan)"),
+    "bought_yuan": ("新购（元）", "new (yuan)"),
+    "upkeep_yuan": ("维护费（元）", "upkeep (yuan)"),
+    "stock_value_end_yuan": ("年末库存（元）", "stock at year end (yuan)"),
+    "weighted_unmet_mean": (
+        "加权缺口（元当量/年，95%置信区间）",
+        "weighted shortfall (yuan-eq./yr, 95% CI)",
+    ),
+    "trapped_lost_per_year": ("延误死亡（人/年）", "lives lost to delay (a year)"),
+    "people_without_relief_per_year": ("未得到初步救助（人/年）", "without relief (people a year)"),
+}
+
+
+def _years_section(results: Results, lang: str) -> Section:
+    """A plan over several years: its chart and a row per year."""
+    years = results.years
+    assert years is not None
+    frame = years.years
+    index = 0 if lang == "zh" else 1
+    rows = []
+    for row in frame.to_dict("records"):
+        shown = {key: _yuan(row[key]) for key in YEARS_TITLES if key.endswith("_yuan")}
+        shown["year"] = str(int(row["year"]))
+        shown["weighted_unmet_mean"] = (
+            f"{_yuan(row['weighted_unmet_mean'])} ({_yuan(row['weighted_unmet_ci_low'])} – "
+            f"{_yuan(row['weighted_unmet_ci_high'])})"
+        )
+        shown["trapped_lost_per_year"] = f"{row['trapped_lost_per_year']:.2f}"
+        shown["people_without_relief_per_year"] = _yuan(row["people_without_relief_per_year"])
+        rows.append({YEARS_TITLES[key][index]: shown[key] for key in YEARS_TITLES})
+    table = ReportTable(words("table_years", lang), pd.DataFrame(rows))
+    figure = charts.years_outlook(frame, lang)
+    return Section(
+        "years", words("years", lang), paragraphs=(words("years_text", lang),),
+        figures=((words("figure_years", lang), figure),), tables=(table,),
+    )  # fmt: skip
 
 
 def _compare_section(results: Results, lang: str) -> Section:

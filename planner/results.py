@@ -24,8 +24,8 @@ from scenarios.plan import Plan
 from scenarios.schema import Scenario
 from sim.metrics import SUMMARY_COLUMNS
 
-KINDS = ("simulate", "optimize", "sweep", "compare")
-NOT_REPORTED = ("plan-years",)  # yingji's own runs the report does not show yet
+KINDS = ("simulate", "optimize", "sweep", "compare", "plan-years")
+NOT_REPORTED: tuple[str, ...] = ()  # yingji's own runs the report does not show yet
 SEARCH_DEPTH = 2  # the folder, its subfolders and theirs: results/ -> results/optimize
 
 
@@ -75,6 +75,15 @@ class ComparisonResults:
 
 
 @dataclass(frozen=True, slots=True)
+class YearsResults:
+    """What ``yingji plan-years`` wrote: a row per planned year (and the run's record)."""
+
+    folder: Path
+    years: pd.DataFrame
+    record: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
 class Results:
     """Everything found in a results folder, and the one scenario behind it all."""
 
@@ -83,11 +92,12 @@ class Results:
     plan: PlanResults | None = None
     sweep: SweepResults | None = None
     comparison: ComparisonResults | None = None
+    years: YearsResults | None = None
 
     def folders(self) -> dict[str, Path]:
         """Which folder each kind of result came from."""
         found = {"simulate": self.today, "optimize": self.plan, "sweep": self.sweep}
-        found["compare"] = self.comparison
+        found |= {"compare": self.comparison, "plan-years": self.years}
         return {kind: part.folder for kind, part in found.items() if part is not None}
 
 
@@ -99,7 +109,9 @@ def find_results(folder: str | Path) -> Results:
     found = _newest_of_each_kind(folder)
     if not found:
         raise InputError(
-            folder, "", "no results of yingji simulate, optimize, sweep or compare found here"
+            folder,
+            "",
+            "no results of yingji simulate, optimize, sweep, compare or plan-years found here",
         )
     scenario = _one_scenario(found)
     return Results(
@@ -108,6 +120,7 @@ def find_results(folder: str | Path) -> Results:
         plan=_plan(found["optimize"], scenario) if "optimize" in found else None,
         sweep=_sweep(found["sweep"]) if "sweep" in found else None,
         comparison=_comparison(found["compare"]) if "compare" in found else None,
+        years=_years(found["plan-years"]) if "plan-years" in found else None,
     )
 
 
@@ -243,6 +256,18 @@ def _plan(folder: Path, scenario: Scenario) -> PlanResults:
         read_json(folder / "solve.json"),
         read_json(folder / RUN_RECORD),
         _optional_table(folder / SENSITIVITY_FILE, SENSITIVITY_COLUMNS),
+    )
+
+
+YEARS_COLUMNS = ("year", "budget_yuan", "replaced_yuan", "bought_yuan", "upkeep_yuan")
+YEARS_COLUMNS += ("stock_value_end_yuan", "weighted_unmet_mean", "weighted_unmet_ci_low")
+YEARS_COLUMNS += ("weighted_unmet_ci_high", "trapped_lost_per_year")
+YEARS_COLUMNS += ("people_without_relief_per_year",)
+
+
+def _years(folder: Path) -> YearsResults:
+    return YearsResults(
+        folder, read_table(folder / "years.csv", YEARS_COLUMNS), read_json(folder / RUN_RECORD)
     )
 
 

@@ -202,10 +202,8 @@ def test_a_floor_the_full_depots_cannot_meet_is_lowered_for_the_year_and_said(tm
     assert living >= lowered * year.bought_yuan - 1.0  # the lowered floor is kept
 
 
-def test_the_report_reads_a_results_folder_that_holds_a_plan_over_years(
-    tiny_path, tmp_path, monkeypatch
-):
-    """plan-years' folder under results/ is known and passed over, not refused as foreign."""
+def test_the_report_shows_a_plan_over_years_in_both_languages(tiny_path, tmp_path, monkeypatch):
+    """plan-years' folder under results/ becomes a section with its chart and a row a year."""
     results = tmp_path / "results"
     for command in (
         ("simulate", tiny_path, "--reps", "10", "--out", results / "today"),
@@ -214,12 +212,17 @@ def test_the_report_reads_a_results_folder_that_holds_a_plan_over_years(
     ):  # fmt: skip
         code, _, err = run_main(*command, monkeypatch=monkeypatch)
         assert code == 0, err
-    page = tmp_path / "report.html"
-    code, _, err = run_main(
-        "report", results, "--lang", "en", "--out", page, monkeypatch=monkeypatch
-    )
-    assert code == 0, err
-    assert page.is_file()
+    for lang, title in (("en", "Several years ahead"), ("zh", "多年规划")):
+        page = tmp_path / lang / "report.html"
+        code, _, err = run_main(
+            "report", results, "--lang", lang, "--out", page, monkeypatch=monkeypatch
+        )
+        assert code == 0, err
+        html = page.read_text(encoding="utf-8")
+        assert title in html and "2027" in html
+    years = pd.read_csv(results / "plan_years" / "years.csv")
+    shortfall = f"{years['weighted_unmet_mean'].iloc[0]:,.0f}"
+    assert shortfall in html  # the year's row, as the table shows it
 
 
 def test_plan_years_refuses_an_out_that_is_a_file_before_any_work(tmp_path, monkeypatch):

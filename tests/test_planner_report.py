@@ -484,7 +484,7 @@ def no_folder(target: Path, tmp: Path):
 
 def empty_folder(target: Path, tmp: Path):
     target.mkdir()
-    return target, ("no results of yingji simulate, optimize, sweep or compare found",)
+    return target, ("no results of yingji simulate, optimize, sweep, compare or plan-years found",)
 
 
 DAMAGES = {

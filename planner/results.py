@@ -25,7 +25,6 @@ from scenarios.schema import Scenario
 from sim.metrics import SUMMARY_COLUMNS
 
 KINDS = ("simulate", "optimize", "sweep", "compare", "plan-years")
-NOT_REPORTED: tuple[str, ...] = ()  # yingji's own runs the report does not show yet
 SEARCH_DEPTH = 2  # the folder, its subfolders and theirs: results/ -> results/optimize
 
 
@@ -153,8 +152,6 @@ def kind_of(folder: Path) -> str | None:
         command = read_json(folder / RUN_RECORD).get("command")
         if command in KINDS:
             return command
-        if command in NOT_REPORTED:
-            return None
         raise InputError(folder / RUN_RECORD, "command", "not a yingji command", command)
     return None
 

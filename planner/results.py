@@ -145,7 +145,7 @@ def _folders(folder: Path, depth: int) -> list[Path]:
 
 
 def kind_of(folder: Path) -> str | None:
-    """``simulate``, ``optimize``, ``sweep`` or ``compare``; None for any other folder."""
+    """``simulate``, ``optimize``, ``sweep``, ``compare`` or ``plan-years``; None for any other."""
     if (folder / MANIFEST).is_file() and (folder / CELLS).is_dir():
         return "sweep"
     if (folder / RUN_RECORD).is_file():

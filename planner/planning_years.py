@@ -12,6 +12,7 @@ from rich.table import Table
 from optimize.years import PlanningError, YearsPlan, YearsSettings, plan_years
 from planner.errors import RequestError
 from planner.output import prepare_out_dir, terminal, write_csv, write_parquet, write_run_record
+from planner.tables import YEAR_LABELS, year_cells
 from scenarios import InputError, load
 from scenarios.files import write_atomic
 from scenarios.plan import PURCHASE_TITLES, TOTAL_LABEL, Plan, Purchase, fill_sheet, purchase_rows
@@ -159,32 +160,16 @@ def years_workbook(planned: YearsPlan, scenario: Scenario):
 
 def years_table(planned: YearsPlan, scenario: Scenario) -> Table:
     """A row per year: money, stock, and the simulated outcomes with their intervals."""
-    hour = f"{scenario.outcomes.first_relief_h:g} h"
     table = Table(
         title=f"{scenario.name_zh} {scenario.name_en} — 多年规划 plan over the years "
         f"({planned.sampled_years} sampled years to choose, {planned.reps} simulated years "
         "to judge each year, the same years every year)"
     )
-    for column in (
-        "年 year", "预算 budget", "更新 replaced", "新购 new", "维护 upkeep",
-        "年末库存 stock at year end", "加权缺口 weighted shortfall (95% CI)",
-        "延误死亡 lives lost", f"{hour} 未救助 without relief", "求解 solve",
-    ):  # fmt: skip
-        table.add_column(column, justify="right")
+    for zh, en in (*YEAR_LABELS.values(), ("求解", "solve")):
+        table.add_column(f"{zh} {en}", justify="right")
     for row in planned.years:
-        table.add_row(
-            str(row.year),
-            f"{row.budget_yuan:,.0f}",
-            f"{row.replaced_yuan:,.0f}",
-            f"{row.bought_yuan:,.0f}",
-            f"{row.upkeep_yuan:,.0f}",
-            f"{row.stock_value_end_yuan:,.0f}",
-            f"{row.weighted_unmet_mean:,.0f} ({row.weighted_unmet_ci_low:,.0f} – "
-            f"{row.weighted_unmet_ci_high:,.0f})",
-            f"{row.trapped_lost_per_year:.2f}",
-            f"{row.people_without_relief_per_year:,.0f}",
-            "proved" if row.proved_optimal else f"NOT proved, gap {row.gap:.2%}",
-        )
+        solved = "proved" if row.proved_optimal else f"NOT proved, gap {row.gap:.2%}"
+        table.add_row(*year_cells(asdict(row)).values(), solved)
     table.caption = (
         "yuan; the weighted shortfall in yuan-equivalent a year; lives and people a year; "
         "upkeep of the stock held, reported, not paid from the budget"

@@ -27,8 +27,10 @@ from planner.tables import (
     NEED_LABELS,
     SIZE_LABELS,
     TIER_LABELS,
+    YEAR_LABELS,
     judgement_label,
     stated_rows,
+    year_cells,
 )
 from scenarios.norms import compliance
 from scenarios.plan import plan_costs
@@ -840,39 +842,17 @@ def _frontier_table(summary: pd.DataFrame, lang: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(titles))
 
 
-YEARS_TITLES = {
-    "year": ("年份", "year"),
-    "budget_yuan": ("预算（元）", "budget (yuan)"),
-    "replaced_yuan": ("更新（元）", "replaced (yuan)"),
-    "bought_yuan": ("新购（元）", "new (yuan)"),
-    "upkeep_yuan": ("维护费（元）", "upkeep (yuan)"),
-    "stock_value_end_yuan": ("年末库存（元）", "stock at year end (yuan)"),
-    "weighted_unmet_mean": (
-        "加权缺口（元当量/年，95%置信区间）",
-        "weighted shortfall (yuan-eq./yr, 95% CI)",
-    ),
-    "trapped_lost_per_year": ("延误死亡（人/年）", "lives lost to delay (a year)"),
-    "people_without_relief_per_year": ("未得到初步救助（人/年）", "without relief (people a year)"),
-}
-
-
 def _years_section(results: Results, lang: str) -> Section:
     """A plan over several years: its chart and a row per year."""
     years = results.years
     assert years is not None
     frame = years.years
     index = 0 if lang == "zh" else 1
-    rows = []
-    for row in frame.to_dict("records"):
-        shown = {key: _yuan(row[key]) for key in YEARS_TITLES if key.endswith("_yuan")}
-        shown["year"] = str(int(row["year"]))
-        shown["weighted_unmet_mean"] = (
-            f"{_yuan(row['weighted_unmet_mean'])} ({_yuan(row['weighted_unmet_ci_low'])} – "
-            f"{_yuan(row['weighted_unmet_ci_high'])})"
-        )
-        shown["trapped_lost_per_year"] = f"{row['trapped_lost_per_year']:.2f}"
-        shown["people_without_relief_per_year"] = _yuan(row["people_without_relief_per_year"])
-        rows.append({YEARS_TITLES[key][index]: shown[key] for key in YEARS_TITLES})
+    titles = {key: labels[index] for key, labels in YEAR_LABELS.items()}
+    rows = [
+        {titles[key]: cell for key, cell in year_cells(row).items()}
+        for row in frame.to_dict("records")
+    ]
     table = ReportTable(words("table_years", lang), pd.DataFrame(rows))
     figure = charts.years_outlook(frame, lang)
     return Section(

@@ -13,6 +13,35 @@ from scenarios.plan import Plan
 from scenarios.schema import Scenario
 from scenarios.sweep import Sweep
 
+# A plan over several years, as the console and the report show it: field -> (zh, en).
+YEAR_LABELS = {
+    "year": ("年份", "year"),
+    "budget_yuan": ("预算（元）", "budget (yuan)"),
+    "replaced_yuan": ("更新（元）", "replaced (yuan)"),
+    "bought_yuan": ("新购（元）", "new (yuan)"),
+    "upkeep_yuan": ("维护费（元）", "upkeep (yuan)"),
+    "stock_value_end_yuan": ("年末库存（元）", "stock at year end (yuan)"),
+    "weighted_unmet_mean": (
+        "加权缺口（元当量/年，95%置信区间）",
+        "weighted shortfall (yuan-eq./yr, 95% CI)",
+    ),
+    "trapped_lost_per_year": ("延误死亡（人/年）", "lives lost to delay (a year)"),
+    "people_without_relief_per_year": ("未得到初步救助（人/年）", "without relief (people a year)"),
+}
+
+
+def year_cells(row: dict) -> dict[str, str]:
+    """One planned year's cells as shown (``YEAR_LABELS`` keys): money whole, the CI beside."""
+    shown = {key: f"{row[key]:,.0f}" for key in YEAR_LABELS if key.endswith("_yuan")}
+    low, high = row["weighted_unmet_ci_low"], row["weighted_unmet_ci_high"]
+    return shown | {
+        "year": str(int(row["year"])),
+        "weighted_unmet_mean": f"{row['weighted_unmet_mean']:,.0f} ({low:,.0f} – {high:,.0f})",
+        "trapped_lost_per_year": f"{row['trapped_lost_per_year']:.2f}",
+        "people_without_relief_per_year": f"{row['people_without_relief_per_year']:,.0f}",
+    }
+
+
 METRIC_LABELS = {
     "weighted_unmet": "加权未满足需求 weighted unmet demand",
     "events": "事件数 events",

@@ -131,3 +131,18 @@ def test_improvement_step_keeps_nothing_the_simulation_cannot_confirm(tiny_scena
     if not any(move.kept for move in moves):
         assert improved == plan
     assert "improvement step" in improvement_line(moves, None, 30)
+
+
+@pytest.mark.parametrize(
+    ("fresh", "plain", "warned"),
+    [(93.0, True, False), (125.0, True, False), (126.0, True, True), (230.0, False, False)],
+)
+def test_a_run_warns_when_its_sample_flatters_the_plan_against_fresh_years(fresh, plain, warned):
+    """The default county: 0.93 at 200 sampled years, 2.30 at 30 (its list then loses to
+    the 200-year list by 63k a year in the simulation)."""
+    check = ModelCheck(20, 0, fresh, (80.0, 300.0), fresh, (80.0, 300.0), 1.0, (0.9, 1.1), 0.9)
+    lines = solve_lines(_report(), 30, check, None, expected_shortfall=plain)
+    flagged = [line for line in lines if "sample's accidents" in line]
+    assert bool(flagged) == warned
+    if warned:
+        assert flagged[0].startswith("warning:") and "1.3 times" in flagged[0]

@@ -7,8 +7,10 @@ marginal saving per yuan is highest. A move is kept only when the paired
 simulation on common random numbers, on a block of replications of its own
 (:data:`IMPROVE_OFFSET`, apart from the optimiser's, the judging and every other
 block), lowers the headline with 95% confidence; a move that would break one
-of the scenario's planning rules is not tried. What the kept moves gain is
-then measured again on the judging years, which chose nothing.
+of the scenario's planning rules is not tried. When the objective credits
+what a list carries into next year (``[objective] value_carried``), a move is
+judged on the shortfall less that credit, the solve's own. What the
+kept moves gain is then measured again on the judging years, which chose nothing.
 
 If it gains significantly there, the model still disagrees with the simulation
 somewhere; if it does not, the SAA plan is as good as the simulation can tell.
@@ -21,6 +23,7 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
+from optimize.model import NO_CREDIT, CarriedCredit, carried_yuan
 from scenarios.plan import Plan
 from scenarios.rules import breaches
 from scenarios.schema import Scenario
@@ -46,6 +49,7 @@ class Move:
     change_mean: float  # moved plan minus plan before, per year (negative: better)
     change_ci: tuple[float, float]
     kept: bool
+    credit_change: float = 0.0  # the change in the credit for what the list carries over
 
 
 def _ranked(marginal: pd.DataFrame, plan: Plan) -> tuple[list[tuple[str, str]], list]:
@@ -71,6 +75,7 @@ def improve(
     seed: int,
     reps: int,
     tries: int = 6,
+    credit: CarriedCredit = NO_CREDIT,
 ) -> tuple[Plan, list[Move]]:
     """Try ``tries`` moves guided by the marginal values; keep those the simulation confirms.
 
@@ -78,7 +83,8 @@ def improve(
     one unit of the taker if more (at least one unit, at most what is held), from
     the giver and buys whole units of the taker with what it frees, so the plan
     never costs more. Returns the plan after the kept moves (with the id
-    ``improved`` when any was kept) and every move tried.
+    ``improved`` when any was kept) and every move tried. ``credit``: the
+    solve's credit for what a list leaves for next year (none by default).
     """
     prices = dict(zip(network.item_ids, network.item_price_yuan.tolist(), strict=True))
     lot_yuan = LOT_SHARE * plan.purchase_cost_yuan(scenario)
@@ -107,9 +113,12 @@ def improve(
             continue
         take, removed, added, trial = found
         after = _yearly(scenario, trial, seed, reps)
-        change, low, high = mean_ci(after - current, weights=weights)
+        gained = credit.worth * (
+            carried_yuan(network, trial, credit) - carried_yuan(network, plan, credit)
+        )
+        change, low, high = mean_ci(after - current - gained, weights=weights)
         kept = bool(high < 0)
-        moves.append(Move(*give, removed, *take, added, change, (low, high), kept))
+        moves.append(Move(*give, removed, *take, added, change, (low, high), kept, gained))
         if kept:
             plan, current = trial, after
     if any(move.kept for move in moves):

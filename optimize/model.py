@@ -11,7 +11,8 @@ share it); team members give rescue work in time, a member serving one event at
 a time, and kit that arrives in time saves some of that work where the crew can
 use it (``capabilities``, by :func:`sim.dispatch.kit_saving`'s rule). The
 objective is the simulation's headline metric — expected penalty yuan per year
-— with the simulation's weights.
+— with the simulation's weights, less (``[objective] value_carried``) the worth
+of what the purchases leave in the depots at the year's end (:class:`CarriedCredit`).
 
 ``build_problem`` is pure: it names every constraint and returns the model;
 ``solve`` runs it with an explicit solver. No PuLP object leaves this package.
@@ -38,7 +39,9 @@ from optimize.demand import DemandEvent, overlapping_groups
 from optimize.everyday import calling_teams, crew_range, expected_unanswered, unanswered_cost
 from optimize.highs_solver import HighsWithOffset, objective_held_at, valued_below_itself
 from scenarios import rules
+from scenarios.ledger import carried_share
 from scenarios.plan import Plan, Purchase, Staffing, idle_depots
+from scenarios.schema import Scenario
 from sim.dispatch import duty_crews, finish_time, kit_saving, trapped_lost
 from sim.network import SOURCE_TIERS, CountyNetwork
 
@@ -83,6 +86,30 @@ class ModelOptions:
     reduce: bool = True
 
 
+@dataclass(frozen=True, slots=True)
+class CarriedCredit:
+    """How the objective credits what a year's purchases leave for next year.
+
+    A unit left in the depot at the year's end carries its share of the price
+    (:func:`scenarios.ledger.carried_share`: straight line over its life, net of
+    first-year failures and of rotation's return) into next year, where it saves
+    next year's money, discounted a year (``[objective] discount_rate``). A yuan
+    saved is worth ``worth`` yuan-equivalent: what a yuan of this budget saves at
+    the margin, the budget's dual in the LP relaxation (0 where money no longer
+    binds). Events draw the oldest stock first (the ledger's rule), so a
+    consumable's new units are drawn only beyond the stock held before; ``left``
+    is, per (item, depot) index, the expected share of the new units the sampled
+    years leave, at the relaxation's plan (a first-order estimate; equipment comes
+    back and places not listed leave every unit).
+    """
+
+    worth: float
+    left: dict[tuple[int, int], float] = field(default_factory=dict)
+
+
+NO_CREDIT = CarriedCredit(0.0)
+
+
 @dataclass
 class SaaProblem:
     """A built model and the handles needed to read a plan out of it."""
@@ -108,6 +135,15 @@ class SaaProblem:
     stage_slack: float = 0.0
     # per team with everyday calls and a size to decide: its duty crews (optimize.everyday)
     crews: dict[int, pulp.LpVariable] = field(default_factory=dict)
+    # [objective] value_carried: per purchase (item, depot), today's yuan of next year's
+    # money a unit carries out of the year if no event draws it; per consumable place,
+    # its stock held and each year's draws (year, flows); and the credit, None until a
+    # solve finds it or given (alike across problems that must share one objective)
+    carried: dict[tuple[int, int], float] = field(default_factory=dict)
+    draws: dict[tuple[int, int], tuple[float, list]] = field(default_factory=dict)
+    credit: CarriedCredit | None = None
+    year_weights: list[float] = field(default_factory=list)
+    base_objective: pulp.LpAffineExpression | None = None  # the objective before the credit
 
     def year_costs(self) -> np.ndarray:
         """Each sampled year's own penalty at the solved values (yuan/year, not yet averaged).
@@ -149,6 +185,18 @@ class SaaProblem:
             var.lowBound = var.upBound = duty_crews(size, network.scenario.everyday)
         for var in (*self.purchases.values(), *self.staffing.values(), *self.crews.values()):
             var.cat = pulp.LpContinuous
+        if self.credit is None:
+            self.credit = NO_CREDIT  # a plan held has no money left to weigh; give one to credit
+
+    def carried_expression(self) -> pulp.LpAffineExpression:
+        """What the purchases carry out of the year by the credit's shares left (today's yuan)."""
+        left = self.credit.left if self.credit is not None else {}
+        return pulp.LpAffineExpression(
+            {
+                self.purchases[key]: per_unit * left.get(key, 1.0)
+                for key, per_unit in self.carried.items()
+            }
+        )
 
     def objective_held_at(self, var: pulp.LpVariable, value: float) -> float:
         """The solved linear programme's objective with one variable held at ``value``.
@@ -186,6 +234,20 @@ class SolveReport:
     method: str = "branch and bound"  # or "LP rounding" (LP relaxation rounded by diving), "LP"
     # (aim, what it reached) for each aim minimised before the objective (SaaProblem.aims)
     stages: tuple[tuple[str, float], ...] = ()
+    # the objective's credit for what the plan leaves for next year (CarriedCredit):
+    # yuan-equivalent a yuan, and today's yuan of next year's money it leaves
+    carried_worth: float = 0.0
+    carried_yuan: float = 0.0
+
+    @property
+    def carried_credit(self) -> float:
+        """Yuan-equivalent a year the objective credits for what the plan carries over."""
+        return self.carried_worth * self.carried_yuan
+
+    @property
+    def in_sample_penalty(self) -> float:
+        """The objective without the credit: the penalty on the sampled years (and aims)."""
+        return self.objective + self.carried_credit
 
     @property
     def found_plan(self) -> bool:
@@ -375,6 +437,10 @@ class _Builder:
         self.lives, self.relief = _Outcome(), _Outcome()
         self.relief_units: dict[tuple[int, int, int], _KitUnits] = {}  # by first-relief hour
         self.crews: dict[int, pulp.LpVariable] = {}
+        # [objective] value_carried (set by _build): the yuan a unit bought carries, by
+        # item, and per consumable place the stock held and each year's draws
+        self.carried_per_unit: np.ndarray | None = None
+        self.draws: dict[tuple[int, int], tuple[float, list]] = {}
         self.relief_items = set(np.flatnonzero(network.item_is_relief).tolist())
         # What a depot could ever hand out in one sampled year (or one overlap):
         # buying more cannot help in sample, and the bound shrinks the search tree.
@@ -512,6 +578,9 @@ def _build(
     choosing = planning_rules and items is None and rescue
     builder.count_lives = choosing and choice.counts_lives
     builder.count_relief = choosing and choice.counts_relief
+    if items is None and rescue and choice.value_carried:
+        per_unit = carried_per_unit(network.scenario)
+        builder.carried_per_unit = np.array([per_unit[i] for i in network.item_ids])
     if builder.count_lives and budgets.optimises_staffing:
         raise InfeasibleRequestError(
             "lives lost to delay are modelled through kit at today's team sizes: minimise "
@@ -570,14 +639,49 @@ def _build(
         aims=aims,
         stage_slack=choice.stage_slack,
         crews=builder.crews,
+        carried=_carried(builder),
+        draws=builder.draws,
+        year_weights=weights,
+        base_objective=problem.objective,
     )
+
+
+def carried_per_unit(scenario: Scenario) -> dict[str, float]:
+    """Today's yuan of next year's money a unit bought carries out of the year, by item."""
+    discount = 1.0 + scenario.objective.discount_rate
+    return {
+        item.item_id: item.unit_price_yuan * carried_share(scenario, item) / discount
+        for item in scenario.items
+    }
+
+
+def carried_yuan(network: CountyNetwork, plan: Plan, credit: CarriedCredit) -> float:
+    """What a plan's purchases leave for next year by the credit's shares (today's yuan)."""
+    per_unit = carried_per_unit(network.scenario)
+    return float(
+        sum(
+            per_unit[p.item_id]
+            * p.quantity
+            * credit.left.get(
+                (network.item_ids.index(p.item_id), network.depot_ids.index(p.depot_id)), 1.0
+            )
+            for p in plan.purchases
+        )
+    )
+
+
+def _carried(builder: _Builder) -> dict[tuple[int, int], float]:
+    if builder.carried_per_unit is None:
+        return {}
+    return {key: float(builder.carried_per_unit[key[0]]) for key in builder.purchases}
 
 
 def _bound_purchases(builder: _Builder, forced: set[tuple[int, int]]) -> None:
     """Each purchase at most what a sampled year could use there and the depot's holding room.
 
     Beyond the most the sampled years could draw from a depot a unit is worth
-    nothing, so the bound only shrinks the model; purchases the rules force are
+    nothing this year, so the bound only shrinks the model (and the list buys
+    nothing for what it would carry alone); purchases the rules force are
     not bounded by the sample. The holding room (``rules.purchase_room``) is a
     rule, kept by every purchase.
     """
@@ -1092,6 +1196,10 @@ def _stock_limits(
             name = f"stock_{year}_{item}_{depot}_{number}"
             builder.at_most(terms, stock, name)
             stock_rows[(item, depot)].append(name)
+        carried = builder.carried_per_unit is not None
+        if bought is not None and carried and not network.item_is_equipment[item]:
+            flows = [flow for by in by_event.values() for flow in by]
+            builder.draws.setdefault((item, depot), (stock, []))[1].append((year, flows))
 
 
 def _overlap_sets(
@@ -1332,12 +1440,71 @@ def solve(
     def once() -> SolveReport:
         return _solve_once(saa, solver, time_limit_s, mip_gap, rounding, threads)
 
+    started = time.perf_counter()
+    if saa.carried and saa.credit is None:
+        saa.credit = _find_credit(saa, time_limit_s, threads)
+    _credit_carried(saa)
+    priced = time.perf_counter() - started
     stages, spent = _reach_aims(saa, once) if saa.aims else ((), 0.0)
     report = once()
-    report = replace(report, stages=stages, solve_s=report.solve_s + spent)
+    report = replace(report, stages=stages, solve_s=report.solve_s + spent + priced)
     if report.found_plan and saa.open_switches:
         report = _close_useless_depots(saa, report, once, mip_gap)
+    if report.found_plan and saa.credit is not None and saa.credit.worth:
+        carried = float(pulp.value(saa.carried_expression()))
+        report = replace(report, carried_worth=saa.credit.worth, carried_yuan=carried)
     return report
+
+
+BUDGET_ROWS = ("joint_budget", "procurement_budget")  # the money purchases are paid from
+
+
+def _find_credit(saa: SaaProblem, time_limit_s: float, threads: int | None) -> CarriedCredit:
+    """The credit from the LP relaxation: the budget's dual, and the shares of new units left.
+
+    No credit when the money does not bind (what is left buys nothing the sample
+    needs), or when the relaxation does not solve.
+    """
+    found = (saa.problem.get_constraint_by_name(name) for name in BUDGET_ROWS)
+    row = next((constraint for constraint in found if constraint is not None), None)
+    if row is None:
+        return NO_CREDIT
+    saa.problem.setObjective(saa.base_objective)
+    engine = HighsWithOffset(msg=False, mip=False, timeLimit=time_limit_s, threads=threads)
+    if threads is not None:
+        highspy.Highs.resetGlobalScheduler(True)  # as in _solve_once
+    with _native_stdout_silenced():
+        saa.problem.solve(engine)
+    if saa.problem.status != pulp.LpStatusOptimal or row.pi is None:
+        return NO_CREDIT
+    worth = max(0.0, -float(row.pi))  # a binding upper row's dual is negative when minimising
+    return CarriedCredit(worth, _left_shares(saa)) if worth > 0 else NO_CREDIT
+
+
+def _left_shares(saa: SaaProblem) -> dict[tuple[int, int], float]:
+    """Per consumable place, the expected share of the new units its years' draws leave."""
+    left = {}
+    weights = saa.year_weights
+    for key, (stock, by_year) in saa.draws.items():
+        bought = saa.purchases[key].value() or 0.0
+        if bought <= 1e-9:
+            continue  # none bought: draws stay within the stock held, every new unit is left
+        drawn = sum(
+            weights[year] * max(0.0, sum(flow.value() or 0.0 for flow in flows) - stock)
+            for year, flows in by_year
+        )
+        left[key] = min(1.0, max(0.0, 1.0 - drawn / bought))
+    return left
+
+
+def _credit_carried(saa: SaaProblem) -> None:
+    """Set the objective: the base objective less the worth of what the purchases leave."""
+    if saa.base_objective is None:
+        return
+    if saa.credit is None or not saa.credit.worth:
+        saa.problem.setObjective(saa.base_objective)
+        return
+    saa.problem.setObjective(saa.base_objective - saa.credit.worth * saa.carried_expression())
 
 
 def _reach_aims(saa: SaaProblem, once) -> tuple[tuple[tuple[str, float], ...], float]:

@@ -17,8 +17,12 @@ As in Mak, Morton and Wood (1999) and Kleywegt, Shapiro and Homem-de-Mello (2002
   plan on the same years as each ``v_m`` (common random numbers) removes most of
   the year-to-year variance that makes ``upper - lower`` useless on its own.
 
-All in the model's units (expected yuan-equivalent per year). Independent samples
-use disjoint blocks of replications of the hazard sampler.
+All in the model's units (expected yuan-equivalent per year), less the worth of
+what the plan carries out of the year when the objective credits it
+(``[objective] value_carried``), by one credit for every sample (the plan's own
+solve's :class:`optimize.model.CarriedCredit`), so every sample minimises the
+same function. Independent
+samples use disjoint blocks of replications of the hazard sampler.
 """
 
 from __future__ import annotations
@@ -30,11 +34,14 @@ from scipy import stats
 
 from optimize.demand import IN_SAMPLE_OFFSET, sample_years
 from optimize.model import (
+    NO_CREDIT,
     Budgets,
+    CarriedCredit,
     ModelOptions,
     SolveFailedError,
     SolveReport,
     build_problem,
+    carried_yuan,
     solve,
 )
 from scenarios.plan import Plan
@@ -91,13 +98,16 @@ def _replication(
     time_limit_s: float,
     mip_gap: float,
     rounding: bool,
+    credit: CarriedCredit,
 ) -> tuple[float, float]:
-    """(lower bound of the sample's optimum, the plan's penalty on the same sample)."""
+    """(lower bound of the sample's optimum, the plan's value on the same sample)."""
     saa = build_problem(network, sample, budgets, options)
+    saa.credit = credit
     bound = sample_lower_bound(solve(saa, "highs", time_limit_s, mip_gap, rounding=rounding))
     fixed = build_problem(network, sample, budgets, options, planning_rules=False)
     fixed.fix_plan(plan, network)
-    return bound, _solved(solve(fixed, "highs", mip_gap=0.0)).objective
+    penalty = _solved(solve(fixed, "highs", mip_gap=0.0)).objective
+    return bound, penalty - credit.worth * carried_yuan(network, plan, credit)
 
 
 def _solved(report: SolveReport) -> SolveReport:
@@ -134,8 +144,12 @@ def saa_bounds(
     time_limit_s: float = 120.0,
     mip_gap: float = 1e-4,
     rounding: bool = True,
+    credit: CarriedCredit = NO_CREDIT,
 ) -> SaaBounds:
     """Lower bound and gap from independent SAA solves, upper bound from fresh years.
+
+    ``credit``: how what the plan leaves for next year is credited (the plan's own
+    solve's ``SaaProblem.credit``; none by default).
 
     Raises :class:`SolveFailedError` when a sample's solve proves no bound (for
     example stopped by its time limit before any solution).
@@ -145,11 +159,12 @@ def saa_bounds(
         first = IN_SAMPLE_OFFSET + (m + 1) * years  # block 0 is the plan's own sample
         sample = sample_years(network, seed, years, first=first)
         bound, plan_cost = _replication(
-            network, plan, budgets, sample, options, time_limit_s, mip_gap, rounding
+            network, plan, budgets, sample, options, time_limit_s, mip_gap, rounding, credit
         )
         lower.append(bound)
         gaps.append(max(0.0, plan_cost - bound))
     upper = plan_cost_by_year(network, plan, budgets, seed, evaluation_years, options)
+    upper = upper - credit.worth * carried_yuan(network, plan, credit)
     lower_mean, lower_low = _one_sided(np.array(lower), -1)
     upper_mean, upper_high = _one_sided(upper, +1)
     gap, gap_high = _one_sided(np.array(gaps), +1)

@@ -21,6 +21,7 @@ from optimize.greedy import greedy
 from optimize.improve import Move, improve
 from optimize.marginal import marginal_values
 from optimize.model import (
+    NO_CREDIT,
     Budgets,
     InfeasibleRequestError,
     SaaProblem,
@@ -180,8 +181,9 @@ def run_optimize(request: OptimizeRequest, console: Console | None = None) -> Pa
         label = f"模拟改进 improvement step ({request.improve_steps} moves judged by simulation)"
         with console.status(label):
             improved, moves = improve(
-                scenario, network, plan, marginal, seed, request.reps, request.improve_steps
-            )
+                scenario, network, plan, marginal, seed, request.reps, request.improve_steps,
+                saa.credit or NO_CREDIT,
+            )  # fmt: skip
         if any(move.kept for move in moves):
             plans.insert(2, improved)
     evaluation, yearly, outcomes = _judge(scenario, plans, request, seed, console)
@@ -192,7 +194,7 @@ def run_optimize(request: OptimizeRequest, console: Console | None = None) -> Pa
         None if weights is not None else _stability(network, years, budgets, request, console)
     )
     if request.bounds > 0:
-        _bounds(network, plan, budgets, seed, request, out, console)
+        _bounds(network, plan, budgets, seed, request, out, console, saa.credit or NO_CREDIT)
     rests_on = _sensitivity(scenario, plan, budgets, seed, request, console)
     norms = compliance(scenario, plan)
     _write_tables(out, scenario, plan, evaluation, marginal, norms, rests_on)
@@ -338,6 +340,8 @@ def objective_words(scenario: Scenario) -> str:
         shortfall = (
             f"{1 - choice.worst_weight:g} x the expected year + {choice.worst_weight:g} x {worst}"
         )
+    if choice.value_carried:
+        shortfall += " less the worth of what the list carries into next year"
     hour = f"{scenario.outcomes.first_relief_h:g} h"
     if choice.minimise == "lives_first":
         return (
@@ -396,7 +400,8 @@ def improvement_line(moves: list[Move], gain: list[float] | None, reps: int) -> 
     if gain is None:
         return (
             f"improvement step: none of {len(moves)} moves guided by the marginal values "
-            "lowered the simulated weighted shortfall with 95% confidence (on years of its own)"
+            "lowered the simulated weighted shortfall (less any credit for what the list "
+            "carries over) with 95% confidence (on years of its own)"
         )
     mean, low, high = gain
     return (
@@ -428,7 +433,7 @@ def _stability(network, years, budgets: Budgets, request: OptimizeRequest, conso
             raise RequestError(f"stability check: {error}") from None
 
 
-def _bounds(network, plan, budgets, seed, request: OptimizeRequest, out: Path, console) -> None:
+def _bounds(network, plan, budgets, seed, request, out: Path, console, credit) -> None:
     """The SAA gap by the multiple-replications procedure, written to saa_bounds.json."""
     label = f"统计界 SAA bounds ({request.bounds} samples of {request.scenarios} years)"
     with console.status(label):
@@ -443,6 +448,7 @@ def _bounds(network, plan, budgets, seed, request: OptimizeRequest, out: Path, c
                 evaluation_years=2 * request.scenarios,
                 time_limit_s=request.time_limit_s,
                 mip_gap=request.mip_gap,
+                credit=credit,
             )
         except SolveFailedError as error:
             raise RequestError(str(error)) from None
@@ -555,6 +561,19 @@ def _aim_lines(report: SolveReport) -> list[str]:
     return [f"aims reached first, in the sampled model (the simulation judges below): {reached}"]
 
 
+def _carried_lines(report: SolveReport) -> list[str]:
+    """What the objective credited for the stock the list leaves at the year's end."""
+    if not report.carried_credit:
+        return []
+    return [
+        f"that objective is the sampled years' penalty, {report.in_sample_penalty:,.0f}, less "
+        f"{report.carried_credit:,.0f} for what the list leaves in the depots at the year's "
+        f"end: {report.carried_yuan:,.0f} yuan of next year's money (in today's yuan) at "
+        f"{report.carried_worth:.3f} yuan-equivalent a yuan, what a yuan of this budget saves "
+        "at the margin (the budget's dual in the LP relaxation)"
+    ]
+
+
 def solve_lines(
     report: SolveReport,
     sampled: int,
@@ -580,6 +599,7 @@ def solve_lines(
         f"{report.constraints:,} constraints; build {report.build_s:.1f} s, "
         f"solve {report.solve_s:.1f} s ({report.method})",
         *_aim_lines(report),
+        *_carried_lines(report),
         f"the plan on the {check.years} judging years (out of sample): model "
         f"{check.model_mean:,.0f} yuan/yr (95% CI {check.model_ci[0]:,.0f}-"
         f"{check.model_ci[1]:,.0f}), simulation {check.simulated_mean:,.0f} "
@@ -588,7 +608,8 @@ def solve_lines(
     ]
     # The sample's own optimum is optimistic (SAA); far above it on fresh years, the
     # sample did not stand for the county's years (the objective must be the same figure).
-    optimism = check.model_mean / report.objective if report.objective > 0 else 1.0
+    penalty = report.in_sample_penalty
+    optimism = check.model_mean / penalty if penalty > 0 else 1.0
     if expected_shortfall and optimism > SAMPLE_OPTIMISM_WARNING:
         lines.append(
             f"warning: on fresh years the model values the plan at {optimism:.1f} times its "

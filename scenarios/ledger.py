@@ -81,10 +81,7 @@ def opening_lots(scenario: Scenario) -> tuple[Lot, ...]:
 
 def failures(item: Item, lot: Lot, year: int) -> int:
     """Units of the lot expected to fail in ``year``, whole (half up); none for consumables."""
-    if item.kind != "equipment":
-        return 0
-    age = max(0, year - lot.purchase_year)
-    chance = min(1.0, item.failure_rate_per_year + item.failure_rate_growth * age)
+    chance = failures_share(item, max(0, year - lot.purchase_year))
     return min(lot.quantity, math.floor(lot.quantity * chance + 0.5))
 
 
@@ -97,6 +94,37 @@ def leaves_after(scenario: Scenario, item: Item, lot: Lot) -> tuple[int, str] | 
     if item.kind == "consumable" and rotate > 0:
         return max(lot.purchase_year, last - rotate), "rotated"
     return last, "scrapped"
+
+
+def carried_share(scenario: Scenario, item: Item) -> float:
+    """The share of a new unit's price it carries out of its purchase year, if not used.
+
+    A unit held for ``n`` years (to its rotation or scrapping, :func:`leaves_after`)
+    gives up its price less what leaving brings back (the rotation's recovery)
+    in equal parts a year, straight line; what it carries out of the first year
+    is the rest, or the recovery itself when it leaves that year. Units expected
+    to fail in their first year carry nothing. An item without a life carries
+    its whole price. The one-year optimiser credits this (``[objective]
+    value_carried``), so a ten-year boat and a box of noodles bought with the
+    same money are not alike.
+    """
+    first_year = 0  # any year: only the years between purchase and leaving matter
+    lot = Lot("", item.item_id, first_year, 1)
+    survive = 1.0 - min(1.0, failures_share(item, 0))
+    leaving = leaves_after(scenario, item, lot)
+    if leaving is None:
+        return survive
+    year, how = leaving
+    held_years = year - first_year + 1
+    recovered = scenario.ledger.rotation_recovery_share if how == "rotated" else 0.0
+    return survive * (1.0 - (1.0 - recovered) / held_years)
+
+
+def failures_share(item: Item, age: int) -> float:
+    """The chance a unit of ``item`` aged ``age`` fails in a year (none for consumables)."""
+    if item.kind != "equipment":
+        return 0.0
+    return min(1.0, item.failure_rate_per_year + item.failure_rate_growth * age)
 
 
 def close_year(scenario: Scenario, lots: Iterable[Lot], year: int) -> YearClose:

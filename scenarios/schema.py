@@ -450,9 +450,16 @@ class Objective(Frozen):
     optimum. ``mix``: the weighted shortfall plus ``life_yuan`` per life lost
     and ``relief_person_yuan`` per person without relief. The bad years
     (``worst_weight``) weigh the shortfall; lives and relief count as expected.
+
+    ``value_carried``: what a purchase leaves in the depot at the year's end
+    (:func:`scenarios.ledger.carried_share`: a boat most of its price, a one-year
+    consumable nothing) saves next year's money, and is credited at the budget's
+    marginal worth, discounted by ``discount_rate`` (optimize.model).
     """
 
     minimise: Aim = "shortfall"
+    value_carried: bool = True
+    discount_rate: Annotated[float, Field(ge=0.0, le=0.5)] = 0.08  # a year, on next year's money
     life_yuan: YuanEquivalent = 0.0  # mix: one life lost to delay, in yuan-equivalent
     relief_person_yuan: YuanEquivalent = 0.0  # mix: one person without relief at the hour
     stage_slack: Annotated[float, Field(ge=0.0, le=0.5)] = 0.01

@@ -62,7 +62,7 @@ def _brute_force(demand, prices, penalties, budget, choice: Objective, weights=N
 )
 def test_worst_years_saa_matches_brute_force_newsvendor(newsvendor, weight, share, budget):
     scenario, years = newsvendor
-    choice = Objective(worst_weight=weight, worst_share=share)
+    choice = Objective(worst_weight=weight, worst_share=share, value_carried=False)
     network = build_network(scenario.model_copy(update={"objective": choice}))
     saa = build_problem(network, years, Budgets(budget))
     report = solve(saa, mip_gap=0.0)
@@ -85,7 +85,7 @@ def test_worst_years_saa_matches_brute_force_newsvendor(newsvendor, weight, shar
 def test_weighted_years_worst_share_matches_brute_force(newsvendor):
     scenario, years = newsvendor
     weights = newsvendor_weights(len(years), 5)
-    choice = Objective(worst_weight=1.0, worst_share=0.15)
+    choice = Objective(worst_weight=1.0, worst_share=0.15, value_carried=False)
     network = build_network(scenario.model_copy(update={"objective": choice}))
     saa = build_problem(network, years, Budgets(60), year_weights=weights)
     report = solve(saa, mip_gap=0.0)
@@ -105,7 +105,7 @@ def test_a_bad_years_plan_trades_the_mean_for_the_worst_years(newsvendor):
     scenario, years = newsvendor
     values = {}
     for weight in (0.0, 1.0):
-        choice = Objective(worst_weight=weight, worst_share=0.1)
+        choice = Objective(worst_weight=weight, worst_share=0.1, value_carried=False)
         network = build_network(scenario.model_copy(update={"objective": choice}))
         saa = build_problem(network, years, Budgets(90))
         solve(saa, mip_gap=0.0)

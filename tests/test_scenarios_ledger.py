@@ -11,6 +11,7 @@ import scenarios
 from scenarios.ledger import (
     Lot,
     assumed_purchase_year,
+    carried_share,
     close_year,
     last_year,
     opening_lots,
@@ -86,6 +87,25 @@ def test_consumables_are_rotated_before_they_expire_at_a_recovered_value(tmp_pat
     year = close_year(scenario, opening_lots(scenario), 2027)
     assert _units(year.rotated) == {("D_COUNTY", "water"): 100} and not year.scrapped
     assert year.recovery_yuan == pytest.approx(0.4 * 30 * 100)
+
+
+def test_what_a_purchase_carries_out_of_its_year_by_hand(tmp_path):
+    """Straight line over the years held, net of first-year failures and of rotation's return.
+
+    The boat: held 3 years, 10% fail new, so 0.9 x (1 - 1/3) = 0.6 of its price.
+    The water: held 2 years and scrapped, 1 - 1/2; rotated a year early at 40%,
+    it leaves in its first year and carries the recovery alone. The sandbags keep.
+    """
+    _, scenario = _county(tmp_path / "scrap")
+    _, rotating = _county(
+        tmp_path / "rotate", ledger={"rotate_before_years": 1, "rotation_recovery_share": 0.4}
+    )
+    items = {item.item_id: item for item in scenario.items}
+    assert carried_share(scenario, items["boat"]) == pytest.approx(0.9 * 2 / 3)
+    assert carried_share(scenario, items["water"]) == pytest.approx(0.5)
+    assert carried_share(rotating, items["water"]) == pytest.approx(0.4)
+    assert carried_share(scenario, items["sandbag"]) == 1.0
+    assert carried_share(rotating, items["boat"]) == pytest.approx(0.6)  # equipment is scrapped
 
 
 def test_a_stock_line_without_a_year_is_assumed_and_says_so(tmp_path):

@@ -259,7 +259,7 @@ def top_up(network: CountyNetwork, budget_yuan: float) -> Plan:
     """
     scenario = network.scenario
     placer = _Placer(network)
-    gap = expected_demand(network).sum(axis=0) - network.initial_stock.sum(axis=0)
+    gap = expected_demand(network).sum(axis=0) - network.year_stock.sum(axis=0)
     order = sorted(
         range(network.n_items),
         key=lambda i: (-scenario.items[i].criticality_weight, network.item_price_yuan[i], i),

@@ -7,12 +7,14 @@ event (village store, township depot, county depot, the nearest neighbouring
 township depots, supplier agreements), credited fully when they arrive by the
 item's deadline and at ``1 - late_fraction`` when late; consumables are used up
 over the year, equipment serves one event at a time (events under way together
-share it); team members give rescue work in time, a member serving one event at
-a time, and kit that arrives in time saves some of that work where the crew can
-use it (``capabilities``, by :func:`sim.dispatch.kit_saving`'s rule). The
-objective is the simulation's headline metric — expected penalty yuan per year
-— with the simulation's weights, less (``[objective] value_carried``) the worth
-of what the purchases leave in the depots at the year's end (:class:`CarriedCredit`).
+share it), and what the year buys serves only the events alarmed after its
+delivery (``[delivery]``, :func:`sim.network.arrived`); team members give rescue
+work in time, a member serving one event at a time, and kit that arrives in
+time saves some of that work where the crew can use it (``capabilities``, by
+:func:`sim.dispatch.kit_saving`'s rule). The objective is the simulation's
+headline metric — expected penalty yuan per year — with the simulation's weights,
+less (``[objective] value_carried``) the worth of what the purchases leave in the
+depots at the year's end (:class:`CarriedCredit`).
 
 ``build_problem`` is pure: it names every constraint and returns the model;
 ``solve`` runs it with an explicit solver. No PuLP object leaves this package.
@@ -43,7 +45,7 @@ from scenarios.ledger import carried_share
 from scenarios.plan import Plan, Purchase, Staffing, idle_depots
 from scenarios.schema import Scenario
 from sim.dispatch import duty_crews, finish_time, kit_saving, trapped_lost
-from sim.network import SOURCE_TIERS, CountyNetwork
+from sim.network import SOURCE_TIERS, CountyNetwork, arrived
 
 NEIGHBOUR = SOURCE_TIERS.index("neighbour")
 VILLAGE = SOURCE_TIERS.index("village")
@@ -269,6 +271,8 @@ class _Need:
     # as a constant), and these pools arrive by the first-relief hour.
     relief: bool = False
     early: frozenset[int] = frozenset()
+    # Alarmed before the item's purchases arrive ([delivery]): it draws on stock held only.
+    before_delivery: bool = False
 
 
 @dataclass(slots=True)
@@ -942,7 +946,7 @@ def _item_flows(
     agreement_use: dict[int, list[pulp.LpVariable]] = defaultdict(list)
     for need in needs:
         _flows(builder, year, need, weight, use, agreement_use)
-    _stock_limits(builder, year, use, overlaps, money, stock_rows)
+    _stock_limits(builder, year, events, use, overlaps, money, stock_rows)
     for agreement, flows in agreement_use.items():
         cap = float(network.agreement_quantity[agreement])
         builder.at_most(dict.fromkeys(flows, 1.0), cap, f"agreement_{year}_{agreement}")
@@ -1034,8 +1038,12 @@ def _event_needs(
     depots = np.array([d for d, _ in reach], dtype=int)
     arrival = np.array([a for _, a in reach], dtype=float)
     credit = np.where(arrival[None, :] <= deadline[:, None], 1.0, late).tolist()
-    stocked = network.initial_stock[depots][:, items].T > 0
-    allowed = (stocked | builder.may_buy[items][:, depots]).tolist()
+    # A depot serves what it holds; what the year brings it (purchases, stock on order)
+    # only to events alarmed after the delivery.
+    before = ~arrived(network, items, event.alarm_h)
+    held = network.initial_stock[depots][:, items].T > 0
+    brought = (network.arriving_stock[depots][:, items].T > 0) | builder.may_buy[items][:, depots]
+    allowed = (held | (brought & ~before[:, None])).tolist()
     depot_list = depots.tolist()
     units = quantity - local
     # Supplier agreements: one arrival per agreement, whichever item it delivers.
@@ -1053,7 +1061,9 @@ def _event_needs(
         pools.extend(
             (-1 - a, 1.0 if agreement_arrival[a] <= due else late) for a in agreements[item]
         )
-        needs.append(_Need(number, item, float(units[column]), float(penalty[column]), pools))
+        need = _Need(number, item, float(units[column]), float(penalty[column]), pools)
+        need.before_delivery = bool(before[column])
+        needs.append(need)
     if builder.count_relief:
         relief_h = event.event.impact_h + builder.scenario.outcomes.first_relief_h
         early = frozenset(d for d, a in reach if a <= relief_h)
@@ -1089,19 +1099,19 @@ def _serve_from_ample(builder: _Builder, needs: list[_Need], member_of: list[lis
     """Serve demands in full from sources that always have enough, until none is left to find.
 
     A source whose stock covers every draw it could see (all of the year's
-    demands on it for a consumable, each overlap set's for equipment) never
-    binds, whatever is bought: a demand it can reach is served in full, at
-    its credit at least. So that credit is earned as a constant, and only
-    sources with a better credit keep a flow, for the difference. A flow
-    dropped from a source that still binds lightens it, so that source is
-    checked again, until no source turns ample.
+    demands on it for a consumable, each overlap set's for equipment; those
+    before the year's delivery by the stock held alone) never binds, whatever
+    is bought: a demand it can reach is served in full, at its credit at
+    least. So that credit is earned as a constant, and only sources with a
+    better credit keep a flow, for the difference. A flow dropped from a source
+    that still binds lightens it, so that source is checked again, until no
+    source turns ample.
     """
     network, shared = builder.network, builder.is_equipment
-    load: dict[tuple[int, int], dict[int, float]] = defaultdict(lambda: defaultdict(float))
+    load: dict[tuple[int, int], _Load] = defaultdict(_Load)
     for need in needs:
         for pool, _ in need.sources:
-            for moment in _moments(shared, need, pool, member_of):
-                load[(need.item, pool)][moment] += need.units
+            load[(need.item, pool)].add(shared, need, pool, member_of, need.units)
     ample = {key for key in load if _covers(network, key, load[key])}
     pending = needs
     while pending:
@@ -1112,14 +1122,30 @@ def _serve_from_ample(builder: _Builder, needs: list[_Need], member_of: list[lis
                 continue
             for pool, credit in need.sources:
                 if credit <= best and (need.item, pool) not in ample:
-                    for moment in _moments(shared, need, pool, member_of):
-                        load[(need.item, pool)][moment] -= need.units
+                    load[(need.item, pool)].add(shared, need, pool, member_of, -need.units)
                     lightened.add((need.item, pool))
             need.served_credit = best
             need.sources = [(p, c) for p, c in need.sources if c > best]
         turned = {key for key in lightened if _covers(network, key, load[key])}
         ample |= turned
         pending = [n for n in needs if any((n.item, p) in turned for p, _ in n.sources)]
+
+
+@dataclass(slots=True)
+class _Load:
+    """The draws a source could see: per moment in all, and of events before the delivery."""
+
+    year: dict[int, float] = field(default_factory=lambda: defaultdict(float))
+    before_delivery: dict[int, float] = field(default_factory=lambda: defaultdict(float))
+
+    def add(
+        self, shared: list[bool], need: _Need, pool: int, member_of: list[list[int]], units: float
+    ) -> None:
+        """Count (or, negative, take back) a demand's draw where it counts against the source."""
+        for moment in _moments(shared, need, pool, member_of):
+            self.year[moment] += units
+            if need.before_delivery:
+                self.before_delivery[moment] += units
 
 
 def _moments(
@@ -1131,13 +1157,19 @@ def _moments(
     return (-1,)
 
 
-def _covers(network: CountyNetwork, key: tuple[int, int], load: dict[int, float]) -> bool:
-    """Whether the source's own stock covers the largest draw it could see."""
+def _covers(network: CountyNetwork, key: tuple[int, int], load: _Load) -> bool:
+    """Whether the source's own stock covers the largest draw it could see.
+
+    A depot's: the year's stock (held and arriving) every draw, the stock held
+    the draws of events before the delivery. Nothing bought counts.
+    """
     item, pool = key
-    stock = (
-        network.initial_stock[pool, item] if pool >= 0 else network.agreement_quantity[-1 - pool]
-    )
-    return max(load.values(), default=0.0) <= float(stock)
+    most = max(load.year.values(), default=0.0)
+    if pool < 0:
+        return most <= float(network.agreement_quantity[-1 - pool])
+    held = float(network.initial_stock[pool, item])
+    year = held + float(network.arriving_stock[pool, item])
+    return most <= year and max(load.before_delivery.values(), default=0.0) <= held
 
 
 def _village_draws(builder: _Builder, events: list[DemandEvent]) -> list[np.ndarray]:
@@ -1146,14 +1178,19 @@ def _village_draws(builder: _Builder, events: list[DemandEvent]) -> list[np.ndar
     Village stores are stocked by the villages, not bought for (unless the
     scenario's purchase tiers include them), so what they give is no decision:
     taken in order of alarm, consumables used up, equipment back when the event
-    ends. Only the rest of the demand becomes flows in the model.
+    ends; what the year brings them arrives at its delivery hour. Only the rest of
+    the demand becomes flows in the model.
     """
     network = builder.network
     left = network.initial_stock.copy()
+    delivered = np.zeros(network.n_items, dtype=bool)
     back: list[tuple[float, int, int, float]] = []
     takes = [np.zeros(len(event.items)) for event in events]
     for number in sorted(range(len(events)), key=lambda k: events[k].alarm_h):
         event = events[number]
+        now = arrived(network, slice(None), event.alarm_h) & ~delivered
+        left[:, now] += network.arriving_stock[:, now]
+        delivered |= now
         for returned in [entry for entry in back if entry[0] <= event.alarm_h]:
             left[returned[1], returned[2]] += returned[3]
             back.remove(returned)
@@ -1171,21 +1208,38 @@ def _village_draws(builder: _Builder, events: list[DemandEvent]) -> list[np.ndar
 def _stock_limits(
     builder: _Builder,
     year: int,
+    events: list[DemandEvent],
     use: dict[tuple[int, int], dict[int, list[pulp.LpVariable]]],
     overlaps: _Overlaps,
     money: float,
     stock_rows: dict[tuple[int, int], list[str]],
 ) -> None:
-    """Consumables: all of a year's draws share the stock. Equipment: events together share it."""
+    """Consumables: all of a year's draws share the stock. Equipment: events together share it.
+
+    What the year brings a depot (its purchase, stock on order) counts only for
+    events alarmed after it arrives (:func:`sim.network.arrived`): the draws of
+    the events of a set that come before it have a row of their own, within the
+    stock held at the year's start (``held_*``), beside the set's row within all
+    the year's stock (``stock_*``, the one a purchase enters).
+    """
     network = builder.network
+    alarms = np.array([event.alarm_h for event in events])
     for (item, depot), by_event in use.items():
-        stock = float(network.initial_stock[depot, item])
+        held = float(network.initial_stock[depot, item])
+        stock = held + float(network.arriving_stock[depot, item])
         bought = builder.purchase(item, depot, money) if builder.may_buy[item, depot] else None
+        early: set[int] = set()
+        if bought is not None or stock > held:
+            early = set(np.flatnonzero(~arrived(network, item, alarms)).tolist())
         if network.item_is_equipment[item]:
             sets = _overlap_sets(overlaps, by_event, builder.options.reduce)
         else:
             sets = [(0, list(by_event))]
+        before = [(n, [e for e in members if e in early]) for n, members in sets]
+        before = [(n, members) for n, members in before if members]
         for number, members in sets:
+            if early.issuperset(members):
+                continue  # all before the delivery: the held row below is the tighter one
             terms = {flow: 1.0 for e in members for flow in by_event[e]}
             if bought is not None:
                 need = sum(flow.upBound for flow in terms)
@@ -1196,8 +1250,14 @@ def _stock_limits(
             name = f"stock_{year}_{item}_{depot}_{number}"
             builder.at_most(terms, stock, name)
             stock_rows[(item, depot)].append(name)
+        if builder.options.reduce:
+            before = _outermost(before)
+        for number, members in before:
+            terms = {flow: 1.0 for e in members for flow in by_event[e]}
+            builder.at_most(terms, held, f"held_{year}_{item}_{depot}_{number}")
         carried = builder.carried_per_unit is not None
         if bought is not None and carried and not network.item_is_equipment[item]:
+            # the new units are drawn last: after the stock held and the stock on order
             flows = [flow for by in by_event.values() for flow in by]
             builder.draws.setdefault((item, depot), (stock, []))[1].append((year, flows))
 
@@ -1213,8 +1273,11 @@ def _overlap_sets(
     numbers = sorted({number for event in present for number in overlaps.member_of[event]})
     groups = overlaps.groups
     sets = [(number, [e for e in groups[number] if e in present]) for number in numbers]
-    if not reduce:
-        return sets
+    return _outermost(sets) if reduce else sets
+
+
+def _outermost(sets: list[tuple[int, list[int]]]) -> list[tuple[int, list[int]]]:
+    """The sets not equal to or inside another one, by number: theirs are the binding rows."""
     kept: list[tuple[int, list[int]]] = []
     seen: list[frozenset[int]] = []
     for number, members in sorted(sets, key=lambda entry: -len(entry[1])):

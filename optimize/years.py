@@ -4,7 +4,8 @@ Year by year, from the scenario's plan year (``[ledger] plan_year``):
 
 1. the budget first replaces what left the ledger at the end of the year before
    (failed, rotated, scrapped), like for like in the same depot, most critical
-   item first, as far as the money goes;
+   item first, as far as the money goes; bought in the year, the replacements
+   reach their depots with its purchases, after the lead time (``[delivery]``);
 2. the rest of the budget is optimised (:func:`optimize.model.build_problem` under
    the scenario's rules) with the stock carried over, on the same sampled years
    every year;
@@ -214,9 +215,13 @@ def _floors_that_fit(county: Scenario, money: float) -> tuple[Scenario, str]:
 
 
 def _holding(scenario: Scenario, lots: Sequence[Lot], year: int) -> Scenario:
-    """The county in ``year``, holding ``lots`` (one stock line per depot, item and year)."""
+    """The county in ``year``, holding ``lots`` (one stock line per depot, item and year).
+
+    Lots bought in ``year`` itself (its replacements) are on order: they reach
+    their depots with the year's purchases, after the lead time ([delivery]).
+    """
     stock = tuple(
-        StockLine(depot_id=d, item_id=i, quantity=q, purchase_year=y)
+        StockLine(depot_id=d, item_id=i, quantity=q, purchase_year=y, on_order=y == year)
         for d, i, y, q in sorted(
             (lot.depot_id, lot.item_id, lot.purchase_year, lot.quantity)
             for lot in _merged(lots)
@@ -243,7 +248,7 @@ def _optimise(county: Scenario, money: float, request: YearsSettings, seed: int,
 
 def _used_up(network, end: np.ndarray) -> dict[tuple[str, str], int]:
     """Units the year's events used up or lost, averaged over the judging years, whole."""
-    gone = np.floor(np.clip(network.initial_stock - end, 0.0, None) + 0.5)
+    gone = np.floor(np.clip(network.year_stock - end, 0.0, None) + 0.5)
     return {
         (network.depot_ids[d], network.item_ids[i]): int(gone[d, i])
         for d, i in zip(*np.nonzero(gone), strict=True)

@@ -16,8 +16,9 @@ ledger at the end of the last of them:
 
 A stock line without a purchase year is assumed bought half its life before the
 plan year, or in the year before it (``[ledger] unknown_age``); the lots say which
-years were assumed. Every function here is pure and keeps the units: each year's
-lots = kept + failed + rotated + scrapped (``tests/test_scenarios_ledger.py``).
+years were assumed; a line still on order is bought in the plan year. Every
+function here is pure and keeps the units: each year's lots = kept + failed +
+rotated + scrapped (``tests/test_scenarios_ledger.py``).
 """
 
 from __future__ import annotations
@@ -73,8 +74,13 @@ def opening_lots(scenario: Scenario) -> tuple[Lot, ...]:
     for line in scenario.stock:
         if line.quantity <= 0:
             continue
-        given = line.purchase_year is not None
-        year = line.purchase_year if given else assumed_purchase_year(scenario, items[line.item_id])
+        given = line.purchase_year is not None or line.on_order
+        if line.purchase_year is not None:
+            year = line.purchase_year
+        elif line.on_order:  # bought with the plan year's money
+            year = scenario.ledger.plan_year
+        else:
+            year = assumed_purchase_year(scenario, items[line.item_id])
         lots.append(Lot(line.depot_id, line.item_id, int(year), line.quantity, not given))
     return tuple(lots)
 

@@ -40,7 +40,7 @@ from scenarios.schema import (
 
 TOP_LEVEL_KEYS = {"scenario", "tables", "penalties", "travel", "dispatch", "rain_episodes"}
 TOP_LEVEL_KEYS |= {"procurement", "rules", "outcomes", "objective", "norm_rules", "everyday"}
-TOP_LEVEL_KEYS |= {"ledger"}
+TOP_LEVEL_KEYS |= {"ledger", "delivery"}
 TOP_LEVEL_KEYS |= {"hazards"}
 REQUIRED_TABLES = ("townships", "items", "depots", "teams", "demand")
 OPTIONAL_TABLES = ("stock", "agreements", "travel_matrix", "replay", "norms", "capabilities")
@@ -84,7 +84,8 @@ def load(path: str | Path | None = None) -> Scenario:
     if unknown:
         raise InputError(path, f"scenario.{unknown[0]}", "unknown key (a typo?)")
     sections = ("penalties", "travel", "dispatch", "rain_episodes", "procurement", "rules")
-    for name in (*sections, "outcomes", "objective", "norm_rules", "everyday", "ledger"):
+    later = ("outcomes", "objective", "norm_rules", "everyday", "ledger", "delivery")
+    for name in (*sections, *later):
         if name in document:
             raw[name] = _section(document, name, path)
     hazards = document.get("hazards", [])
@@ -402,8 +403,12 @@ def _check_unique(scenario: Scenario, path: Path, tables: dict[str, Path]) -> No
         ids = [(a.agreement_id, a.item_id) for a in scenario.agreements]
         checks.append((tables["agreements"], "agreement_id", [f"{a}/{i}" for a, i in ids]))
     if "stock" in tables:
-        # one line per depot, item and purchase year: the ledger's lots (scenarios/ledger.py)
-        keys = [f"{s.depot_id}/{s.item_id}/{s.purchase_year or ''}" for s in scenario.stock]
+        # one line per depot, item and purchase year: the ledger's lots (scenarios/ledger.py),
+        # and apart from them what is still on order
+        keys = [
+            f"{s.depot_id}/{s.item_id}/{s.purchase_year or ''}{'/on order' if s.on_order else ''}"
+            for s in scenario.stock
+        ]
         checks.append((tables["stock"], "depot_id/item_id/purchase_year", keys))
     pairs = [f"{d.hazard}/{d.item_id}" for d in scenario.demand]
     checks.append((tables["demand"], "hazard/item_id", pairs))
@@ -457,6 +462,7 @@ def _check_references(
                 tables["teams"], f"row {line}, field members", f"outside {bounds}", team.members
             )
     _check_dispatch(scenario, path)
+    _check_delivery(scenario, path, tables["items"])
     if "capabilities" in tables:
         _check_capabilities(scenario, tables["capabilities"], hazards, items)
     _check_rules(scenario, tables["items"])
@@ -525,6 +531,13 @@ def _check_ages(scenario: Scenario, file: Path) -> None:
     items = {item.item_id: item for item in scenario.items}
     plan_year = scenario.ledger.plan_year
     for line, stock in enumerate(scenario.stock, start=2):
+        if stock.on_order and stock.purchase_year not in (None, plan_year):
+            raise InputError(
+                file,
+                f"row {line}, field purchase_year",
+                f"stock on order is bought with the plan year's money ({plan_year})",
+                stock.purchase_year,
+            )
         if stock.purchase_year is None:
             continue
         if stock.purchase_year > plan_year:
@@ -543,6 +556,26 @@ def _check_ages(scenario: Scenario, file: Path) -> None:
                 f"{plan_year}: take the line out of the stock (scrapped) or correct the year",
                 stock.purchase_year,
             )
+
+
+def _check_delivery(scenario: Scenario, path: Path, items_file: Path) -> None:
+    """Every item's purchases reach their depots inside the simulated year."""
+    delivery, end = scenario.delivery, scenario.horizon_days
+    if delivery.approval_day - 1 >= end:
+        problem = f"after the year's end (horizon_days {end:g})"
+        raise InputError(path, "delivery.approval_day", problem, delivery.approval_day)
+    for line, item in enumerate(scenario.items, start=2):
+        day = delivery.days_to(item)
+        if day < end:
+            continue
+        problem = (
+            f"{item.item_id} would reach its depots {day:g} days after the year's start, "
+            f"after the year's end (horizon_days {end:g})"
+        )
+        if item.lead_time_days is not None:
+            field = f"row {line}, field lead_time_days"
+            raise InputError(items_file, field, problem, item.lead_time_days)
+        raise InputError(path, "delivery.lead_time_days", problem, delivery.lead_time_days)
 
 
 def _check_outcomes(scenario: Scenario, path: Path) -> None:

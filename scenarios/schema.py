@@ -6,6 +6,7 @@ Every field carries its unit in its name. Objects are built once by
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, get_args
@@ -35,6 +36,8 @@ People = Annotated[float, Field(ge=0.0, le=MAX_COUNT)]  # 1e300 gave a headline 
 Spread = Annotated[float, Field(ge=0.0, le=5.0)]  # a lognormal sigma; 1000 overflowed
 Hours = Annotated[float, Field(gt=0.0, le=8784.0)]  # at most a (leap) year
 Days = Annotated[float, Field(gt=0.0, le=3660.0)]  # at most ten years; 3,650,000 hung
+# From the money's approval to delivery: a year at most (later is the next year's money).
+LeadDays = Annotated[float, Field(ge=0.0, le=366.0)]
 # A name is shown on maps, tables and sheets: a few words, not a page.
 Name = Annotated[str, Field(max_length=80)]
 Note = Annotated[str, Field(max_length=2000)]  # where a figure came from
@@ -134,6 +137,8 @@ class Item(Frozen):
     min_order: Count = 0  # county-wide: none, or at least this many (the supplier's minimum)
     min_purchase: Count = 0  # county-wide units the plan must buy this year
     max_purchase: Count | None = None  # county-wide units the plan may buy at most
+    # days from the money's approval to delivery ([delivery]); None: the scenario's default
+    lead_time_days: LeadDays | None = None
     source: Note = ""
 
     @model_validator(mode="after")
@@ -187,6 +192,9 @@ class StockLine(Frozen):
     item_id: Identifier
     quantity: Count
     purchase_year: Annotated[int, Field(ge=1950, le=2200)] | None = None  # the ledger's (台账)
+    # bought with the plan year's money and not yet delivered (在途): it reaches the depot
+    # when the year's purchases do ([delivery]); counted as stock by the planning rules
+    on_order: bool = False
 
 
 class Team(Frozen):
@@ -388,6 +396,46 @@ class Procurement(Frozen):
         if abs(total - 1.0) > 1e-6:
             raise ValueError(f"shares must sum to 1, they sum to {total:g}")
         return value
+
+
+# The simulated year's calendar: months of a common year, as the hazards' seasons use.
+MONTH_DAYS: tuple[int, ...] = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def day_of_year(month: int, day: int) -> int:
+    """The day of a common year (1 January is 1) of a month and a day of it."""
+    if not 1 <= month <= 12 or not 1 <= day <= MONTH_DAYS[month - 1]:
+        raise ValueError(f"{month:02d}-{day:02d} is not a day of a common (365-day) year")
+    return sum(MONTH_DAYS[: month - 1]) + day
+
+
+class Delivery(Frozen):
+    """When a plan's purchases reach their depots: the money's approval, then a lead time.
+
+    A county's money is approved in spring (人代会) and then tendered and delivered
+    (政府采购), so what it buys is in the depots ``lead_time_days`` after
+    ``approval_day`` (an item's own ``lead_time_days`` in the items table overrides
+    the default). Stock already held is there all year. The default, approval on
+    1 January with no lead time, has purchases in the depots from the year's start.
+    """
+
+    approval_day: Annotated[int, Field(ge=1, le=366, strict=False)] = 1  # or "MM-DD"
+    lead_time_days: LeadDays = 0.0
+    source: Note = ""
+
+    @field_validator("approval_day", mode="before")
+    @classmethod
+    def _month_and_day(cls, value: Any) -> Any:
+        """Read "03-01" (month-day) as its day of a common year: 60."""
+        if isinstance(value, str) and re.fullmatch(r"\s*\d{1,2}-\d{1,2}\s*", value):
+            month, day = (int(part) for part in value.split("-"))
+            return day_of_year(month, day)
+        return value
+
+    def days_to(self, item: Item) -> float:
+        """Days after the year's start that purchases of ``item`` reach their depots."""
+        lead = self.lead_time_days if item.lead_time_days is None else item.lead_time_days
+        return self.approval_day - 1 + lead
 
 
 class Ledger(Frozen):
@@ -596,6 +644,7 @@ class Scenario(Frozen):
     objective: Objective = Objective()
     everyday: EverydayCalls = EverydayCalls()
     ledger: Ledger = Ledger()
+    delivery: Delivery = Delivery()
     hazards: tuple[Hazard, ...] = Field(min_length=1)
     townships: tuple[Township, ...] = Field(min_length=1)
     items: tuple[Item, ...] = Field(min_length=1)
@@ -642,6 +691,10 @@ class Scenario(Frozen):
     def horizon_h(self) -> float:
         """Length of the simulated year in hours."""
         return self.horizon_days * 24.0
+
+    def delivery_h(self, item: Item) -> float:
+        """Hours after the year's start that the year's purchases of ``item`` reach their depots."""
+        return self.delivery.days_to(item) * 24.0
 
     def item(self, item_id: str) -> Item:
         """The item with this id."""

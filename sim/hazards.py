@@ -21,12 +21,13 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from scenarios import schema
 from scenarios.design import units_needed
 from scenarios.schema import Hazard, Scenario
 from sim.network import CountyNetwork
 
 HOURS_PER_YEAR = 8760.0
-MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=float)
+MONTH_DAYS = np.array(schema.MONTH_DAYS, dtype=float)  # the one calendar, as [delivery] reads it
 MONTH_START_H = np.concatenate([[0.0], np.cumsum(MONTH_DAYS)[:-1]]) * 24.0
 EPISODE_SPREAD_H = 12.0  # events of one storm start within this many hours of its onset
 

@@ -2,8 +2,9 @@
 
 SimPy carries time and waiting (alarms, teams busy until they return, events
 queued for a free team, reinforcements, equipment coming back and being sent
-on to events still short of it); stock is plain numbers in a numpy array,
-drawn down and returned by vector operations.
+on to events still short of it, the year's purchases reaching their depots);
+stock is plain numbers in a numpy array, drawn down and returned by vector
+operations.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from sim.dispatch import (
     work_done_by,
 )
 from sim.hazards import Event, base_demand
-from sim.network import SOURCE_TIERS, Candidates, CountyNetwork
+from sim.network import SOURCE_TIERS, Candidates, CountyNetwork, deliveries
 
 HANDLED_LEVELS = ("township", "county", "outside")
 LOCAL_TEAM_TIERS = ("village", "township", "fire_station")
@@ -150,6 +151,9 @@ class CountyModel:
         self.active: list[Incident] = []  # events being worked, oldest first
         self.finished: dict[int, Incident] = {}  # event id -> the event as it ended
         self.backorders: dict[int, list[tuple[Incident, int]]] = {}  # item -> (event, column)
+        # Scheduled before the events: one alarmed at a delivery's hour finds it in the depot.
+        for hour, items in deliveries(network):
+            self._after(hour, partial(self._deliver, items))
         for event in events:
             self.env.process(self._incident(event))
 
@@ -371,6 +375,10 @@ class CountyModel:
             by_tier[SOURCE_TIERS.index("agreement")] += take_agreed.sum(axis=0)
         self._loan_equipment(sources, items, take, supply)
         return supply
+
+    def _deliver(self, items: np.ndarray, _: object = None) -> None:
+        """The year's purchases of ``items`` reach their depots (:func:`sim.network.arrived`)."""
+        self.stock[:, items] += self.network.arriving_stock[:, items]
 
     def _agreements(self, items: np.ndarray) -> np.ndarray:
         """Supplier agreements that can deliver any of ``items``, fastest first (tier order)."""

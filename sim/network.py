@@ -59,7 +59,9 @@ class CountyNetwork:
     depot_ids: tuple[str, ...]
     depot_tier: tuple[str, ...]
     depot_town: np.ndarray
-    initial_stock: np.ndarray  # (depots, items)
+    initial_stock: np.ndarray  # (depots, items) on hand at the year's start
+    arriving_stock: np.ndarray  # (depots, items) the year's purchases that arrive later
+    item_delivery_h: np.ndarray  # hour of the year each item's purchases arrive ([delivery])
     team_ids: tuple[str, ...]
     team_tier: tuple[str, ...]
     team_base: np.ndarray
@@ -88,6 +90,29 @@ class CountyNetwork:
         """Number of item types."""
         return len(self.item_ids)
 
+    @property
+    def year_stock(self) -> np.ndarray:
+        """(depots, items): all the year holds, on hand at its start and arriving later."""
+        return self.initial_stock + self.arriving_stock
+
+
+def arrived(
+    network: CountyNetwork, items: np.ndarray | int, hour: np.ndarray | float
+) -> np.ndarray:
+    """Whether the year's purchases of ``items`` are in their depots at ``hour`` (broadcast).
+
+    The rule both engines keep: an event alarmed at or after an item's delivery
+    hour may draw on what was bought; one alarmed before draws on what was held.
+    """
+    return network.item_delivery_h[items] <= hour
+
+
+def deliveries(network: CountyNetwork) -> list[tuple[float, np.ndarray]]:
+    """(hour, items) of each delivery after the year's start, in time order."""
+    late = np.flatnonzero(network.arriving_stock.sum(axis=0) > 0)
+    hours = network.item_delivery_h[late]
+    return [(float(hour), late[hours == hour]) for hour in np.unique(hours)]
+
 
 def _distances(scenario: Scenario) -> np.ndarray:
     xy = np.array([(t.x_km, t.y_km) for t in scenario.townships])
@@ -106,20 +131,31 @@ def _travel_times(scenario: Scenario, distance_km: np.ndarray) -> np.ndarray:
     return between + local[None, :]
 
 
-def _apply_plan(scenario: Scenario, plan: Plan | None) -> tuple[np.ndarray, np.ndarray]:
+def _apply_plan(
+    scenario: Scenario, plan: Plan | None, delivery_h: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Stock on hand at the year's start, stock that arrives later, and team members.
+
+    The year's purchases (the plan's, and stock lines still on order) arrive at
+    their item's delivery hour: at the start when that is hour 0, later otherwise.
+    """
     item_index = {item.item_id: k for k, item in enumerate(scenario.items)}
     depot_index = {depot.depot_id: k for k, depot in enumerate(scenario.depots)}
-    stock = np.zeros((len(scenario.depots), len(scenario.items)))
-    for line in scenario.stock:
-        stock[depot_index[line.depot_id], item_index[line.item_id]] += line.quantity
+    held = np.zeros((len(scenario.depots), len(scenario.items)))
+    arriving = np.zeros_like(held)
+    lines = [(s.depot_id, s.item_id, s.quantity, s.on_order) for s in scenario.stock]
+    if plan is not None:
+        lines += [(p.depot_id, p.item_id, p.quantity, True) for p in plan.purchases]
+    for depot_id, item_id, quantity, on_order in lines:
+        item = item_index[item_id]
+        late = on_order and delivery_h[item] > 0
+        (arriving if late else held)[depot_index[depot_id], item] += quantity
     members = np.array([team.members for team in scenario.teams], dtype=float)
     if plan is not None:
-        for purchase in plan.purchases:
-            stock[depot_index[purchase.depot_id], item_index[purchase.item_id]] += purchase.quantity
         team_index = {team.team_id: k for k, team in enumerate(scenario.teams)}
         for staffing in plan.staffing:
             members[team_index[staffing.team_id]] = staffing.members
-    return stock, members
+    return held, arriving, members
 
 
 def _demand_tables(scenario: Scenario) -> tuple[np.ndarray, ...]:
@@ -273,7 +309,8 @@ def build_network(scenario: Scenario, plan: Plan | None = None) -> CountyNetwork
     """Turn a scenario (and an optional plan) into the arrays the simulation runs on."""
     distance_km = _distances(scenario)
     travel_h = _travel_times(scenario, distance_km)
-    stock, members = _apply_plan(scenario, plan)
+    delivery_h = np.array([scenario.delivery_h(item) for item in scenario.items])
+    stock, arriving, members = _apply_plan(scenario, plan, delivery_h)
     mobilisation_h = np.array([t.mobilisation_median_min / 60.0 for t in scenario.teams])
     per_person, per_event, per_hour, deadline = _demand_tables(scenario)
     kit_saves, kit_share, team_operates = _kit_tables(scenario)
@@ -298,6 +335,8 @@ def build_network(scenario: Scenario, plan: Plan | None = None) -> CountyNetwork
             [scenario_town_index(scenario, d.township_id) for d in scenario.depots]
         ),
         initial_stock=stock,
+        arriving_stock=arriving,
+        item_delivery_h=delivery_h,
         team_ids=tuple(t.team_id for t in scenario.teams),
         team_tier=tuple(t.tier for t in scenario.teams),
         team_base=np.array(

@@ -43,10 +43,11 @@ def run_replication(network: CountyNetwork, seed: int, replication: int) -> Coun
 
 
 def _stock_rows(network: CountyNetwork, model: CountyModel) -> list[tuple]:
+    """Value per tier and category of all the year holds (arrivals too) and of its end stock."""
     tiers = np.array([DEPOT_TIERS.index(t) for t in network.depot_tier])
     rows = []
     for tier in np.unique(tiers):
-        start = network.initial_stock[tiers == tier].sum(axis=0) * network.item_price_yuan
+        start = network.year_stock[tiers == tier].sum(axis=0) * network.item_price_yuan
         end = model.stock_at_horizon[tiers == tier].sum(axis=0) * network.item_price_yuan
         for category in range(len(ITEM_CATEGORIES)):
             mask = network.item_category == category

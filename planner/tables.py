@@ -34,12 +34,13 @@ def year_cells(row: dict) -> dict[str, str]:
     """One planned year's cells as shown (``YEAR_LABELS`` keys): money whole, the CI beside."""
     shown = {key: f"{row[key]:,.0f}" for key in YEAR_LABELS if key.endswith("_yuan")}
     low, high = row["weighted_unmet_ci_low"], row["weighted_unmet_ci_high"]
-    return shown | {
+    cells = shown | {
         "year": str(int(row["year"])),
         "weighted_unmet_mean": f"{row['weighted_unmet_mean']:,.0f} ({low:,.0f} – {high:,.0f})",
         "trapped_lost_per_year": f"{row['trapped_lost_per_year']:.2f}",
         "people_without_relief_per_year": f"{row['people_without_relief_per_year']:,.0f}",
     }
+    return {key: cells[key] for key in YEAR_LABELS}  # the console adds them in this order
 
 
 METRIC_LABELS = {

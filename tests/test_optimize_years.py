@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 
 import openpyxl
 import pandas as pd
@@ -133,6 +134,8 @@ def test_plan_years_writes_its_tables_and_they_read_back(tmp_path, monkeypatch):
     )  # fmt: skip
     assert code == 0, err
     assert "plan over the years" in " ".join(stdout.split())
+    # each cell under its own column: the year first, then its budget
+    assert re.search(r"│\s+2027\s+│\s+50,000\s+│", stdout), stdout
     years = pd.read_csv(out / "years.csv")
     assert years["year"].tolist() == [2027, 2028]
     assert years["budget_yuan"].tolist() == [50_000.0, 120_000.0]

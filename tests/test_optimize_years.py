@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from dataclasses import asdict
 
 import openpyxl
 import pandas as pd
@@ -12,7 +13,7 @@ import pytest
 
 import scenarios
 from optimize.model import Budgets, InfeasibleRequestError, check_budgets
-from optimize.years import YearsSettings, plan_years
+from optimize.years import DIFFERENCE_COLUMNS, YearsSettings, paired_years, plan_years
 from scenarios.ledger import opening_lots, units_by_place
 from scenarios.schema import PlanningRules
 from sim import build_network
@@ -116,6 +117,76 @@ def test_the_same_seed_gives_the_same_plan_for_any_number_of_processes(tmp_path)
     one = plan_years(county, (40_000.0,) * 2, YearsSettings(sampled_years=6, reps=8, jobs=1))
     two = plan_years(county, (40_000.0,) * 2, YearsSettings(sampled_years=6, reps=8, jobs=2))
     assert one == two
+
+
+# --- two paths of budgets, paired on the same judging years ---------------------------------
+
+
+def _weighted_replay(folder):
+    """The tiny county replaying three recorded years with uneven probabilities, from 2027."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "replay.csv").write_text(
+        "year,time_h,township_id,hazard,severity_people,probability\n"
+        "2018,4500,A,flood,900,0.20000\n"
+        "2019,,,,,0.15000\n"
+        "2020,4600,A,flood,2500,0.65000\n",
+        encoding="utf-8",
+    )
+    toml = builders.TOML_BASE | {"ledger": {"plan_year": 2027}}
+    path = builders.write_scenario(folder, toml=toml, extra_tables={"replay": "replay.csv"})
+    return scenarios.load(path)
+
+
+def _tables(planned):
+    """A plan's years and judged years as frames, as plan-years writes them."""
+    rows = (planned.years, planned.judged)
+    return tuple(pd.DataFrame([asdict(row) for row in table]) for table in rows)
+
+
+def _paired(first, second):
+    return paired_years(*_tables(first), *_tables(second))
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_the_paired_difference_is_the_difference_of_the_means(tmp_path, weighted):
+    """Each year's mean difference is the second path's mean minus the first's, weighted alike."""
+    county = _weighted_replay(tmp_path / "replay") if weighted else _county(tmp_path)
+    settings = YearsSettings(sampled_years=6, reps=9)
+    flat = plan_years(county, (0.0,) * 3, settings)
+    rising = plan_years(county, (0.0, 30_000.0, 60_000.0), settings)
+    judged = _tables(flat)[1]
+    assert judged.groupby("year").size().tolist() == [9, 9, 9]
+    assert (judged["weight"].to_numpy() != 1.0).any() == weighted  # the replay's probabilities
+    differences = _paired(flat, rising)
+    assert list(differences.columns) == list(DIFFERENCE_COLUMNS)
+    assert differences["cumulative_extra_yuan"].tolist() == [0.0, 30_000.0, 90_000.0]
+    for first, second, row in zip(flat.years, rising.years, differences.to_dict("records"),
+                                  strict=True):  # fmt: skip
+        # the judged years give each year's own figures, weighted as the year's row is
+        assert row["weighted_unmet_mean"] == pytest.approx(first.weighted_unmet_mean)
+        assert row["against_weighted_unmet_mean"] == pytest.approx(second.weighted_unmet_mean)
+        assert row["weighted_unmet_difference_mean"] == pytest.approx(
+            second.weighted_unmet_mean - first.weighted_unmet_mean, abs=1e-6
+        )
+        assert row["people_without_relief_difference_mean"] == pytest.approx(
+            second.people_without_relief_per_year - first.people_without_relief_per_year,
+            abs=1e-9,
+        )
+        assert row["trapped_lost_difference_mean"] == pytest.approx(
+            second.trapped_lost_per_year - first.trapped_lost_per_year, abs=1e-9
+        )
+        low, mean, high = (row[f"weighted_unmet_difference_{s}"] for s in ("ci_low", "mean",
+                                                                          "ci_high"))  # fmt: skip
+        assert low <= mean <= high
+    assert (differences["weighted_unmet_difference_mean"] != 0).any()  # more money bought more
+
+
+def test_paths_judged_on_other_years_are_not_paired(tmp_path):
+    county = _county(tmp_path)
+    first = plan_years(county, (30_000.0,), YearsSettings(sampled_years=4, reps=6))
+    other = plan_years(county, (30_000.0,), YearsSettings(sampled_years=4, reps=5))
+    with pytest.raises(ValueError, match="not judged on the same years"):
+        _paired(first, other)
 
 
 # --- yingji plan-years ----------------------------------------------------------------------

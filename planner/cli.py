@@ -111,8 +111,36 @@ def _add_plan_years(commands) -> None:
     plan.add_argument(
         "--reps", type=_years, default=200, help="simulated years to judge each planned year"
     )
+    against = plan.add_mutually_exclusive_group()
+    against.add_argument(
+        "--against-budgets",
+        type=_money,
+        nargs="+",
+        metavar="YUAN",
+        help="a second path of budgets, one a year, planned beside the first and judged on the "
+        "same simulated years: what its money buys, year by year",
+    )
+    against.add_argument(
+        "--against-rise",
+        type=_rise,
+        metavar="PERCENT",
+        help="the second path: the first path's budgets raised by PERCENT a year, compounded "
+        "from the second year (-50 to 100)",
+    )
     plan.add_argument("--seed", type=_seed, help="base seed (default: the scenario's)")
-    plan.add_argument("--jobs", type=_workers, default=1, help="simulation processes")
+    where = plan.add_mutually_exclusive_group()
+    where.add_argument(
+        "--jobs",
+        type=_workers,
+        default=1,
+        help="processes: the simulation's, or shared by the two paths of budgets",
+    )
+    where.add_argument(
+        "--scheduler", help="plan each path on a running Dask scheduler (tcp://host:port)"
+    )
+    where.add_argument(
+        "--local-cluster", type=_workers, help="plan each path on a Dask cluster of N workers here"
+    )
     plan.add_argument(
         "--time-limit", type=_positive_float, default=120.0, help="solver time limit a year, s"
     )
@@ -145,6 +173,8 @@ _positive_float = _bounded_number(0.0, float("inf"), True, "a positive number")
 _gap = _bounded_number(0.0, 1.0, False, "a gap at least 0 and below 1")
 _weight = _bounded_number(0.0, 1.0, False, "a weight from 0 to 1", high_open=False)
 _share = _bounded_number(0.0, 1.0, True, "a share above 0, at most 1", high_open=False)
+# planning_years.RISE_PERCENT: a budget path a bureau plans by, refused here before any work
+_rise = _bounded_number(-50.0, 100.0, False, "a rise from -50 to 100% a year", high_open=False)
 
 
 def _add_optimize(commands) -> None:
@@ -345,7 +375,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             request = PlanYearsRequest(
                 args.scenario, args.years, args.budget, tuple(args.budgets or ()), settings,
-                args.out,
+                args.out, tuple(args.against_budgets or ()), args.against_rise, args.scheduler,
+                args.local_cluster,
             )  # fmt: skip
             run_plan_years(request, console)
         elif args.command == "report":

@@ -14,6 +14,8 @@ import pytest
 import scenarios
 from optimize.model import Budgets, InfeasibleRequestError, check_budgets
 from optimize.years import DIFFERENCE_COLUMNS, YearsSettings, paired_years, plan_years
+from planner.results import find_results
+from scenarios import InputError
 from scenarios.ledger import opening_lots, units_by_place
 from scenarios.schema import PlanningRules
 from sim import build_network
@@ -305,3 +307,131 @@ def test_plan_years_refuses_an_out_that_is_a_file_before_any_work(tmp_path, monk
     code, _, err = run_main("plan-years", "--out", taken, monkeypatch=monkeypatch)
     assert code == 2 and "exists and is not a folder" in err
     assert taken.read_text(encoding="utf-8") == "not a folder"
+
+
+# --- yingji plan-years with a second path of budgets ---------------------------------------
+
+AGAINST_FAST = ("--years", "2", "--scenarios", "4", "--reps", "6")
+
+
+def _plan_years(monkeypatch, scenario, out, *args):
+    code, stdout, err = run_main(
+        "plan-years", scenario, *AGAINST_FAST, *args, "--out", out, monkeypatch=monkeypatch
+    )
+    assert code == 0, err
+    return stdout
+
+
+def test_a_path_set_against_itself_differs_by_exactly_zero(tiny_path, tmp_path, monkeypatch):
+    """--against-rise 0 plans the same budgets twice: every paired difference is exactly 0."""
+    out = tmp_path / "out"
+    stdout = _plan_years(monkeypatch, tiny_path, out, "--budget", "60000", "--against-rise", "0")
+    assert "What the budgets set against the plan buy (+0% a year)" in " ".join(stdout.split())
+    differences = pd.read_parquet(out / "against_difference.parquet")
+    assert differences["year"].tolist() == [2027, 2028]
+    assert (differences["extra_yuan"] == 0).all()
+    stats = [c for c in differences.columns if "_difference_" in c]
+    assert len(stats) == 9 and (differences[stats] == 0.0).all().all()
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(out / "judged.parquet"), pd.read_parquet(out / "against" / "judged.parquet")
+    )
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert record["against_budgets_yuan"] == [60_000.0, 60_000.0]
+    assert record["against_rise_percent"] == 0.0
+
+
+def test_a_rising_path_reads_back_paired_and_in_the_workbook(tiny_path, tmp_path, monkeypatch):
+    """The second path's tables beside the first; the reader pairs them as the console did."""
+    out = tmp_path / "out"
+    _plan_years(
+        monkeypatch, tiny_path, out, "--budget", "30000", "--against-budgets", "30000", "90000"
+    )
+    written = pd.read_parquet(out / "against_difference.parquet")
+    assert written["cumulative_extra_yuan"].tolist() == [0.0, 60_000.0]
+    for name in ("years", "purchases", "leaving", "closing_stock", "judged"):
+        assert (out / "against" / f"{name}.parquet").is_file()
+        assert (out / "against" / f"{name}.csv").is_file()
+    read = find_results(out).years
+    assert read is not None and read.against_years is not None
+    pd.testing.assert_frame_equal(read.differences, written)
+    assert read.against_years["budget_yuan"].tolist() == [30_000.0, 90_000.0]
+    sheet = list(openpyxl.load_workbook(out / "plan_years.xlsx")["对照 against"].values)
+    assert sheet[0][:4] == ("年 year", "预算 budget (yuan)", "对照预算 against budget (yuan)",
+                            "多出 extra (yuan)")  # fmt: skip
+    assert [row[3] for row in sheet[1:]] == [0.0, 60_000.0]
+    # a plan without a second path into the same folder leaves no stale one to be read
+    _plan_years(monkeypatch, tiny_path, out, "--budget", "30000")
+    assert not (out / "against").exists() and not (out / "against_difference.csv").exists()
+    assert find_results(out).years.differences is None
+
+
+def test_a_damaged_second_path_is_one_line(tiny_path, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    _plan_years(monkeypatch, tiny_path, out, "--budget", "30000", "--against-rise", "10")
+    judged = pd.read_parquet(out / "against" / "judged.parquet")
+    judged.drop(columns="trapped_lost").to_parquet(out / "against" / "judged.parquet")
+    with pytest.raises(InputError, match=r"column 'trapped_lost'.*missing"):
+        find_results(out)
+    judged[judged["replication"] > 0].to_parquet(out / "against" / "judged.parquet")
+    with pytest.raises(InputError, match=r"does not pair .* not judged on the same years"):
+        find_results(out)
+
+
+def test_two_paths_give_the_same_numbers_on_one_process_or_two(tiny_path, tmp_path, monkeypatch):
+    """The paths are two tasks: in this process, or each in a process of its own."""
+    for jobs in ("1", "2"):
+        rising = ("--budget", "30000", "--against-rise", "50", "--jobs", jobs)
+        _plan_years(monkeypatch, tiny_path, tmp_path / jobs, *rising)
+    names = ["judged", "years", "purchases", "leaving", "against_difference"]
+    names += [f"against/{name}" for name in ("judged", "years", "purchases", "leaving")]
+    for name in names:
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(tmp_path / "1" / f"{name}.parquet"),
+            pd.read_parquet(tmp_path / "2" / f"{name}.parquet"),
+        )
+    differences = pd.read_parquet(tmp_path / "1" / "against_difference.parquet")
+    assert differences["against_budget_yuan"].tolist() == [30_000.0, 45_000.0]
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (("--against-rise", "5", "--against-budgets", "1", "2"), "not allowed with argument"),
+        (("--against-budgets", "1", "2", "3"), "--against-budgets gives 3 budgets for 2 years"),
+        (("--against-budgets", "1e6", "nan"), "a finite amount of yuan"),
+        (("--against-rise", "inf"), "a rise from -50 to 100% a year"),
+        (("--against-rise", "nan"), "a rise from -50 to 100% a year"),
+        (("--against-rise", "101"), "a rise from -50 to 100% a year"),
+        (("--against-rise", "-60"), "a rise from -50 to 100% a year"),
+        (("--against-rise", "five"), "not a rise from -50 to 100% a year"),
+        (("--jobs", "2", "--local-cluster", "2"), "not allowed with argument"),
+    ],
+)
+def test_bad_second_paths_are_refused_in_one_line(tmp_path, monkeypatch, args, fragment):
+    out = tmp_path / "out"
+    code, stdout, err = run_main(
+        "plan-years", "--years", "2", *args, "--out", out, monkeypatch=monkeypatch
+    )
+    assert code == 2, err
+    said = [line for line in err.splitlines() if "error:" in line]
+    assert len(said) == 1 and fragment in said[0], err
+    assert "Traceback" not in err + stdout
+    assert not out.exists()
+
+
+def test_a_second_path_its_rules_refuse_names_the_path(tmp_path, monkeypatch):
+    """Budgets too small for the minimum purchases: refused, the path named, nothing written."""
+    toml = builders.ruled_toml() | {"ledger": {"plan_year": 2027}}
+    ruled = builders.write_scenario(tmp_path / "ruled", toml, builders.ruled_tables())
+    out = tmp_path / "out"
+    code, stdout, err = run_main(
+        "plan-years", ruled, *AGAINST_FAST, "--budget", "100000", "--against-budgets", "100000",
+        "10",
+        "--out", out, monkeypatch=monkeypatch,
+    )  # fmt: skip
+    assert code == 2, err
+    said = [line for line in err.splitlines() if line.strip()]
+    assert len(said) == 1 and "the path set against it: 2028:" in said[0], err
+    assert "minimum purchases cost" in said[0]
+    assert "Traceback" not in err + stdout
+    assert not out.exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import html
 import json
 import re
 from dataclasses import asdict
@@ -435,3 +436,40 @@ def test_a_second_path_its_rules_refuse_names_the_path(tmp_path, monkeypatch):
     assert "minimum purchases cost" in said[0]
     assert "Traceback" not in err + stdout
     assert not out.exists()
+
+
+def test_the_report_sets_the_two_paths_against_each_other_in_both_languages(
+    tiny_path, tmp_path, monkeypatch
+):
+    """Only a plan-years folder with a second path: its chart, paragraph and table, zh and en."""
+    results = tmp_path / "results"
+    _plan_years(monkeypatch, tiny_path, results / "plan_years", "--budget", "30000",
+                "--against-rise", "50")  # fmt: skip
+    differences = pd.read_csv(results / "plan_years" / "against_difference.csv")
+    shown = f"{differences['weighted_unmet_difference_mean'].iloc[-1]:+,.0f}"
+    expected = {
+        "en": ("Year by year", "two paths of budgets: each year's money",
+               "the second path of budgets minus the first", "against: +50% a year", shown),
+        "zh": ("两种预算路径：每年的预算与模拟的加权缺口", "两种预算路径的逐年配对差",
+               "对照：每年+50%", "累计多出（元）", shown),
+    }  # fmt: skip
+    for lang, phrases in expected.items():
+        page = tmp_path / lang / "report.html"
+        code, _, err = run_main(
+            "report", results, "--lang", lang, "--out", page, monkeypatch=monkeypatch
+        )
+        assert code == 0, err
+        section = re.search(
+            r'<section id="years">(.*?)</section>', page.read_text(encoding="utf-8"), re.DOTALL
+        ).group(1)
+        texts = [
+            html.unescape(re.sub(r"<[^>]+>", "", inner))
+            for _, inner in re.findall(
+                r"<(p|caption|th|td|figcaption|h2)\b[^>]*>(.*?)</\1>", section, re.DOTALL
+            )
+        ]
+        said = " ".join(texts)
+        assert all(phrase in said for phrase in phrases), (lang, said)
+        if lang == "zh":  # no English left: only numbers, signs and Chinese
+            assert re.findall(r"[A-Za-z]+", said) == [], said
+        assert "对照 against" in openpyxl.load_workbook(page.with_suffix(".xlsx")).sheetnames

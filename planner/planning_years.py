@@ -241,8 +241,9 @@ def _planned(task: PathTask, outcome: object) -> YearsPlan:
     which = "the first path" if task.path == "planned" else "the path set against it"
     if isinstance(outcome, PlanningError):
         raise RequestError(f"{which}: {outcome}")
-    reason = " ".join(str(outcome).split()) or type(outcome).__name__
-    raise RequestError(f"{which} was lost with its worker: {reason}")
+    # a worker lost, or an error of its own: one line, as a sweep says of its cells
+    reason = " ".join(str(outcome).split())
+    raise RequestError(f"{which} failed: {type(outcome).__name__}{': ' + reason if reason else ''}")
 
 
 def against_frame(planned: YearsPlan, against: YearsPlan) -> pd.DataFrame:

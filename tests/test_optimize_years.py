@@ -6,6 +6,7 @@ import copy
 import html
 import json
 import re
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict
 
 import openpyxl
@@ -15,6 +16,8 @@ import pytest
 import scenarios
 from optimize.model import Budgets, InfeasibleRequestError, check_budgets
 from optimize.years import DIFFERENCE_COLUMNS, YearsSettings, paired_years, plan_years
+from planner.errors import RequestError
+from planner.planning_years import PathTask, _planned
 from planner.results import find_results
 from scenarios import InputError
 from scenarios.ledger import opening_lots, units_by_place
@@ -473,3 +476,10 @@ def test_the_report_sets_the_two_paths_against_each_other_in_both_languages(
         if lang == "zh":  # no English left: only numbers, signs and Chinese
             assert re.findall(r"[A-Za-z]+", said) == [], said
         assert "对照 against" in openpyxl.load_workbook(page.with_suffix(".xlsx")).sheetnames
+
+
+def test_a_path_lost_with_its_worker_is_one_line(tiny_scenario):
+    """A pool or Dask hands back the exception that lost a task: said in one line, named."""
+    task = PathTask("against", tiny_scenario, (1.0,), YearsSettings())
+    with pytest.raises(RequestError, match=r"^the path set against it failed: BrokenProcessPool"):
+        _planned(task, BrokenProcessPool("A child process terminated abruptly"))

@@ -381,19 +381,21 @@ def test_a_damaged_second_path_is_one_line(tiny_path, tmp_path, monkeypatch):
         find_results(out)
 
 
-def test_two_paths_give_the_same_numbers_on_one_process_or_two(tiny_path, tmp_path, monkeypatch):
-    """The paths are two tasks: in this process, or each in a process of its own."""
-    for jobs in ("1", "2"):
-        rising = ("--budget", "30000", "--against-rise", "50", "--jobs", jobs)
-        _plan_years(monkeypatch, tiny_path, tmp_path / jobs, *rising)
+def test_two_paths_give_the_same_numbers_on_any_executor(tiny_path, tmp_path, monkeypatch):
+    """The paths are two tasks: in this process, each in a process of its own, or on Dask."""
+    executors = {"one": ("--jobs", "1"), "two": ("--jobs", "2"), "dask": ("--local-cluster", "2")}
+    for name, where in executors.items():
+        rising = ("--budget", "30000", "--against-rise", "50", *where)
+        _plan_years(monkeypatch, tiny_path, tmp_path / name, *rising)
     names = ["judged", "years", "purchases", "leaving", "against_difference"]
     names += [f"against/{name}" for name in ("judged", "years", "purchases", "leaving")]
     for name in names:
-        pd.testing.assert_frame_equal(
-            pd.read_parquet(tmp_path / "1" / f"{name}.parquet"),
-            pd.read_parquet(tmp_path / "2" / f"{name}.parquet"),
-        )
-    differences = pd.read_parquet(tmp_path / "1" / "against_difference.parquet")
+        for other in ("two", "dask"):
+            pd.testing.assert_frame_equal(
+                pd.read_parquet(tmp_path / "one" / f"{name}.parquet"),
+                pd.read_parquet(tmp_path / other / f"{name}.parquet"),
+            )
+    differences = pd.read_parquet(tmp_path / "one" / "against_difference.parquet")
     assert differences["against_budget_yuan"].tolist() == [30_000.0, 45_000.0]
 
 

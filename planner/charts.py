@@ -333,7 +333,7 @@ def years_against(
     second), named ``names`` in the legends; both were judged on the same simulated
     years. The bands are each path's 95% CI of its own mean, not of the difference.
     """
-    fig = _figure(lang, 10, 7)
+    fig = _figure(lang, 10, 8.5)  # tall enough for the shortfall axis's whole label
     top, bottom = fig.subplots(2, 1, sharex=True)
     year = years["year"].to_numpy(dtype=float)
     paths = zip((years, against), names, _colours(2), (-0.2, 0.2), strict=True)

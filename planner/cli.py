@@ -91,8 +91,10 @@ def _add_plan_years(commands) -> None:
         description="Year by year from the scenario's [ledger] plan_year: the budget first "
         "replaces what failed, was rotated or reached the end of its life, the rest is "
         "optimised with the stock carried over, the year is simulated and what it used, and "
-        "what age takes, leaves the ledger. Writes years, purchases, leaving and closing_stock "
-        "as CSV and Parquet.",
+        "what age takes, leaves the ledger. Writes years, purchases, leaving, closing_stock "
+        "and judged (each judging year's outcomes) as CSV and Parquet; with a second path of "
+        "budgets, the same in against/ and the paired differences per year in "
+        "against_difference.",
     )
     plan.add_argument(
         "scenario", nargs="?", type=Path, help="scenario TOML (default: the bundled county)"

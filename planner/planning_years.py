@@ -215,9 +215,11 @@ def plan_paths(
         console.status(f"多年规划 planning {len(tasks)} paths of budgets") as status,
         open_executor(processes, request.scheduler, request.local_cluster) as executor,
     ):
-        status.update(f"多年规划 planning {len(tasks)} paths of budgets on {executor.description}")
+        where = f"多年规划 planning {len(tasks)} paths of budgets on {executor.description}"
+        status.update(where)
         for task, outcome in executor.run(plan_path, tasks):
             plans[task.path] = _planned(task, outcome)
+            status.update(f"{where}: {len(plans)} of {len(tasks)} planned")
     return plans
 
 

@@ -19,7 +19,7 @@ demo: $(STAMP)
 	rm -rf results/sweep
 	$(BIN)/yingji sweep --jobs 2 --out results/sweep
 	$(BIN)/yingji compare default status_quo results/optimize/plan.csv --reps 200 --out results/compare
-	$(BIN)/yingji plan-years --jobs 2 --out results/plan_years
+	$(BIN)/yingji plan-years --jobs 2 --against-rise 5 --out results/plan_years
 	$(BIN)/yingji report results
 
 test: $(STAMP)

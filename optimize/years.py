@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
+import pandas as pd
 
 from optimize.demand import sample_years
 from optimize.evaluate import outcomes_per_year
@@ -50,6 +51,7 @@ class YearsSettings:
     jobs: int = 1
     time_limit_s: float = 120.0
     mip_gap: float = 1e-3
+    threads: int | None = None  # HiGHS's threads; None: its default, half the cores
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,13 +102,30 @@ class LeavingRow:
 
 
 @dataclass(frozen=True, slots=True)
+class JudgedYear:
+    """One judging year of a planned year: its weight and what the simulation gave it."""
+
+    year: int
+    replication: int
+    weight: float  # how much the judging year counts (1 when every year counts alike)
+    weighted_unmet: float  # yuan-equivalent
+    people_without_relief: float  # 0 when the scenario states no relief needs
+    trapped_lost: float
+
+
+JUDGED_OUTCOMES = ("weighted_unmet", "people_without_relief", "trapped_lost")
+JUDGED_COLUMNS = tuple(f.name for f in fields(JudgedYear))
+
+
+@dataclass(frozen=True, slots=True)
 class YearsPlan:
-    """The plan over the years: a row per year, the purchase lines and what left."""
+    """The plan over the years: a row per year, the purchase lines, what left, each judged year."""
 
     years: tuple[YearRow, ...]
     purchases: tuple[PurchaseRow, ...]
     leaving: tuple[LeavingRow, ...]
     closing: tuple[Lot, ...]  # the ledger at the end of the last year
+    judged: tuple[JudgedYear, ...]  # a row per planned year and judging year
     sampled_years: int
     reps: int
 
@@ -127,7 +146,7 @@ def plan_years(
     prices = {item.item_id: item.unit_price_yuan for item in scenario.items}
     lots = list(opening_lots(scenario))
     left: list[Lot] = []  # what left the ledger at the end of the year before
-    years, purchases, leaving = [], [], []
+    years, purchases, leaving, judged = [], [], [], []
     for number, budget in enumerate(budgets_yuan):
         year = scenario.ledger.plan_year + number
         if progress:
@@ -141,6 +160,7 @@ def plan_years(
         lots += bought
         held = (_cost(lots, prices), upkeep_yuan(scenario, lots))  # through the year
         result = simulate(county, plan, reps=request.reps, seed=seed, jobs=request.jobs)
+        judged += _judged(year, result)
         used = _used_up(build_network(county, plan), result.mean_end_stock())
         lots, taken = _take_oldest(lots, used)
         closed = close_year(scenario, lots, year)
@@ -159,7 +179,7 @@ def plan_years(
             )
         )
     return YearsPlan(tuple(years), tuple(purchases), tuple(leaving), tuple(lots),
-                     request.sampled_years, request.reps)  # fmt: skip
+                     tuple(judged), request.sampled_years, request.reps)  # fmt: skip
 
 
 def _replace(scenario: Scenario, left: Sequence[Lot], budget: float, year: int) -> list[Lot]:
@@ -240,7 +260,7 @@ def _optimise(county: Scenario, money: float, request: YearsSettings, seed: int,
         saa = build_problem(network, sampled, Budgets(max(0.0, money)))
     except ValueError as error:
         raise PlanningError(f"{year}: {error}") from None
-    report = solve(saa, "highs", request.time_limit_s, request.mip_gap)
+    report = solve(saa, "highs", request.time_limit_s, request.mip_gap, threads=request.threads)
     if not report.found_plan:
         raise PlanningError(f"{year}: the solver found no plan ({report.status})")
     return extract_plan(saa, network, f"year_{year}"), report
@@ -284,6 +304,24 @@ def _left(year: int, how: str, lot: Lot, prices: dict[str, float]) -> LeavingRow
                       prices[lot.item_id] * lot.quantity)  # fmt: skip
 
 
+def _judged(year: int, result) -> list[JudgedYear]:
+    """The year's judging years one by one: the outcomes a paired comparison needs."""
+    unmet = weighted_unmet_per_year(result)
+    outcomes = outcomes_per_year(result).reindex(unmet.index)
+    relief = outcomes.get("people_without_relief", pd.Series(0.0, index=unmet.index))
+    weights = (
+        pd.Series(1.0, index=unmet.index)
+        if result.weights is None
+        else result.weights.reindex(unmet.index)
+    )
+    lost = outcomes["trapped_lost"]
+    return [
+        JudgedYear(year, int(k), float(weights[k]), float(unmet[k]), float(relief[k]),
+                   float(lost[k]))
+        for k in unmet.index
+    ]  # fmt: skip
+
+
 def _year_row(year, budget, lines, held, kept, result, report, prices) -> YearRow:
     """The year's row: money spent, stock value held and left, outcomes judged by simulation."""
     (replaced, bought), (value, upkeep) = lines, held
@@ -306,3 +344,81 @@ def _year_row(year, budget, lines, held, kept, result, report, prices) -> YearRo
         proved_optimal=report.optimal,
         gap=report.gap,
     )
+
+
+# ---------------------------------------------------------------- two paths of budgets
+
+DIFFERENCE_STATS = ("mean", "ci_low", "ci_high")
+DIFFERENCE_COLUMNS = (
+    "year", "budget_yuan", "against_budget_yuan", "extra_yuan", "cumulative_extra_yuan",
+    "weighted_unmet_mean", "against_weighted_unmet_mean",
+    *(f"{outcome}_difference_{stat}" for outcome in JUDGED_OUTCOMES for stat in DIFFERENCE_STATS),
+)  # fmt: skip
+
+
+def paired_years(
+    years: pd.DataFrame,
+    judged: pd.DataFrame,
+    against_years: pd.DataFrame,
+    against_judged: pd.DataFrame,
+) -> pd.DataFrame:
+    """Per year, the against path minus the planned one, paired on the same judging years.
+
+    ``years`` and ``judged`` are a path's tables as plan-years writes them (a row
+    per year; a row per year and judging year, :data:`JUDGED_COLUMNS`). Both
+    paths faced the same hazards in each judging year, so each outcome's
+    difference is taken year by year and its mean and 95% CI weighted as the
+    judging years are (:func:`sim.metrics.mean_ci`). Returns
+    :data:`DIFFERENCE_COLUMNS`, a row per year: both budgets, the extra money and
+    its running total, both paths' mean shortfall and each outcome's difference.
+    Raises ValueError when the two paths were not planned and judged on the same years.
+    """
+    first, second = _aligned(judged), _aligned(against_judged)
+    keys = ["year", "replication"]
+    if not np.array_equal(first[keys].to_numpy(), second[keys].to_numpy()):
+        raise ValueError("the two paths were not judged on the same years")
+    if not np.allclose(first["weight"], second["weight"], rtol=1e-12, atol=0.0):
+        raise ValueError("the two paths weigh their judging years differently")
+    planned_years = years["year"].astype(int).tolist()
+    if planned_years != against_years["year"].astype(int).tolist():
+        raise ValueError("the two paths do not plan the same years")
+    if sorted(set(first["year"])) != sorted(planned_years):
+        raise ValueError("the judged years are not the planned years")
+    budget = years["budget_yuan"].to_numpy(dtype=float)
+    against = against_years["budget_yuan"].to_numpy(dtype=float)
+    extra = against - budget
+    rows = []
+    for index, year in enumerate(planned_years):
+        mine, theirs = first[first["year"] == year], second[second["year"] == year]
+        row = {
+            "year": year,
+            "budget_yuan": budget[index],
+            "against_budget_yuan": against[index],
+            "extra_yuan": extra[index],
+            "cumulative_extra_yuan": float(extra[: index + 1].sum()),
+        }
+        rows.append(row | _differences(mine, theirs))
+    return pd.DataFrame(rows, columns=list(DIFFERENCE_COLUMNS))
+
+
+def _aligned(judged: pd.DataFrame) -> pd.DataFrame:
+    """Judged rows in (year, judging year) order, so two paths line up row by row."""
+    return judged.sort_values(["year", "replication"], kind="stable").reset_index(drop=True)
+
+
+def _differences(mine: pd.DataFrame, theirs: pd.DataFrame) -> dict[str, float]:
+    """One year's means and paired differences (theirs minus mine), weighted by ``mine``."""
+    weights = mine["weight"].to_numpy(dtype=float)
+    row = {
+        "weighted_unmet_mean": weighted_mean(mine["weighted_unmet"].to_numpy(float), weights),
+        "against_weighted_unmet_mean": weighted_mean(
+            theirs["weighted_unmet"].to_numpy(float), weights
+        ),
+    }
+    for outcome in JUDGED_OUTCOMES:
+        gap = theirs[outcome].to_numpy(dtype=float) - mine[outcome].to_numpy(dtype=float)
+        stats = mean_ci(gap, weights=weights)
+        row |= {
+            f"{outcome}_difference_{s}": v for s, v in zip(DIFFERENCE_STATS, stats, strict=True)
+        }
+    return row

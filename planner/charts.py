@@ -82,6 +82,11 @@ TEXT: dict[str, tuple[str, str]] = {
         "Weighted shortfall each year (simulated, 95% CI)",
     ),
     "year_axis": ("年份", "year"),
+    "against_money_title": ("两种预算路径：每年的预算", "Two paths of budgets: each year's budget"),
+    "against_unmet_title": (
+        "两种预算路径的各年加权缺口（模拟，相同的评估年份，95%置信区间）",
+        "Weighted shortfall each year on both paths (simulated on the same judging years, 95% CI)",
+    ),
     "by_category": ("按物资类别", "By item category"),
     "by_tier": ("按储备层级", "By stockpile tier"),
     "top_items": ("金额最大的{}种物资", "The {} largest items by money"),
@@ -316,6 +321,39 @@ def years_outlook(years: pd.DataFrame, lang: str = "zh") -> Figure:
         ax.yaxis.set_major_formatter(_scaled(_money_scale(lang)))
         _style(ax, "y")
     _legend(top, loc="upper left")
+    return fig
+
+
+def years_against(
+    years: pd.DataFrame, against: pd.DataFrame, names: tuple[str, str], lang: str = "zh"
+) -> Figure:
+    """Two paths of budgets: each year's budget (top), each path's simulated shortfall (bottom).
+
+    ``years`` and ``against`` are the two paths' ``years.csv`` (``against/`` for the
+    second), named ``names`` in the legends; both were judged on the same simulated
+    years. The bands are each path's 95% CI of its own mean, not of the difference.
+    """
+    fig = _figure(lang, 10, 8.5)  # tall enough for the shortfall axis's whole label
+    top, bottom = fig.subplots(2, 1, sharex=True)
+    year = years["year"].to_numpy(dtype=float)
+    paths = zip((years, against), names, _colours(2), (-0.2, 0.2), strict=True)
+    for number, (frame, name, colour, offset) in enumerate(paths):
+        top.bar(year + offset, frame["budget_yuan"], 0.4, color=colour, hatch=HATCHES[number],
+                edgecolor="white", linewidth=0, label=name)  # fmt: skip
+        bottom.fill_between(year, frame["weighted_unmet_ci_low"], frame["weighted_unmet_ci_high"],
+                            color=colour, alpha=0.2, linewidth=0)  # fmt: skip
+        bottom.plot(year, frame["weighted_unmet_mean"], marker=MARKERS[number],
+                    linestyle=LINE_STYLES[number], color=colour, label=name)  # fmt: skip
+    top.set_title(text("against_money_title", lang), fontsize=TITLE_SIZE, loc="left")
+    top.set_ylabel(text("money_axis", lang), fontsize=LABEL_SIZE)
+    bottom.set_title(text("against_unmet_title", lang), fontsize=TITLE_SIZE, loc="left")
+    bottom.set_ylabel(_unmet_label(lang), fontsize=LABEL_SIZE)
+    bottom.set_xlabel(text("year_axis", lang), fontsize=LABEL_SIZE)
+    _ticks(bottom, "x", year, [str(int(y)) for y in year])
+    for ax in (top, bottom):
+        ax.yaxis.set_major_formatter(_scaled(_money_scale(lang)))
+        _style(ax, "y")
+        _legend(ax, loc="upper left")
     return fig
 
 

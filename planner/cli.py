@@ -91,8 +91,10 @@ def _add_plan_years(commands) -> None:
         description="Year by year from the scenario's [ledger] plan_year: the budget first "
         "replaces what failed, was rotated or reached the end of its life, the rest is "
         "optimised with the stock carried over, the year is simulated and what it used, and "
-        "what age takes, leaves the ledger. Writes years, purchases, leaving and closing_stock "
-        "as CSV and Parquet.",
+        "what age takes, leaves the ledger. Writes years, purchases, leaving, closing_stock "
+        "and judged (each judging year's outcomes) as CSV and Parquet; with a second path of "
+        "budgets, the same in against/ and the paired differences per year in "
+        "against_difference.",
     )
     plan.add_argument(
         "scenario", nargs="?", type=Path, help="scenario TOML (default: the bundled county)"
@@ -111,8 +113,36 @@ def _add_plan_years(commands) -> None:
     plan.add_argument(
         "--reps", type=_years, default=200, help="simulated years to judge each planned year"
     )
+    against = plan.add_mutually_exclusive_group()
+    against.add_argument(
+        "--against-budgets",
+        type=_money,
+        nargs="+",
+        metavar="YUAN",
+        help="a second path of budgets, one a year, planned beside the first and judged on the "
+        "same simulated years: what its money buys, year by year",
+    )
+    against.add_argument(
+        "--against-rise",
+        type=_rise,
+        metavar="PERCENT",
+        help="the second path: the first path's budgets raised by PERCENT a year, compounded "
+        "from the second year (-50 to 100)",
+    )
     plan.add_argument("--seed", type=_seed, help="base seed (default: the scenario's)")
-    plan.add_argument("--jobs", type=_workers, default=1, help="simulation processes")
+    where = plan.add_mutually_exclusive_group()
+    where.add_argument(
+        "--jobs",
+        type=_workers,
+        default=1,
+        help="processes: the simulation's, or shared by the two paths of budgets",
+    )
+    where.add_argument(
+        "--scheduler", help="plan each path on a running Dask scheduler (tcp://host:port)"
+    )
+    where.add_argument(
+        "--local-cluster", type=_workers, help="plan each path on a Dask cluster of N workers here"
+    )
     plan.add_argument(
         "--time-limit", type=_positive_float, default=120.0, help="solver time limit a year, s"
     )
@@ -145,6 +175,8 @@ _positive_float = _bounded_number(0.0, float("inf"), True, "a positive number")
 _gap = _bounded_number(0.0, 1.0, False, "a gap at least 0 and below 1")
 _weight = _bounded_number(0.0, 1.0, False, "a weight from 0 to 1", high_open=False)
 _share = _bounded_number(0.0, 1.0, True, "a share above 0, at most 1", high_open=False)
+# planning_years.RISE_PERCENT: a budget path a bureau plans by, refused here before any work
+_rise = _bounded_number(-50.0, 100.0, False, "a rise from -50 to 100% a year", high_open=False)
 
 
 def _add_optimize(commands) -> None:
@@ -345,7 +377,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             request = PlanYearsRequest(
                 args.scenario, args.years, args.budget, tuple(args.budgets or ()), settings,
-                args.out,
+                args.out, tuple(args.against_budgets or ()), args.against_rise, args.scheduler,
+                args.local_cluster,
             )  # fmt: skip
             run_plan_years(request, console)
         elif args.command == "report":

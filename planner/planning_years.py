@@ -1,24 +1,47 @@
-"""``yingji plan-years``: plan several years ahead, replacements first, and write the tables."""
+"""``yingji plan-years``: plan several years ahead, replacements first, and write the tables.
+
+With a second path of budgets (``--against-budgets`` or ``--against-rise``) both
+paths are planned as two tasks on the executors the sweeps use, and judged on the
+same simulated years, so what the second path's money buys is a paired
+difference year by year. The folder holds the first path's tables as always,
+the second path's in ``against/``, and the per-year differences in
+``against_difference``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import math
+import shutil
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from optimize.years import PlanningError, YearsPlan, YearsSettings, plan_years
+from optimize.years import (
+    JUDGED_COLUMNS,
+    PlanningError,
+    YearsPlan,
+    YearsSettings,
+    paired_years,
+    plan_years,
+)
 from planner.errors import RequestError
+from planner.executors import open_executor
 from planner.output import prepare_out_dir, terminal, write_csv, write_parquet, write_run_record
-from planner.tables import YEAR_LABELS, year_cells
+from planner.tables import AGAINST_LABELS, YEAR_LABELS, against_cells, year_cells
 from scenarios import InputError, load
 from scenarios.files import write_atomic
 from scenarios.plan import PURCHASE_TITLES, TOTAL_LABEL, Plan, Purchase, fill_sheet, purchase_rows
 from scenarios.schema import Scenario
 
 MAX_YEARS = 30  # a plan beyond a generation's stock is not a plan
+# A rise above doubling every year, or a fall of more than half, is not a budget path a
+# bureau plans by; such budgets are given year by year with --against-budgets.
+RISE_PERCENT = (-50.0, 100.0)
+AGAINST = "against"  # the second path's folder, and the name of its comparison
+DIFFERENCE = "against_difference"  # the per-year paired differences
 WORKBOOK = "plan_years.xlsx"
 YEARS_SHEET = "总表 years"
 LEAVING_SHEET = "出库 leaving"
@@ -41,6 +64,25 @@ YEAR_COLUMNS = {  # the years sheet: column title -> YearRow field
 }
 LEAVING_TITLES = ("年 year", "方式 how", "item_id", "物资 item (zh)", "depot_id",
                   "购置年 bought in", "数量 quantity", "金额 value (yuan)")  # fmt: skip
+AGAINST_SHEET = "对照 against"
+AGAINST_COLUMNS = {  # the against sheet: column title -> optimize.years.DIFFERENCE_COLUMNS
+    "年 year": "year",
+    "预算 budget (yuan)": "budget_yuan",
+    "对照预算 against budget (yuan)": "against_budget_yuan",
+    "多出 extra (yuan)": "extra_yuan",
+    "累计多出 extra so far (yuan)": "cumulative_extra_yuan",
+    "加权缺口 weighted shortfall (yuan-equivalent)": "weighted_unmet_mean",
+    "对照加权缺口 against weighted shortfall (yuan-equivalent)": "against_weighted_unmet_mean",
+    "缺口之差 shortfall difference": "weighted_unmet_difference_mean",
+    "缺口之差下限 95% CI low": "weighted_unmet_difference_ci_low",
+    "缺口之差上限 95% CI high": "weighted_unmet_difference_ci_high",
+    "未救助之差 without relief, difference": "people_without_relief_difference_mean",
+    "未救助之差下限 95% CI low": "people_without_relief_difference_ci_low",
+    "未救助之差上限 95% CI high": "people_without_relief_difference_ci_high",
+    "延误死亡之差 lives lost, difference": "trapped_lost_difference_mean",
+    "延误死亡之差下限 95% CI low": "trapped_lost_difference_ci_low",
+    "延误死亡之差上限 95% CI high": "trapped_lost_difference_ci_high",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +95,28 @@ class PlanYearsRequest:
     budgets_yuan: tuple[float, ...] = ()  # one a year, instead
     settings: YearsSettings = field(default_factory=YearsSettings)
     out: Path = Path("results/plan_years")
+    against_budgets_yuan: tuple[float, ...] = ()  # a second path, one a year
+    against_rise_percent: float | None = None  # or the first path's, risen by this a year
+    scheduler: str | None = None  # a Dask scheduler's address, as for sweeps
+    local_cluster: int | None = None  # or a local Dask cluster of this many workers
+
+
+@dataclass(frozen=True, slots=True)
+class PathTask:
+    """One path of budgets, planned as one task on an executor."""
+
+    path: str  # "planned" or "against"
+    scenario: Scenario
+    budgets_yuan: tuple[float, ...]
+    settings: YearsSettings
+
+
+def plan_path(task: PathTask) -> YearsPlan | PlanningError:
+    """Plan one path's years; a year its rules refuse comes back as the error, not raised."""
+    try:
+        return plan_years(task.scenario, task.budgets_yuan, task.settings)
+    except PlanningError as error:
+        return error
 
 
 def budgets_of(request: PlanYearsRequest, scenario: Scenario) -> tuple[float, ...]:
@@ -73,6 +137,30 @@ def budgets_of(request: PlanYearsRequest, scenario: Scenario) -> tuple[float, ..
     return (float(budget),) * years
 
 
+def risen(budgets: tuple[float, ...], percent: float) -> tuple[float, ...]:
+    """Each year's budget raised by ``percent`` a year, compounded: year k times (1+p)^k."""
+    return tuple(round(b * (1.0 + percent / 100.0) ** k, 2) for k, b in enumerate(budgets))
+
+
+def against_of(request: PlanYearsRequest, budgets: tuple[float, ...]) -> tuple[float, ...]:
+    """The second path's budgets, one a year as the first path's; empty when none is asked."""
+    rise = request.against_rise_percent
+    if request.against_budgets_yuan and rise is not None:
+        raise RequestError("give --against-budgets or --against-rise, not both")
+    if rise is not None:
+        low, high = RISE_PERCENT
+        if not (math.isfinite(rise) and low <= rise <= high):
+            raise RequestError(f"--against-rise {rise}: a rise from {low:g} to {high:g}% a year")
+        return risen(budgets, rise)
+    given = request.against_budgets_yuan
+    if given and len(given) != len(budgets):
+        raise RequestError(
+            f"--against-budgets gives {len(given)} budgets for {len(budgets)} years: "
+            "give one a year, as many as the years planned"
+        )
+    return given
+
+
 def run_plan_years(request: PlanYearsRequest, console: Console | None = None) -> Path:
     """Plan the years, print a row per year, write the tables; returns the folder."""
     console = console or terminal(stderr=True)
@@ -80,31 +168,90 @@ def run_plan_years(request: PlanYearsRequest, console: Console | None = None) ->
     budgets = budgets_of(request, scenario)
     if len(budgets) > MAX_YEARS:
         raise RequestError(f"{len(budgets)} years: at most {MAX_YEARS}")
+    against = against_of(request, budgets)
     if request.out.exists() and not request.out.is_dir():
         raise InputError(request.out, "--out", "exists and is not a folder")
-    settings = request.settings
-    with console.status("多年规划 planning the years") as status:
-        try:
-            planned = plan_years(
-                scenario, budgets, settings, lambda text: status.update(f"多年规划 {text}")
-            )
-        except PlanningError as error:
-            raise RequestError(str(error)) from None
+    paths = {"planned": budgets} | ({AGAINST: against} if against else {})
+    plans = plan_paths(scenario, paths, request, console)
+    differences = against_frame(plans["planned"], plans[AGAINST]) if against else None
     out = prepare_out_dir(request.out)  # made once there is a plan: a refused year leaves none
-    _write(out, planned, scenario)
+    _write(out, plans, differences, scenario)
+    settings = request.settings
     seed = scenario.seed if settings.seed is None else settings.seed
     write_run_record(
         out, "plan-years", request.scenario_path, seed=seed, reps=settings.reps,
         sampled_years=settings.sampled_years, budgets_yuan=list(budgets),
+        against_budgets_yuan=list(against) or None,
+        against_rise_percent=request.against_rise_percent,
     )  # fmt: skip
-    terminal().print(years_table(planned, scenario))
-    console.print(
-        f"wrote {out}/years.csv, purchases.csv, leaving.csv, closing_stock.csv (and .parquet), "
-        f"{WORKBOOK}, run.json",
-        markup=False,
-        highlight=False,
-    )
+    terminal().print(years_table(plans["planned"], scenario))
+    wrote = "years, purchases, leaving, closing_stock, judged (.csv and .parquet)"
+    if differences is not None:
+        terminal().print(against_table(differences, request.against_rise_percent))
+        wrote += f"; {AGAINST}/ the same for the second path; {DIFFERENCE} (.csv and .parquet)"
+    console.print(f"wrote {out}: {wrote}, {WORKBOOK}, run.json", markup=False, highlight=False)
     return out
+
+
+def plan_paths(
+    scenario: Scenario,
+    paths: dict[str, tuple[float, ...]],
+    request: PlanYearsRequest,
+    console: Console,
+) -> dict[str, YearsPlan]:
+    """Each path of budgets planned: one here, or each a task on the executors sweeps use."""
+    settings = request.settings
+    on_dask = request.scheduler is not None or request.local_cluster is not None
+    if len(paths) == 1 and not on_dask:
+        return {"planned": _plan_here(scenario, paths["planned"], settings, console)}
+    # Each task simulates on its share of the processes (Dask workers run one each), and
+    # every solve on one HiGHS thread, so any executor gives the same numbers.
+    processes = 1 if on_dask else min(settings.jobs, len(paths))
+    inner = 1 if on_dask else max(1, settings.jobs // len(paths))
+    each = replace(settings, jobs=inner, threads=1)
+    tasks = [PathTask(name, scenario, budgets, each) for name, budgets in paths.items()]
+    plans: dict[str, YearsPlan] = {}
+    with (
+        console.status(f"多年规划 planning {len(tasks)} paths of budgets") as status,
+        open_executor(processes, request.scheduler, request.local_cluster) as executor,
+    ):
+        where = f"多年规划 planning {len(tasks)} paths of budgets on {executor.description}"
+        status.update(where)
+        for task, outcome in executor.run(plan_path, tasks):
+            plans[task.path] = _planned(task, outcome)
+            status.update(f"{where}: {len(plans)} of {len(tasks)} planned")
+    return plans
+
+
+def _plan_here(
+    scenario: Scenario, budgets: tuple[float, ...], settings: YearsSettings, console: Console
+) -> YearsPlan:
+    """One path in this process: its simulation on --jobs processes, news year by year."""
+    with console.status("多年规划 planning the years") as status:
+        try:
+            return plan_years(
+                scenario, budgets, settings, lambda text: status.update(f"多年规划 {text}")
+            )
+        except PlanningError as error:
+            raise RequestError(str(error)) from None
+
+
+def _planned(task: PathTask, outcome: object) -> YearsPlan:
+    """A path's plan, or one line saying which path failed and why."""
+    if isinstance(outcome, YearsPlan):
+        return outcome
+    which = "the first path" if task.path == "planned" else "the path set against it"
+    if isinstance(outcome, PlanningError):
+        raise RequestError(f"{which}: {outcome}")
+    # a worker lost, or an error of its own: one line, as a sweep says of its cells
+    reason = " ".join(str(outcome).split())
+    raise RequestError(f"{which} failed: {type(outcome).__name__}{': ' + reason if reason else ''}")
+
+
+def against_frame(planned: YearsPlan, against: YearsPlan) -> pd.DataFrame:
+    """Per year, the second path minus the first on the same judging years (paired)."""
+    first, second = frames(planned), frames(against)
+    return paired_years(first["years"], first["judged"], second["years"], second["judged"])
 
 
 def frames(planned: YearsPlan) -> dict[str, pd.DataFrame]:
@@ -114,19 +261,36 @@ def frames(planned: YearsPlan) -> dict[str, pd.DataFrame]:
         "purchases": pd.DataFrame([asdict(row) for row in planned.purchases]),
         "leaving": pd.DataFrame([asdict(row) for row in planned.leaving]),
         "closing_stock": pd.DataFrame([asdict(lot) for lot in planned.closing]),
+        "judged": pd.DataFrame(
+            [asdict(row) for row in planned.judged], columns=list(JUDGED_COLUMNS)
+        ),
     }
 
 
-def _write(out: Path, planned: YearsPlan, scenario: Scenario) -> None:
-    for name, frame in frames(planned).items():
-        write_csv(frame, out / f"{name}.csv")
-        write_parquet(frame, out / f"{name}.parquet")
-    workbook = years_workbook(planned, scenario)
+def _write(
+    out: Path, plans: dict[str, YearsPlan], differences: pd.DataFrame | None, scenario: Scenario
+) -> None:
+    _write_tables(out, frames(plans["planned"]))
+    if differences is None:
+        # an earlier run's second path in this folder would be read as this run's
+        shutil.rmtree(out / AGAINST, ignore_errors=True)
+        for suffix in (".csv", ".parquet"):
+            (out / f"{DIFFERENCE}{suffix}").unlink(missing_ok=True)
+    else:
+        _write_tables(prepare_out_dir(out / AGAINST), frames(plans[AGAINST]))
+        _write_tables(out, {DIFFERENCE: differences})
+    workbook = years_workbook(plans["planned"], scenario, differences)
     write_atomic(out / WORKBOOK, workbook.save)
 
 
-def years_workbook(planned: YearsPlan, scenario: Scenario):
-    """The purchasing office's workbook: the years, each year's purchase list, what left."""
+def _write_tables(out: Path, tables: dict[str, pd.DataFrame]) -> None:
+    for name, frame in tables.items():
+        write_csv(frame, out / f"{name}.csv")
+        write_parquet(frame, out / f"{name}.parquet")
+
+
+def years_workbook(planned: YearsPlan, scenario: Scenario, differences: pd.DataFrame | None = None):
+    """The purchasing office's workbook: the years, each year's list, what left, the against."""
     from openpyxl import Workbook  # here, so that importing the planner stays quick
 
     workbook = Workbook()
@@ -155,6 +319,10 @@ def years_workbook(planned: YearsPlan, scenario: Scenario):
         for r in planned.leaving
     ]  # fmt: skip
     fill_sheet(workbook.create_sheet(LEAVING_SHEET), LEAVING_TITLES, left, [])
+    if differences is not None:
+        rows = [{title: row[name] for title, name in AGAINST_COLUMNS.items()}
+                for row in differences.to_dict("records")]  # fmt: skip
+        fill_sheet(workbook.create_sheet(AGAINST_SHEET), tuple(AGAINST_COLUMNS), rows, [])
     return workbook
 
 
@@ -173,5 +341,23 @@ def years_table(planned: YearsPlan, scenario: Scenario) -> Table:
     table.caption = (
         "yuan; the weighted shortfall in yuan-equivalent a year; lives and people a year; "
         "upkeep of the stock held, reported, not paid from the budget"
+    )
+    return table
+
+
+def against_table(differences: pd.DataFrame, rise_percent: float | None = None) -> Table:
+    """Per year, what the second path's money buys: paired differences with their 95% CIs."""
+    path = "" if rise_percent is None else f" ({rise_percent:+g}% a year)"
+    table = Table(
+        title=f"对照预算能买到什么 What the budgets set against the plan buy{path}: "
+        "against minus planned, simulated on the same judging years (mean, 95% CI)"
+    )
+    for zh, en in AGAINST_LABELS.values():
+        table.add_column(f"{zh} {en}", justify="right")
+    for row in differences.to_dict("records"):
+        table.add_row(*against_cells(row).values())
+    table.caption = (
+        "yuan; below 0 the second path leaves less: shortfall in yuan-equivalent a year, "
+        "lives and people a year"
     )
     return table

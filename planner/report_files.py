@@ -270,6 +270,10 @@ def write_workbook(report: Report, path: Path) -> Path:
         ]
     if results.comparison is not None:
         sheets["比较 comparison"] = results.comparison.comparison
+    if results.years is not None:
+        sheets["多年 years"] = results.years.years
+        if results.years.differences is not None:
+            sheets["对照 against"] = results.years.differences
 
     def save(temporary: Path) -> None:
         with pd.ExcelWriter(temporary, engine="openpyxl") as writer:

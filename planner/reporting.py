@@ -22,12 +22,14 @@ from planner import charts
 from planner.charts import pick
 from planner.results import PlanResults, Results, SweepResults, find_results
 from planner.tables import (
+    AGAINST_LABELS,
     CATEGORY_LABELS,
     METRIC_LABELS,
     NEED_LABELS,
     SIZE_LABELS,
     TIER_LABELS,
     YEAR_LABELS,
+    against_cells,
     judgement_label,
     stated_rows,
     year_cells,
@@ -72,6 +74,29 @@ WORDS: dict[str, tuple[str, str]] = {
         "purchase budget.",
     ),
     "figure_years": ("多年规划", "plan over the years"),
+    "years_against_text": (
+        "对照预算路径（{}）与规划路径在同样的模拟年份上评估，所以每年的差值是同年配对差"
+        "（对照减规划，负值表示对照路径的缺口更少），区间为95%置信区间。到{}年，"
+        "对照路径累计多花 {} 元；该年模拟的加权缺口相差 {}（{} – {}）元当量，"
+        "未得到初步救助的人数相差 {}（{} – {}），延误死亡相差 {}（{} – {}）人。",
+        "The path of budgets set against the plan ({}) is judged on the same simulated years, "
+        "so each year's difference is paired (against minus planned; below 0 the second path "
+        "leaves less), with its 95% CI. By {} it has spent {} yuan more in all; that year's "
+        "simulated weighted shortfall differs by {} ({} – {}) yuan-equivalent, the people "
+        "without relief by {} ({} – {}) and the lives lost to delay by {} ({} – {}).",
+    ),
+    "against_planned": ("规划预算", "planned budgets"),
+    "against_rise": ("对照：每年{:+g}%", "against: {:+g}% a year"),
+    "against_given": ("对照预算", "budgets set against them"),
+    "figure_years_against": (
+        "两种预算路径：每年的预算与模拟的加权缺口",
+        "two paths of budgets: each year's money and the simulated shortfall",
+    ),
+    "table_years_against": (
+        "两种预算路径的逐年配对差（对照减规划；模拟，相同的评估年份，95%置信区间）",
+        "Year by year, the second path of budgets minus the first (simulated on the same "
+        "judging years, paired, 95% CI)",
+    ),
     "table_years": ("各年预算、库存与模拟结果", "Each year's money, stock and simulated outcomes"),
     "procurement": ("采购清单", "Procurement list"),
     "method_text": (
@@ -860,22 +885,56 @@ def _frontier_table(summary: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def _years_section(results: Results, lang: str) -> Section:
-    """A plan over several years: its chart and a row per year."""
+    """A plan over several years: its chart and a row per year; a second path set against it."""
     years = results.years
     assert years is not None
     frame = years.years
-    index = 0 if lang == "zh" else 1
-    titles = {key: labels[index] for key, labels in YEAR_LABELS.items()}
-    rows = [
-        {titles[key]: cell for key, cell in year_cells(row).items()}
-        for row in frame.to_dict("records")
-    ]
-    table = ReportTable(words("table_years", lang), pd.DataFrame(rows))
-    figure = charts.years_outlook(frame, lang)
+    table = ReportTable(words("table_years", lang), _labelled(frame, YEAR_LABELS, year_cells, lang))
+    figures = ((words("figure_years", lang), charts.years_outlook(frame, lang)),)
+    paragraphs, tables = (words("years_text", lang),), (table,)
+    if years.differences is not None and years.against_years is not None:
+        names = (words("against_planned", lang), _against_name(years.record, lang))
+        chart = charts.years_against(frame, years.against_years, names, lang)
+        figures += ((words("figure_years_against", lang), chart),)
+        paragraphs += (_against_text(years.differences, names[1], lang),)
+        shown = _labelled(years.differences, AGAINST_LABELS, against_cells, lang)
+        tables += (ReportTable(words("table_years_against", lang), shown),)
     return Section(
-        "years", words("years", lang), paragraphs=(words("years_text", lang),),
-        figures=((words("figure_years", lang), figure),), tables=(table,),
-    )  # fmt: skip
+        "years", words("years", lang), paragraphs=paragraphs, figures=figures, tables=tables
+    )
+
+
+def _labelled(frame: pd.DataFrame, labels: dict, cells, lang: str) -> pd.DataFrame:
+    """A row per record as ``cells`` shows it, titled in ``lang`` from ``labels``."""
+    titles = {key: pair[LANGS.index(lang)] for key, pair in labels.items()}
+    return pd.DataFrame(
+        [
+            {titles[key]: cell for key, cell in cells(row).items()}
+            for row in frame.to_dict("records")
+        ]
+    )
+
+
+def _against_name(record: dict, lang: str) -> str:
+    """The second path's name: its rise a year when it was given as one."""
+    rise = record.get("against_rise_percent")
+    return (
+        words("against_given", lang) if rise is None else words("against_rise", lang).format(rise)
+    )
+
+
+def _against_text(differences: pd.DataFrame, name: str, lang: str) -> str:
+    """How the paths were set against each other, and the last year's paired differences."""
+    last = differences.iloc[-1]
+    figures = [
+        f"{last[f'{outcome}_difference_{stat}']:+,.{digits}f}"
+        for outcome, digits in (("weighted_unmet", 0), ("people_without_relief", 0),
+                                ("trapped_lost", 2))
+        for stat in ("mean", "ci_low", "ci_high")
+    ]  # fmt: skip
+    return words("years_against_text", lang).format(
+        name, int(last["year"]), f"{last['cumulative_extra_yuan']:,.0f}", *figures
+    )
 
 
 def _compare_section(results: Results, lang: str) -> Section:

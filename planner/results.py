@@ -17,7 +17,9 @@ from typing import Any
 import pandas as pd
 
 from optimize.sensitivity import SENSITIVITY_COLUMNS, SENSITIVITY_FILE
+from optimize.years import JUDGED_COLUMNS, paired_years
 from planner.output import RUN_RECORD
+from planner.planning_years import AGAINST
 from planner.sweeping import CELLS, MANIFEST, load_results
 from scenarios import InputError, load, load_plan
 from scenarios.plan import Plan
@@ -75,11 +77,18 @@ class ComparisonResults:
 
 @dataclass(frozen=True, slots=True)
 class YearsResults:
-    """What ``yingji plan-years`` wrote: a row per planned year (and the run's record)."""
+    """What ``yingji plan-years`` wrote: a row per planned year (and the run's record).
+
+    With a second path of budgets: its row per year, and per year the paired
+    differences of the second path against the first, paired here from both
+    paths' judged years (:func:`optimize.years.paired_years`).
+    """
 
     folder: Path
     years: pd.DataFrame
     record: dict[str, Any]
+    against_years: pd.DataFrame | None = None
+    differences: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,9 +272,19 @@ YEARS_COLUMNS += ("people_without_relief_per_year",)
 
 
 def _years(folder: Path) -> YearsResults:
-    return YearsResults(
-        folder, read_table(folder / "years.csv", YEARS_COLUMNS), read_json(folder / RUN_RECORD)
-    )
+    years, record = read_table(folder / "years.csv", YEARS_COLUMNS), read_json(folder / RUN_RECORD)
+    if not record.get("against_budgets_yuan"):
+        return YearsResults(folder, years, record)
+    second = folder / AGAINST
+    against = read_table(second / "years.csv", YEARS_COLUMNS)
+    judged = read_table(folder / "judged.parquet", JUDGED_COLUMNS)
+    against_judged = read_table(second / "judged.parquet", JUDGED_COLUMNS)
+    try:
+        differences = paired_years(years, judged, against, against_judged)
+    except ValueError as error:
+        reason = f"does not pair with the first path's judged.parquet: {error}"
+        raise InputError(second / "judged.parquet", "", reason) from None
+    return YearsResults(folder, years, record, against, differences)
 
 
 def _optional_table(path: Path, columns: tuple[str, ...]) -> pd.DataFrame | None:

@@ -34,11 +34,54 @@ def year_cells(row: dict) -> dict[str, str]:
     """One planned year's cells as shown (``YEAR_LABELS`` keys): money whole, the CI beside."""
     shown = {key: f"{row[key]:,.0f}" for key in YEAR_LABELS if key.endswith("_yuan")}
     low, high = row["weighted_unmet_ci_low"], row["weighted_unmet_ci_high"]
-    return shown | {
+    cells = shown | {
         "year": str(int(row["year"])),
         "weighted_unmet_mean": f"{row['weighted_unmet_mean']:,.0f} ({low:,.0f} – {high:,.0f})",
         "trapped_lost_per_year": f"{row['trapped_lost_per_year']:.2f}",
         "people_without_relief_per_year": f"{row['people_without_relief_per_year']:,.0f}",
+    }
+    return {key: cells[key] for key in YEAR_LABELS}  # the console adds them in this order
+
+
+# Two paths of budgets set against each other, as the console and the report show them:
+# optimize.years.DIFFERENCE_COLUMNS (an outcome for its difference) -> (zh, en).
+AGAINST_LABELS = {
+    "year": ("年份", "year"),
+    "budget_yuan": ("预算（元）", "budget (yuan)"),
+    "against_budget_yuan": ("对照预算（元）", "against budget (yuan)"),
+    "extra_yuan": ("多出（元）", "extra (yuan)"),
+    "cumulative_extra_yuan": ("累计多出（元）", "extra so far (yuan)"),
+    "weighted_unmet": (
+        "加权缺口之差（元当量/年，95%置信区间）",
+        "shortfall difference (yuan-eq./yr, 95% CI)",
+    ),
+    "people_without_relief": (
+        "未得到初步救助之差（人/年，95%置信区间）",
+        "without relief, difference (people a year, 95% CI)",
+    ),
+    "trapped_lost": (
+        "延误死亡之差（人/年，95%置信区间）",
+        "lives lost to delay, difference (a year, 95% CI)",
+    ),
+}
+
+
+def against_cells(row: dict) -> dict[str, str]:
+    """One year's paired differences as shown (``AGAINST_LABELS`` keys): signed, CI beside."""
+
+    def signed(outcome: str, digits: int) -> str:
+        mean, low, high = (row[f"{outcome}_difference_{s}"] for s in ("mean", "ci_low", "ci_high"))
+        return f"{mean:+,.{digits}f} ({low:+,.{digits}f} – {high:+,.{digits}f})"
+
+    return {
+        "year": str(int(row["year"])),
+        "budget_yuan": f"{row['budget_yuan']:,.0f}",
+        "against_budget_yuan": f"{row['against_budget_yuan']:,.0f}",
+        "extra_yuan": f"{row['extra_yuan']:+,.0f}",
+        "cumulative_extra_yuan": f"{row['cumulative_extra_yuan']:+,.0f}",
+        "weighted_unmet": signed("weighted_unmet", 0),
+        "people_without_relief": signed("people_without_relief", 0),
+        "trapped_lost": signed("trapped_lost", 2),
     }
 
 

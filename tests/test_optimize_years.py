@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import copy
+import html
 import json
+import re
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import asdict
 
 import openpyxl
 import pandas as pd
@@ -11,7 +15,11 @@ import pytest
 
 import scenarios
 from optimize.model import Budgets, InfeasibleRequestError, check_budgets
-from optimize.years import YearsSettings, plan_years
+from optimize.years import DIFFERENCE_COLUMNS, YearsSettings, paired_years, plan_years
+from planner.errors import RequestError
+from planner.planning_years import PathTask, _planned
+from planner.results import find_results
+from scenarios import InputError
 from scenarios.ledger import opening_lots, units_by_place
 from scenarios.schema import PlanningRules
 from sim import build_network
@@ -117,6 +125,76 @@ def test_the_same_seed_gives_the_same_plan_for_any_number_of_processes(tmp_path)
     assert one == two
 
 
+# --- two paths of budgets, paired on the same judging years ---------------------------------
+
+
+def _weighted_replay(folder):
+    """The tiny county replaying three recorded years with uneven probabilities, from 2027."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "replay.csv").write_text(
+        "year,time_h,township_id,hazard,severity_people,probability\n"
+        "2018,4500,A,flood,900,0.20000\n"
+        "2019,,,,,0.15000\n"
+        "2020,4600,A,flood,2500,0.65000\n",
+        encoding="utf-8",
+    )
+    toml = builders.TOML_BASE | {"ledger": {"plan_year": 2027}}
+    path = builders.write_scenario(folder, toml=toml, extra_tables={"replay": "replay.csv"})
+    return scenarios.load(path)
+
+
+def _tables(planned):
+    """A plan's years and judged years as frames, as plan-years writes them."""
+    rows = (planned.years, planned.judged)
+    return tuple(pd.DataFrame([asdict(row) for row in table]) for table in rows)
+
+
+def _paired(first, second):
+    return paired_years(*_tables(first), *_tables(second))
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_the_paired_difference_is_the_difference_of_the_means(tmp_path, weighted):
+    """Each year's mean difference is the second path's mean minus the first's, weighted alike."""
+    county = _weighted_replay(tmp_path / "replay") if weighted else _county(tmp_path)
+    settings = YearsSettings(sampled_years=6, reps=9)
+    flat = plan_years(county, (0.0,) * 3, settings)
+    rising = plan_years(county, (0.0, 30_000.0, 60_000.0), settings)
+    judged = _tables(flat)[1]
+    assert judged.groupby("year").size().tolist() == [9, 9, 9]
+    assert (judged["weight"].to_numpy() != 1.0).any() == weighted  # the replay's probabilities
+    differences = _paired(flat, rising)
+    assert list(differences.columns) == list(DIFFERENCE_COLUMNS)
+    assert differences["cumulative_extra_yuan"].tolist() == [0.0, 30_000.0, 90_000.0]
+    for first, second, row in zip(flat.years, rising.years, differences.to_dict("records"),
+                                  strict=True):  # fmt: skip
+        # the judged years give each year's own figures, weighted as the year's row is
+        assert row["weighted_unmet_mean"] == pytest.approx(first.weighted_unmet_mean)
+        assert row["against_weighted_unmet_mean"] == pytest.approx(second.weighted_unmet_mean)
+        assert row["weighted_unmet_difference_mean"] == pytest.approx(
+            second.weighted_unmet_mean - first.weighted_unmet_mean, abs=1e-6
+        )
+        assert row["people_without_relief_difference_mean"] == pytest.approx(
+            second.people_without_relief_per_year - first.people_without_relief_per_year,
+            abs=1e-9,
+        )
+        assert row["trapped_lost_difference_mean"] == pytest.approx(
+            second.trapped_lost_per_year - first.trapped_lost_per_year, abs=1e-9
+        )
+        low, mean, high = (row[f"weighted_unmet_difference_{s}"] for s in ("ci_low", "mean",
+                                                                          "ci_high"))  # fmt: skip
+        assert low <= mean <= high
+    assert (differences["weighted_unmet_difference_mean"] != 0).any()  # more money bought more
+
+
+def test_paths_judged_on_other_years_are_not_paired(tmp_path):
+    county = _county(tmp_path)
+    first = plan_years(county, (30_000.0,), YearsSettings(sampled_years=4, reps=6))
+    other = plan_years(county, (30_000.0,), YearsSettings(sampled_years=4, reps=5))
+    with pytest.raises(ValueError, match="not judged on the same years"):
+        _paired(first, other)
+
+
 # --- yingji plan-years ----------------------------------------------------------------------
 
 
@@ -133,6 +211,8 @@ def test_plan_years_writes_its_tables_and_they_read_back(tmp_path, monkeypatch):
     )  # fmt: skip
     assert code == 0, err
     assert "plan over the years" in " ".join(stdout.split())
+    # each cell under its own column: the year first, then its budget
+    assert re.search(r"│\s+2027\s+│\s+50,000\s+│", stdout), stdout
     years = pd.read_csv(out / "years.csv")
     assert years["year"].tolist() == [2027, 2028]
     assert years["budget_yuan"].tolist() == [50_000.0, 120_000.0]
@@ -231,3 +311,177 @@ def test_plan_years_refuses_an_out_that_is_a_file_before_any_work(tmp_path, monk
     code, _, err = run_main("plan-years", "--out", taken, monkeypatch=monkeypatch)
     assert code == 2 and "exists and is not a folder" in err
     assert taken.read_text(encoding="utf-8") == "not a folder"
+
+
+# --- yingji plan-years with a second path of budgets ---------------------------------------
+
+AGAINST_FAST = ("--years", "2", "--scenarios", "4", "--reps", "6")
+
+
+def _plan_years(monkeypatch, scenario, out, *args):
+    code, stdout, err = run_main(
+        "plan-years", scenario, *AGAINST_FAST, *args, "--out", out, monkeypatch=monkeypatch
+    )
+    assert code == 0, err
+    return stdout
+
+
+def test_a_path_set_against_itself_differs_by_exactly_zero(tiny_path, tmp_path, monkeypatch):
+    """--against-rise 0 plans the same budgets twice: every paired difference is exactly 0."""
+    out = tmp_path / "out"
+    stdout = _plan_years(monkeypatch, tiny_path, out, "--budget", "60000", "--against-rise", "0")
+    assert "What the budgets set against the plan buy (+0% a year)" in " ".join(stdout.split())
+    differences = pd.read_parquet(out / "against_difference.parquet")
+    assert differences["year"].tolist() == [2027, 2028]
+    assert (differences["extra_yuan"] == 0).all()
+    stats = [c for c in differences.columns if "_difference_" in c]
+    assert len(stats) == 9 and (differences[stats] == 0.0).all().all()
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(out / "judged.parquet"), pd.read_parquet(out / "against" / "judged.parquet")
+    )
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert record["against_budgets_yuan"] == [60_000.0, 60_000.0]
+    assert record["against_rise_percent"] == 0.0
+
+
+def test_a_rising_path_reads_back_paired_and_in_the_workbook(tiny_path, tmp_path, monkeypatch):
+    """The second path's tables beside the first; the reader pairs them as the console did."""
+    out = tmp_path / "out"
+    _plan_years(
+        monkeypatch, tiny_path, out, "--budget", "30000", "--against-budgets", "30000", "90000"
+    )
+    written = pd.read_parquet(out / "against_difference.parquet")
+    assert written["cumulative_extra_yuan"].tolist() == [0.0, 60_000.0]
+    for name in ("years", "purchases", "leaving", "closing_stock", "judged"):
+        assert (out / "against" / f"{name}.parquet").is_file()
+        assert (out / "against" / f"{name}.csv").is_file()
+    read = find_results(out).years
+    assert read is not None and read.against_years is not None
+    pd.testing.assert_frame_equal(read.differences, written)
+    assert read.against_years["budget_yuan"].tolist() == [30_000.0, 90_000.0]
+    sheet = list(openpyxl.load_workbook(out / "plan_years.xlsx")["对照 against"].values)
+    assert sheet[0][:4] == ("年 year", "预算 budget (yuan)", "对照预算 against budget (yuan)",
+                            "多出 extra (yuan)")  # fmt: skip
+    assert [row[3] for row in sheet[1:]] == [0.0, 60_000.0]
+    # a plan without a second path into the same folder leaves no stale one to be read
+    _plan_years(monkeypatch, tiny_path, out, "--budget", "30000")
+    assert not (out / "against").exists() and not (out / "against_difference.csv").exists()
+    assert find_results(out).years.differences is None
+
+
+def test_a_damaged_second_path_is_one_line(tiny_path, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    _plan_years(monkeypatch, tiny_path, out, "--budget", "30000", "--against-rise", "10")
+    judged = pd.read_parquet(out / "against" / "judged.parquet")
+    judged.drop(columns="trapped_lost").to_parquet(out / "against" / "judged.parquet")
+    with pytest.raises(InputError, match=r"column 'trapped_lost'.*missing"):
+        find_results(out)
+    judged[judged["replication"] > 0].to_parquet(out / "against" / "judged.parquet")
+    with pytest.raises(InputError, match=r"does not pair .* not judged on the same years"):
+        find_results(out)
+
+
+def test_two_paths_give_the_same_numbers_on_any_executor(tiny_path, tmp_path, monkeypatch):
+    """The paths are two tasks: in this process, each in a process of its own, or on Dask."""
+    executors = {"one": ("--jobs", "1"), "two": ("--jobs", "2"), "dask": ("--local-cluster", "2")}
+    for name, where in executors.items():
+        rising = ("--budget", "30000", "--against-rise", "50", *where)
+        _plan_years(monkeypatch, tiny_path, tmp_path / name, *rising)
+    names = ["judged", "years", "purchases", "leaving", "against_difference"]
+    names += [f"against/{name}" for name in ("judged", "years", "purchases", "leaving")]
+    for name in names:
+        for other in ("two", "dask"):
+            pd.testing.assert_frame_equal(
+                pd.read_parquet(tmp_path / "one" / f"{name}.parquet"),
+                pd.read_parquet(tmp_path / other / f"{name}.parquet"),
+            )
+    differences = pd.read_parquet(tmp_path / "one" / "against_difference.parquet")
+    assert differences["against_budget_yuan"].tolist() == [30_000.0, 45_000.0]
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (("--against-rise", "5", "--against-budgets", "1", "2"), "not allowed with argument"),
+        (("--against-budgets", "1", "2", "3"), "--against-budgets gives 3 budgets for 2 years"),
+        (("--against-budgets", "1e6", "nan"), "a finite amount of yuan"),
+        (("--against-rise", "inf"), "a rise from -50 to 100% a year"),
+        (("--against-rise", "nan"), "a rise from -50 to 100% a year"),
+        (("--against-rise", "101"), "a rise from -50 to 100% a year"),
+        (("--against-rise", "-60"), "a rise from -50 to 100% a year"),
+        (("--against-rise", "five"), "not a rise from -50 to 100% a year"),
+        (("--jobs", "2", "--local-cluster", "2"), "not allowed with argument"),
+    ],
+)
+def test_bad_second_paths_are_refused_in_one_line(tmp_path, monkeypatch, args, fragment):
+    out = tmp_path / "out"
+    code, stdout, err = run_main(
+        "plan-years", "--years", "2", *args, "--out", out, monkeypatch=monkeypatch
+    )
+    assert code == 2, err
+    said = [line for line in err.splitlines() if "error:" in line]
+    assert len(said) == 1 and fragment in said[0], err
+    assert "Traceback" not in err + stdout
+    assert not out.exists()
+
+
+def test_a_second_path_its_rules_refuse_names_the_path(tmp_path, monkeypatch):
+    """Budgets too small for the minimum purchases: refused, the path named, nothing written."""
+    toml = builders.ruled_toml() | {"ledger": {"plan_year": 2027}}
+    ruled = builders.write_scenario(tmp_path / "ruled", toml, builders.ruled_tables())
+    out = tmp_path / "out"
+    code, stdout, err = run_main(
+        "plan-years", ruled, *AGAINST_FAST, "--budget", "100000", "--against-budgets", "100000",
+        "10",
+        "--out", out, monkeypatch=monkeypatch,
+    )  # fmt: skip
+    assert code == 2, err
+    said = [line for line in err.splitlines() if line.strip()]
+    assert len(said) == 1 and "the path set against it: 2028:" in said[0], err
+    assert "minimum purchases cost" in said[0]
+    assert "Traceback" not in err + stdout
+    assert not out.exists()
+
+
+def test_the_report_sets_the_two_paths_against_each_other_in_both_languages(
+    tiny_path, tmp_path, monkeypatch
+):
+    """Only a plan-years folder with a second path: its chart, paragraph and table, zh and en."""
+    results = tmp_path / "results"
+    _plan_years(monkeypatch, tiny_path, results / "plan_years", "--budget", "30000",
+                "--against-rise", "50")  # fmt: skip
+    differences = pd.read_csv(results / "plan_years" / "against_difference.csv")
+    shown = f"{differences['weighted_unmet_difference_mean'].iloc[-1]:+,.0f}"
+    expected = {
+        "en": ("Year by year", "two paths of budgets: each year's money",
+               "the second path of budgets minus the first", "against: +50% a year", shown),
+        "zh": ("两种预算路径：每年的预算与模拟的加权缺口", "两种预算路径的逐年配对差",
+               "对照：每年+50%", "累计多出（元）", shown),
+    }  # fmt: skip
+    for lang, phrases in expected.items():
+        page = tmp_path / lang / "report.html"
+        code, _, err = run_main(
+            "report", results, "--lang", lang, "--out", page, monkeypatch=monkeypatch
+        )
+        assert code == 0, err
+        section = re.search(
+            r'<section id="years">(.*?)</section>', page.read_text(encoding="utf-8"), re.DOTALL
+        ).group(1)
+        texts = [
+            html.unescape(re.sub(r"<[^>]+>", "", inner))
+            for _, inner in re.findall(
+                r"<(p|caption|th|td|figcaption|h2)\b[^>]*>(.*?)</\1>", section, re.DOTALL
+            )
+        ]
+        said = " ".join(texts)
+        assert all(phrase in said for phrase in phrases), (lang, said)
+        if lang == "zh":  # no English left: only numbers, signs and Chinese
+            assert re.findall(r"[A-Za-z]+", said) == [], said
+        assert "对照 against" in openpyxl.load_workbook(page.with_suffix(".xlsx")).sheetnames
+
+
+def test_a_path_lost_with_its_worker_is_one_line(tiny_scenario):
+    """A pool or Dask hands back the exception that lost a task: said in one line, named."""
+    task = PathTask("against", tiny_scenario, (1.0,), YearsSettings())
+    with pytest.raises(RequestError, match=r"^the path set against it failed: BrokenProcessPool"):
+        _planned(task, BrokenProcessPool("A child process terminated abruptly"))

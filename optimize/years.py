@@ -4,7 +4,9 @@ Year by year, from the scenario's plan year (``[ledger] plan_year``):
 
 1. the budget first replaces what left the ledger at the end of the year before
    (failed, rotated, scrapped), like for like in the same depot, most critical
-   item first, as far as the money goes; bought in the year, the replacements
+   item first, as far as the money goes; village stores get back, from their
+   villages' own money and outside the county's budget, all that left them,
+   used up included (``[ledger] villages_restock``); bought in the year, these
    reach their depots with its purchases, after the lead time (``[delivery]``);
 2. the rest of the budget is optimised (:func:`optimize.model.build_problem` under
    the scenario's rules) with the stock carried over, on the same sampled years
@@ -74,6 +76,7 @@ class YearRow:
     gap: float
     # share floors the holding ceilings could not meet this year, lowered to what fits
     floors_lowered: str = ""
+    village_restocked_yuan: float = 0.0  # from the villages' own money, not the budget
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +84,7 @@ class PurchaseRow:
     """A line bought in a year: a replacement of what left, or new by the optimiser."""
 
     year: int
-    kind: str  # "replacement" or "new"
+    kind: str  # "replacement" or "new" (the county's money), or "village" (a village's own)
     depot_id: str
     item_id: str
     quantity: int
@@ -146,13 +149,14 @@ def plan_years(
     prices = {item.item_id: item.unit_price_yuan for item in scenario.items}
     lots = list(opening_lots(scenario))
     left: list[Lot] = []  # what left the ledger at the end of the year before
+    villages: list[Lot] = []  # what the village stores get back this year
     years, purchases, leaving, judged = [], [], [], []
     for number, budget in enumerate(budgets_yuan):
         year = scenario.ledger.plan_year + number
         if progress:
             progress(f"{year}: replacing, optimising, simulating")
         replaced = _replace(scenario, left, budget, year)
-        lots += replaced
+        lots += replaced + villages
         money = budget - _cost(replaced, prices)
         county, lowered = _floors_that_fit(_holding(scenario, lots, year), money)
         plan, report = _optimise(county, money, request, seed, year)
@@ -166,6 +170,7 @@ def plan_years(
         closed = close_year(scenario, lots, year)
         lots = list(closed.kept)
         left = [*closed.failed, *closed.rotated, *closed.scrapped]
+        purchases += [_line(year, "village", lot, prices) for lot in villages]
         purchases += [_line(year, "replacement", lot, prices) for lot in replaced]
         purchases += [_line(year, "new", lot, prices) for lot in bought]
         for how, gone in zip(
@@ -176,8 +181,10 @@ def plan_years(
             replace(
                 _year_row(year, budget, (replaced, bought), held, lots, result, report, prices),
                 floors_lowered=lowered,
+                village_restocked_yuan=_cost(villages, prices),
             )
         )
+        villages = _village_restock(scenario, [*taken, *left], year + 1)
     return YearsPlan(tuple(years), tuple(purchases), tuple(leaving), tuple(lots),
                      tuple(judged), request.sampled_years, request.reps)  # fmt: skip
 
@@ -200,6 +207,15 @@ def _replace(scenario: Scenario, left: Sequence[Lot], budget: float, year: int) 
             bought.append(Lot(lot.depot_id, lot.item_id, year, units))
             money -= units * price
     return _merged(bought)
+
+
+def _village_restock(scenario: Scenario, gone: Sequence[Lot], year: int) -> list[Lot]:
+    """What the village stores get back in ``year``: all that left them, like for like."""
+    if not scenario.ledger.villages_restock:
+        return []
+    villages = {depot.depot_id for depot in scenario.depots if depot.tier == "village"}
+    return _merged([replace(lot, purchase_year=year, assumed_year=False)
+                    for lot in gone if lot.depot_id in villages])  # fmt: skip
 
 
 def _merged(lots: Sequence[Lot]) -> list[Lot]:

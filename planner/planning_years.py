@@ -61,6 +61,7 @@ YEAR_COLUMNS = {  # the years sheet: column title -> YearRow field
     "延误死亡 lives lost": "trapped_lost_per_year",
     "未救助 people without relief": "people_without_relief_per_year",
     "下限调整 floors lowered": "floors_lowered",
+    "村级自补 villages restocked, own money (yuan)": "village_restocked_yuan",
 }
 LEAVING_TITLES = ("年 year", "方式 how", "item_id", "物资 item (zh)", "depot_id",
                   "购置年 bought in", "数量 quantity", "金额 value (yuan)")  # fmt: skip

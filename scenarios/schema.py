@@ -449,6 +449,9 @@ class Ledger(Frozen):
     # use (轮换) at this share of their price; 0 years: scrapped when they expire
     rotate_before_years: Annotated[int, Field(ge=0, le=20)] = 0
     rotation_recovery_share: Probability = 0.0
+    # a village store gets back, from its village's own money (not the county's budget),
+    # what it used, lost or saw leave in a year, like for like, the next year
+    villages_restock: bool = True
     source: Note = ""
 
 

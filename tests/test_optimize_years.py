@@ -77,6 +77,30 @@ def test_replacements_and_spending_over_three_quiet_years_by_hand(tmp_path):
     assert planned.years[0].upkeep_yuan == 20 * 1500  # the boats held in 2027
 
 
+@pytest.mark.parametrize("restock", [True, False])
+def test_village_stores_get_back_what_left_them_from_their_own_money(tmp_path, restock):
+    """A village's water expires at the end of 2027; its village buys it back for 2028.
+
+    The county's budget pays nothing for it (the quiet county buys nothing at all), and
+    with ``villages_restock`` off the village store stays empty.
+    """
+    stock = [{"depot_id": "V_A", "item_id": "water", "quantity": 40, "purchase_year": 2026}]
+    county = _county(tmp_path, QUIET, stock)
+    ledger = county.ledger.model_copy(update={"villages_restock": restock})
+    county = county.model_copy(update={"ledger": ledger})
+    planned = plan_years(county, (1_000_000.0,) * 3, YearsSettings(sampled_years=5, reps=5))
+    lines = {(p.year, p.kind, p.depot_id, p.item_id): p.quantity for p in planned.purchases}
+    restocked = {row.year: row.village_restocked_yuan for row in planned.years}
+    if restock:
+        assert lines == {(2028, "village", "V_A", "water"): 40}
+        assert restocked == {2027: 0.0, 2028: 40 * 30.0, 2029: 0.0}
+        gone = {(r.year, r.how, r.purchase_year) for r in planned.leaving if r.depot_id == "V_A"}
+        assert gone == {(2027, "scrapped", 2026), (2029, "scrapped", 2028)}  # two years each
+    else:
+        assert lines == {} and not planned.closing
+    assert all(row.replaced_yuan == row.bought_yuan == 0 for row in planned.years)
+
+
 def test_a_short_budget_replaces_the_most_critical_first(tmp_path):
     county = _county(tmp_path, QUIET, HAND)
     boat = next(i for i in county.items if i.item_id == "boat")

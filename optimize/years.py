@@ -158,7 +158,8 @@ def plan_years(
         replaced = _replace(scenario, left, budget, year)
         lots += replaced + villages
         money = budget - _cost(replaced, prices)
-        county, lowered = _floors_that_fit(_holding(scenario, lots, year), money)
+        holding = _holding(scenario, lots, year, replaced + villages)
+        county, lowered = _floors_that_fit(holding, money)
         plan, report = _optimise(county, money, request, seed, year)
         bought = [Lot(p.depot_id, p.item_id, year, p.quantity) for p in plan.purchases]
         lots += bought
@@ -250,14 +251,21 @@ def _floors_that_fit(county: Scenario, money: float) -> tuple[Scenario, str]:
     return county.model_copy(update={"rules": changed}), said
 
 
-def _holding(scenario: Scenario, lots: Sequence[Lot], year: int) -> Scenario:
+def _holding(
+    scenario: Scenario, lots: Sequence[Lot], year: int, ordered: Sequence[Lot]
+) -> Scenario:
     """The county in ``year``, holding ``lots`` (one stock line per depot, item and year).
 
-    Lots bought in ``year`` itself (its replacements) are on order: they reach
-    their depots with the year's purchases, after the lead time ([delivery]).
+    The lots ``ordered`` in ``year`` itself (its replacements, the villages'
+    restocking) are on order: they reach their depots with the year's purchases,
+    after the lead time ([delivery]). Stock held at the plan year's start is on
+    hand, whatever year it is dated (a one-year item held then is dated that year).
     """
+    on_order = {(lot.depot_id, lot.item_id, lot.purchase_year) for lot in ordered}
     stock = tuple(
-        StockLine(depot_id=d, item_id=i, quantity=q, purchase_year=y, on_order=y == year)
+        StockLine(
+            depot_id=d, item_id=i, quantity=q, purchase_year=y, on_order=(d, i, y) in on_order
+        )
         for d, i, y, q in sorted(
             (lot.depot_id, lot.item_id, lot.purchase_year, lot.quantity)
             for lot in _merged(lots)

@@ -254,8 +254,8 @@ def test_optimiser_buys_the_kit_that_arrives_before_the_fires(tmp_path, blower_l
 
 def test_a_years_replacements_are_on_order_and_arrive_with_its_purchases(tmp_path):
     scenario = _county(tmp_path, SPRING)
-    lots = [Lot("D_C", "blower", 2026, 2), Lot("D_C", "blower", 2028, 4)]  # 2028: replaced
-    county = _holding(scenario, lots, 2028)
+    replaced = [Lot("D_C", "blower", 2028, 4)]
+    county = _holding(scenario, [Lot("D_C", "blower", 2026, 2), *replaced], 2028, replaced)
     assert [(line.purchase_year, line.on_order) for line in county.stock] == [
         (2026, False),
         (2028, True),

@@ -21,8 +21,10 @@ from planner.planning_years import PathTask, _planned
 from planner.results import find_results
 from scenarios import InputError
 from scenarios.ledger import opening_lots, units_by_place
+from scenarios.plan import Plan, Purchase
 from scenarios.schema import PlanningRules
-from sim import build_network
+from sim import build_network, simulate
+from sim.metrics import weighted_unmet_per_year
 from tests import builders
 from tests.support import run_main
 from tests.test_scenarios_ledger import AGEING, _items
@@ -140,6 +142,34 @@ def test_every_unit_is_kept_across_years_with_events(tmp_path):
     for row in planned.years:
         assert row.replaced_yuan + row.bought_yuan <= row.budget_yuan + 1e-6
         assert row.weighted_unmet_ci_low <= row.weighted_unmet_mean <= row.weighted_unmet_ci_high
+
+
+def test_the_first_planned_year_is_the_county_as_it_stands_with_a_late_delivery(tmp_path):
+    """Stock held at the plan year's start is on hand, even dated that year (a one-year item).
+
+    With the money arriving in the autumn, the first year's simulated outcome is that of
+    its plan on the county as loaded; a held line taken for one on order would arrive late.
+    """
+    stock = [dict(line) for line in builders.STOCK]  # no purchase years: assumed
+    items = _items({"water": {"shelf_life_years": 1}})
+    toml = builders.TOML_BASE | {
+        "ledger": {"plan_year": 2027},
+        "delivery": {"approval_day": "09-01", "lead_time_days": 30},
+    }
+    path = builders.write_scenario(tmp_path, toml=toml, tables={"items": items, "stock": stock})
+    county = scenarios.load(path)
+    assert any(lot.item_id == "water" and lot.purchase_year == 2027
+               for lot in opening_lots(county))  # fmt: skip
+    settings = YearsSettings(sampled_years=6, reps=20)
+    planned = plan_years(county, (30_000.0,), settings)
+    (first,) = planned.years
+    bought = tuple(
+        Purchase(p.item_id, p.depot_id, p.quantity) for p in planned.purchases if p.kind == "new"
+    )
+    result = simulate(county, Plan("first", bought), reps=20, seed=county.seed)
+    assert first.weighted_unmet_mean == pytest.approx(
+        float(weighted_unmet_per_year(result).mean()), rel=1e-12
+    )
 
 
 def test_the_same_seed_gives_the_same_plan_for_any_number_of_processes(tmp_path):

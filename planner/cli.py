@@ -287,7 +287,7 @@ def _add_compare(commands) -> None:
         help="compare plans on the same simulated years, with paired 95%% intervals",
         description="Simulate every plan on the same years and set each against the first: "
         "the headline and its breakdowns by hazard, item category and township, with paired "
-        "95%% intervals and a plain verdict. Writes comparison.csv and evaluation.csv.",
+        "95% intervals and a plain verdict. Writes comparison.csv and evaluation.csv.",
     )
     compare.add_argument("scenario", help="scenario TOML, or 'default' for the bundled county")
     compare.add_argument(

@@ -20,7 +20,7 @@ from planner.reporting import unit_name
 from planner.tables import summary_table
 from scenarios.plan import PLAN_CSV_COLUMNS, Plan, Purchase, Staffing
 from scenarios.schema import Capability
-from tests import builders
+from tests import builders, support
 from tests.support import run_process
 
 OUTPUT_FILES = (
@@ -541,3 +541,13 @@ def test_summary_table_shows_counted_figures_whole_and_small_ones_to_two_places(
     console.print(summary_table(summary, tiny_scenario, 200, 1, None))
     assert "rescue work saved by kit" not in console.export_text()  # it states no kit effects
     assert unit_name("person-hours / year", "zh") == "人·小时/年"  # the report's Chinese unit
+
+
+@pytest.mark.parametrize(
+    "command", ["simulate", "optimize", "sweep", "compare", "plan-years", "report"]
+)
+def test_help_shows_percentages_as_people_read_them(command, monkeypatch):
+    """argparse formats help but not descriptions: no '95%%' reaches the screen."""
+    code, out, _ = support.run_main(command, "--help", monkeypatch=monkeypatch)
+    assert code == 0 and "usage:" in out
+    assert "%%" not in out

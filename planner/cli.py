@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from planner.errors import CellsFailedError, RequestError
-from planner.output import terminal, version
+from planner.output import over_budget_records, terminal, version
 from planner.progress import progress_bar
 from scenarios import InputError, Scenario, load, load_plan
 from scenarios.plan import Plan
@@ -427,6 +427,7 @@ def run_simulate(
 
     console = console or terminal(stderr=True)
     scenario, plan = _load_inputs(scenario_path, plan_path)
+    over = over_budget_records(console, [plan] if plan is not None else [], scenario)
     prepare_out_dir(out)
     with progress_bar(console, "模拟 simulating", reps, show=reps >= 20) as advance:
         result = simulate(scenario, plan, reps=reps, seed=seed, jobs=jobs, progress=advance)
@@ -438,7 +439,9 @@ def run_simulate(
     write_parquet(result.calls, out / "calls.parquet")
     write_csv(summary, out / "summary.csv")
     used_seed = scenario.seed if seed is None else seed
-    write_run_record(out, "simulate", scenario_path, plan=plan_path, reps=reps, seed=used_seed)
+    write_run_record(
+        out, "simulate", scenario_path, plan=plan_path, reps=reps, seed=used_seed, over_budget=over
+    )
     terminal().print(summary_table(summary, scenario, reps, used_seed, plan))
     console.print(
         f"wrote {out}/events.parquet, items.parquet, dispatches.parquet, stock.parquet, "

@@ -13,7 +13,13 @@ from rich.table import Table
 from optimize.baselines import status_quo
 from optimize.comparison import BETTER, IDENTICAL, NOT_SIGNIFICANT, WORSE, compare_results
 from optimize.evaluate import evaluation_frame, paired_reduction, simulate_plans
-from planner.output import prepare_out_dir, terminal, write_csv, write_run_record
+from planner.output import (
+    over_budget_records,
+    prepare_out_dir,
+    terminal,
+    write_csv,
+    write_run_record,
+)
 from planner.progress import progress_bar
 from planner.tables import CATEGORY_LABELS, evaluation_table
 from scenarios import InputError, load, load_plan
@@ -42,6 +48,7 @@ def run_compare(request: CompareRequest, console: Console | None = None) -> pd.D
     scenario_path = None if request.scenario == DEFAULT_SCENARIO else Path(request.scenario)
     scenario = load(scenario_path)
     plans = _plans(request.plans, scenario)
+    over = over_budget_records(console, plans, scenario)
     out = prepare_out_dir(request.out)
     seed = scenario.seed if request.seed is None else request.seed
     label = "模拟比较 simulating the plans on the same years"
@@ -52,8 +59,9 @@ def run_compare(request: CompareRequest, console: Console | None = None) -> pd.D
     write_csv(comparison, out / "comparison.csv")
     write_csv(_against_reference(evaluation, plans[0].plan_id), out / "evaluation.csv")
     write_run_record(
-        out, "compare", scenario_path, plans=list(request.plans), reps=request.reps, seed=seed
-    )
+        out, "compare", scenario_path, plans=list(request.plans), reps=request.reps, seed=seed,
+        over_budget=over,
+    )  # fmt: skip
     screen = terminal()
     screen.print(evaluation_table(evaluation, reference=plans[0].plan_id))
     for plan in plans[1:]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import asdict
 from importlib import metadata
 from pathlib import Path
 
@@ -63,6 +64,20 @@ def write_run_record(out: Path, command: str, scenario_path: Path | None, **fiel
     }
     text = json.dumps(record, indent=2, ensure_ascii=False) + "\n"
     return write_atomic(out / RUN_RECORD, lambda p: p.write_text(text, encoding="utf-8"))
+
+
+def over_budget_records(console: Console, plans, scenario) -> list[dict]:
+    """Warn, a line each, of plans costing more than the budget; their records for run.json.
+
+    A hand-edited plan of 10M judged against a 2.8M county is judged as given:
+    the console says so before the run, and the report from the run's record.
+    """
+    from scenarios.plan import over_budget
+
+    found = [o for o in (over_budget(plan, scenario) for plan in plans) if o is not None]
+    for over in found:
+        console.print(over.line(), markup=False, highlight=False)
+    return [asdict(over) for over in found]
 
 
 def terminal(stderr: bool = False) -> Console:

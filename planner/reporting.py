@@ -164,6 +164,13 @@ WORDS: dict[str, tuple[str, str]] = {
         "the sampled model), then people without relief at {:g} h ({:,.0f} a year), and only "
         "then the weighted shortfall; each later aim gave back at most {:.0%} of an earlier one.",
     ),
+    "over_budget": (
+        "注意：方案 {} 的采购和储备点维护费用共 {} 元，超过本县采购预算 {} 元（{:.1f} 倍）；"
+        "本报告按给定方案评估，它不是预算能买到的方案。",
+        "Warning: plan {} costs {} yuan in purchases and depot upkeep, more than the county's "
+        "procurement budget of {} ({:.1f} times); this report judges it as given, not as a "
+        "list the budget buys.",
+    ),
     "plan_carried": (
         "选购时也计入了物资留到下一年的价值：未被当年灾害用掉的物资，按尚未用完的使用年限折算价格"
         "（折现一年），每留下 1 元相当于当年预算边际上 1 元能减少的缺口 {:.3f}；本方案预计留下 "
@@ -313,7 +320,7 @@ def _yuan(value: float) -> str:
 
 
 def _findings(results: Results, lang: str) -> list[str]:
-    found = []
+    found = _budget_warnings(results, lang)
     if results.today is not None:
         summary = results.today.summary
         headline = summary[(summary["metric"] == HEADLINE) & (summary["group"] == "all")]
@@ -338,6 +345,21 @@ def _findings(results: Results, lang: str) -> list[str]:
     if results.comparison is not None:
         found.extend(_compare_findings(results.comparison.comparison, lang))
     return found
+
+
+def _budget_warnings(results: Results, lang: str) -> list[str]:
+    """A warning first for every plan a run judged that costs more than the budget."""
+    records = [part.record for part in (results.today, results.comparison) if part is not None]
+    return [
+        words("over_budget", lang).format(
+            over["plan_id"],
+            _yuan(over["cost_yuan"]),
+            _yuan(over["budget_yuan"]),
+            over["cost_yuan"] / max(over["budget_yuan"], 1.0),
+        )
+        for record in records
+        for over in record.get("over_budget") or ()
+    ]
 
 
 def _lives_finding(summary: pd.DataFrame, scenario: Scenario, lang: str) -> list[str]:

@@ -199,6 +199,31 @@ class Plan:
         return write_atomic(Path(path), workbook.save)
 
 
+@dataclass(frozen=True, slots=True)
+class OverBudget:
+    """A plan whose purchases and depot upkeep cost more than the procurement budget."""
+
+    plan_id: str
+    cost_yuan: float
+    budget_yuan: float
+
+    def line(self) -> str:
+        """One line for the console, saying how the plan is judged."""
+        return (
+            f"warning: plan {self.plan_id} costs {self.cost_yuan:,.0f} yuan, more than the "
+            f"scenario's procurement budget of {self.budget_yuan:,.0f} "
+            f"({self.cost_yuan / max(self.budget_yuan, 1.0):.1f} times): it is judged as given, "
+            "not as a list the budget buys"
+        )
+
+
+def over_budget(plan: Plan, scenario: Scenario) -> OverBudget | None:
+    """The plan against the scenario's procurement budget, when it costs more (by a yuan)."""
+    cost = plan.purchase_cost_yuan(scenario) + plan.upkeep_yuan(scenario)
+    budget = scenario.procurement_budget_yuan
+    return OverBudget(plan.plan_id, cost, budget) if cost > budget + 0.5 else None
+
+
 def write_plan(plan: Plan, scenario: Scenario, folder: str | Path) -> dict[str, Path]:
     """Write plan.csv, plan.json and plan.xlsx into ``folder``, each atomically."""
     folder = Path(folder)

@@ -629,3 +629,37 @@ def test_report_shows_what_the_list_rests_on_in_both_languages(built, zh_seen, e
     assert rows == [2 * 6], captions  # six judgements of the tiny county, halved and doubled
     assert "清单最取决于" in zh_seen.check["bodyText"]
     assert "The list rests most on" in en_seen.check["bodyText"]
+
+
+def test_a_plan_over_the_budget_is_judged_with_a_warning_on_screen_and_in_the_report(
+    tiny_path, tmp_path, monkeypatch
+):
+    """Ten boats (300,000 yuan) against the tiny county's 100,000: judged, never silently."""
+    plan = tmp_path / "dear.csv"
+    plan.write_text(
+        "part,item_id,depot_id,team_id,quantity\npurchase,boat,D_COUNTY,,10\n", encoding="utf-8"
+    )
+    results = tmp_path / "results"
+    code, _, err = run_main(
+        "simulate", tiny_path, "--plan", plan, "--reps", "4", "--out", results / "today",
+        monkeypatch=monkeypatch,
+    )  # fmt: skip
+    assert code == 0
+    assert "warning: plan dear costs 300,000 yuan, more than the scenario's procurement" in err
+    code, _, err = run_main(
+        "compare", tiny_path, "status_quo", plan, "--reps", "4", "--out", results / "compare",
+        monkeypatch=monkeypatch,
+    )  # fmt: skip
+    assert code == 0 and err.count("warning: plan dear costs 300,000 yuan") == 1
+    record = json.loads((results / "compare" / "run.json").read_text(encoding="utf-8"))
+    assert record["over_budget"] == [
+        {"plan_id": "dear", "cost_yuan": 300_000.0, "budget_yuan": 100_000.0}
+    ]
+    for lang, words in (("zh", "超过本县采购预算 100,000 元（3.0 倍）"), ("en", "(3.0 times)")):
+        code, _, _ = run_main(
+            "report", results, "--lang", lang, "--out", tmp_path / f"{lang}.html",
+            monkeypatch=monkeypatch,
+        )  # fmt: skip
+        assert code == 0
+        page = html.unescape((tmp_path / f"{lang}.html").read_text(encoding="utf-8"))
+        assert page.count(words) == 2  # from the simulate run and from the compare run

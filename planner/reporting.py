@@ -194,16 +194,25 @@ WORDS: dict[str, tuple[str, str]] = {
         "again runs the missing cells.",
     ),
     "sweep_finding": (
-        "{}：预算从 {} 增加到 {}，每年减少未满足需求 {}（95%置信区间 {}–{}）。",
-        "{}: going from {} to {} cuts unmet demand by {} a year (95% CI {}–{}).",
+        "{}：预算从 {} 增加到 {}，每年减少未满足需求 {}（95%置信区间 {}）。",
+        "{}: going from {} to {} cuts unmet demand by {} a year (95% CI {}).",
     ),
-    "compare_finding": (
-        "{} 与 {} 相比：每年相差 {}（95%置信区间 {}–{}），{}。",
-        "{} against {}: a difference of {} a year (95% CI {}–{}): {}.",
+    "interval_to": ("至", "to"),
+    "compare_less": (
+        "{0} 每年比 {1} 少 {2} 的加权未满足需求（95%置信区间 少 {3}–{4}），{0} 更好。",
+        "{0} leaves {2} a year less weighted unmet demand than {1} (95% CI {3}–{4} less): "
+        "{0} is better.",
     ),
-    "verdict_better": ("前者更好", "the first is better"),
-    "verdict_worse": ("后者更好", "the second is better"),
-    "verdict_none": ("差别不显著", "the difference is not significant"),
+    "compare_more": (
+        "{0} 每年比 {1} 多 {2} 的加权未满足需求（95%置信区间 多 {3}–{4}），{1} 更好。",
+        "{0} leaves {2} a year more weighted unmet demand than {1} (95% CI {3}–{4} more): "
+        "{1} is better.",
+    ),
+    "compare_same": (
+        "{0} 与 {1} 的加权未满足需求每年相差 {2}（95%置信区间 {3} 至 {4}），差别不显著。",
+        "{0} and {1} differ by {2} a year in weighted unmet demand (95% CI {3} to {4}): the "
+        "difference is not significant.",
+    ),
     "figure_map": ("各乡镇每年加权未满足需求", "weighted unmet demand per township and year"),
     "figure_response": ("救援响应", "response"),
     "figure_timeline": ("典型的一年", "a typical year"),
@@ -469,11 +478,17 @@ def _sweep_findings(results: Results, lang: str) -> list[str]:
                 charts.budget_phrase(row["budget_from_yuan"], lang),
                 charts.budget_phrase(row["budget_to_yuan"], lang),
                 _yuan(row["reduction_mean"]),
-                _yuan(row["ci_low"]),
-                _yuan(row["ci_high"]),
+                _interval(row["ci_low"], row["ci_high"], lang),
             )
         )
     return found
+
+
+def _interval(low: float, high: float, lang: str) -> str:
+    """An interval as people read it: ``a–b``, or signed and with a word when it holds 0."""
+    if low >= 0:
+        return f"{_yuan(low)}–{_yuan(high)}"
+    return f"{low:+,.0f} {words('interval_to', lang)} {high:+,.0f}"
 
 
 def _missing_cells(sweep: SweepResults, lang: str) -> list[str]:
@@ -488,19 +503,23 @@ def _missing_cells(sweep: SweepResults, lang: str) -> list[str]:
 
 
 def _compare_findings(comparison: pd.DataFrame, lang: str) -> list[str]:
-    verdicts = {"better": "verdict_better", "worse": "verdict_worse"}
+    """What is less than what, in plain words: a difference is said as less or more."""
     found = []
     for row in comparison[comparison["breakdown"] == "all"].to_dict("records"):
-        found.append(
-            words("compare_finding", lang).format(
-                plan_name(row["plan"], lang),
-                plan_name(row["reference"], lang),
-                f"{row['difference_mean']:+,.0f}",
-                f"{row['difference_ci_low']:+,.0f}",
-                f"{row['difference_ci_high']:+,.0f}",
-                words(verdicts.get(row["verdict"], "verdict_none"), lang),
-            )
+        names = plan_name(row["plan"], lang), plan_name(row["reference"], lang)
+        mean, low, high = (
+            row["difference_mean"],
+            row["difference_ci_low"],
+            row["difference_ci_high"],
         )
+        if row["verdict"] == "better":
+            key, figures = "compare_less", (-mean, -high, -low)
+            figures = tuple(_yuan(value) for value in figures)
+        elif row["verdict"] == "worse":
+            key, figures = "compare_more", tuple(_yuan(value) for value in (mean, low, high))
+        else:
+            key, figures = "compare_same", tuple(f"{value:+,.0f}" for value in (mean, low, high))
+        found.append(words(key, lang).format(*names, *figures))
     return found
 
 

@@ -663,3 +663,30 @@ def test_a_plan_over_the_budget_is_judged_with_a_warning_on_screen_and_in_the_re
         assert code == 0
         page = html.unescape((tmp_path / f"{lang}.html").read_text(encoding="utf-8"))
         assert page.count(words) == 2  # from the simulate run and from the compare run
+
+
+@pytest.mark.parametrize(
+    ("verdict", "mean", "low", "high", "zh", "en"),
+    [
+        ("better", -261_240, -369_645, -152_836,
+         "plan 每年比 现状（不采购） 少 261,240 的加权未满足需求（95%置信区间 少 152,836–369,645）",
+         "plan leaves 261,240 a year less weighted unmet demand than"),
+        ("worse", 5_000, 1_000, 9_000, "多 5,000 的加权未满足需求（95%置信区间 多 1,000–9,000）",
+         "(95% CI 1,000–9,000 more)"),
+        ("none", -2_000, -8_000, 4_000,
+         "每年相差 -2,000（95%置信区间 -8,000 至 +4,000），差别不显著",
+         "(95% CI -8,000 to +4,000): the difference is not significant"),
+    ],
+)  # fmt: skip
+def test_a_comparison_says_what_is_less_than_what_without_a_double_minus(
+    verdict, mean, low, high, zh, en
+):
+    from planner import reporting
+
+    row = {"breakdown": "all", "plan": "plan", "reference": "status_quo", "verdict": verdict}
+    row |= {"difference_mean": mean, "difference_ci_low": low, "difference_ci_high": high}
+    frame = pd.DataFrame([row])
+    (chinese,) = reporting._compare_findings(frame, "zh")
+    (english,) = reporting._compare_findings(frame, "en")
+    assert zh in chinese and en in english
+    assert "–-" not in chinese + english and "--" not in chinese + english

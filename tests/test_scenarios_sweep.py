@@ -91,7 +91,7 @@ def test_bundled_sweep_has_eight_budgets_times_normal_and_wet(bundled: Sweep) ->
     budgets = bundled.axes[0]
     assert budgets.values == tuple(float(v) for v in range(1_500_000, 5_000_001, 500_000))
     assert budgets.labels[0] == "1500000"
-    assert bundled.axes[1].labels == ("normal", "wet")
+    assert bundled.axes[1].labels == ("常年 normal", "丰水年 wet")
     assert bundled.settings.action == "optimise"
     assert bundled.settings.baselines == ("status_quo", "last_year_rule")
     assert bundled.name == "Default county budget sweep"
@@ -113,7 +113,7 @@ def test_bundled_sweep_wet_cells_scale_rain_hazards_by_one_and_a_half_only(
     triggers = {trigger for trigger, _ in base_rates.values()}
     assert triggers == {"rain", "independent"}
     for cell, scenario in zip(bundled.cells, bundled.cell_scenarios, strict=True):
-        wet = dict(cell.labels)["rain_intensity"] == "wet"
+        wet = cell.value("rain_intensity") == 1.5
         for hazard in scenario.hazards:
             trigger, base_rate = base_rates[hazard.hazard_id]
             factor = 1.5 if wet and trigger == "rain" else 1.0
@@ -123,9 +123,9 @@ def test_bundled_sweep_wet_cells_scale_rain_hazards_by_one_and_a_half_only(
 def test_bundled_sweep_cells_run_in_cartesian_order_last_axis_fastest(bundled: Sweep) -> None:
     first, second, last = bundled.cells[0], bundled.cells[1], bundled.cells[-1]
     assert first.index == 0
-    assert first.describe() == "budget_yuan=1500000, rain_intensity=normal"
-    assert second.describe() == "budget_yuan=1500000, rain_intensity=wet"
-    assert last.describe() == "budget_yuan=5000000, rain_intensity=wet"
+    assert first.describe() == "budget_yuan=1500000, rain_intensity=常年 normal"
+    assert second.describe() == "budget_yuan=1500000, rain_intensity=丰水年 wet"
+    assert last.describe() == "budget_yuan=5000000, rain_intensity=丰水年 wet"
     assert [cell.index for cell in bundled.cells] == list(range(16))
 
 

@@ -198,6 +198,10 @@ WORDS: dict[str, tuple[str, str]] = {
         "{}: going from {} to {} cuts unmet demand by {} a year (95% CI {}).",
     ),
     "interval_to": ("至", "to"),
+    "budget_given": (
+        "{}（本次优化所用；情景文件为 {}）",
+        "{} (the budget optimised; the scenario's is {})",
+    ),
     "compare_less": (
         "{0} 每年比 {1} 少 {2} 的加权未满足需求（95%置信区间 少 {3}–{4}），{0} 更好。",
         "{0} leaves {2} a year less weighted unmet demand than {1} (95% CI {3}–{4} less): "
@@ -300,7 +304,7 @@ def build_report(results: Results, lang: str = "zh", version: str = "") -> Repor
     name = scenario.name_zh if lang == "zh" else (scenario.name_en or scenario.scenario_id)
     sections = [
         Section("findings", words("findings", lang), bullets=tuple(_findings(results, lang))),
-        _assumptions(scenario, lang),
+        _assumptions(scenario, lang, _current_budget(results)),
         Section("method", words("method", lang), paragraphs=(words("method_text", lang),)),
     ]
     if results.today is not None:
@@ -536,7 +540,8 @@ ASSUMPTION_ROWS = {
 }
 
 
-def _assumptions(scenario: Scenario, lang: str) -> Section:
+def _assumptions(scenario: Scenario, lang: str, budget: float) -> Section:
+    """The county's figures the results rest on; ``budget``: the one the plan was made for."""
     index = LANGS.index(lang)
     prices = {item.item_id: item.unit_price_yuan for item in scenario.items}
     stock_value = sum(line.quantity * prices[line.item_id] for line in scenario.stock)
@@ -549,7 +554,7 @@ def _assumptions(scenario: Scenario, lang: str) -> Section:
         ),
         (ASSUMPTION_ROWS["teams"][index], f"{len(scenario.teams)} / {members:,}"),
         (ASSUMPTION_ROWS["stock"][index], _yuan(stock_value)),
-        (ASSUMPTION_ROWS["budget"][index], _yuan(scenario.procurement_budget_yuan)),
+        (ASSUMPTION_ROWS["budget"][index], _budget_cell(scenario, budget, lang)),
         (ASSUMPTION_ROWS["items"][index], f"{len(scenario.items)}"),
         (ASSUMPTION_ROWS["late"][index], f"{scenario.penalties.late_fraction:.0%}"),
         (
@@ -566,6 +571,15 @@ def _assumptions(scenario: Scenario, lang: str) -> Section:
     frame = pd.DataFrame(rows, columns=list(titles))
     table = ReportTable(words("table_assumptions", lang), frame)
     return Section("assumptions", words("assumptions", lang), tables=(table,))
+
+
+def _budget_cell(scenario: Scenario, budget: float, lang: str) -> str:
+    """The budget optimised, and the scenario's own when the run was given another."""
+    if abs(budget - scenario.procurement_budget_yuan) < 0.5:
+        return _yuan(budget)
+    return words("budget_given", lang).format(
+        _yuan(budget), _yuan(scenario.procurement_budget_yuan)
+    )
 
 
 def _metric_table(summary: pd.DataFrame, scenario: Scenario, lang: str) -> pd.DataFrame:

@@ -690,3 +690,14 @@ def test_a_comparison_says_what_is_less_than_what_without_a_double_minus(
     (english,) = reporting._compare_findings(frame, "en")
     assert zh in chinese and en in english
     assert "–-" not in chinese + english and "--" not in chinese + english
+
+
+def test_the_assumptions_show_the_budget_the_plan_was_made_for(tiny_scenario):
+    """After ``optimize --budget 90000`` on a 100,000 county the table says both."""
+    from planner import reporting
+
+    table = reporting._assumptions(tiny_scenario, "zh", 90_000.0).tables[0].frame
+    cell = table.set_index("项目").loc["年度采购预算（元）", "数值"]
+    assert cell == "90,000（本次优化所用；情景文件为 100,000）"
+    english = reporting._assumptions(tiny_scenario, "en", 100_000.0).tables[0].frame
+    assert english.set_index("").loc["yearly procurement budget (yuan)", "value"] == "100,000"

@@ -198,6 +198,8 @@ WORDS: dict[str, tuple[str, str]] = {
         "{}: going from {} to {} cuts unmet demand by {} a year (95% CI {}).",
     ),
     "interval_to": ("至", "to"),
+    "total": ("合计", "total"),
+    "total_lines": ("合计（全部 {} 行）", "total (all {} lines)"),
     "budget_given": (
         "{}（本次优化所用；情景文件为 {}）",
         "{} (the budget optimised; the scenario's is {})",
@@ -831,6 +833,8 @@ def _cost_table(plan, scenario: Scenario, lang: str) -> pd.DataFrame:
                 f"{row['change_cost_yuan']:+,.0f}",
             )
         )
+    total = (costs["cost_yuan"].sum(), costs["change_cost_yuan"].sum())
+    rows.append((words("total", lang), "", _yuan(total[0]), f"{total[1]:+,.0f}"))
     titles = (
         ("类别", "层级", "金额", "新增") if lang == "zh" else ("category", "tier", "cost", "change")
     )
@@ -1065,7 +1069,8 @@ def procurement_list(plan, scenario: Scenario) -> pd.DataFrame:
 def _procurement_section(results: Results, lang: str) -> Section:
     part = results.plan
     assert part is not None
-    lines = procurement_list(part.plan, results.scenario).head(PROCUREMENT_LINES_SHOWN)
+    every = procurement_list(part.plan, results.scenario)
+    lines = every.head(PROCUREMENT_LINES_SHOWN)
     rows = [
         (
             row["name_zh"] if lang == "zh" else row["name_en"],
@@ -1077,6 +1082,8 @@ def _procurement_section(results: Results, lang: str) -> Section:
         )
         for row in lines.to_dict("records")
     ]
+    total = words("total_lines", lang).format(len(every))
+    rows.append((total, "", "", "", "", _yuan(every["cost_yuan"].sum())))
     titles = (
         ("物资", "类别", "储备点", "数量", "单价（元）", "金额（元）")
         if lang == "zh"

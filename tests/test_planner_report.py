@@ -231,7 +231,7 @@ def test_chromium_shows_every_table_with_rows(zh_seen, plan_and_scenario):
     procurement = [t for t in tables if t["caption"].startswith("采购清单")]
     assert len(procurement) == 1, tables
     plan, _ = plan_and_scenario
-    assert procurement[0]["rows"] == min(25, len(plan.purchases))
+    assert procurement[0]["rows"] == min(25, len(plan.purchases)) + 1  # and the total
 
 
 def test_chromium_shows_the_section_headings_in_the_embedded_font(zh_seen):
@@ -701,3 +701,14 @@ def test_the_assumptions_show_the_budget_the_plan_was_made_for(tiny_scenario):
     assert cell == "90,000（本次优化所用；情景文件为 100,000）"
     english = reporting._assumptions(tiny_scenario, "en", 100_000.0).tables[0].frame
     assert english.set_index("").loc["yearly procurement budget (yuan)", "value"] == "100,000"
+
+
+def test_the_cost_and_procurement_tables_end_with_their_totals(built, plan_and_scenario):
+    """The report's plan-cost table and its procurement list each end on the whole total."""
+    plan, scenario = plan_and_scenario
+    total = f"{plan.purchase_cost_yuan(scenario):,.0f}"
+    page = html.unescape(built.zh.read_text(encoding="utf-8"))
+    cell = r"\s*<td[^>]*>"
+    assert re.search(rf"合计</td>{cell}</td>{cell}{total}</td>", page), total
+    lines = len(plan.purchases)
+    assert re.search(rf"合计（全部 {lines} 行）</td>({cell}</td>){{4}}{cell}{total}</td>", page)

@@ -173,7 +173,7 @@ WORDS: dict[str, tuple[str, str]] = {
     ),
     "plan_carried": (
         "选购时也计入了物资留到下一年的价值：未被当年灾害用掉的物资，按尚未用完的使用年限折算价格"
-        "（折现一年），每留下 1 元相当于当年预算边际上 1 元能减少的缺口 {:.3f}；本方案预计留下 "
+        "（折现一年），每留下一元相当于当年预算在边际上每一元能减少的缺口 {:.3f}；本方案预计留下 "
         "{} 元，抵减目标 {}，抽样年份上的缺口本身为每年 {}。",
         "The list was chosen counting what it leaves for next year too: what the year's events "
         "do not use carries the part of its price its life has not used up (discounted a "

@@ -712,3 +712,48 @@ def test_the_cost_and_procurement_tables_end_with_their_totals(built, plan_and_s
     assert re.search(rf"合计</td>{cell}</td>{cell}{total}</td>", page), total
     lines = len(plan.purchases)
     assert re.search(rf"合计（全部 {lines} 行）</td>({cell}</td>){{4}}{cell}{total}</td>", page)
+
+
+NUMBER = re.compile(r"\d(?:[\d,]*\d)?(?:\.\d+)?")
+SCALED = re.compile(r"(\d+(?:\.\d+)?)(万| ?k\b| ?M\b)")  # 250万元, 60k yuan, 2.5M: one figure
+SCALE = {"万": 10_000, "k": 1_000, "M": 1_000_000}
+
+
+def _numbers(text: object) -> list[str]:
+    """The figures in a text, each as it reads once 万, k and M are multiplied out."""
+
+    def whole(match: re.Match) -> str:
+        return f"{float(match[1]) * SCALE[match[2].strip()]:,.0f}"
+
+    return NUMBER.findall(SCALED.sub(whole, str(text)))
+
+
+def _names_in(scenario, text: str) -> bool:
+    """Whether a table cell holds one of the county's own names or ids (data, not figures)."""
+    rows = (*scenario.townships, *scenario.items, *scenario.depots, *scenario.teams)
+    names = {getattr(row, field, "") for row in rows for field in ("name_zh", "name_en")}
+    names |= {str(getattr(row, f"{kind}_id", "")) for row in rows
+              for kind in ("township", "item", "depot", "team")}  # fmt: skip
+    return any(name and name in text for name in names)
+
+
+def test_the_chinese_and_english_reports_carry_the_same_sections_and_numbers(built):
+    """Section by section: the same sections, charts, tables of one shape, the same numbers."""
+    from planner.reporting import load_report
+
+    zh, en = load_report(built.results, "zh"), load_report(built.results, "en")
+    assert [s.key for s in zh.sections] == [s.key for s in en.sections]
+    for chinese, english in zip(zh.sections, en.sections, strict=True):
+        where = chinese.key
+        assert len(chinese.figures) == len(english.figures), where
+        assert len(chinese.paragraphs) == len(english.paragraphs), where
+        assert len(chinese.bullets) == len(english.bullets), where
+        assert [t.frame.shape for t in chinese.tables] == [t.frame.shape for t in english.tables]
+        for one, other in zip(chinese.tables, english.tables, strict=True):
+            pairs = zip(one.frame.to_numpy().ravel(), other.frame.to_numpy().ravel(), strict=True)
+            for a, b in pairs:
+                if not _names_in(zh.results.scenario, f"{a} {b}"):  # names are the county's
+                    assert _numbers(a) == _numbers(b), (one.caption, a, b)
+        texts = chinese.bullets + chinese.paragraphs, english.bullets + english.paragraphs
+        for one, other in zip(*texts, strict=True):
+            assert sorted(_numbers(one)) == sorted(_numbers(other)), (one, other)

@@ -47,3 +47,20 @@ def test_every_number_says_where_it_came_from():
         assert row.source
     for hazard in scenarios.load().hazards:
         assert hazard.source
+
+
+def test_every_file_the_sources_cite_is_shipped():
+    """SOURCES.md and the county's TOML cite the seed reports and reference notes beside them."""
+    import re
+    from pathlib import Path
+
+    import scenarios
+
+    folder = Path(scenarios.default_scenario_path()).parent / "default_county"
+    text = (folder / "SOURCES.md").read_text(encoding="utf-8")
+    cited = set(re.findall(r"`(reference/[^`*{}]+)`", text))
+    cited |= {f"reference/{name}" for name in ("domain.md", "norms.md", "hazards.csv", "items.csv")}
+    cited |= {f"reference/seeds/{n:03d}.txt" for n in range(5)}  # seed 000 ... seed 004
+    missing = sorted(path for path in cited if not (folder / path).exists())
+    assert not missing, missing
+    assert "shared/" not in text

@@ -35,6 +35,8 @@ JSON_ENTRY_KEYS = {
     "staffing": ("team_id", "members"),
 }
 
+OFFICE_SHEET = "采购清单"  # the purchasing office's list: a line per item, totals as formulas
+OFFICE_TITLES = ("序号", "物资名称", "规格/单位", "单价（元）", "数量", "金额（元）", "储备点分配")
 PURCHASE_SHEET = "采购 purchases"
 STAFFING_SHEET = "人员 staffing"
 ABOUT_SHEET = "说明 about"
@@ -318,6 +320,8 @@ def _workbook(plan: Plan, scenario: Scenario) -> Workbook:
 
     workbook = Workbook()
     workbook.remove(workbook.active)
+    if plan.purchases:
+        office_sheet(workbook.create_sheet(OFFICE_SHEET), plan, scenario)
     rows, summary = purchase_rows(plan, scenario)
     fill_sheet(workbook.create_sheet(PURCHASE_SHEET), PURCHASE_TITLES, rows, summary)
     rows, summary = _staffing_sheet(plan, scenario)
@@ -328,6 +332,47 @@ def _workbook(plan: Plan, scenario: Scenario) -> Workbook:
     about = [dict(zip(ABOUT_TITLES, line, strict=True)) for line in _about(plan, scenario)]
     fill_sheet(workbook.create_sheet(ABOUT_SHEET), ABOUT_TITLES, about, [])
     return workbook
+
+
+def office_sheet(sheet: Worksheet, plan: Plan, scenario: Scenario) -> None:
+    """The list a purchasing office sends out: a numbered line per item, in the catalogue's order.
+
+    Each line: the item, its unit, unit price, quantity, the amount as a formula
+    (price x quantity) and where the units go (储备点分配); the total is a SUM
+    formula, so the sheet stays right when the office edits a quantity. Only
+    these formulas are live: every name is stored as text. The per-depot sheet
+    (采购 purchases) is the one read back as a plan.
+    """
+    from openpyxl.styles import Alignment, Font
+
+    depots = {d.depot_id: d for d in scenario.depots}
+    split: dict[str, list[str]] = {}
+    units: dict[str, int] = {}
+    for p in plan.purchases:
+        split.setdefault(p.item_id, []).append(
+            f"{_depot_name(depots[p.depot_id], scenario)} {p.quantity:,}"
+        )
+        units[p.item_id] = units.get(p.item_id, 0) + p.quantity
+    bought = [item for item in scenario.items if item.item_id in units]
+    sheet.append(list(OFFICE_TITLES))
+    for number, item in enumerate(bought, start=1):
+        sheet.append([number, item.name_zh, item.unit, item.unit_price_yuan, units[item.item_id],
+                      None, "；".join(split[item.item_id])])  # fmt: skip
+    last = len(bought) + 1
+    sheet.append([None, "合计", None, None, None, None, f"共 {len(bought)} 种物资"])
+    cells_as_text(sheet)  # names come from users' files: text, whatever they begin with
+    for row in range(2, last + 1):
+        sheet[f"F{row}"] = f"=D{row}*E{row}"
+    sheet[f"F{last + 1}"] = f"=SUM(F2:F{last})"
+    for row in sheet.iter_rows(min_row=2):
+        row[3].number_format = row[5].number_format = YUAN_FORMAT
+        row[4].number_format = COUNT_FORMAT
+        row[6].alignment = Alignment(wrap_text=True, vertical="top")
+    for cell in (*sheet[1], *sheet[last + 1]):
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    for letter, width in zip("ABCDEFG", (8, 28, 12, 14, 12, 16, 48), strict=True):
+        sheet.column_dimensions[letter].width = width
 
 
 def purchase_rows(plan: Plan, scenario: Scenario) -> tuple[list[Row], list[Row]]:

@@ -6,6 +6,7 @@ import csv
 import dataclasses
 import json
 import random
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ from scenarios.files import write_atomic
 from scenarios.plan import (
     ABOUT_SHEET,
     COST_COLUMNS,
+    OFFICE_SHEET,
+    OFFICE_TITLES,
     PLAN_CSV_COLUMNS,
     PURCHASE_SHEET,
     PURCHASE_TITLES,
@@ -503,7 +506,7 @@ def workbook_path(tmp_path: Path, scenario: Scenario) -> Path:
 
 def test_excel_has_a_sheet_per_part_and_an_about_sheet(workbook_path: Path) -> None:
     workbook = openpyxl.load_workbook(workbook_path)
-    assert workbook.sheetnames == [PURCHASE_SHEET, STAFFING_SHEET, ABOUT_SHEET]
+    assert workbook.sheetnames == [OFFICE_SHEET, PURCHASE_SHEET, STAFFING_SHEET, ABOUT_SHEET]
     for sheet in workbook.worksheets:
         assert sheet.freeze_panes == "A2", sheet.title
         assert all(cell.font.bold for cell in sheet[1]), sheet.title
@@ -911,7 +914,10 @@ def test_excel_writes_names_that_look_like_formulas_as_text(tmp_path: Path, scen
     path = PLAN.to_excel(tmp_path / "hostile.xlsx", named)
     workbook = openpyxl.load_workbook(path)
     cells = [cell for sheet in workbook for row in sheet.iter_rows() for cell in row]
-    assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+    live = [cell for cell in cells if cell.data_type == "f"]
+    # the only live formulas: the office list's amounts and its total, ours
+    assert {cell.parent.title for cell in live} == {OFFICE_SHEET}
+    assert all(re.fullmatch(r"=D\d+\*E\d+|=SUM\(F2:F\d+\)", cell.value) for cell in live)
     shown = {cell.value for cell in cells}
     assert set(FORMULAS) <= shown  # each name kept as written, as text
     back = load_plan(path, named)  # and the plan still reads back
@@ -938,3 +944,35 @@ def test_a_plan_quantity_beyond_a_billion_is_refused(tmp_path: Path, scenario: S
         encoding="utf-8",
     )
     refused(path, scenario, "row 2, field quantity", "at most 1,000,000,000")
+
+
+def test_the_office_list_has_a_numbered_line_per_item_and_formulas_that_add_up(
+    tmp_path: Path, scenario: Scenario
+) -> None:
+    """序号, item, unit, price, quantity, amount = price x quantity, the depot split; SUM total."""
+    sandbag = next(i for i in scenario.items if i.item_id == "sandbag")
+    named = scenario.model_copy(
+        update={
+            "items": tuple(
+                i.model_copy(update={"name_zh": "=cmd|' /C calc'!A0"}) if i is sandbag else i
+                for i in scenario.items
+            )
+        }
+    )
+    plan = dataclasses.replace(PLAN, purchases=(*PLAN.purchases, Purchase("sandbag", "D_A", 300)))
+    path = plan.to_excel(tmp_path / "office.xlsx", named)
+    sheet = openpyxl.load_workbook(path)[OFFICE_SHEET]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == OFFICE_TITLES
+    lines = {row[1]: row for row in rows[1:-1]}
+    assert [row[0] for row in rows[1:-1]] == [1, 2, 3]  # one line per item, numbered
+    bags = lines["=cmd|' /C calc'!A0"]
+    assert bags[4] == 800 and bags[6].count("；") == 1  # two depots beside one line
+    assert sheet.cell(row=rows.index(bags) + 1, column=2).data_type == "s"  # a name, not a formula
+    total = 0.0
+    for number, row in enumerate(rows[1:-1], start=2):
+        assert row[5] == f"=D{number}*E{number}"
+        total += row[3] * row[4]
+    assert rows[-1][1] == "合计" and rows[-1][5] == f"=SUM(F2:F{len(rows) - 1})"
+    assert total == plan.purchase_cost_yuan(named)
+    assert load_plan(path, named).purchases == plan.purchases  # still read back as the plan

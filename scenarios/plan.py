@@ -456,6 +456,10 @@ def _about(plan: Plan, scenario: Scenario) -> list[tuple[str, object]]:
             "or planned members); totals rows (合计/小计) are ignored on reading.",
         ),
         ("未列出的队伍 teams not listed", "保持现有人数 keep their current members"),
+        (
+            f"{OFFICE_SHEET} list",
+            "供采购部门使用, 读回时不读取 for the purchasing office; not read back",
+        ),
     ]
 
 

@@ -74,7 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--seed", type=_seed, help="base seed (default: the scenario's)")
     simulate.add_argument("--jobs", type=_workers, default=1, help="worker processes")
     simulate.add_argument(
-        "--out", type=Path, default=Path("results"), help="output folder (default: ./results)"
+        "--out",
+        type=Path,
+        default=Path("results/simulate"),
+        help="output folder (default: results/simulate)",
     )
     _add_optimize(commands)
     _add_sweep(commands)
@@ -255,7 +258,10 @@ def _add_optimize(commands) -> None:
         "what the list rests on (12-18 more solves)",
     )
     optimize.add_argument(
-        "--out", type=Path, default=Path("results"), help="output folder (default: ./results)"
+        "--out",
+        type=Path,
+        default=Path("results/optimize"),
+        help="output folder (default: results/optimize)",
     )
 
 
@@ -428,7 +434,7 @@ def run_simulate(
     console = console or terminal(stderr=True)
     scenario, plan = _load_inputs(scenario_path, plan_path)
     over = over_budget_records(console, [plan] if plan is not None else [], scenario)
-    prepare_out_dir(out)
+    prepare_out_dir(out, "simulate")
     with progress_bar(console, "模拟 simulating", reps, show=reps >= 20) as advance:
         result = simulate(scenario, plan, reps=reps, seed=seed, jobs=jobs, progress=advance)
     summary = summarize(result)

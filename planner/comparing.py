@@ -49,7 +49,7 @@ def run_compare(request: CompareRequest, console: Console | None = None) -> pd.D
     scenario = load(scenario_path)
     plans = _plans(request.plans, scenario)
     over = over_budget_records(console, plans, scenario)
-    out = prepare_out_dir(request.out)
+    out = prepare_out_dir(request.out, "compare")
     seed = scenario.seed if request.seed is None else request.seed
     label = "模拟比较 simulating the plans on the same years"
     with progress_bar(console, label, request.reps * len(plans)) as advance:

@@ -162,7 +162,7 @@ def run_optimize(request: OptimizeRequest, console: Console | None = None) -> Pa
         scenario, request.budget_yuan, request.staff_budget_yuan, request.joint_budget_yuan
     )
     _refuse_impossible(network, budgets, request)
-    out = prepare_out_dir(request.out)
+    out = prepare_out_dir(request.out, "optimize")
     years, weights, saa, report = _solve(network, request, budgets, console)
     plan = extract_plan(saa, network, "optimised")
     with console.status("边际价值 marginal values (plan fixed: duals, then finite differences)"):

@@ -25,10 +25,25 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     return write_atomic(path, lambda p: frame.to_csv(p, index=False, encoding="utf-8"))
 
 
-def prepare_out_dir(path: Path) -> Path:
-    """Create the output folder, or refuse with one line if it cannot be used."""
+def prepare_out_dir(path: Path, command: str | None = None) -> Path:
+    """Create the output folder, or refuse with one line if it cannot be used.
+
+    A folder holds one command's run: ``command``'s files written over another
+    command's would leave the other's record describing them (and the report
+    would drop a section without a word), so such a folder is refused.
+    """
     if path.exists() and not path.is_dir():
         raise InputError(path, "--out", "exists and is not a folder")
+    record = path / RUN_RECORD
+    if command is not None and record.is_file():
+        other = _recorded_command(record)
+        if other != command:
+            raise InputError(
+                path,
+                "--out",
+                f"holds the results of yingji {other}: give --out another folder "
+                "(one command's run per folder)",
+            )
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -39,6 +54,15 @@ def prepare_out_dir(path: Path) -> Path:
 
 
 RUN_RECORD = "run.json"
+
+
+def _recorded_command(record: Path) -> str:
+    """The command a run record names ('an unreadable run' when it cannot be read)."""
+    try:
+        found = json.loads(record.read_text(encoding="utf-8")).get("command")
+    except (OSError, ValueError, AttributeError):
+        return "an unreadable run"
+    return str(found) if found else "an unreadable run"
 
 
 def version() -> str:

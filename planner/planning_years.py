@@ -175,7 +175,9 @@ def run_plan_years(request: PlanYearsRequest, console: Console | None = None) ->
     paths = {"planned": budgets} | ({AGAINST: against} if against else {})
     plans = plan_paths(scenario, paths, request, console)
     differences = against_frame(plans["planned"], plans[AGAINST]) if against else None
-    out = prepare_out_dir(request.out)  # made once there is a plan: a refused year leaves none
+    out = prepare_out_dir(
+        request.out, "plan-years"
+    )  # made once there is a plan: a refused year leaves none
     _write(out, plans, differences, scenario)
     settings = request.settings
     seed = scenario.seed if settings.seed is None else settings.seed

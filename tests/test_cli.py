@@ -551,3 +551,35 @@ def test_help_shows_percentages_as_people_read_them(command, monkeypatch):
     code, out, _ = support.run_main(command, "--help", monkeypatch=monkeypatch)
     assert code == 0 and "usage:" in out
     assert "%%" not in out
+
+
+def test_a_folder_holds_one_commands_run_and_another_command_is_refused(
+    tiny_path, tmp_path, monkeypatch
+):
+    """simulate then optimize into one folder: refused in one line, simulate's files intact."""
+    out = tmp_path / "results"
+    code, _, _ = support.run_main(
+        "simulate", tiny_path, "--reps", "4", "--out", out, monkeypatch=monkeypatch
+    )
+    assert code == 0
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
+    code, _, err = support.run_main(
+        "optimize", tiny_path, "--scenarios", "4", "--reps", "4", "--out", out,
+        monkeypatch=monkeypatch,
+    )  # fmt: skip
+    assert code == 2
+    assert err.strip().count("\n") == 0 and "holds the results of yingji simulate" in err
+    assert str(out) in err and "--out" in err
+    assert {path.name: path.read_bytes() for path in out.iterdir()} == before
+    code, _, _ = support.run_main(
+        "simulate", tiny_path, "--reps", "4", "--seed", "3", "--out", out, monkeypatch=monkeypatch
+    )
+    assert code == 0  # the same command may write its run again
+
+
+def test_simulate_and_optimize_default_to_folders_of_their_own():
+    from planner.cli import build_parser
+
+    parser = build_parser()
+    assert parser.parse_args(["simulate"]).out == Path("results/simulate")
+    assert parser.parse_args(["optimize"]).out == Path("results/optimize")

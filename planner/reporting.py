@@ -140,10 +140,12 @@ WORDS: dict[str, tuple[str, str]] = {
     ),
     "plan_finding": (
         "优化方案花费 {} 元，使加权未满足需求降到每年 {}（95%置信区间 {}–{}）；"
-        "同样的钱按去年的分配办法只能降到 {}，少了 {:.0%}。",
+        "同样的钱按去年的分配办法只能降到 {}，{}。",
         "The optimised plan spends {} yuan and brings weighted unmet demand down to {} a year "
-        "(95% CI {}–{}); last year's rule with the same money reaches {}: {:.0%} less.",
+        "(95% CI {}–{}); last year's rule with the same money reaches {}: {}.",
     ),
+    "plan_less": ("优化方案比它少 {:.0%}", "the optimised plan leaves {:.0%} less than it"),
+    "plan_more": ("优化方案比它多 {:.0%}", "the optimised plan leaves {:.0%} more than it"),
     "plan_quality": (
         "方案可信度：求解器{}（{} 个抽样年份的模型内，差距 {}）；在评估所用的 {} 个"
         "模拟年份上，优化模型估计该方案每年 {}，模拟结果为 {}（模拟/模型 {:.3f}，95%置信区间 "
@@ -406,7 +408,7 @@ def _plan_finding(evaluation: pd.DataFrame, lang: str) -> list[str]:
             _yuan(best["weighted_unmet_ci_low"]),
             _yuan(best["weighted_unmet_ci_high"]),
             _yuan(rule["weighted_unmet_mean"]),
-            cut,
+            words("plan_less" if cut >= 0 else "plan_more", lang).format(abs(cut)),
         )
     ]
 

@@ -757,3 +757,18 @@ def test_the_chinese_and_english_reports_carry_the_same_sections_and_numbers(bui
         texts = chinese.bullets + chinese.paragraphs, english.bullets + english.paragraphs
         for one, other in zip(*texts, strict=True):
             assert sorted(_numbers(one)) == sorted(_numbers(other)), (one, other)
+
+
+@pytest.mark.parametrize(
+    ("rule", "zh", "en"),
+    [(1_150_000.0, "优化方案比它少 5%", "the optimised plan leaves 5% less than it"),
+     (1_040_000.0, "优化方案比它多 5%", "the optimised plan leaves 5% more than it")],
+)  # fmt: skip
+def test_the_plan_finding_says_which_plan_leaves_less(rule, zh, en):
+    from planner import reporting
+
+    columns = ("plan", "purchase_cost_yuan", "weighted_unmet_mean", "weighted_unmet_ci_low")
+    rows = [("optimised", 2.8e6, 1_092_500.0, 7e5), ("last_year_rule", 2.7e6, rule, 7e5)]
+    frame = pd.DataFrame(rows, columns=list(columns)).assign(weighted_unmet_ci_high=1.5e6)
+    assert zh in reporting._plan_finding(frame, "zh")[0]
+    assert en in reporting._plan_finding(frame, "en")[0]

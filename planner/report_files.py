@@ -25,6 +25,7 @@ from planner.fonts import font_path
 from planner.reporting import Report, plan_name, procurement_list
 from planner.tables import CATEGORY_LABELS, TIER_LABELS
 from scenarios.files import cells_as_text, write_atomic
+from scenarios.plan import TOTAL_LABEL, add_plan_sheets
 
 FIGURE_DPI = 150
 FONT_FAMILY = "yingji-report"
@@ -251,12 +252,16 @@ def _cell(value: object) -> str:
 
 
 def write_workbook(report: Report, path: Path) -> Path:
-    """The Excel workbook: procurement list with totals, then the report's tables as numbers."""
+    """The Excel workbook: the plan's own sheets (it reads back as the plan), then the tables.
+
+    The plan is laid out as ``plan.xlsx`` lays it out (:func:`scenarios.plan.add_plan_sheets`):
+    the purchasing office's list, the purchases by depot with their totals, staffing
+    and norms; then the cost by category and the report's tables as numbers.
+    """
     results = report.results
     sheets: dict[str, pd.DataFrame] = {}
     if results.plan is not None:
         lines = procurement_list(results.plan.plan, results.scenario)
-        sheets["采购清单 procurement"] = _with_total(_procurement_titles(lines))
         sheets["分类合计 by category"] = _category_totals(lines)
         sheets["评估 evaluation"] = results.plan.evaluation.assign(
             plan_name=[plan_name(p, report.lang) for p in results.plan.evaluation["plan"]]
@@ -281,39 +286,10 @@ def write_workbook(report: Report, path: Path) -> Path:
                 frame.to_excel(writer, sheet_name=name, index=False)
                 cells_as_text(writer.sheets[name])  # names from users' files: never a formula
                 _fit_columns(writer.sheets[name], frame)
+            if results.plan is not None:
+                add_plan_sheets(writer.book, results.plan.plan, results.scenario)
 
     return write_atomic(path, save)
-
-
-PROCUREMENT_TITLES = {
-    "item_id": "item_id",
-    "name_zh": "物资 item (zh)",
-    "name_en": "item (en)",
-    "category": "类别 category",
-    "unit": "单位 unit",
-    "depot_id": "depot_id",
-    "depot_zh": "储备点 depot",
-    "tier": "层级 tier",
-    "quantity": "数量 quantity",
-    "unit_price_yuan": "单价 unit price (yuan)",
-    "cost_yuan": "金额 cost (yuan)",
-}
-TOTAL_LABEL = "合计 total"
-
-
-def _procurement_titles(lines: pd.DataFrame) -> pd.DataFrame:
-    shown = lines.assign(
-        category=[CATEGORY_LABELS.get(c, c) for c in lines["category"]],
-        tier=[TIER_LABELS.get(t, t) for t in lines["tier"]],
-    )
-    return shown.rename(columns=PROCUREMENT_TITLES)
-
-
-def _with_total(frame: pd.DataFrame) -> pd.DataFrame:
-    total = {column: None for column in frame.columns}
-    total[PROCUREMENT_TITLES["item_id"]] = TOTAL_LABEL
-    total[PROCUREMENT_TITLES["cost_yuan"]] = float(frame[PROCUREMENT_TITLES["cost_yuan"]].sum())
-    return pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
 
 
 def _category_totals(lines: pd.DataFrame) -> pd.DataFrame:

@@ -320,18 +320,32 @@ def _workbook(plan: Plan, scenario: Scenario) -> Workbook:
 
     workbook = Workbook()
     workbook.remove(workbook.active)
-    if plan.purchases:
-        office_sheet(workbook.create_sheet(OFFICE_SHEET), plan, scenario)
-    rows, summary = purchase_rows(plan, scenario)
-    fill_sheet(workbook.create_sheet(PURCHASE_SHEET), PURCHASE_TITLES, rows, summary)
-    rows, summary = _staffing_sheet(plan, scenario)
-    fill_sheet(workbook.create_sheet(STAFFING_SHEET), STAFFING_TITLES, rows, summary)
-    if scenario.norms:
-        rows, summary = _norms_sheet(plan, scenario)
-        fill_sheet(workbook.create_sheet(NORMS_SHEET), NORMS_TITLES, rows, summary)
+    add_plan_sheets(workbook, plan, scenario)
     about = [dict(zip(ABOUT_TITLES, line, strict=True)) for line in _about(plan, scenario)]
     fill_sheet(workbook.create_sheet(ABOUT_SHEET), ABOUT_TITLES, about, [])
     return workbook
+
+
+def add_plan_sheets(workbook: Workbook, plan: Plan, scenario: Scenario, at: int = 0) -> None:
+    """The plan's sheets, from position ``at``: the office's list, purchases, staffing, norms.
+
+    The one way a plan is laid out in a workbook: ``plan.xlsx`` and the report's
+    workbook both hold these, so either reads back as the plan (``load_plan``).
+    """
+    sheets = []
+    if plan.purchases:
+        sheets.append((OFFICE_SHEET, None))
+    sheets += [(PURCHASE_SHEET, purchase_rows), (STAFFING_SHEET, _staffing_sheet)]
+    if scenario.norms:
+        sheets.append((NORMS_SHEET, _norms_sheet))
+    titles = {PURCHASE_SHEET: PURCHASE_TITLES, STAFFING_SHEET: STAFFING_TITLES}
+    titles[NORMS_SHEET] = NORMS_TITLES
+    for offset, (name, rows_of) in enumerate(sheets):
+        sheet = workbook.create_sheet(name, at + offset)
+        if rows_of is None:
+            office_sheet(sheet, plan, scenario)
+        else:
+            fill_sheet(sheet, titles[name], *rows_of(plan, scenario))
 
 
 def office_sheet(sheet: Worksheet, plan: Plan, scenario: Scenario) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 import pulp
 import pytest
@@ -22,11 +20,11 @@ from optimize.model import (
     solve,
 )
 from sim import build_network
-from tests import builders
 from tests.test_optimize_model import (
     ITEMS,
     newsvendor_by_dynamic_programme,
     newsvendor_scenario,
+    storm_county,
     yearly_demand,
 )
 
@@ -111,10 +109,6 @@ TWINS = [  # alike this year; the boat serves ten years, the raft one
 
 def _twins(folder, value_carried: bool, raft_weight: float) -> scenarios.Scenario:
     """Two equipment items of one price for one hazard, the money enough for one of them."""
-    toml = copy.deepcopy(builders.TOML_BASE)
-    del toml["rain_episodes"]
-    toml["objective"] = {"value_carried": value_carried}
-    toml["procurement"] = {"depot_tiers": ["county"], "last_year_category_shares": {"flood": 1.0}}
     items = [
         {
             "item_id": item,
@@ -129,39 +123,8 @@ def _twins(folder, value_carried: bool, raft_weight: float) -> scenarios.Scenari
         | life
         for item, life in TWINS
     ]
-    demand = [
-        {"hazard": "storm", "item_id": item, "per_person": 0.05, "deadline_h": 1000}
-        for item, _ in TWINS
-    ]
-    hazard = {
-        "hazard_id": "storm",
-        "name_zh": "暴雨",
-        "trigger": "independent",
-        "annual_rate": 3.0,
-        "exposure": "population",
-        "month_weights": builders.FLAT_MONTHS,
-        "severity_median_people": 60,
-        "severity_sigma": 0.5,
-        "duration_median_h": 10,
-        "rescue_skill": "water_rescue",
-        "rescue_person_hours_base": 0,
-        "rescue_deadline_h": 10,
-    }
-    path = builders.write_scenario(
-        folder,
-        toml=toml,
-        tables={
-            "townships": [builders.TOWNSHIPS[0]],
-            "items": items,
-            "depots": [builders.DEPOTS[0], builders.DEPOTS[1], builders.DEPOTS[4]],
-            "stock": None,
-            "agreements": None,
-            "teams": [builders._team("t", "county", "A", 5, "water_rescue", 10)],
-            "demand": demand,
-        },
-        hazards=[hazard],
-    )
-    return scenarios.load(path)
+    per_person = {item: 0.05 for item, _ in TWINS}
+    return storm_county(folder, items, per_person, value_carried, rate=3.0, severity=(60, 0.5))
 
 
 def _bought(scenario) -> dict[str, int]:

@@ -38,13 +38,6 @@ def newsvendor_scenario(tmp_path, value_carried: bool = False) -> scenarios.Scen
 
     The plain newsvendor values nothing past the year (``value_carried`` off).
     """
-    toml = copy.deepcopy(builders.TOML_BASE)
-    del toml["rain_episodes"]
-    toml["objective"] = {"value_carried": value_carried}
-    toml["procurement"] = {
-        "depot_tiers": ["county"],
-        "last_year_category_shares": {"general_equipment": 1.0},
-    }
     items = [
         {
             "item_id": item,
@@ -58,26 +51,51 @@ def newsvendor_scenario(tmp_path, value_carried: bool = False) -> scenarios.Scen
         }
         for item, price, weight, _ in ITEMS
     ]
+    demand = {item: per_person for item, _, _, per_person in ITEMS}
+    return storm_county(tmp_path, items, demand, value_carried=value_carried)
+
+
+def storm_county(
+    folder,
+    items: list[dict],
+    per_person: dict[str, float],
+    value_carried: bool = False,
+    rate: float = 2.0,
+    severity: tuple[float, float] = (40, 0.8),
+) -> scenarios.Scenario:
+    """One township hit by storms, the county depot the only one bought for, deadlines met.
+
+    ``items`` are ``items.csv`` rows of one category, each demanded at
+    ``per_person[item_id]`` a person affected; ``severity`` is the storms' median
+    people affected and its sigma.
+    """
+    toml = copy.deepcopy(builders.TOML_BASE)
+    del toml["rain_episodes"]
+    toml["objective"] = {"value_carried": value_carried}
+    toml["procurement"] = {
+        "depot_tiers": ["county"],
+        "last_year_category_shares": {items[0]["category"]: 1.0},
+    }
     demand = [
-        {"hazard": "storm", "item_id": item, "per_person": per_person, "deadline_h": 1000}
-        for item, _, _, per_person in ITEMS
+        {"hazard": "storm", "item_id": item_id, "per_person": share, "deadline_h": 1000}
+        for item_id, share in per_person.items()
     ]
     hazard = {
         "hazard_id": "storm",
         "name_zh": "暴雨",
         "trigger": "independent",
-        "annual_rate": 2.0,
+        "annual_rate": rate,
         "exposure": "population",
         "month_weights": builders.FLAT_MONTHS,
-        "severity_median_people": 40,
-        "severity_sigma": 0.8,
+        "severity_median_people": severity[0],
+        "severity_sigma": severity[1],
         "duration_median_h": 10,
         "rescue_skill": "water_rescue",
         "rescue_person_hours_base": 0,
         "rescue_deadline_h": 10,
     }
     path = builders.write_scenario(
-        tmp_path,
+        folder,
         toml=toml,
         tables={
             "townships": [builders.TOWNSHIPS[0]],

@@ -308,20 +308,25 @@ def years_outlook(years: pd.DataFrame, lang: str = "zh") -> Figure:
     top.bar(year + 0.2, years["bought_yuan"], 0.4, color=light, label=text("years_new", lang))
     top.plot(year, years["stock_value_end_yuan"], marker="o", color="0.3",
              label=text("years_stock", lang))  # fmt: skip
-    top.set_title(text("years_money_title", lang), fontsize=TITLE_SIZE, loc="left")
-    top.set_ylabel(text("money_axis", lang), fontsize=LABEL_SIZE)
     bottom.fill_between(year, years["weighted_unmet_ci_low"], years["weighted_unmet_ci_high"],
                         color=line, alpha=0.25, linewidth=0)  # fmt: skip
     bottom.plot(year, years["weighted_unmet_mean"], marker="o", color=line)
-    bottom.set_title(text("years_unmet_title", lang), fontsize=TITLE_SIZE, loc="left")
+    _year_panels(top, bottom, year, ("years_money_title", "years_unmet_title"), lang)
+    _legend(top, loc="upper left")
+    return fig
+
+
+def _year_panels(top: Axes, bottom: Axes, year, titles: tuple[str, str], lang: str) -> None:
+    """Money above, the simulated shortfall below, one tick a year: titles, labels, scales."""
+    top.set_title(text(titles[0], lang), fontsize=TITLE_SIZE, loc="left")
+    top.set_ylabel(text("money_axis", lang), fontsize=LABEL_SIZE)
+    bottom.set_title(text(titles[1], lang), fontsize=TITLE_SIZE, loc="left")
     bottom.set_ylabel(_unmet_label(lang), fontsize=LABEL_SIZE)
     bottom.set_xlabel(text("year_axis", lang), fontsize=LABEL_SIZE)
     _ticks(bottom, "x", year, [str(int(y)) for y in year])
     for ax in (top, bottom):
         ax.yaxis.set_major_formatter(_scaled(_money_scale(lang)))
         _style(ax, "y")
-    _legend(top, loc="upper left")
-    return fig
 
 
 def years_against(
@@ -344,15 +349,8 @@ def years_against(
                             color=colour, alpha=0.2, linewidth=0)  # fmt: skip
         bottom.plot(year, frame["weighted_unmet_mean"], marker=MARKERS[number],
                     linestyle=LINE_STYLES[number], color=colour, label=name)  # fmt: skip
-    top.set_title(text("against_money_title", lang), fontsize=TITLE_SIZE, loc="left")
-    top.set_ylabel(text("money_axis", lang), fontsize=LABEL_SIZE)
-    bottom.set_title(text("against_unmet_title", lang), fontsize=TITLE_SIZE, loc="left")
-    bottom.set_ylabel(_unmet_label(lang), fontsize=LABEL_SIZE)
-    bottom.set_xlabel(text("year_axis", lang), fontsize=LABEL_SIZE)
-    _ticks(bottom, "x", year, [str(int(y)) for y in year])
+    _year_panels(top, bottom, year, ("against_money_title", "against_unmet_title"), lang)
     for ax in (top, bottom):
-        ax.yaxis.set_major_formatter(_scaled(_money_scale(lang)))
-        _style(ax, "y")
         _legend(ax, loc="upper left")
     return fig
 

@@ -13,6 +13,7 @@ from rich.console import Console
 
 from scenarios.errors import InputError
 from scenarios.files import write_atomic
+from scenarios.plan import over_budget
 
 
 def write_parquet(frame: pd.DataFrame, path: Path) -> Path:
@@ -96,8 +97,6 @@ def over_budget_records(console: Console, plans, scenario) -> list[dict]:
     A hand-edited plan of 10M judged against a 2.8M county is judged as given:
     the console says so before the run, and the report from the run's record.
     """
-    from scenarios.plan import over_budget
-
     found = [o for o in (over_budget(plan, scenario) for plan in plans) if o is not None]
     for over in found:
         console.print(over.line(), markup=False, highlight=False)

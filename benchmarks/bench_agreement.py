@@ -51,8 +51,8 @@ import scenarios
 from optimize.agreement import check_model, model_values
 from optimize.baselines import status_quo
 from optimize.demand import IN_SAMPLE_OFFSET, sample_years
-from optimize.model import Budgets, extract_plan
-from planner.optimizing import budgets_for, solve_for_plan
+from optimize.model import Budgets
+from planner.pipeline import budgets_for, solve
 from scenarios.plan import Plan
 from sim import build_network, simulate
 from sim.metrics import mean_ci, ratio_ci, weighted_unmet_by_hazard, weighted_unmet_per_year
@@ -138,16 +138,15 @@ def optimise(
     network: CountyNetwork, years: list, budgets: Budgets, mip_gap: float, time_limit_s: float
 ) -> Plan:
     """The plan optimised on ``years``; prints what the solver reported."""
-    saa, report = solve_for_plan(
-        network, years, budgets, time_limit_s=time_limit_s, mip_gap=mip_gap
-    )
+    made = solve(network, years, budgets, time_limit_s=time_limit_s, mip_gap=mip_gap)
+    report = made.report
     proved = "proved optimal" if report.optimal else "NOT proved optimal"
     print(
         f"  optimiser: {report.variables:,} variables ({report.integers:,} integer), "
         f"build {report.build_s:.1f} s, solve {report.solve_s:.1f} s ({report.method}); "
         f"{proved}, gap {report.gap:.3%}, in-sample {report.objective:,.0f} yuan/yr"
     )
-    return extract_plan(saa, network, "optimised")
+    return made.plan
 
 
 def simulated(scenario, plan: Plan, year_set: YearSet, seed: int, jobs: int):

@@ -34,7 +34,7 @@ import numpy as np
 import scenarios
 from optimize.demand import overlapping_groups, recorded_years, sample_years
 from optimize.model import Budgets, build_problem, solve
-from planner.optimizing import budgets_for
+from planner.pipeline import budgets_for
 from scenarios.loader import input_files
 from sim import build_network
 from sim.hazards import HOURS_PER_YEAR

@@ -18,7 +18,8 @@ from run_header import default_county
 
 from optimize.demand import sample_years
 from optimize.model import build_problem, extract_plan, solve
-from optimize.sensitivity import money_moved, sensitivity_rows, solve_scaled, tasks
+from optimize.records import money_moved
+from optimize.sensitivity import sensitivity_rows, solve_scaled, tasks
 from planner.executors import open_executor
 
 

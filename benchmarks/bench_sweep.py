@@ -32,7 +32,8 @@ from pathlib import Path
 import pandas as pd
 from rich.console import Console
 
-from planner.sweeping import SweepRequest, load_results, run_sweep
+from planner.results import load_results
+from planner.sweeping import SweepRequest, run_sweep
 
 BUDGETS = [1_000_000 + 250_000 * step for step in range(20)]
 SWEEP = """

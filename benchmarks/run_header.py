@@ -24,7 +24,7 @@ def print_header() -> None:
 def default_county():
     """Print the header; the bundled county, its network and its budgets."""
     import scenarios
-    from planner.optimizing import budgets_for
+    from planner.pipeline import budgets_for
     from sim import build_network
 
     scenario = scenarios.load()

@@ -58,6 +58,11 @@ def outcomes_per_year(result: SimulationResult) -> pd.DataFrame:
     return yearly
 
 
+# The columns every evaluation row starts with; breakdowns by hazard and category follow.
+EVALUATION_COLUMNS = ("plan", "purchase_cost_yuan", "staffing_cost_yuan", "weighted_unmet_mean")
+EVALUATION_COLUMNS += ("weighted_unmet_ci_low", "weighted_unmet_ci_high", "replications")
+
+
 def evaluation_row(
     plan: Plan, scenario: Scenario, result: SimulationResult, reference: pd.Series | None
 ) -> dict[str, object]:

@@ -15,39 +15,23 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import pandas as pd
 
 from optimize.demand import optimiser_years
 from optimize.model import Budgets, InfeasibleRequestError, build_problem, extract_plan, solve
+from optimize.records import SENSITIVITY_COLUMNS, SensitivityRow
 from optimize.stability import shared_money
 from scenarios.plan import Plan
 from scenarios.schema import Scenario
 from sim import build_network
 
 FACTORS = (0.5, 2.0)
-SENSITIVITY_FILE = "sensitivity.csv"  # in an optimize run's folder
 CRITICALITY = "criticality:"  # + a category: every item weight of that category
 LATE = "late_fraction"  # how bad a late unit is against a missing one (at most 1)
 DEMAND = "demand"  # every row of the demand table: per person, per event and per hour
 EVENT_RATE = "event_rate"  # every hazard's events a year
 KIT = "kit_savings"  # every capability's rescue person-hours saved a unit
-
-
-class SensitivityRow(NamedTuple):
-    """One category's purchase money in the plan solved with one judgement scaled."""
-
-    parameter: str  # a judgement key: "criticality:flood", "late_fraction", "demand", ...
-    factor: float  # what it was multiplied by
-    category: str
-    money_yuan: float
-    base_money_yuan: float  # the same category in the plan solved as given
-    shared_by_item: float  # share of purchase money the two plans put on the same items
-    solver: str  # "optimal", "stopped at the time limit: best found", or why no plan came out
-
-
-SENSITIVITY_COLUMNS = SensitivityRow._fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,33 +174,3 @@ def _money_by_category(plan: Plan, scenario: Scenario) -> dict[str, float]:
         item = items[purchase.item_id]
         money[item.category] += purchase.quantity * item.unit_price_yuan
     return dict(money)
-
-
-def money_moved(rows: pd.DataFrame) -> pd.DataFrame:
-    """Per judgement and factor: the yuan moved between categories, and which gained and lost most.
-
-    Money moved is half the sum of the categories' absolute changes: what a
-    re-split of the same total moves from some categories to others. Judgements
-    are ordered by the most either factor moves, largest first.
-    """
-    change = rows.assign(change_yuan=rows["money_yuan"] - rows["base_money_yuan"])
-    summary = (
-        change.groupby(["parameter", "factor"], sort=False)
-        .agg(
-            moved_yuan=("change_yuan", lambda c: 0.5 * c.abs().sum(skipna=False)),
-            shared_by_item=("shared_by_item", "first"),
-            solver=("solver", "first"),
-        )
-        .reset_index()
-    )
-    solved = change.dropna(subset=["change_yuan"]).groupby(["parameter", "factor"], sort=False)
-    for column, pick, sign in (("gains_most", "idxmax", 1.0), ("loses_most", "idxmin", -1.0)):
-        named = change.loc[getattr(solved["change_yuan"], pick)()]
-        named = named[sign * named["change_yuan"] > 0]  # a category that gained (lost) at all
-        named = named[["parameter", "factor", "category"]].rename(columns={"category": column})
-        summary = summary.merge(named, how="left")
-    order = summary.groupby("parameter")["moved_yuan"].max().sort_values(ascending=False)
-    rank = {parameter: k for k, parameter in enumerate(order.index)}
-    return summary.sort_values(
-        ["parameter", "factor"], key=lambda c: c.map(rank) if c.name == "parameter" else c
-    ).reset_index(drop=True)

@@ -15,10 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from optimize.baselines import equal_split, last_year_rule, status_quo, top_up
 from optimize.demand import optimiser_years
-from optimize.model import check_budgets, extract_plan
-from planner.optimizing import baseline_budget, budgets_for, solve_for_plan
+from planner.pipeline import baseline, baseline_budget, budgets_for, checked, judge, solve
 from scenarios.plan import Plan
 from scenarios.schema import Scenario
 from scenarios.sweep import (
@@ -28,9 +26,8 @@ from scenarios.sweep import (
     SweepSettings,
     value_label,
 )
-from sim import build_network, simulate
-from sim.metrics import HEADLINE, SUMMARY_COLUMNS, summarize, weighted_unmet_per_year
-from sim.network import CountyNetwork
+from sim import build_network
+from sim.metrics import HEADLINE, SUMMARY_COLUMNS, summarize
 
 # Columns every cell file has, after the grid's own columns (same types in every cell).
 # Each cell row: the plan and its costs, then the simulation's summary columns.
@@ -86,16 +83,15 @@ def _run(task: CellTask, started: float) -> tuple[pd.DataFrame, pd.DataFrame]:
         staff_budget_yuan=task.cell.value(STAFF_BUDGET_AXIS),
         joint_budget_yuan=task.cell.value(JOINT_BUDGET_AXIS),
     )
-    check_budgets(network, budgets)
-    money = baseline_budget(network, budgets)
-    plans = [_baseline(name, network, money) for name in settings.baselines]
+    money = baseline_budget(network, checked(network, budgets))
+    plans = [baseline(name, network, money) for name in settings.baselines]
     solved = {"solver_solution": "", "proved_optimal": False, "solver_gap": np.nan}
     solved["solve_s"] = np.nan
     if settings.action == "optimise":
         years, weights = optimiser_years(network, task.seed, settings.sampled_years)
         # One solver thread per cell: cells are the parallelism, and the solver's path
         # (so the plan) does not depend on how many cores a worker has.
-        saa, report = solve_for_plan(
+        made = solve(
             network,
             years,
             budgets,
@@ -105,7 +101,8 @@ def _run(task: CellTask, started: float) -> tuple[pd.DataFrame, pd.DataFrame]:
             threads=1,
             year_weights=weights,
         )
-        plans.insert(0, extract_plan(saa, network, "optimised"))
+        plans.insert(0, made.plan)
+        report = made.report
         solved = {
             "solver_solution": report.solution,
             "proved_optimal": report.optimal,
@@ -113,24 +110,14 @@ def _run(task: CellTask, started: float) -> tuple[pd.DataFrame, pd.DataFrame]:
             "solve_s": report.build_s + report.solve_s,
         }
     plans.extend(task.plans)
+    judged = judge(scenario, plans, settings.reps, task.seed)
     summaries, yearly = [], []
     for plan in plans:
-        result = simulate(scenario, plan, reps=settings.reps, seed=task.seed)
-        summaries.append(_plan_summary(plan, scenario, summarize(result)))
-        yearly.append(_plan_years(plan, weighted_unmet_per_year(result)))
+        summaries.append(_plan_summary(plan, scenario, summarize(judged.results[plan.plan_id])))
+        yearly.append(_plan_years(plan, judged.yearly[plan.plan_id]))
     summary = pd.concat(summaries, ignore_index=True)
     summary = summary.assign(**solved, cell_s=time.perf_counter() - started)
     return _with_cell(summary, task.cell), _with_cell(pd.concat(yearly), task.cell)
-
-
-def _baseline(name: str, network: CountyNetwork, money: float) -> Plan:
-    if name == "status_quo":
-        return status_quo()
-    if name == "last_year_rule":
-        return last_year_rule(network, money)
-    if name == "top_up":
-        return top_up(network, money)
-    return equal_split(network, money)
 
 
 def _plan_summary(plan: Plan, scenario: Scenario, summary: pd.DataFrame) -> pd.DataFrame:

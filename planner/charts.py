@@ -1258,7 +1258,7 @@ def _year_axis(
 def sensitivity_tornado(moved: pd.DataFrame, lang: str = "zh") -> Figure:
     """Money moved between categories with each judgement halved (left) and doubled (right).
 
-    ``moved`` as :func:`optimize.sensitivity.money_moved` gives it: judgements
+    ``moved`` as :func:`optimize.records.money_moved` gives it: judgements
     largest first, which are drawn at the top. Each bar names the category that
     gains most.
     """

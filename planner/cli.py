@@ -1,7 +1,9 @@
-"""The ``yingji`` command line: one entry point, one subcommand per job.
+"""The ``yingji`` command line: parse the arguments, dispatch to the command's module.
 
-Each subcommand is also a plain Python function (``run_simulate``), so
-scripts and tests call the same code the CLI does.
+Each command lives in a module of its own (``planner.simulating.run_simulate``,
+``planner.optimizing.run_optimize``, ...), a plain Python function that scripts
+and tests call as the CLI does; each is imported only when its command runs,
+so ``yingji --help`` starts fast.
 """
 
 from __future__ import annotations
@@ -11,14 +13,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from rich.console import Console
 from rich.markup import escape
 
 from planner.errors import CellsFailedError, RequestError
-from planner.output import over_budget_records, terminal, version
-from planner.progress import progress_bar
-from scenarios import InputError, Scenario, load, load_plan
-from scenarios.plan import Plan
+from planner.output import terminal
+from planner.results import version
+from scenarios import InputError
 
 EXIT_BAD_INPUT = 2
 EXIT_CELLS_FAILED = 1
@@ -332,6 +332,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = terminal(stderr=True)
     try:
         if args.command == "simulate":
+            from planner.simulating import run_simulate
+
             run_simulate(
                 args.scenario, args.plan, args.reps, args.seed, args.jobs, args.out, console
             )
@@ -388,6 +390,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             )  # fmt: skip
             run_plan_years(request, console)
         elif args.command == "report":
+            from planner.reporting import run_report
+
             run_report(args.results, args.lang, args.out, console)
     except CellsFailedError as error:
         console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
@@ -406,85 +410,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return EXIT_INTERRUPTED
     return 0
-
-
-def _load_inputs(
-    scenario_path: Path | None, plan_path: Path | None
-) -> tuple[Scenario, Plan | None]:
-    scenario = load(scenario_path)
-    plan = load_plan(plan_path, scenario) if plan_path is not None else None
-    return scenario, plan
-
-
-def run_simulate(
-    scenario_path: Path | None,
-    plan_path: Path | None,
-    reps: int,
-    seed: int | None,
-    jobs: int,
-    out: Path,
-    console: Console | None = None,
-) -> Path:
-    """``yingji simulate``: run, print the summary, write the frames; returns the folder."""
-    from planner.output import prepare_out_dir, write_csv, write_parquet, write_run_record
-    from planner.tables import summary_table
-    from sim import simulate
-    from sim.metrics import summarize
-
-    console = console or terminal(stderr=True)
-    scenario, plan = _load_inputs(scenario_path, plan_path)
-    over = over_budget_records(console, [plan] if plan is not None else [], scenario)
-    prepare_out_dir(out, "simulate")
-    with progress_bar(console, "模拟 simulating", reps, show=reps >= 20) as advance:
-        result = simulate(scenario, plan, reps=reps, seed=seed, jobs=jobs, progress=advance)
-    summary = summarize(result)
-    write_parquet(result.events, out / "events.parquet")
-    write_parquet(result.items, out / "items.parquet")
-    write_parquet(result.dispatches, out / "dispatches.parquet")
-    write_parquet(result.stock, out / "stock.parquet")
-    write_parquet(result.calls, out / "calls.parquet")
-    write_csv(summary, out / "summary.csv")
-    used_seed = scenario.seed if seed is None else seed
-    write_run_record(
-        out, "simulate", scenario_path, plan=plan_path, reps=reps, seed=used_seed, over_budget=over
-    )
-    terminal().print(summary_table(summary, scenario, reps, used_seed, plan))
-    console.print(
-        f"wrote {out}/events.parquet, items.parquet, dispatches.parquet, stock.parquet, "
-        "calls.parquet, summary.csv, run.json",
-        markup=False,
-        highlight=False,
-    )
-    return out
-
-
-def run_report(
-    results: Path, lang: str = "zh", out: Path | None = None, console: Console | None = None
-) -> dict[str, Path]:
-    """``yingji report``: build the report and write its three files; returns their paths."""
-    from planner.fonts import FontMissingError
-    from planner.report_files import write_report_files
-    from planner.reporting import load_report
-
-    console = console or terminal(stderr=True)
-    with console.status("报告 building the report"):
-        try:
-            report = load_report(results, lang, version())
-        except FontMissingError as error:
-            raise RequestError(str(error)) from None
-        target = out if out is not None else results / "report.html"
-        if target.parent.exists() and not target.parent.is_dir():
-            raise InputError(target.parent, "--out", "is not a folder")
-        written = write_report_files(report, target)
-    used = ", ".join(f"{kind}: {folder}" for kind, folder in report.results.folders().items())
-    console.print(f"from {used}", markup=False, highlight=False, soft_wrap=True)
-    terminal().print(
-        "\n".join(str(path) for path in written.values()),
-        markup=False,
-        highlight=False,
-        soft_wrap=True,
-    )
-    return written
 
 
 if __name__ == "__main__":

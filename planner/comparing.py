@@ -12,15 +12,17 @@ from rich.table import Table
 
 from optimize.baselines import status_quo
 from optimize.comparison import BETTER, IDENTICAL, NOT_SIGNIFICANT, WORSE, compare_results
-from optimize.evaluate import evaluation_frame, paired_reduction, simulate_plans
-from planner.output import (
-    over_budget_records,
+from optimize.evaluate import paired_reduction
+from planner.output import over_budget_records, terminal
+from planner.pipeline import judge
+from planner.progress import progress_bar
+from planner.results import (
+    COMPARISON_FILE,
+    EVALUATION_FILE,
     prepare_out_dir,
-    terminal,
     write_csv,
     write_run_record,
 )
-from planner.progress import progress_bar
 from planner.tables import CATEGORY_LABELS, evaluation_table
 from scenarios import InputError, load, load_plan
 from scenarios.plan import Plan
@@ -53,13 +55,13 @@ def run_compare(request: CompareRequest, console: Console | None = None) -> pd.D
     seed = scenario.seed if request.seed is None else request.seed
     label = "模拟比较 simulating the plans on the same years"
     with progress_bar(console, label, request.reps * len(plans)) as advance:
-        results = simulate_plans(scenario, plans, request.reps, seed, request.jobs, advance)
+        judged = judge(scenario, plans, request.reps, seed, request.jobs, advance)
+    results, evaluation, yearly = judged.results, judged.evaluation, judged.yearly
     comparison = compare_results(results, plans[0].plan_id)
-    evaluation, yearly = evaluation_frame(scenario, plans, results)
-    write_csv(comparison, out / "comparison.csv")
-    write_csv(_against_reference(evaluation, plans[0].plan_id), out / "evaluation.csv")
+    write_csv(comparison, out / COMPARISON_FILE)
+    write_csv(_against_reference(evaluation, plans[0].plan_id), out / EVALUATION_FILE)
     write_run_record(
-        out, "compare", scenario_path, plans=list(request.plans), reps=request.reps, seed=seed,
+        out, "compare", scenario, plans=list(request.plans), reps=request.reps, seed=seed,
         over_budget=over,
     )  # fmt: skip
     screen = terminal()
@@ -72,7 +74,9 @@ def run_compare(request: CompareRequest, console: Console | None = None) -> pd.D
         screen.print(escape(sentence))
         screen.print(escape(_quiet_townships(rows)))
     console.print(
-        f"wrote {out}/comparison.csv, evaluation.csv, run.json", markup=False, highlight=False
+        f"wrote {out}/{COMPARISON_FILE}, {EVALUATION_FILE}, run.json, scenario.json",
+        markup=False,
+        highlight=False,
     )
     return comparison
 

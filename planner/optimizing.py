@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from collections import Counter
 from dataclasses import asdict, dataclass
@@ -14,27 +13,14 @@ from rich.console import Console
 from rich.markup import escape
 
 from optimize.agreement import ModelCheck, check_model, model_values
-from optimize.baselines import equal_split, last_year_rule, status_quo, top_up
 from optimize.demand import has_year_probabilities, optimiser_years
-from optimize.evaluate import evaluation_frame, outcomes_per_year, simulate_plans
 from optimize.greedy import greedy
 from optimize.improve import Move, improve
 from optimize.marginal import marginal_values
-from optimize.model import (
-    NO_CREDIT,
-    Budgets,
-    InfeasibleRequestError,
-    SaaProblem,
-    SolveFailedError,
-    SolveReport,
-    build_problem,
-    check_budgets,
-    extract_plan,
-    payroll_yuan,
-    solve,
-)
+from optimize.model import Budgets, SolveFailedError, SolveReport
+from optimize.records import SENSITIVITY_FILE, money_moved
 from optimize.saa import saa_bounds
-from optimize.sensitivity import SENSITIVITY_FILE, money_moved, sensitivity_rows, solve_scaled
+from optimize.sensitivity import sensitivity_rows, solve_scaled
 from optimize.sensitivity import tasks as sensitivity_tasks
 from optimize.stability import (
     STABLE_WORST_SHARE_BY_ITEM,
@@ -44,8 +30,30 @@ from optimize.stability import (
 )
 from planner.errors import RequestError
 from planner.executors import open_executor
-from planner.output import prepare_out_dir, terminal, write_atomic, write_csv, write_run_record
+from planner.output import terminal
+from planner.pipeline import (
+    BASELINES,
+    Judged,
+    Solved,
+    baseline,
+    baseline_budget,
+    budgets_for,
+    checked,
+    judge,
+    solve,
+)
 from planner.progress import progress_bar
+from planner.results import (
+    BOUNDS_FILE,
+    COMPLIANCE_FILE,
+    EVALUATION_FILE,
+    MARGINAL_FILE,
+    SOLVE_FILE,
+    prepare_out_dir,
+    write_csv,
+    write_json,
+    write_run_record,
+)
 from planner.tables import compliance_table, cost_table, evaluation_table, sensitivity_table
 from scenarios import load
 from scenarios.norms import COMPLIANCE_COLUMNS, NormCompliance, compliance
@@ -83,56 +91,10 @@ class OptimizeRequest:
     out: Path = Path("results")
 
 
-def budgets_for(
-    scenario: Scenario,
-    budget_yuan: float | None = None,
-    staff_budget_yuan: float | None = None,
-    joint_budget_yuan: float | None = None,
-) -> Budgets:
-    """The budgets asked for, falling back on the scenario's."""
-    procurement = scenario.procurement
-    staff = staff_budget_yuan
-    if staff is None and joint_budget_yuan is None and procurement is not None:
-        staff = procurement.staffing_budget_yuan
-    budget = scenario.procurement_budget_yuan if budget_yuan is None else budget_yuan
-    return Budgets(budget, staff, joint_budget_yuan)
-
-
-def baseline_budget(network: CountyNetwork, budgets: Budgets) -> float:
-    """Money the baselines spend on purchases (a joint pot keeps today's staff first)."""
-    if budgets.joint_yuan is None:
-        return budgets.procurement_yuan
-    return max(0.0, budgets.joint_yuan - payroll_yuan(network))
-
-
-def solve_for_plan(
-    network: CountyNetwork,
-    years: list,
-    budgets: Budgets,
-    solver: str = "highs",
-    time_limit_s: float = 120.0,
-    mip_gap: float = 1e-3,
-    threads: int | None = None,
-    year_weights: list[float] | None = None,
-) -> tuple[SaaProblem, SolveReport]:
-    """Build and solve the SAA model; refuse in one line when no plan comes out.
-
-    ``year_weights`` are the years' probabilities (``None``: all alike).
-    """
-    try:
-        saa = build_problem(network, years, budgets, year_weights=year_weights)
-        report = solve(saa, solver, time_limit_s, mip_gap, threads=threads)
-    except InfeasibleRequestError as error:
-        raise RequestError(str(error)) from None
-    if not report.found_plan:
-        raise RequestError(
-            f"the solver found no plan ({report.status}: {report.solution}); "
-            "try a longer time limit or fewer sampled years"
-        )
-    return saa, report
-
-
-def _solve(network: CountyNetwork, request: OptimizeRequest, budgets: Budgets, console: Console):
+def _solve(
+    network: CountyNetwork, request: OptimizeRequest, budgets: Budgets, console: Console
+) -> tuple[list, list[float] | None, Solved]:
+    """The sampled years (and their weights, if recorded), and the plan solved on them."""
     seed = network.scenario.seed if request.seed is None else request.seed
     with console.status("抽样 sampling demand scenarios"):
         years, weights = optimiser_years(network, seed, request.scenarios)
@@ -141,7 +103,7 @@ def _solve(network: CountyNetwork, request: OptimizeRequest, budgets: Budgets, c
         what = f"{len(years)} recorded years, each weighed by its probability"
         console.print(f"solving on the replay table's {what}", markup=False, highlight=False)
     with console.status(f"建模求解 building and solving ({what}, {request.solver})"):
-        saa, report = solve_for_plan(
+        made = solve(
             network,
             years,
             budgets,
@@ -150,7 +112,7 @@ def _solve(network: CountyNetwork, request: OptimizeRequest, budgets: Budgets, c
             request.mip_gap,
             year_weights=weights,
         )
-    return years, weights, saa, report
+    return years, weights, made
 
 
 def run_optimize(request: OptimizeRequest, console: Console | None = None) -> Path:
@@ -163,13 +125,13 @@ def run_optimize(request: OptimizeRequest, console: Console | None = None) -> Pa
     )
     _refuse_impossible(network, budgets, request)
     out = prepare_out_dir(request.out, "optimize")
-    years, weights, saa, report = _solve(network, request, budgets, console)
-    plan = extract_plan(saa, network, "optimised")
+    years, weights, made = _solve(network, request, budgets, console)
+    plan, report = made.plan, made.report
     with console.status("边际价值 marginal values (plan fixed: duals, then finite differences)"):
         marginal = marginal_values(network, years, plan, year_weights=weights)
     money = baseline_budget(network, budgets)
-    plans = [status_quo(), plan, top_up(network, money), last_year_rule(network, money)]
-    plans.append(equal_split(network, money))
+    plans = [baseline(name, network, money) for name in BASELINES]
+    plans.insert(1, plan)
     seed = scenario.seed if request.seed is None else request.seed
     if request.greedy_steps > 0:
         with console.status(f"贪心基线 greedy baseline ({request.greedy_steps} lots)"):
@@ -182,11 +144,12 @@ def run_optimize(request: OptimizeRequest, console: Console | None = None) -> Pa
         with console.status(label):
             improved, moves = improve(
                 scenario, network, plan, marginal, seed, request.reps, request.improve_steps,
-                saa.credit or NO_CREDIT,
+                made.credit,
             )  # fmt: skip
         if any(move.kept for move in moves):
             plans.insert(2, improved)
-    evaluation, yearly, outcomes = _judge(scenario, plans, request, seed, console)
+    judged = _judge(scenario, plans, request, seed, console)
+    evaluation, yearly = judged.evaluation, judged.yearly
     kept = {candidate.plan_id: breaches(candidate, scenario) for candidate in plans}
     gain = _improvement_gain(yearly, plan.plan_id, scenario, request.reps)
     check = _check_model(network, plan, yearly[plan.plan_id], request.reps, seed, console)
@@ -194,40 +157,47 @@ def run_optimize(request: OptimizeRequest, console: Console | None = None) -> Pa
         None if weights is not None else _stability(network, years, budgets, request, console)
     )
     if request.bounds > 0:
-        _bounds(network, plan, budgets, seed, request, out, console, saa.credit or NO_CREDIT)
+        _bounds(network, plan, budgets, seed, request, out, console, made.credit)
     rests_on = _sensitivity(scenario, plan, budgets, seed, request, console)
     norms = compliance(scenario, plan)
     _write_tables(out, scenario, plan, evaluation, marginal, norms, rests_on)
     improvement = {"moves": [asdict(move) for move in moves], "gain_on_judging_years": gain}
     rules = {plan_id: [asdict(b) for b in found] for plan_id, found in kept.items()}
     _write_report(
-        report, request, budgets, out / "solve.json", check, stability, improvement, rules,
+        report, request, budgets, out / SOLVE_FILE, check, stability, improvement, rules,
         scenario,
     )  # fmt: skip
     write_run_record(
-        out, "optimize", request.scenario_path, seed=seed, reps=request.reps,
+        out, "optimize", scenario, seed=seed, reps=request.reps,
         budget_yuan=budgets.procurement_yuan, sampled_years=len(years),
     )  # fmt: skip
     _print(scenario, plan, report, evaluation, len(years), check, stability)
     lines = [improvement_line(moves, gain, request.reps), rules_line(kept)]
-    if "top_up" in yearly:
-        lines.append(beats_line(yearly[plan.plan_id], yearly["top_up"], scenario, "top_up"))
-        if scenario.objective.minimise != "shortfall":
-            chosen, top = outcomes[plan.plan_id], outcomes["top_up"]
-            lines.append(outcomes_line(chosen, top, scenario, "top_up"))
     screen = terminal()
-    for line in lines:
+    for line in lines + _against_top_up(judged, plan.plan_id, scenario):
         screen.print(line, markup=False, highlight=False)
     _print_tables(screen, console, out, scenario, norms, rests_on)
     return out
 
 
+def _against_top_up(judged: Judged, plan_id: str, scenario: Scenario) -> list[str]:
+    """The plan against the top-up rule, paired: on what was minimised, and on people."""
+    if "top_up" not in judged.yearly:
+        return []
+    yearly = judged.yearly
+    lines = [beats_line(yearly[plan_id], yearly["top_up"], scenario, "top_up")]
+    if scenario.objective.minimise != "shortfall":
+        outcomes = judged.outcomes()
+        lines.append(outcomes_line(outcomes[plan_id], outcomes["top_up"], scenario, "top_up"))
+    return lines
+
+
 def _write_tables(out: Path, scenario, plan, evaluation, marginal, norms, rests_on) -> None:
     """The plan in its three forms and the run's tables."""
     write_plan(plan, scenario, out)
-    write_csv(evaluation, out / "evaluation.csv")
-    write_csv(marginal, out / "marginal_values.csv")
-    write_csv(_compliance_frame(norms), out / "compliance.csv")
+    write_csv(evaluation, out / EVALUATION_FILE)
+    write_csv(marginal, out / MARGINAL_FILE)
+    write_csv(_compliance_frame(norms), out / COMPLIANCE_FILE)
     if rests_on is not None:
         write_csv(rests_on, out / SENSITIVITY_FILE)
 
@@ -241,7 +211,7 @@ def _print_tables(screen, console, out: Path, scenario, norms, rests_on) -> None
     extra = f", {SENSITIVITY_FILE}" if rests_on is not None else ""
     console.print(
         f"wrote {out}/plan.csv, plan.xlsx, plan.json, evaluation.csv, marginal_values.csv, "
-        f"compliance.csv{extra}, solve.json, run.json",
+        f"compliance.csv{extra}, solve.json, run.json, scenario.json",
         markup=False,
         highlight=False,
     )
@@ -281,10 +251,7 @@ def _compliance_frame(rows: list[NormCompliance]) -> pd.DataFrame:
 def _refuse_impossible(network: CountyNetwork, budgets: Budgets, request: OptimizeRequest) -> None:
     """Refuse, in one line and before any work, what no run can do."""
     scenario = network.scenario
-    try:
-        check_budgets(network, budgets)
-    except InfeasibleRequestError as error:
-        raise RequestError(str(error)) from None
+    checked(network, budgets)
     if request.bounds > 0 and scenario.objective.worst_weight > 0:
         raise RequestError(
             "--bounds estimates the gap of the expected year; the objective weighs the worst "
@@ -356,14 +323,13 @@ def objective_words(scenario: Scenario) -> str:
     return shortfall
 
 
-def _judge(scenario, plans: list[Plan], request: OptimizeRequest, seed: int, console: Console):
-    """The plans simulated on the judging years: the evaluation, the years, the outcomes."""
+def _judge(
+    scenario, plans: list[Plan], request: OptimizeRequest, seed: int, console: Console
+) -> Judged:
+    """The plans simulated on the judging years, with a progress bar."""
     label = "模拟评估 judging plans by simulation"
     with progress_bar(console, label, request.reps * len(plans)) as advance:
-        results = simulate_plans(scenario, plans, request.reps, seed, request.jobs, advance)
-    evaluation, yearly = evaluation_frame(scenario, plans, results)
-    outcomes = {plan_id: outcomes_per_year(result) for plan_id, result in results.items()}
-    return evaluation, yearly, outcomes
+        return judge(scenario, plans, request.reps, seed, request.jobs, advance)
 
 
 def outcomes_line(plan: pd.DataFrame, baseline: pd.DataFrame, scenario: Scenario, name: str) -> str:
@@ -434,7 +400,7 @@ def _stability(network, years, budgets: Budgets, request: OptimizeRequest, conso
 
 
 def _bounds(network, plan, budgets, seed, request, out: Path, console, credit) -> None:
-    """The SAA gap by the multiple-replications procedure, written to saa_bounds.json."""
+    """The SAA gap by the multiple-replications procedure, written to :data:`BOUNDS_FILE`."""
     label = f"统计界 SAA bounds ({request.bounds} samples of {request.scenarios} years)"
     with console.status(label):
         try:
@@ -452,8 +418,7 @@ def _bounds(network, plan, budgets, seed, request, out: Path, console, credit) -
             )
         except SolveFailedError as error:
             raise RequestError(str(error)) from None
-    text = json.dumps(asdict(bounds), indent=2) + "\n"
-    write_atomic(out / "saa_bounds.json", lambda p: p.write_text(text, encoding="utf-8"))
+    write_json(asdict(bounds), out / BOUNDS_FILE)
     terminal().print(
         f"SAA gap {bounds.gap:,.0f} yuan-equivalent/yr = {bounds.relative_gap:.2%} of the plan's "
         f"out-of-sample cost {bounds.upper_mean:,.0f} (one-sided 95% <= "
@@ -485,8 +450,7 @@ def _write_report(
         "budgets": asdict(budgets),
         "request": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(request).items()},
     }
-    text = json.dumps(document, indent=2, ensure_ascii=False, default=float) + "\n"
-    write_atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
+    write_json(document, path)
 
 
 def _print(

@@ -12,27 +12,36 @@ from __future__ import annotations
 
 import math
 import shutil
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, astuple, dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from optimize.years import (
+from optimize.records import (
     JUDGED_COLUMNS,
-    PlanningError,
-    YearsPlan,
-    YearsSettings,
+    LEAVING_COLUMNS,
+    PURCHASE_COLUMNS,
+    YEAR_COLUMNS,
     paired_years,
-    plan_years,
 )
+from optimize.years import PlanningError, YearsPlan, YearsSettings, plan_years
 from planner.errors import RequestError
 from planner.executors import open_executor
-from planner.output import prepare_out_dir, terminal, write_csv, write_parquet, write_run_record
+from planner.output import terminal
+from planner.results import (
+    AGAINST,
+    DIFFERENCE,
+    YEARS_TABLES,
+    prepare_out_dir,
+    write_run_record,
+    write_tables,
+)
 from planner.tables import AGAINST_LABELS, YEAR_LABELS, against_cells, year_cells
 from scenarios import InputError, load
 from scenarios.files import write_atomic
+from scenarios.ledger import LOT_COLUMNS
 from scenarios.plan import PURCHASE_TITLES, TOTAL_LABEL, Plan, Purchase, fill_sheet, purchase_rows
 from scenarios.schema import Scenario
 
@@ -40,15 +49,13 @@ MAX_YEARS = 30  # a plan beyond a generation's stock is not a plan
 # A rise above doubling every year, or a fall of more than half, is not a budget path a
 # bureau plans by; such budgets are given year by year with --against-budgets.
 RISE_PERCENT = (-50.0, 100.0)
-AGAINST = "against"  # the second path's folder, and the name of its comparison
-DIFFERENCE = "against_difference"  # the per-year paired differences
 WORKBOOK = "plan_years.xlsx"
 YEARS_SHEET = "总表 years"
 LEAVING_SHEET = "出库 leaving"
 KINDS = {"replacement": "更新 replacement", "new": "新购 new"}
 WAYS = {"used": "消耗 used", "failed": "损坏 failed", "rotated": "轮换 rotated",
         "scrapped": "报废 scrapped"}  # fmt: skip
-YEAR_COLUMNS = {  # the years sheet: column title -> YearRow field
+YEAR_SHEET_COLUMNS = {  # the years sheet: column title -> YearRow field
     "年 year": "year",
     "预算 budget (yuan)": "budget_yuan",
     "更新 replaced (yuan)": "replaced_yuan",
@@ -66,7 +73,7 @@ YEAR_COLUMNS = {  # the years sheet: column title -> YearRow field
 LEAVING_TITLES = ("年 year", "方式 how", "item_id", "物资 item (zh)", "depot_id",
                   "购置年 bought in", "数量 quantity", "金额 value (yuan)")  # fmt: skip
 AGAINST_SHEET = "对照 against"
-AGAINST_COLUMNS = {  # the against sheet: column title -> optimize.years.DIFFERENCE_COLUMNS
+AGAINST_COLUMNS = {  # the against sheet: column title -> optimize.records.DIFFERENCE_COLUMNS
     "年 year": "year",
     "预算 budget (yuan)": "budget_yuan",
     "对照预算 against budget (yuan)": "against_budget_yuan",
@@ -182,17 +189,19 @@ def run_plan_years(request: PlanYearsRequest, console: Console | None = None) ->
     settings = request.settings
     seed = scenario.seed if settings.seed is None else settings.seed
     write_run_record(
-        out, "plan-years", request.scenario_path, seed=seed, reps=settings.reps,
+        out, "plan-years", scenario, seed=seed, reps=settings.reps,
         sampled_years=settings.sampled_years, budgets_yuan=list(budgets),
         against_budgets_yuan=list(against) or None,
         against_rise_percent=request.against_rise_percent,
     )  # fmt: skip
     terminal().print(years_table(plans["planned"], scenario))
-    wrote = "years, purchases, leaving, closing_stock, judged (.csv and .parquet)"
+    wrote = f"{', '.join(YEARS_TABLES)} (.csv and .parquet)"
     if differences is not None:
         terminal().print(against_table(differences, request.against_rise_percent))
         wrote += f"; {AGAINST}/ the same for the second path; {DIFFERENCE} (.csv and .parquet)"
-    console.print(f"wrote {out}: {wrote}, {WORKBOOK}, run.json", markup=False, highlight=False)
+    console.print(
+        f"wrote {out}: {wrote}, {WORKBOOK}, run.json, scenario.json", markup=False, highlight=False
+    )
     return out
 
 
@@ -258,38 +267,34 @@ def against_frame(planned: YearsPlan, against: YearsPlan) -> pd.DataFrame:
 
 
 def frames(planned: YearsPlan) -> dict[str, pd.DataFrame]:
-    """The plan's tables by name: a row per year, per purchase line, per lot that left."""
+    """The plan's tables by name (:data:`planner.results.YEARS_TABLES`), columns by record type."""
+    rows = {
+        "years": (planned.years, YEAR_COLUMNS),
+        "purchases": (planned.purchases, PURCHASE_COLUMNS),
+        "leaving": (planned.leaving, LEAVING_COLUMNS),
+        "closing_stock": (planned.closing, LOT_COLUMNS),
+        "judged": (planned.judged, JUDGED_COLUMNS),
+    }
     return {
-        "years": pd.DataFrame([asdict(row) for row in planned.years]),
-        "purchases": pd.DataFrame([asdict(row) for row in planned.purchases]),
-        "leaving": pd.DataFrame([asdict(row) for row in planned.leaving]),
-        "closing_stock": pd.DataFrame([asdict(lot) for lot in planned.closing]),
-        "judged": pd.DataFrame(
-            [asdict(row) for row in planned.judged], columns=list(JUDGED_COLUMNS)
-        ),
+        name: pd.DataFrame([astuple(row) for row in records], columns=list(columns))
+        for name, (records, columns) in rows.items()
     }
 
 
 def _write(
     out: Path, plans: dict[str, YearsPlan], differences: pd.DataFrame | None, scenario: Scenario
 ) -> None:
-    _write_tables(out, frames(plans["planned"]))
+    write_tables(out, frames(plans["planned"]))
     if differences is None:
         # an earlier run's second path in this folder would be read as this run's
         shutil.rmtree(out / AGAINST, ignore_errors=True)
         for suffix in (".csv", ".parquet"):
             (out / f"{DIFFERENCE}{suffix}").unlink(missing_ok=True)
     else:
-        _write_tables(prepare_out_dir(out / AGAINST), frames(plans[AGAINST]))
-        _write_tables(out, {DIFFERENCE: differences})
+        write_tables(prepare_out_dir(out / AGAINST), frames(plans[AGAINST]))
+        write_tables(out, {DIFFERENCE: differences})
     workbook = years_workbook(plans["planned"], scenario, differences)
     write_atomic(out / WORKBOOK, workbook.save)
-
-
-def _write_tables(out: Path, tables: dict[str, pd.DataFrame]) -> None:
-    for name, frame in tables.items():
-        write_csv(frame, out / f"{name}.csv")
-        write_parquet(frame, out / f"{name}.parquet")
 
 
 def years_workbook(planned: YearsPlan, scenario: Scenario, differences: pd.DataFrame | None = None):
@@ -298,9 +303,9 @@ def years_workbook(planned: YearsPlan, scenario: Scenario, differences: pd.DataF
 
     workbook = Workbook()
     workbook.remove(workbook.active)
-    rows = [{title: getattr(row, name) for title, name in YEAR_COLUMNS.items()}
+    rows = [{title: getattr(row, name) for title, name in YEAR_SHEET_COLUMNS.items()}
             for row in planned.years]  # fmt: skip
-    fill_sheet(workbook.create_sheet(YEARS_SHEET), tuple(YEAR_COLUMNS), rows, [])
+    fill_sheet(workbook.create_sheet(YEARS_SHEET), tuple(YEAR_SHEET_COLUMNS), rows, [])
     titles = ("类型 kind", *PURCHASE_TITLES)
     for row in planned.years:
         lines, total = [], 0.0

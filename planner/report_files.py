@@ -21,11 +21,12 @@ from jinja2 import Environment
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
+from planner.document import Report
 from planner.fonts import font_path
-from planner.reporting import Report, plan_name, procurement_list
+from planner.labels import plan_name
 from planner.tables import CATEGORY_LABELS, TIER_LABELS
 from scenarios.files import cells_as_text, write_atomic
-from scenarios.plan import TOTAL_LABEL, add_plan_sheets
+from scenarios.plan import TOTAL_LABEL, add_plan_sheets, procurement_lines
 
 FIGURE_DPI = 150
 FONT_FAMILY = "yingji-report"
@@ -261,7 +262,7 @@ def write_workbook(report: Report, path: Path) -> Path:
     results = report.results
     sheets: dict[str, pd.DataFrame] = {}
     if results.plan is not None:
-        lines = procurement_list(results.plan.plan, results.scenario)
+        lines = procurement_lines(results.plan.plan, results.scenario)
         sheets["分类合计 by category"] = _category_totals(lines)
         sheets["评估 evaluation"] = results.plan.evaluation.assign(
             plan_name=[plan_name(p, report.lang) for p in results.plan.evaluation["plan"]]

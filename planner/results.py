@@ -1,33 +1,285 @@
-"""Finding and reading the results of ``simulate``, ``optimize``, ``sweep`` and ``compare``.
+"""The results folders as a format: what each command writes, and reading it back.
 
-A results folder is recognised by what its command wrote: ``run.json`` names the
-command and the scenario (``simulate``, ``optimize``, ``compare``), and a sweep
-has its ``manifest.json`` and ``cells/``. Every file is read with its expected
-columns checked, so a missing or damaged file is one line naming it, never a
-traceback from deep inside pandas.
+One command's run per folder. ``run.json`` names the command and its settings,
+and ``scenario.json`` is the validated scenario the run used, so a folder
+reports the county as it was run (an edited or moved scenario file changes
+nothing) and can be moved or mailed whole. A sweep has its ``manifest.json``
+and ``cells/`` instead. Every file appears whole or not at all (temporary file,
+then rename), and is read with its expected columns checked, so a missing or
+damaged file is one line naming it, never a traceback from deep inside pandas.
+
+The file names and column lists live here and in the record types of the
+layers below; this module imports no command, and no solver or cluster.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from optimize.sensitivity import SENSITIVITY_COLUMNS, SENSITIVITY_FILE
-from optimize.years import JUDGED_COLUMNS, paired_years
-from planner.output import RUN_RECORD
-from planner.planning_years import AGAINST
-from planner.sweeping import CELLS, MANIFEST, load_results
+from optimize.comparison import COMPARISON_COLUMNS
+from optimize.evaluate import EVALUATION_COLUMNS
+from optimize.records import (
+    JUDGED_COLUMNS,
+    SENSITIVITY_COLUMNS,
+    SENSITIVITY_FILE,
+    YEAR_COLUMNS,
+    paired_years,
+)
 from scenarios import InputError, load, load_plan
+from scenarios.files import write_atomic
+from scenarios.loader import validate_scenario
 from scenarios.plan import Plan
 from scenarios.schema import Scenario
-from sim.metrics import SUMMARY_COLUMNS
+from sim.metrics import HEADLINE, SUMMARY_COLUMNS
+from sim.records import SimulationResult
+from sim.rows import DISPATCH_COLUMNS, EVENT_COLUMNS, ITEM_COLUMNS
 
 KINDS = ("simulate", "optimize", "sweep", "compare", "plan-years")
 SEARCH_DEPTH = 2  # the folder, its subfolders and theirs: results/ -> results/optimize
+
+RUN_RECORD = "run.json"
+SCENARIO_RECORD = "scenario.json"
+
+# simulate: a tidy frame per record type of the simulation, and the summary
+SIMULATION_FRAMES = ("events", "items", "dispatches", "stock", "calls")
+SUMMARY_FILE = "summary.csv"
+# optimize: the plan (plan.csv, .xlsx, .json by scenarios.plan.write_plan) and its judgement
+PLAN_FILE = "plan.csv"
+EVALUATION_FILE = "evaluation.csv"
+MARGINAL_FILE = "marginal_values.csv"
+COMPLIANCE_FILE = "compliance.csv"
+SOLVE_FILE = "solve.json"
+BOUNDS_FILE = "saa_bounds.json"
+# compare
+COMPARISON_FILE = "comparison.csv"
+# plan-years: each table as CSV and Parquet; the second path's in AGAINST/
+YEARS_TABLES = ("years", "purchases", "leaving", "closing_stock", "judged")
+AGAINST = "against"  # the second path's folder, and the name of its comparison
+DIFFERENCE = "against_difference"  # the per-year paired differences
+# sweep
+MANIFEST = "manifest.json"
+MANIFEST_FORMAT = 1
+CELLS, YEARS, FAILED = "cells", "years", "failed"
+CELL_FILE = re.compile(r"^cell-(\d+)\.parquet$")
+SWEEP_SUMMARY = "sweep_summary.csv"
+
+
+# ---------------------------------------------------------------------------- writing
+
+
+def prepare_out_dir(path: Path, command: str | None = None) -> Path:
+    """Create the output folder, or refuse with one line if it cannot be used.
+
+    A folder holds one command's run: ``command``'s files written over another
+    command's would leave the other's record describing them (and the report
+    would drop a section without a word), so such a folder is refused.
+    """
+    if path.exists() and not path.is_dir():
+        raise InputError(path, "--out", "exists and is not a folder")
+    record = path / RUN_RECORD
+    if command is not None and record.is_file():
+        other = _recorded_command(record)
+        if other != command:
+            raise InputError(
+                path,
+                "--out",
+                f"holds the results of yingji {other}: give --out another folder "
+                "(one command's run per folder)",
+            )
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InputError(path, "--out", f"cannot create the folder: {error.strerror}") from None
+    if not os.access(path, os.W_OK):
+        raise InputError(path, "--out", "folder is not writable")
+    return path
+
+
+def _recorded_command(record: Path) -> str:
+    """The command a run record names ('an unreadable run' when it cannot be read)."""
+    try:
+        found = json.loads(record.read_text(encoding="utf-8")).get("command")
+    except (OSError, ValueError, AttributeError):
+        return "an unreadable run"
+    return str(found) if found else "an unreadable run"
+
+
+def version() -> str:
+    """The installed yingji version (``unknown`` when run from an uninstalled tree)."""
+    try:
+        return metadata.version("yingji")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def write_parquet(frame: pd.DataFrame, path: Path) -> Path:
+    """Write a frame as Parquet, atomically."""
+    return write_atomic(path, lambda p: frame.to_parquet(p, index=False))
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    """Write a frame as UTF-8 CSV, atomically."""
+    return write_atomic(path, lambda p: frame.to_csv(p, index=False, encoding="utf-8"))
+
+
+def write_json(document: object, path: Path) -> Path:
+    """Write a JSON document (UTF-8, indented), atomically."""
+    text = json.dumps(document, indent=2, ensure_ascii=False, default=float) + "\n"
+    return write_atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
+
+
+def write_tables(out: Path, tables: dict[str, pd.DataFrame]) -> None:
+    """Each table as ``name.csv`` (for people) and ``name.parquet`` (for programs)."""
+    for name, frame in tables.items():
+        write_csv(frame, out / f"{name}.csv")
+        write_parquet(frame, out / f"{name}.parquet")
+
+
+def write_scenario(out: Path, scenario: Scenario) -> Path:
+    """``scenario.json``: the validated scenario a run used, read back by the report."""
+    text = scenario.model_dump_json(indent=1) + "\n"
+    return write_atomic(out / SCENARIO_RECORD, lambda p: p.write_text(text, encoding="utf-8"))
+
+
+def write_run_record(out: Path, command: str, scenario: Scenario, **fields) -> Path:
+    """``run.json`` (and ``scenario.json``): which command made this folder, with what settings.
+
+    ``yingji report`` reads them to know the run and the county it was run for.
+    """
+    write_scenario(out, scenario)
+    record = {
+        "command": command,
+        "scenario": SCENARIO_RECORD,
+        "scenario_source": str(Path(scenario.source_path).resolve())
+        if scenario.source_path
+        else "",
+        "yingji_version": version(),
+        **{key: str(value) if isinstance(value, Path) else value for key, value in fields.items()},
+    }
+    return write_json(record, out / RUN_RECORD)
+
+
+def write_simulation(out: Path, result: SimulationResult, summary: pd.DataFrame) -> list[Path]:
+    """``simulate``'s files: each frame of the result as Parquet, and the summary as CSV."""
+    written = [write_parquet(getattr(result, n), out / f"{n}.parquet") for n in SIMULATION_FRAMES]
+    return [*written, write_csv(summary, out / SUMMARY_FILE)]
+
+
+# ---------------------------------------------------------------------- a sweep's folder
+
+
+def write_manifest(out: Path, manifest: dict[str, object], scenario: Scenario) -> None:
+    """Write the manifest into a folder that has none yet (a resumed sweep keeps its own)."""
+    path = out / MANIFEST
+    if path.exists():
+        return
+    write_scenario(out, scenario)
+    stamped = {**manifest, "created": datetime.now(UTC).isoformat(timespec="seconds")}
+    write_json(stamped | {"scenario": SCENARIO_RECORD}, path)
+
+
+def check_sweep_folder(out: Path, manifest: dict[str, object]) -> None:
+    """Refuse a folder that holds another sweep's results (or results without a manifest)."""
+    path = out / MANIFEST
+    if not path.exists():
+        if (out / CELLS).exists():
+            raise InputError(out, CELLS, "holds cell results but no manifest.json; use a new --out")
+        return
+    try:
+        existing = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        reason = " ".join(str(error).split())
+        raise InputError(path, "", f"cannot read the manifest: {reason}") from None
+    for key in ("format", "inputs_sha256", "yingji_version"):
+        if not isinstance(existing, dict) or existing.get(key) != manifest[key]:
+            shown = existing.get(key) if isinstance(existing, dict) else None
+            raise InputError(
+                path,
+                key,
+                "this folder holds the results of a different sweep or version; "
+                "use another --out or remove the folder",
+                shown,
+            )
+
+
+def remove_partial_files(out: Path) -> None:
+    """Temporary files of a run that was killed mid-write; never a finished file."""
+    for folder in (CELLS, YEARS, FAILED):
+        for partial in (out / folder).glob(".*.part"):
+            partial.unlink(missing_ok=True)
+
+
+def cell_file(index: int) -> str:
+    """File name of cell ``index`` in ``cells/`` and ``years/``."""
+    return f"cell-{index:04d}.parquet"
+
+
+def finished_cells(out: Path) -> set[int]:
+    """Indices of the cells whose results are in the folder."""
+    found = set()
+    for path in (out / CELLS).glob("cell-*.parquet"):
+        match = CELL_FILE.match(path.name)
+        if match and (out / YEARS / path.name).is_file():
+            found.add(int(match.group(1)))
+    return found
+
+
+def write_cell(out: Path, index: int, summary: pd.DataFrame, years: pd.DataFrame) -> None:
+    """Save a finished cell: its years first, the cell file last (it marks the cell done)."""
+    write_parquet(years, out / YEARS / cell_file(index))
+    write_parquet(summary, out / CELLS / cell_file(index))
+    _failure_file(out, index).unlink(missing_ok=True)
+
+
+def write_cell_failure(out: Path, index: int, document: dict[str, object]) -> None:
+    """Record why cell ``index`` failed (it runs again on the next run)."""
+    write_json(document, _failure_file(out, index))
+
+
+def _failure_file(out: Path, index: int) -> Path:
+    return out / FAILED / f"cell-{index:04d}.json"
+
+
+def load_results(out: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The finished cells' summary rows and yearly rows, in cell order."""
+    out = Path(out)
+    indices = sorted(finished_cells(out))
+    if not indices:
+        return pd.DataFrame(), pd.DataFrame()
+    summary = pd.concat([_read_cell(out / CELLS / cell_file(i)) for i in indices])
+    years = pd.concat([_read_cell(out / YEARS / cell_file(i)) for i in indices])
+    return summary.reset_index(drop=True), years.reset_index(drop=True)
+
+
+def _read_cell(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(path)
+    except Exception as error:  # any reader failure means a damaged file
+        reason = " ".join(str(error).split())[:120]
+        raise InputError(path, "", f"damaged cell file: {reason}") from None
+
+
+def write_sweep_summary(out: Path) -> pd.DataFrame:
+    """``sweep_summary.csv``: the headline of every finished cell and plan (returned)."""
+    summary, _ = load_results(out)
+    if summary.empty:
+        return summary
+    headline = summary[(summary["metric"] == HEADLINE) & (summary["group"] == "all")]
+    headline = headline.drop(columns=["metric", "group"]).reset_index(drop=True)
+    write_csv(headline, out / SWEEP_SUMMARY)
+    return headline
+
+
+# ---------------------------------------------------------------------------- reading
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +333,7 @@ class YearsResults:
 
     With a second path of budgets: its row per year, and per year the paired
     differences of the second path against the first, paired here from both
-    paths' judged years (:func:`optimize.years.paired_years`).
+    paths' judged years (:func:`optimize.records.paired_years`).
     """
 
     folder: Path
@@ -169,29 +421,42 @@ def _stamp(folder: Path) -> Path:
     return folder / (MANIFEST if (folder / MANIFEST).is_file() else RUN_RECORD)
 
 
+def recorded_scenario(folder: Path) -> Scenario:
+    """The scenario a run in ``folder`` used: its ``scenario.json``, as it was run.
+
+    Folders written before runs recorded their scenario name its file instead
+    (relative to the folder, or absolute); that file is read as it is now.
+    """
+    record_path = _stamp(folder)
+    text = read_json(record_path).get("scenario")
+    if not isinstance(text, str):
+        raise InputError(record_path, "scenario", "missing: cannot tell which scenario")
+    path = folder / text
+    if text == SCENARIO_RECORD:
+        return _scenario_record(path)
+    if not path.is_file():
+        raise InputError(record_path, "scenario", "scenario file not found", text)
+    return load(path)
+
+
+def _scenario_record(path: Path) -> Scenario:
+    """A recorded scenario, validated again (a hand-edited record is refused in one line)."""
+    return validate_scenario(read_json(path), path)
+
+
 def _one_scenario(found: dict[str, Path]) -> Scenario:
-    """Load the scenario every result came from; results of two counties are refused."""
-    scenarios: dict[str, tuple[Path, Scenario]] = {}
-    for folder in found.values():
-        record_path = _stamp(folder)
-        text = read_json(record_path).get("scenario")
-        if not isinstance(text, str):
-            raise InputError(record_path, "scenario", "missing: cannot tell which scenario")
-        if text not in scenarios:
-            scenario_file = Path(text)
-            if not scenario_file.is_file():
-                raise InputError(record_path, "scenario", "scenario file not found", text)
-            scenarios[text] = (record_path, load(scenario_file))
-    ids = {scenario.scenario_id for _, scenario in scenarios.values()}
+    """The scenario every result came from; results of two counties are refused."""
+    scenarios = {kind: recorded_scenario(folder) for kind, folder in found.items()}
+    ids = {scenario.scenario_id: kind for kind, scenario in scenarios.items()}
     if len(ids) > 1:
-        (first, a), (second, b) = list(scenarios.values())[:2]
+        (a, first), (b, second) = list(ids.items())[:2]
         raise InputError(
-            second,
+            _stamp(found[second]),
             "scenario",
-            f"results of two counties ({a.scenario_id} in {first.parent.name}, "
-            f"{b.scenario_id} here); report one county at a time",
+            f"results of two counties ({a} in {found[first].name}, {b} here); "
+            "report one county at a time",
         )
-    return next(iter(scenarios.values()))[1]
+    return next(iter(scenarios.values()))
 
 
 def read_json(path: Path) -> dict[str, Any]:
@@ -229,21 +494,10 @@ def _reason(error: BaseException) -> str:
     return text if len(text) <= 120 else text[:117] + "..."
 
 
-EVENT_COLUMNS = ("replication", "event_id", "hazard", "township_id", "impact_h", "end_h")
-EVENT_COLUMNS += ("response_h", "handled_level", "item_shortfall_yuan", "rescue_shortfall_yuan")
-ITEM_COLUMNS = ("replication", "event_id", "item_id", "demand", "unmet", "shortfall_yuan")
-DISPATCH_COLUMNS = ("replication", "event_id", "team_id", "dispatched_h", "arrival_h")
-DISPATCH_COLUMNS += ("leave_scene_h", "back_at_base_h")
-EVALUATION_COLUMNS = ("plan", "purchase_cost_yuan", "weighted_unmet_mean")
-EVALUATION_COLUMNS += ("weighted_unmet_ci_low", "weighted_unmet_ci_high")
-COMPARISON_COLUMNS = ("plan", "reference", "breakdown", "group", "plan_mean", "reference_mean")
-COMPARISON_COLUMNS += ("difference_mean", "difference_ci_low", "difference_ci_high", "verdict")
-
-
 def _today(folder: Path) -> TodayResults:
     return TodayResults(
         folder,
-        read_table(folder / "summary.csv", SUMMARY_COLUMNS),
+        read_table(folder / SUMMARY_FILE, SUMMARY_COLUMNS),
         read_table(folder / "events.parquet", EVENT_COLUMNS),
         read_table(folder / "items.parquet", ITEM_COLUMNS),
         read_table(folder / "dispatches.parquet", DISPATCH_COLUMNS),
@@ -252,31 +506,26 @@ def _today(folder: Path) -> TodayResults:
 
 
 def _plan(folder: Path, scenario: Scenario) -> PlanResults:
-    if not (folder / "plan.csv").is_file():
-        raise InputError(folder / "plan.csv", "", "file missing")
+    if not (folder / PLAN_FILE).is_file():
+        raise InputError(folder / PLAN_FILE, "", "file missing")
     return PlanResults(
         folder,
-        load_plan(folder / "plan.csv", scenario),
-        read_table(folder / "evaluation.csv", EVALUATION_COLUMNS),
-        read_table(folder / "marginal_values.csv", ()),
-        read_json(folder / "solve.json"),
+        load_plan(folder / PLAN_FILE, scenario),
+        read_table(folder / EVALUATION_FILE, EVALUATION_COLUMNS),
+        read_table(folder / MARGINAL_FILE, ()),
+        read_json(folder / SOLVE_FILE),
         read_json(folder / RUN_RECORD),
         _optional_table(folder / SENSITIVITY_FILE, SENSITIVITY_COLUMNS),
     )
 
 
-YEARS_COLUMNS = ("year", "budget_yuan", "replaced_yuan", "bought_yuan", "upkeep_yuan")
-YEARS_COLUMNS += ("stock_value_end_yuan", "weighted_unmet_mean", "weighted_unmet_ci_low")
-YEARS_COLUMNS += ("weighted_unmet_ci_high", "trapped_lost_per_year")
-YEARS_COLUMNS += ("people_without_relief_per_year",)
-
-
 def _years(folder: Path) -> YearsResults:
-    years, record = read_table(folder / "years.csv", YEARS_COLUMNS), read_json(folder / RUN_RECORD)
+    years = read_table(folder / "years.csv", YEAR_COLUMNS)
+    record = read_json(folder / RUN_RECORD)
     if not record.get("against_budgets_yuan"):
         return YearsResults(folder, years, record)
     second = folder / AGAINST
-    against = read_table(second / "years.csv", YEARS_COLUMNS)
+    against = read_table(second / "years.csv", YEAR_COLUMNS)
     judged = read_table(folder / "judged.parquet", JUDGED_COLUMNS)
     against_judged = read_table(second / "judged.parquet", JUDGED_COLUMNS)
     try:
@@ -306,7 +555,7 @@ def _sweep(folder: Path) -> SweepResults:
 def _comparison(folder: Path) -> ComparisonResults:
     return ComparisonResults(
         folder,
-        read_table(folder / "comparison.csv", COMPARISON_COLUMNS),
-        read_table(folder / "evaluation.csv", EVALUATION_COLUMNS),
+        read_table(folder / COMPARISON_FILE, COMPARISON_COLUMNS),
+        read_table(folder / EVALUATION_FILE, EVALUATION_COLUMNS),
         read_json(folder / RUN_RECORD),
     )

@@ -3,6 +3,7 @@
 The output folder holds::
 
     manifest.json           the sweep file, the hash of every input, version, seed, cells
+    scenario.json           the base scenario as it was run (what the report reads)
     cells/cell-0007.parquet one finished cell: each plan's summary (tidy, as summary.csv)
     years/cell-0007.parquet one finished cell: each plan's headline per simulated year
     failed/cell-0003.json   a cell that failed, with its error (retried on the next run)
@@ -17,16 +18,12 @@ holds another sweep's results (any input changed) is refused.
 from __future__ import annotations
 
 import hashlib
-import json
-import re
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
-import pandas as pd
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -40,16 +37,25 @@ from rich.progress import (
 from planner.cells import CellOutcome, CellTask, run_cell
 from planner.errors import CellsFailedError
 from planner.executors import Executor, open_executor
-from planner.output import prepare_out_dir, terminal, version, write_atomic, write_parquet
+from planner.output import terminal
+from planner.results import (
+    CELLS,
+    FAILED,
+    MANIFEST_FORMAT,
+    SWEEP_SUMMARY,
+    YEARS,
+    check_sweep_folder,
+    finished_cells,
+    prepare_out_dir,
+    remove_partial_files,
+    version,
+    write_cell,
+    write_cell_failure,
+    write_manifest,
+    write_sweep_summary,
+)
 from planner.tables import sweep_table
-from scenarios.errors import InputError
 from scenarios.sweep import Sweep, load_sweep
-from sim.metrics import HEADLINE
-
-MANIFEST = "manifest.json"
-CELLS, YEARS, FAILED = "cells", "years", "failed"
-MANIFEST_FORMAT = 1
-CELL_FILE = re.compile(r"^cell-(\d+)\.parquet$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,15 +87,15 @@ def run_sweep(request: SweepRequest, console: Console | None = None) -> SweepRep
     sweep = load_sweep(request.sweep_path)
     out = prepare_out_dir(request.out)
     manifest = manifest_for(sweep)
-    check_folder(out, manifest)
+    check_sweep_folder(out, manifest)
     with (
         _terminate_as_interrupt(),
         open_executor(
             request.jobs, request.scheduler, request.local_cluster, request.connect_timeout_s
         ) as executor,
     ):
-        write_manifest(out, manifest)
-        _remove_partial_files(out)
+        write_manifest(out, manifest, sweep.base)
+        remove_partial_files(out)
         done = finished_cells(out)
         tasks = [
             CellTask(cell, scenario, sweep.settings, sweep.plans, sweep.seed)
@@ -103,7 +109,7 @@ def run_sweep(request: SweepRequest, console: Console | None = None) -> SweepRep
             highlight=False,
         )
         failed = _run_tasks(out, executor, tasks, console)
-    summary = _write_summary(out)
+    summary = write_sweep_summary(out)
     terminal().print(sweep_table(summary, sweep))
     report = SweepReport(out, len(sweep.cells), len(done), len(tasks), tuple(sorted(failed)))
     if failed:
@@ -111,7 +117,7 @@ def run_sweep(request: SweepRequest, console: Console | None = None) -> SweepRep
             f"{len(failed)} of {len(sweep.cells)} cells failed (errors in {out / FAILED}); "
             "the rest are saved: run the same command again to retry the failed cells"
         )
-    console.print(f"wrote {out}/{CELLS}/, {YEARS}/, sweep_summary.csv", markup=False)
+    console.print(f"wrote {out}/{CELLS}/, {YEARS}/, {SWEEP_SUMMARY}", markup=False)
     return report
 
 
@@ -123,7 +129,7 @@ def _run_tasks(out: Path, executor: Executor, tasks: list[CellTask], console: Co
             outcome = returned
             if isinstance(returned, BaseException):
                 outcome = CellOutcome(task.cell.index, None, None, float("nan"), _lost(returned))
-            record(out, outcome, task)
+            _record(out, outcome, task)
             if outcome.error is not None:
                 failed.append(outcome.index)
                 console.print(
@@ -133,6 +139,20 @@ def _run_tasks(out: Path, executor: Executor, tasks: list[CellTask], console: Co
                 )
             advance(outcome.error is not None)
     return failed
+
+
+def _record(out: Path, outcome: CellOutcome, task: CellTask) -> None:
+    """Save a finished cell, or why it failed."""
+    if outcome.error is None:
+        write_cell(out, outcome.index, outcome.summary, outcome.years)
+        return
+    failure = {
+        "cell": outcome.index,
+        "labels": dict(task.cell.labels),
+        "error": outcome.error,
+        "details": outcome.details,
+    }
+    write_cell_failure(out, outcome.index, failure)
 
 
 def _lost(error: BaseException) -> str:
@@ -146,7 +166,7 @@ def manifest_for(sweep: Sweep) -> dict[str, object]:
         "format": MANIFEST_FORMAT,
         "sweep_file": str(sweep.path.resolve()),
         "sweep_sha256": hashlib.sha256(sweep.path.read_bytes()).hexdigest(),
-        "scenario": sweep.base.source_path,
+        "scenario_source": sweep.base.source_path,
         "inputs_sha256": sweep.inputs_sha256,
         "yingji_version": version(),
         "seed": sweep.seed,
@@ -158,113 +178,6 @@ def manifest_for(sweep: Sweep) -> dict[str, object]:
         ],
         "cells": [{"cell": cell.index, "labels": dict(cell.labels)} for cell in sweep.cells],
     }
-
-
-def check_folder(out: Path, manifest: dict[str, object]) -> None:
-    """Refuse a folder that holds another sweep's results (or results without a manifest)."""
-    path = out / MANIFEST
-    if not path.exists():
-        if (out / CELLS).exists():
-            raise InputError(out, CELLS, "holds cell results but no manifest.json; use a new --out")
-        return
-    try:
-        existing = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        reason = " ".join(str(error).split())
-        raise InputError(path, "", f"cannot read the manifest: {reason}") from None
-    for key in ("format", "inputs_sha256", "yingji_version"):
-        if not isinstance(existing, dict) or existing.get(key) != manifest[key]:
-            shown = existing.get(key) if isinstance(existing, dict) else None
-            raise InputError(
-                path,
-                key,
-                "this folder holds the results of a different sweep or version; "
-                "use another --out or remove the folder",
-                shown,
-            )
-
-
-def write_manifest(out: Path, manifest: dict[str, object]) -> None:
-    """Write the manifest into a folder that has none yet (a resumed sweep keeps its own)."""
-    path = out / MANIFEST
-    if path.exists():
-        return
-    stamped = {**manifest, "created": datetime.now(UTC).isoformat(timespec="seconds")}
-    text = json.dumps(stamped, indent=2, ensure_ascii=False) + "\n"
-    write_atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
-
-
-def _remove_partial_files(out: Path) -> None:
-    """Temporary files of a run that was killed mid-write; never a finished file."""
-    for folder in (CELLS, YEARS, FAILED):
-        for partial in (out / folder).glob(".*.part"):
-            partial.unlink(missing_ok=True)
-
-
-def finished_cells(out: Path) -> set[int]:
-    """Indices of the cells whose results are in the folder."""
-    found = set()
-    for path in (out / CELLS).glob("cell-*.parquet"):
-        match = CELL_FILE.match(path.name)
-        if match and (out / YEARS / path.name).is_file():
-            found.add(int(match.group(1)))
-    return found
-
-
-def cell_file(index: int) -> str:
-    """File name of cell ``index`` in ``cells/`` and ``years/``."""
-    return f"cell-{index:04d}.parquet"
-
-
-def record(out: Path, outcome: CellOutcome, task: CellTask) -> None:
-    """Save a finished cell (years first, the cell file last) or its failure."""
-    name = cell_file(outcome.index)
-    failure = out / FAILED / f"cell-{outcome.index:04d}.json"
-    if outcome.error is not None:
-        document = {
-            "cell": outcome.index,
-            "labels": dict(task.cell.labels),
-            "error": outcome.error,
-            "details": outcome.details,
-        }
-        text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-        write_atomic(failure, lambda p: p.write_text(text, encoding="utf-8"))
-        return
-    write_parquet(outcome.years, out / YEARS / name)
-    write_parquet(outcome.summary, out / CELLS / name)
-    failure.unlink(missing_ok=True)
-
-
-def load_results(out: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The finished cells' summary rows and yearly rows, in cell order."""
-    out = Path(out)
-    indices = sorted(finished_cells(out))
-    if not indices:
-        return pd.DataFrame(), pd.DataFrame()
-    summary = pd.concat([_read_cell(out / CELLS / cell_file(i)) for i in indices])
-    years = pd.concat([_read_cell(out / YEARS / cell_file(i)) for i in indices])
-    return summary.reset_index(drop=True), years.reset_index(drop=True)
-
-
-def _read_cell(path: Path) -> pd.DataFrame:
-    try:
-        return pd.read_parquet(path)
-    except Exception as error:  # any reader failure means a damaged file
-        reason = " ".join(str(error).split())[:120]
-        raise InputError(path, "", f"damaged cell file: {reason}") from None
-
-
-def _write_summary(out: Path) -> pd.DataFrame:
-    summary, _ = load_results(out)
-    if summary.empty:
-        return summary
-    headline = summary[(summary["metric"] == HEADLINE) & (summary["group"] == "all")]
-    headline = headline.drop(columns=["metric", "group"]).reset_index(drop=True)
-    write_atomic(
-        out / "sweep_summary.csv",
-        lambda p: headline.to_csv(p, index=False, encoding="utf-8"),
-    )
-    return headline
 
 
 @contextmanager

@@ -44,7 +44,7 @@ def year_cells(row: dict) -> dict[str, str]:
 
 
 # Two paths of budgets set against each other, as the console and the report show them:
-# optimize.years.DIFFERENCE_COLUMNS (an outcome for its difference) -> (zh, en).
+# optimize.records.DIFFERENCE_COLUMNS (an outcome for its difference) -> (zh, en).
 AGAINST_LABELS = {
     "year": ("年份", "year"),
     "budget_yuan": ("预算（元）", "budget (yuan)"),

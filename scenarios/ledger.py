@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 from scenarios.schema import Item, Scenario
 
@@ -39,6 +39,9 @@ class Lot:
     purchase_year: int
     quantity: int
     assumed_year: bool = False  # the stock table gave no purchase year ([ledger] unknown_age)
+
+
+LOT_COLUMNS = tuple(f.name for f in fields(Lot))  # the closing-stock table's columns
 
 
 @dataclass(frozen=True, slots=True)

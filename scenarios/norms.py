@@ -13,13 +13,26 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from scenarios.schema import ReserveNorm, Scenario
 
-if TYPE_CHECKING:  # the plan's workbook shows compliance: plan.py imports this module
-    from scenarios.plan import Plan
+
+class PurchaseLine(Protocol):
+    """What compliance reads of a purchase: the item and how many units."""
+
+    item_id: str
+    quantity: int
+
+
+class Purchases(Protocol):
+    """What compliance reads of a plan (:class:`scenarios.plan.Plan`, whose workbook shows
+    compliance, so this module cannot import it): its purchase lines."""
+
+    purchases: Sequence[PurchaseLine]
+
 
 COMPLIANCE_COLUMNS = (
     "item_id",
@@ -83,7 +96,7 @@ def units_to_reach(scenario: Scenario, item_id: str) -> int:
     return units_short(norm, held_units(scenario)[item_id], agreed_units(scenario)[item_id])
 
 
-def compliance(scenario: Scenario, plan: Plan) -> list[NormCompliance]:
+def compliance(scenario: Scenario, plan: Purchases) -> list[NormCompliance]:
     """Each norm today and after the plan's purchases, with the cost of what is still short."""
     held, agreed = held_units(scenario), agreed_units(scenario)
     bought: dict[str, int] = defaultdict(int)

@@ -271,6 +271,39 @@ def plan_costs(plan: Plan, scenario: Scenario) -> pd.DataFrame:
     return frame.groupby(["part", "category", "tier"], as_index=False)[money].sum()
 
 
+def procurement_lines(plan: Plan, scenario: Scenario) -> pd.DataFrame:
+    """The purchases line by line: item, depot, quantity, unit price and cost (numbers)."""
+    import pandas as pd  # here, so that importing scenarios stays quick for the CLI
+
+    items = {i.item_id: i for i in scenario.items}
+    depots = {d.depot_id: d for d in scenario.depots}
+    townships = {t.township_id: t for t in scenario.townships}
+    rows = []
+    for purchase in plan.purchases:
+        item, depot = items[purchase.item_id], depots[purchase.depot_id]
+        township = townships.get(depot.township_id)
+        rows.append(
+            {
+                "item_id": item.item_id,
+                "name_zh": item.name_zh,
+                "name_en": item.name_en,
+                "category": item.category,
+                "unit": item.unit,
+                "depot_id": depot.depot_id,
+                "depot_zh": depot.name_zh or (township.name_zh if township else depot.depot_id),
+                "tier": depot.tier,
+                "quantity": purchase.quantity,
+                "unit_price_yuan": item.unit_price_yuan,
+                "cost_yuan": purchase.quantity * item.unit_price_yuan,
+            }
+        )
+    columns = ["item_id", "name_zh", "name_en", "category", "unit", "depot_id", "depot_zh", "tier"]
+    frame = pd.DataFrame(rows, columns=[*columns, "quantity", "unit_price_yuan", "cost_yuan"])
+    return frame.sort_values(
+        ["cost_yuan", "item_id", "depot_id"], ascending=[False, True, True]
+    ).reset_index(drop=True)
+
+
 def _purchase_cost_records(plan: Plan, scenario: Scenario) -> list[tuple[Any, ...]]:
     """One cost record per purchase, in :data:`COST_COLUMNS` order."""
     items = {i.item_id: i for i in scenario.items}

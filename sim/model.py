@@ -43,6 +43,7 @@ from sim.dispatch import (
 )
 from sim.hazards import Event, base_demand
 from sim.network import SOURCE_TIERS, Candidates, CountyNetwork, deliveries
+from sim.rows import FROM_TIERS, ITEM_AT, ITEM_COLUMNS, CallRow, DispatchRow, EventRow
 
 HANDLED_LEVELS = ("township", "county", "outside")
 LOCAL_TEAM_TIERS = ("village", "township", "fire_station")
@@ -141,10 +142,10 @@ class CountyModel:
         self.agreement_left = network.agreement_quantity.copy()
         self.pool = TeamPool(self.env, len(network.team_ids))
         self.cuts = RoadCuts.of(self.scenario, len(network.township_ids), events)
-        self.event_rows: list[tuple] = []
+        self.event_rows: list[EventRow] = []
         self.item_rows: list[np.ndarray] = []  # one block of rows per event
-        self.dispatch_rows: list[tuple] = []
-        self.call_rows: list[tuple] = []  # per team with everyday calls
+        self.dispatch_rows: list[DispatchRow] = []
+        self.call_rows: list[CallRow] = []  # per team with everyday calls
         self.lost = np.zeros_like(self.stock)
         self.on_loan = np.zeros_like(self.stock)
         self.stock_at_horizon = self.stock.copy()
@@ -186,7 +187,9 @@ class CountyModel:
             missed = unanswered_calls(arrivals, durations, crews)
             town = int(network.team_base[team])
             penalty = float(network.township_priority[town]) * everyday.unanswered_yuan * missed
-            self.call_rows.append((self.replication, team, town, len(arrivals), missed, penalty))
+            self.call_rows.append(
+                CallRow(self.replication, team, town, len(arrivals), missed, penalty)
+            )
 
     def rng(self, event: Event) -> np.random.Generator:
         """The event's own service stream (:func:`sim.dispatch.service_stream`)."""
@@ -497,15 +500,15 @@ class CountyModel:
         ):
             members = network.team_members[team]
             self.dispatch_rows.append(
-                (
-                    self.replication,
-                    event.event_id,
-                    team,
-                    sent,
-                    arrival,
-                    done_at,
-                    done_at + travel,
-                    members,
+                DispatchRow(
+                    replication=self.replication,
+                    event_id=event.event_id,
+                    team_id=team,
+                    dispatched_h=sent,
+                    arrival_h=arrival,
+                    leave_scene_h=done_at,
+                    back_at_base_h=done_at + travel,
+                    members=members,
                 )
             )
         item_penalty = self._record_items(event, supply, lost)
@@ -517,39 +520,39 @@ class CountyModel:
             * (unmet + penalties.late_fraction * late)
         )
         self.event_rows.append(
-            (
-                self.replication,
-                event.event_id,
-                event.hazard,
-                event.township,
-                event.episode,
-                event.impact_h,
-                incident.alarm,
-                event.duration_h,
-                event.severity_people,
-                event.road_cut,
-                incident.growth,
-                first,
-                first - incident.alarm,
-                incident.wait_h,
-                len(crew.teams),
-                float(sum(network.team_members[t] for t in crew.teams)),
-                work,
-                incident.kit_saved_h,
-                in_time,
-                late,
-                unmet,
-                rescue_penalty,
-                item_penalty,
-                event.trapped,
-                trapped_lost(hazard, event.trapped, event.impact_h, first, done_at),
-                float(round(event.severity_people * hazard.evacuate_fraction)),
-                self._evacuated(event, hazard, crew),
-                done_at,
-                incident.end_h,
-                self._handled_level(incident, unmet),
+            EventRow(
+                replication=self.replication,
+                event_id=event.event_id,
+                hazard=event.hazard,
+                township_id=event.township,
+                episode=event.episode,
+                impact_h=event.impact_h,
+                alarm_h=incident.alarm,
+                duration_h=event.duration_h,
+                severity_people=event.severity_people,
+                road_cut=event.road_cut,
+                growth_factor=incident.growth,
+                first_arrival_h=first,
+                response_h=first - incident.alarm,
+                wait_for_team_h=incident.wait_h,
+                teams_dispatched=len(crew.teams),
+                members_dispatched=float(sum(network.team_members[t] for t in crew.teams)),
+                rescue_person_hours=work,
+                kit_saved_h=incident.kit_saved_h,
+                rescue_in_time=in_time,
+                rescue_late=late,
+                rescue_unmet=unmet,
+                rescue_shortfall_yuan=rescue_penalty,
+                item_shortfall_yuan=item_penalty,
+                trapped=event.trapped,
+                trapped_lost=trapped_lost(hazard, event.trapped, event.impact_h, first, done_at),
+                to_evacuate=float(round(event.severity_people * hazard.evacuate_fraction)),
+                evacuated_before_impact=self._evacuated(event, hazard, crew),
+                work_done_h=done_at,
+                end_h=incident.end_h,
+                handled_level=self._handled_level(incident, unmet),
                 # NaN: nothing came from a county depot
-                supply.county_arrival - incident.alarm
+                county_first_batch_h=supply.county_arrival - incident.alarm
                 if supply.county_arrival < np.inf
                 else np.nan,
             )
@@ -595,17 +598,20 @@ class CountyModel:
         weight = priority * network.item_shortfall_yuan[supply.items]
         penalty = weight * (unmet + late_fraction * supply.late)
         if len(supply.items):
-            block = np.empty((len(supply.items), 12 + len(SOURCE_TIERS)))
-            block[:, :4] = (self.replication, event.event_id, event.hazard, event.township)
-            block[:, 4] = supply.items
-            block[:, 5] = supply.demand
-            block[:, 6] = supply.in_time
-            block[:, 7] = supply.late
-            block[:, 8] = unmet
-            block[:, 9] = supply.by_relief
-            block[:, 10 : 10 + len(SOURCE_TIERS)] = supply.by_tier.T
-            block[:, -2] = lost
-            block[:, -1] = penalty
+            block = np.empty((len(supply.items), len(ITEM_COLUMNS)))
+            block[:, ITEM_AT["replication"]] = self.replication
+            block[:, ITEM_AT["event_id"]] = event.event_id
+            block[:, ITEM_AT["hazard"]] = event.hazard
+            block[:, ITEM_AT["township_id"]] = event.township
+            block[:, ITEM_AT["item_id"]] = supply.items
+            block[:, ITEM_AT["demand"]] = supply.demand
+            block[:, ITEM_AT["served_in_time"]] = supply.in_time
+            block[:, ITEM_AT["served_late"]] = supply.late
+            block[:, ITEM_AT["unmet"]] = unmet
+            block[:, ITEM_AT["served_by_first_relief"]] = supply.by_relief
+            block[:, FROM_TIERS] = supply.by_tier.T
+            block[:, ITEM_AT["lost"]] = lost
+            block[:, ITEM_AT["shortfall_yuan"]] = penalty
             self.item_rows.append(block)
         return float(penalty.sum())
 

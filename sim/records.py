@@ -9,69 +9,19 @@ import pandas as pd
 
 from scenarios.schema import ITEM_CATEGORIES, Outcomes
 from sim.model import HANDLED_LEVELS
-from sim.network import SOURCE_TIERS, CountyNetwork
-
-EVENT_COLUMNS = (
-    "replication",
-    "event_id",
-    "hazard",
-    "township_id",
-    "episode",
-    "impact_h",
-    "alarm_h",
-    "duration_h",
-    "severity_people",
-    "road_cut",
-    "growth_factor",
-    "first_arrival_h",
-    "response_h",
-    "wait_for_team_h",
-    "teams_dispatched",
-    "members_dispatched",
-    "rescue_person_hours",  # the work left for people: grown, less what the kit saved
-    "kit_saved_h",  # rescue person-hours the kit on scene in time saved (capabilities)
-    "rescue_in_time",
-    "rescue_late",
-    "rescue_unmet",
-    "rescue_shortfall_yuan",
-    "item_shortfall_yuan",
-    "trapped",
-    "trapped_lost",
-    "to_evacuate",
-    "evacuated_before_impact",
-    "work_done_h",
-    "end_h",
-    "handled_level",
-    "county_first_batch_h",  # hours from alarm to the first units from a county depot (NaN: none)
+from sim.network import CountyNetwork
+from sim.rows import (
+    CALL_COLUMNS,
+    DISPATCH_COLUMNS,
+    EVENT_COLUMNS,
+    ITEM_AT,
+    ITEM_COLUMNS,
+    STOCK_COLUMNS,
+    CallRow,
+    DispatchRow,
+    EventRow,
+    StockRow,
 )
-ITEM_COLUMNS = (
-    "replication",
-    "event_id",
-    "hazard",
-    "township_id",
-    "item_id",
-    "demand",
-    "served_in_time",
-    "served_late",
-    "unmet",
-    "served_by_first_relief",  # units there by [outcomes] first_relief_h after impact
-    *(f"from_{tier}" for tier in SOURCE_TIERS),
-    "lost",
-    "shortfall_yuan",
-)
-DISPATCH_COLUMNS = (
-    "replication",
-    "event_id",
-    "team_id",
-    "dispatched_h",
-    "arrival_h",
-    "leave_scene_h",
-    "back_at_base_h",
-    "members",
-)
-STOCK_COLUMNS = ("replication", "tier", "category", "start_value_yuan", "end_value_yuan")
-# per replication and team with everyday calls: how many, how many no duty crew was free for
-CALL_COLUMNS = ("replication", "team_id", "township_id", "calls", "unanswered", "shortfall_yuan")
 
 
 def _no_calls() -> pd.DataFrame:
@@ -83,11 +33,11 @@ def _no_calls() -> pd.DataFrame:
 class Records:
     """Raw rows of one or more replications, before they become frames."""
 
-    events: list[tuple]
+    events: list[EventRow]
     items: list[np.ndarray]  # blocks of rows in ITEM_COLUMNS order
-    dispatches: list[tuple]
-    stock: list[tuple]
-    calls: list[tuple]
+    dispatches: list[DispatchRow]
+    stock: list[StockRow]
+    calls: list[CallRow]
     end_stock: list[np.ndarray]  # per replication: (depots, items) once every event has ended
 
 
@@ -142,7 +92,8 @@ def to_frames(
     events["township_id"] = _categorical(events["township_id"], network.township_ids)
     events["handled_level"] = _categorical(events["handled_level"], HANDLED_LEVELS)
     block = np.vstack(records.items) if records.items else np.empty((0, len(ITEM_COLUMNS)))
-    block = block[np.lexsort((block[:, 4], block[:, 1], block[:, 0]))]
+    keys = [block[:, ITEM_AT[name]] for name in ("item_id", "event_id", "replication")]
+    block = block[np.lexsort(keys)]
     items = pd.DataFrame(block, columns=list(ITEM_COLUMNS))
     items = items.astype({"replication": "int64", "event_id": "int64"})
     item_codes = items["item_id"].astype(int)

@@ -18,6 +18,7 @@ from sim.hazards import Event, draw_events, replay_events, replication_weights
 from sim.model import CountyModel
 from sim.network import CountyNetwork, build_network
 from sim.records import Records, SimulationResult, to_frames
+from sim.rows import StockRow
 
 DEPOT_TIERS = ("county", "township", "village")
 Progress = Callable[[int], None]
@@ -42,7 +43,7 @@ def run_replication(network: CountyNetwork, seed: int, replication: int) -> Coun
     return CountyModel(network, events, seed, replication).run()
 
 
-def _stock_rows(network: CountyNetwork, model: CountyModel) -> list[tuple]:
+def _stock_rows(network: CountyNetwork, model: CountyModel) -> list[StockRow]:
     """Value per tier and category of all the year holds (arrivals too) and of its end stock."""
     tiers = np.array([DEPOT_TIERS.index(t) for t in network.depot_tier])
     rows = []
@@ -52,12 +53,12 @@ def _stock_rows(network: CountyNetwork, model: CountyModel) -> list[tuple]:
         for category in range(len(ITEM_CATEGORIES)):
             mask = network.item_category == category
             rows.append(
-                (
-                    model.replication,
-                    int(tier),
-                    category,
-                    float(start[mask].sum()),
-                    float(end[mask].sum()),
+                StockRow(
+                    replication=model.replication,
+                    tier=int(tier),
+                    category=category,
+                    start_value_yuan=float(start[mask].sum()),
+                    end_value_yuan=float(end[mask].sum()),
                 )
             )
     return rows

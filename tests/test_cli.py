@@ -15,11 +15,12 @@ from pandas.testing import assert_frame_equal
 from rich.console import Console
 
 from planner import cli
-from planner.output import write_atomic
-from planner.reporting import unit_name
+from planner.report_content import unit_name
 from planner.tables import summary_table
+from scenarios import load
+from scenarios.files import write_atomic
 from scenarios.plan import PLAN_CSV_COLUMNS, Plan, Purchase, Staffing
-from scenarios.schema import Capability
+from scenarios.schema import Capability, Scenario
 from tests import builders, support
 from tests.support import run_process
 
@@ -31,6 +32,7 @@ OUTPUT_FILES = (
     "calls.parquet",
     "summary.csv",
     "run.json",
+    "scenario.json",
 )
 EVENT_COLUMNS = ("replication", "event_id", "hazard", "township_id", "response_h")
 EVENT_COLUMNS += ("handled_level",)
@@ -474,11 +476,14 @@ def test_error_text_is_not_read_as_markup(tiny_path, tmp_path, capsys, monkeypat
 
 
 def test_run_record_names_the_scenario_and_settings(tiny_run, tiny_path):
-    """run.json lets ``yingji report`` find the scenario behind a results folder."""
+    """run.json names the settings; scenario.json is the scenario as run, for the report."""
     _, out = tiny_run
     record = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert record["command"] == "simulate"
-    assert record["scenario"] == str(tiny_path.resolve())
+    assert record["scenario"] == "scenario.json"
+    assert record["scenario_source"] == str(tiny_path.resolve())
+    recorded = Scenario.model_validate_json((out / "scenario.json").read_text(encoding="utf-8"))
+    assert recorded == load(tiny_path)
     assert record["seed"] == 7
     assert record["plan"] is None
     assert record["yingji_version"]

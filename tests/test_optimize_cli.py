@@ -24,6 +24,7 @@ OUTPUT_FILES = (
     "plan.xlsx",
     "solve.json",
     "run.json",
+    "scenario.json",
 )
 PLAN_FILES = ("plan.csv", "plan.json", "plan.xlsx")
 SMOKE = (*FAST, "--greedy-steps", "2", "--seed", "3")  # the smoke run, with greedy

@@ -10,12 +10,11 @@ import pytest
 import scenarios
 from optimize.demand import sample_years
 from optimize.model import Budgets, build_problem, extract_plan, solve
+from optimize.records import SENSITIVITY_COLUMNS, money_moved
 from optimize.sensitivity import (
     FACTORS,
-    SENSITIVITY_COLUMNS,
     SensitivityTask,
     judgements,
-    money_moved,
     scaled,
     sensitivity_rows,
     solve_scaled,

@@ -15,7 +15,8 @@ import pytest
 
 import scenarios
 from optimize.model import Budgets, InfeasibleRequestError, check_budgets
-from optimize.years import DIFFERENCE_COLUMNS, YearsSettings, paired_years, plan_years
+from optimize.records import DIFFERENCE_COLUMNS, paired_years
+from optimize.years import YearsSettings, plan_years
 from planner.errors import RequestError
 from planner.planning_years import PathTask, _planned
 from planner.results import find_results

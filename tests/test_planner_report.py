@@ -462,11 +462,16 @@ def break_run_record(target: Path, tmp: Path):
 
 
 def lose_scenario(target: Path, tmp: Path):
-    path = target / "compare" / "run.json"
-    record = json.loads(path.read_text(encoding="utf-8"))
-    record["scenario"] = str(tmp / "gone" / "scenario.toml")
-    path.write_text(json.dumps(record), encoding="utf-8")
-    return path, ("scenario: ", "scenario file not found", "gone")
+    (target / "compare" / "scenario.json").unlink()
+    return target / "compare" / "scenario.json", ("file missing",)
+
+
+def edit_recorded_scenario(target: Path, tmp: Path):
+    path = target / "optimize" / "scenario.json"
+    recorded = json.loads(path.read_text(encoding="utf-8"))
+    recorded["procurement_budget_yuan"] = -5
+    path.write_text(json.dumps(recorded), encoding="utf-8")
+    return path, ("procurement_budget_yuan", "-5")
 
 
 def corrupt_sweep_cell(target: Path, tmp: Path):
@@ -478,11 +483,9 @@ def corrupt_sweep_cell(target: Path, tmp: Path):
 def mix_counties(target: Path, tmp: Path):
     toml = copy.deepcopy(TOML_BASE)
     toml["scenario"]["scenario_id"] = "other"
-    other = write_scenario(tmp / "other_county", toml=toml)
-    path = target / "today" / "run.json"
-    record = json.loads(path.read_text(encoding="utf-8"))
-    record["scenario"] = str(other.resolve())
-    path.write_text(json.dumps(record), encoding="utf-8")
+    other = scenarios.load(write_scenario(tmp / "other_county", toml=toml))
+    path = target / "today" / "scenario.json"
+    path.write_text(other.model_dump_json(), encoding="utf-8")
     return None, ("scenario: ", "two counties", "other", "tiny")
 
 
@@ -502,7 +505,8 @@ DAMAGES = {
     "evaluation_csv_without_a_column": (damage_evaluation, True),
     "summary_csv_deleted": (delete_summary, True),
     "run_json_not_json": (break_run_record, True),
-    "run_json_scenario_missing": (lose_scenario, True),
+    "scenario_json_missing": (lose_scenario, True),
+    "scenario_json_edited_out_of_range": (edit_recorded_scenario, True),
     "sweep_cell_corrupt": (corrupt_sweep_cell, True),
     "two_counties": (mix_counties, True),
 }
@@ -554,6 +558,30 @@ def test_console_script_refuses_a_damaged_events_file_in_one_line(built, tmp_pat
     done = run_process("report", target, "--lang", "en", script=True)
     expect_one_line_refusal(done.returncode, done.stdout, done.stderr, target, file, fragments)
     assert "events.parquet" in done.stderr
+
+
+def test_a_moved_folder_reports_the_county_as_it_was_run(built, tmp_path, monkeypatch):
+    """Results carry their scenario: moved away from a since-edited county, they report alike.
+
+    The county's prices are doubled after the runs and the folder is moved; the
+    report's procurement total is still the plan's cost at the prices it was made with.
+    """
+    target = results_copy(built, tmp_path / "moved" / "results")
+    edited = tmp_path / "county_now"
+    shutil.copytree(built.scenario.parent, edited)
+    items = pd.read_csv(edited / "items.csv")
+    items.assign(unit_price_yuan=items["unit_price_yuan"] * 2).to_csv(
+        edited / "items.csv", index=False
+    )
+    for record in target.rglob("run.json"):  # the county named is now the edited one
+        text = record.read_text(encoding="utf-8")
+        record.write_text(text.replace(str(built.scenario.parent), str(edited)), encoding="utf-8")
+    code, _, err = run_main("report", target, monkeypatch=monkeypatch)
+    assert code == 0, err
+    scenario = scenarios.load(built.scenario)
+    plan = scenarios.load_plan(built.results / "optimize" / "plan.csv", scenario)
+    costs = pd.read_excel(target / "report.xlsx", sheet_name="分类合计 by category")
+    assert costs["金额 cost (yuan)"].iloc[-1] == pytest.approx(plan.purchase_cost_yuan(scenario))
 
 
 # --- what the command prints ---------------------------------------------------------------
@@ -692,25 +720,25 @@ def test_a_plan_over_the_budget_is_judged_with_a_warning_on_screen_and_in_the_re
 def test_a_comparison_says_what_is_less_than_what_without_a_double_minus(
     verdict, mean, low, high, zh, en
 ):
-    from planner import reporting
+    from planner import report_content
 
     row = {"breakdown": "all", "plan": "plan", "reference": "status_quo", "verdict": verdict}
     row |= {"difference_mean": mean, "difference_ci_low": low, "difference_ci_high": high}
     frame = pd.DataFrame([row])
-    (chinese,) = reporting._compare_findings(frame, "zh")
-    (english,) = reporting._compare_findings(frame, "en")
+    (chinese,) = report_content._compare_findings(frame, "zh")
+    (english,) = report_content._compare_findings(frame, "en")
     assert zh in chinese and en in english
     assert "–-" not in chinese + english and "--" not in chinese + english
 
 
 def test_the_assumptions_show_the_budget_the_plan_was_made_for(tiny_scenario):
     """After ``optimize --budget 90000`` on a 100,000 county the table says both."""
-    from planner import reporting
+    from planner import report_content
 
-    table = reporting._assumptions(tiny_scenario, "zh", 90_000.0).tables[0].frame
+    table = report_content._assumptions(tiny_scenario, "zh", 90_000.0).tables[0].frame
     cell = table.set_index("项目").loc["年度采购预算（元）", "数值"]
     assert cell == "90,000（本次优化所用；情景文件为 100,000）"
-    english = reporting._assumptions(tiny_scenario, "en", 100_000.0).tables[0].frame
+    english = report_content._assumptions(tiny_scenario, "en", 100_000.0).tables[0].frame
     assert english.set_index("").loc["yearly procurement budget (yuan)", "value"] == "100,000"
 
 
@@ -750,7 +778,7 @@ def _names_in(scenario, text: str) -> bool:
 
 def test_the_chinese_and_english_reports_carry_the_same_sections_and_numbers(built):
     """Section by section: the same sections, charts, tables of one shape, the same numbers."""
-    from planner.reporting import load_report
+    from planner.report_content import load_report
 
     zh, en = load_report(built.results, "zh"), load_report(built.results, "en")
     assert [s.key for s in zh.sections] == [s.key for s in en.sections]
@@ -776,13 +804,13 @@ def test_the_chinese_and_english_reports_carry_the_same_sections_and_numbers(bui
      (1_040_000.0, "优化方案比它多 5%", "the optimised plan leaves 5% more than it")],
 )  # fmt: skip
 def test_the_plan_finding_says_which_plan_leaves_less(rule, zh, en):
-    from planner import reporting
+    from planner import report_content
 
     columns = ("plan", "purchase_cost_yuan", "weighted_unmet_mean", "weighted_unmet_ci_low")
     rows = [("optimised", 2.8e6, 1_092_500.0, 7e5), ("last_year_rule", 2.7e6, rule, 7e5)]
     frame = pd.DataFrame(rows, columns=list(columns)).assign(weighted_unmet_ci_high=1.5e6)
-    assert zh in reporting._plan_finding(frame, "zh")[0]
-    assert en in reporting._plan_finding(frame, "en")[0]
+    assert zh in report_content._plan_finding(frame, "zh")[0]
+    assert en in report_content._plan_finding(frame, "en")[0]
 
 
 def test_the_report_workbook_reads_back_as_the_plan(built, plan_and_scenario):

@@ -20,7 +20,8 @@ from rich.console import Console
 from planner.cli import main
 from planner.errors import CellsFailedError, RequestError
 from planner.executors import LOCAL_WORKER_CONFIG, open_executor
-from planner.sweeping import SweepRequest, finished_cells, load_results, run_sweep
+from planner.results import finished_cells, load_results
+from planner.sweeping import SweepRequest, run_sweep
 from planner.tables import sweep_table
 from scenarios import InputError
 from scenarios.sweep import load_sweep

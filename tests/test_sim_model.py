@@ -9,7 +9,7 @@ import pytest
 from sim.dispatch import finish_time, work_done_by
 from sim.model import CountyModel
 from sim.network import SOURCE_TIERS
-from sim.records import ITEM_COLUMNS
+from sim.rows import ITEM_COLUMNS
 from sim.runner import events_for, simulate
 
 DEPOT_COLUMNS = [f"from_{tier}" for tier in SOURCE_TIERS if tier != "agreement"]

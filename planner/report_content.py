@@ -1,0 +1,1028 @@
+"""``yingji report``: the funding-request report from whatever results a folder holds.
+
+The report is built once as a list of :class:`Section` (paragraphs, charts,
+tables) and then written three ways from that one list: a self-contained HTML
+page, a PDF, and an Excel workbook with the procurement list and the tables.
+Nothing is half-written: every file goes through a temporary file and a rename.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from optimize.records import money_moved
+from planner import charts
+from planner.charts import pick
+from planner.document import Report, ReportTable, Section
+from planner.labels import plan_name
+from planner.results import PlanResults, Results, SweepResults, find_results
+from planner.tables import (
+    AGAINST_LABELS,
+    CATEGORY_LABELS,
+    METRIC_LABELS,
+    NEED_LABELS,
+    SIZE_LABELS,
+    TIER_LABELS,
+    YEAR_LABELS,
+    against_cells,
+    judgement_label,
+    stated_rows,
+    year_cells,
+)
+from scenarios.norms import compliance
+from scenarios.plan import plan_costs, procurement_lines
+from scenarios.schema import Scenario
+from sim.metrics import HEADLINE
+
+LANGS = ("zh", "en")
+
+# Report wording: key -> (Chinese, English).
+WORDS: dict[str, tuple[str, str]] = {
+    "title": ("{}：应急物资储备与救援队伍配置分析", "{}: emergency stockpiles and rescue teams"),
+    "subtitle": (
+        "资金申请依据 · yingji {} 生成于 {}",
+        "The case for funding · made by yingji {} on {}",
+    ),
+    "findings": ("要点", "Key findings"),
+    "assumptions": ("主要假设", "Key assumptions"),
+    "method": ("方法", "Method"),
+    "today": ("现状：现有物资和队伍能应对多少", "Today: what the county's stock and teams cover"),
+    "plan": ("采购方案：预算买什么、放哪里", "The plan: what the budget buys, and where it goes"),
+    "sweep": ("资金前沿：更多预算能带来什么", "The funding frontier: what more money buys"),
+    "compare": ("方案比较", "Plan comparison"),
+    "years": (
+        "多年规划：先补更新，再优化新购",
+        "Several years ahead: replacements first, then new",
+    ),
+    "years_text": (
+        "从规划年起逐年规划：每年的预算先按原样补足上一年损坏、轮换和到期报废的物资（最关键的先补），"
+        "余下的按全县规则优化新购；再用该年的方案模拟，扣除事件消耗和损失（先出最早购置的），"
+        "最后按使用年限和损坏率老化库存。各年用同一批抽样年份求解、同一批模拟年份评估，"
+        "所以年与年之间的变化来自库存，而不是天气。维护费只报告，不从采购预算中支出。",
+        "Planned year by year from the plan year: each budget first replaces, like for like, "
+        "what failed, was rotated or reached the end of its life the year before (the most "
+        "critical first); the rest buys what the county's rules and the optimiser choose. Each "
+        "year is then simulated with its plan, what its events used and lost leaves the "
+        "stock (the oldest first), and the stock ages. Every year is chosen on the same "
+        "sampled years and judged on the same simulated years, so a change from one year to "
+        "the next is the stock's, not the weather's. Upkeep is reported, not paid from the "
+        "purchase budget.",
+    ),
+    "figure_years": ("多年规划", "plan over the years"),
+    "years_against_text": (
+        "对照预算路径（{}）与规划路径在同样的模拟年份上评估，所以每年的差值是同年配对差"
+        "（对照减规划，负值表示对照路径的缺口更少），区间为95%置信区间。到{}年，"
+        "对照路径累计多花 {} 元；该年模拟的加权缺口相差 {}（{} – {}）元当量，"
+        "未得到初步救助的人数相差 {}（{} – {}），延误死亡相差 {}（{} – {}）人。",
+        "The path of budgets set against the plan ({}) is judged on the same simulated years, "
+        "so each year's difference is paired (against minus planned; below 0 the second path "
+        "leaves less), with its 95% CI. By {} it has spent {} yuan more in all; that year's "
+        "simulated weighted shortfall differs by {} ({} – {}) yuan-equivalent, the people "
+        "without relief by {} ({} – {}) and the lives lost to delay by {} ({} – {}).",
+    ),
+    "against_planned": ("规划预算", "planned budgets"),
+    "against_rise": ("对照：每年{:+g}%", "against: {:+g}% a year"),
+    "against_given": ("对照预算", "budgets set against them"),
+    "figure_years_against": (
+        "两种预算路径：每年的预算与模拟的加权缺口",
+        "two paths of budgets: each year's money and the simulated shortfall",
+    ),
+    "table_years_against": (
+        "两种预算路径的逐年配对差（对照减规划；模拟，相同的评估年份，95%置信区间）",
+        "Year by year, the second path of budgets minus the first (simulated on the same "
+        "judging years, paired, 95% CI)",
+    ),
+    "table_years": ("各年预算、库存与模拟结果", "Each year's money, stock and simulated outcomes"),
+    "procurement": ("采购清单", "Procurement list"),
+    "method_text": (
+        "本报告用计算机模拟评估全县的应急能力：按照历史发生频率，随机生成成百上千个"
+        "可能的年份（洪涝、山洪、滑坡、泥石流、森林火灾、地震），在每一年中按照"
+        "「小灾不出乡、大灾不出县」的调度顺序派出村、乡镇、消防站和县级队伍，从村、"
+        "乡镇、县三级储备点和协议企业调运物资，统计没有在时限内送到的物资和没有完成"
+        "的救援工作。每缺一件物资，按其单价乘以关键程度（1–10）计入「加权缺口」，单位为"
+        "元当量/年（不是实际支出的钱，而是把不同物资的缺口放在同一把尺子上比较），这就是"
+        "报告中的加权未满足需求。采购方案由优化模型在预算内求出，再放回模拟中与其他"
+        "方案在完全相同的年份上比较，所以比较结果不受「运气」影响。区间为95%置信区间。",
+        "This report measures the county's readiness by simulation: it draws hundreds of "
+        "possible years of floods, flash floods, landslides, debris flows, forest fires and "
+        "earthquakes at their historical rates; in each year it sends village, township, "
+        "fire-station and county teams in the escalation order the county uses, draws "
+        "supplies from village, township and county stockpiles and supplier agreements, and "
+        "counts what did not arrive in time and the rescue work not done. Each unit missing "
+        "counts its unit price times its criticality (1-10): the weighted shortfall, in "
+        "yuan-equivalent per year (not money spent, a common scale to weigh different "
+        "shortfalls), which the report calls weighted unmet demand. The plan comes from an "
+        "optimisation model within the budget and is then simulated next to the other plans "
+        "on exactly the same years, so the comparison is not a matter of luck. Ranges are "
+        "95% confidence intervals.",
+    ),
+    "today_finding": (
+        "以现有物资和队伍，全县每年预计有 {} 元当量的加权缺口"
+        "（需求得不到及时满足，95%置信区间 {}–{}）；"
+        "{:.0%} 的事件在乡镇内处置。",
+        "With today's stock and teams the county can expect {} yuan-equivalent a year of "
+        "demand not met in time (95% CI {}–{}); {:.0%} of events are handled inside the "
+        "township.",
+    ),
+    "lives_finding": (
+        "按现状，每年约有 {:.2f} 名被困人员因救援不及时而遇难（95%置信区间 {:.2f}–{:.2f}；"
+        "全国2022年因灾死亡失踪554人，平均每县每年约0.2人）；灾后{}小时仍缺水、缺食或"
+        "缺住所的群众每年约 {:,.0f} 人（{:,.0f}–{:,.0f}）。",
+        "Today about {:.2f} trapped people a year die because rescue came too late (95% CI "
+        "{:.2f}-{:.2f}; China's 554 dead or missing in disasters in 2022 are about 0.2 per "
+        "county a year); {} h after impact about {:,.0f} people a year still lack water, food "
+        "or shelter ({:,.0f}-{:,.0f}).",
+    ),
+    "plan_finding": (
+        "优化方案花费 {} 元，使加权未满足需求降到每年 {}（95%置信区间 {}–{}）；"
+        "同样的钱按去年的分配办法只能降到 {}，{}。",
+        "The optimised plan spends {} yuan and brings weighted unmet demand down to {} a year "
+        "(95% CI {}–{}); last year's rule with the same money reaches {}: {}.",
+    ),
+    "plan_less": ("优化方案比它少 {:.0%}", "the optimised plan leaves {:.0%} less than it"),
+    "plan_more": ("优化方案比它多 {:.0%}", "the optimised plan leaves {:.0%} more than it"),
+    "plan_quality": (
+        "方案可信度：求解器{}（{} 个抽样年份的模型内，差距 {}）；在评估所用的 {} 个"
+        "模拟年份上，优化模型估计该方案每年 {}，模拟结果为 {}（模拟/模型 {:.3f}，95%置信区间 "
+        "{:.3f}–{:.3f}）。",
+        "How sure the plan is: the solver {} for a model of {} sampled years "
+        "(gap {}, a gap of that model only); on the {} simulated years that judged it, the "
+        "optimisation model values it at {} a year and the simulation at {} (simulation / "
+        "model {:.3f}, 95% CI {:.3f}–{:.3f}).",
+    ),
+    "proved": ("证明了最优", "proved it optimal"),
+    "not_proved": ("未能证明最优", "did not prove it optimal"),
+    "gap_not_reported": ("求解器未报告", "not reported by the solver"),
+    "plan_aims": (
+        "本方案按“生命优先”求解：先使因救援延误死亡的人数最少（抽样模型中 {:.3g} 人/年），"
+        "再使 {:g} 小时未得到初步救助的人数最少（{:,.0f} 人/年），最后才使加权缺口最小；"
+        "后一目标最多让前一目标变差 {:.0%}。",
+        "This plan puts lives first: it minimised lives lost to delay first ({:.3g} a year in "
+        "the sampled model), then people without relief at {:g} h ({:,.0f} a year), and only "
+        "then the weighted shortfall; each later aim gave back at most {:.0%} of an earlier one.",
+    ),
+    "over_budget": (
+        "注意：方案 {} 的采购和储备点维护费用共 {} 元，超过本县采购预算 {} 元（{:.1f} 倍）；"
+        "本报告按给定方案评估，它不是预算能买到的方案。",
+        "Warning: plan {} costs {} yuan in purchases and depot upkeep, more than the county's "
+        "procurement budget of {} ({:.1f} times); this report judges it as given, not as a "
+        "list the budget buys.",
+    ),
+    "plan_carried": (
+        "选购时也计入了物资留到下一年的价值：未被当年灾害用掉的物资，按尚未用完的使用年限折算价格"
+        "（折现一年），每留下一元相当于当年预算在边际上每一元能减少的缺口 {:.3f}；本方案预计留下 "
+        "{} 元，抵减目标 {}，抽样年份上的缺口本身为每年 {}。",
+        "The list was chosen counting what it leaves for next year too: what the year's events "
+        "do not use carries the part of its price its life has not used up (discounted a "
+        "year), each yuan left worth what a yuan of this budget saves at the margin, {:.3f}; "
+        "this list leaves {} yuan, crediting its objective {}, against a shortfall of {} a year "
+        "on the sampled years.",
+    ),
+    "plan_stability": (
+        "用样本的前后两半分别求出的方案，按物资种类有 {:.0%} 的资金相同（按物资和储备点 {:.0%}）。",
+        "Plans solved on the two halves of the sample put {:.0%} of their money on the same "
+        "items ({:.0%} on the same items in the same depots).",
+    ),
+    "sweep_missing": (
+        "注意：扫描共 {} 个格子，只完成了 {} 个（缺 {}）；以下资金前沿只含已完成的格子。"
+        "再次运行同一条 yingji sweep 命令可补齐。",
+        "Note: the sweep has {} cells and only {} are finished ({} missing); the funding "
+        "frontier below holds the finished ones only. Running the same yingji sweep command "
+        "again runs the missing cells.",
+    ),
+    "sweep_finding": (
+        "{}：预算从 {} 增加到 {}，每年减少未满足需求 {}（95%置信区间 {}）。",
+        "{}: going from {} to {} cuts unmet demand by {} a year (95% CI {}).",
+    ),
+    "interval_to": ("至", "to"),
+    "total": ("合计", "total"),
+    "total_lines": ("合计（全部 {} 行）", "total (all {} lines)"),
+    "budget_given": (
+        "{}（本次优化所用；情景文件为 {}）",
+        "{} (the budget optimised; the scenario's is {})",
+    ),
+    "compare_less": (
+        "{0} 每年比 {1} 少 {2} 的加权未满足需求（95%置信区间 少 {3}–{4}），{0} 更好。",
+        "{0} leaves {2} a year less weighted unmet demand than {1} (95% CI {3}–{4} less): "
+        "{0} is better.",
+    ),
+    "compare_more": (
+        "{0} 每年比 {1} 多 {2} 的加权未满足需求（95%置信区间 多 {3}–{4}），{1} 更好。",
+        "{0} leaves {2} a year more weighted unmet demand than {1} (95% CI {3}–{4} more): "
+        "{1} is better.",
+    ),
+    "compare_same": (
+        "{0} 与 {1} 的加权未满足需求每年相差 {2}（95%置信区间 {3} 至 {4}），差别不显著。",
+        "{0} and {1} differ by {2} a year in weighted unmet demand (95% CI {3} to {4}): the "
+        "difference is not significant.",
+    ),
+    "figure_map": ("各乡镇每年加权未满足需求", "weighted unmet demand per township and year"),
+    "figure_response": ("救援响应", "response"),
+    "figure_timeline": ("典型的一年", "a typical year"),
+    "figure_spending": ("采购方案的构成", "what the plan buys"),
+    "figure_frontier": ("资金前沿", "funding frontier"),
+    "figure_tornado": ("清单取决于哪些判断", "what the list rests on"),
+    "table_sensitivity": (
+        "各项估计减半、加倍后重新求解：资金在类别间的移动（同样的{}个抽样年份、预算与规则；"
+        "求解间隙以内的移动是噪声）",
+        "Each estimate halved and doubled, re-solved on the same {} sampled years, budget and "
+        "rules: money moved between categories (moves within the solver's gap are noise)",
+    ),
+    "sensitivity_finding": (
+        "清单最取决于“{}”：将其{}，有 {} 在类别间移动（{:.0%} 的资金仍用于相同物资）；"
+        "关键性权重中影响最大的是“{}”（{}）。",
+        "The list rests most on {}: {} it moves {} between categories ({:.0%} of the money "
+        "stays on the same items); of the criticality weights, {} moves most ({}).",
+    ),
+    "halving": ("减半", "halving"),
+    "doubling": ("加倍", "doubling"),
+    "figure_compare": ("方案比较", "plan comparison"),
+    "table_today": ("现状模拟结果", "Today, simulated"),
+    "table_costs": ("方案费用（元）", "What the plan costs (yuan)"),
+    "table_evaluation": ("各方案模拟结果（相同年份）", "Every plan, simulated on the same years"),
+    "table_marginal": (
+        "下一元钱最值得花在哪里（前10项）",
+        "Where the next yuan does most (top 10)",
+    ),
+    "table_compliance": (
+        "储备标准达标情况（全县，方案前后）",
+        "Reserve norms met, county-wide, today and after the plan",
+    ),
+    "table_frontier": ("各预算水平下的加权未满足需求", "Weighted unmet demand at each budget"),
+    "table_compare": ("配对差值（后者减前者）", "Paired differences"),
+    "table_assumptions": ("县情与参数", "The county and its parameters"),
+    "table_procurement": (
+        "采购清单（金额最大的{}项，完整清单见Excel）",
+        "Procurement list (the {} largest lines; the full list is in the Excel workbook)",
+    ),
+    "penalty_unit": ("加权缺口（元当量）/年", "weighted shortfall, yuan-equivalent / year"),
+    "not_found": ("（结果文件夹中没有此项结果）", "(no such results in the folder)"),
+}
+
+
+def words(key: str, lang: str) -> str:
+    """The report wording ``key`` in ``lang``."""
+    return WORDS[key][LANGS.index(lang)]
+
+
+def build_report(results: Results, lang: str = "zh", version: str = "") -> Report:
+    """Every section the results allow, in the order a reader needs them."""
+    scenario = results.scenario
+    charts.use_report_fonts()
+    name = scenario.name_zh if lang == "zh" else (scenario.name_en or scenario.scenario_id)
+    sections = [
+        Section("findings", words("findings", lang), bullets=tuple(_findings(results, lang))),
+        _assumptions(scenario, lang, _current_budget(results)),
+        Section("method", words("method", lang), paragraphs=(words("method_text", lang),)),
+    ]
+    if results.today is not None:
+        sections.append(_today_section(results, lang))
+    if results.plan is not None:
+        sections.append(_plan_section(results, lang))
+    if results.sweep is not None:
+        sections.append(_sweep_section(results, lang))
+    if results.comparison is not None:
+        sections.append(_compare_section(results, lang))
+    if results.years is not None:
+        sections.append(_years_section(results, lang))
+    if results.plan is not None:
+        sections.append(_procurement_section(results, lang))
+    return Report(
+        lang,
+        words("title", lang).format(name),
+        words("subtitle", lang).format(version, date.today().isoformat()),
+        tuple(sections),
+        results,
+    )
+
+
+def _yuan(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def _findings(results: Results, lang: str) -> list[str]:
+    found = _budget_warnings(results, lang)
+    if results.today is not None:
+        summary = results.today.summary
+        headline = summary[(summary["metric"] == HEADLINE) & (summary["group"] == "all")]
+        share = summary[summary["metric"] == "share_in_township"]["mean"]
+        if len(headline):
+            row = headline.iloc[0]
+            found.append(
+                words("today_finding", lang).format(
+                    _yuan(row["mean"]),
+                    _yuan(row["ci_low"]),
+                    _yuan(row["ci_high"]),
+                    float(share.iloc[0]) if len(share) else float("nan"),
+                )
+            )
+        found.extend(_lives_finding(summary, results.scenario, lang))
+    if results.plan is not None:
+        found.extend(_plan_finding(results.plan.evaluation, lang))
+        found.extend(_plan_quality(results.plan, lang))
+        found.extend(_sensitivity_finding(results.plan, lang))
+    if results.sweep is not None:
+        found.extend(_sweep_findings(results, lang))
+    if results.comparison is not None:
+        found.extend(_compare_findings(results.comparison.comparison, lang))
+    return found
+
+
+def _budget_warnings(results: Results, lang: str) -> list[str]:
+    """A warning first for every plan a run judged that costs more than the budget."""
+    records = [part.record for part in (results.today, results.comparison) if part is not None]
+    return [
+        words("over_budget", lang).format(
+            over["plan_id"],
+            _yuan(over["cost_yuan"]),
+            _yuan(over["budget_yuan"]),
+            over["cost_yuan"] / max(over["budget_yuan"], 1.0),
+        )
+        for record in records
+        for over in record.get("over_budget") or ()
+    ]
+
+
+def _lives_finding(summary: pd.DataFrame, scenario: Scenario, lang: str) -> list[str]:
+    """Lives lost to delay and people without relief at the first-relief hour, with CIs."""
+    rows = summary.set_index(["metric", "group"])
+    lives, relief = ("trapped_lost", "all"), ("people_without_relief", "need=any")
+    if lives not in rows.index or relief not in rows.index:
+        return []  # a results folder from before these outcomes, or no relief items named
+    hours = f"{scenario.outcomes.first_relief_h:g}"
+    return [
+        words("lives_finding", lang).format(
+            *(float(rows.loc[lives, c]) for c in ("mean", "ci_low", "ci_high")),
+            hours,
+            *(float(rows.loc[relief, c]) for c in ("mean", "ci_low", "ci_high")),
+        )
+    ]
+
+
+def _plan_finding(evaluation: pd.DataFrame, lang: str) -> list[str]:
+    rows = evaluation.set_index("plan")
+    if "optimised" not in rows.index or "last_year_rule" not in rows.index:
+        return []
+    best, rule = rows.loc["optimised"], rows.loc["last_year_rule"]
+    cut = 1 - best["weighted_unmet_mean"] / rule["weighted_unmet_mean"]
+    return [
+        words("plan_finding", lang).format(
+            _yuan(best["purchase_cost_yuan"]),
+            _yuan(best["weighted_unmet_mean"]),
+            _yuan(best["weighted_unmet_ci_low"]),
+            _yuan(best["weighted_unmet_ci_high"]),
+            _yuan(rule["weighted_unmet_mean"]),
+            words("plan_less" if cut >= 0 else "plan_more", lang).format(abs(cut)),
+        )
+    ]
+
+
+def _plan_quality(plan: PlanResults, lang: str) -> list[str]:
+    """What the solver proved and of which model, the two engines' values, the plan's stability."""
+    check, solve = plan.solve.get("model_check"), plan.solve.get("solve", {})
+    if not check or "objective" not in solve:
+        return []  # a results folder written before runs checked themselves
+    found = [
+        words("plan_quality", lang).format(
+            words("proved" if solve.get("optimal") else "not_proved", lang),
+            plan.record.get("sampled_years", "?"),
+            _gap(solve.get("gap"), lang),
+            check["years"],
+            _yuan(check["model_mean"]),
+            _yuan(check["simulated_mean"]),
+            check["ratio"],
+            *check["ratio_ci"],
+        )
+    ]
+    stages = dict(solve.get("stages") or ())
+    objective = plan.solve.get("objective") or {}
+    if {"lives", "relief"} <= stages.keys() and objective:
+        hour, slack = objective["first_relief_h"], objective["stage_slack"]
+        found.append(
+            words("plan_aims", lang).format(stages["lives"], hour, stages["relief"], slack)
+        )
+    if solve.get("carried_worth"):
+        worth, left = solve["carried_worth"], solve["carried_yuan"]
+        found.append(
+            words("plan_carried", lang).format(
+                worth, _yuan(left), _yuan(worth * left), _yuan(solve["objective"] + worth * left)
+            )
+        )
+    stability = plan.solve.get("stability")
+    if stability:
+        shares = (stability["by_item"][0], stability["by_item_depot"][0])
+        found.append(words("plan_stability", lang).format(*shares))
+    return found
+
+
+def _gap(gap: object, lang: str) -> str:
+    """A solver's gap as a percentage, or that it reported none (CBC)."""
+    if isinstance(gap, int | float) and math.isfinite(gap):
+        return f"{gap:.2%}"
+    return words("gap_not_reported", lang)
+
+
+def _current_budget(results: Results) -> float:
+    if results.plan is not None:
+        budget = results.plan.record.get("budget_yuan")
+        if isinstance(budget, int | float):
+            return float(budget)
+    return results.scenario.procurement_budget_yuan
+
+
+def _sweep_findings(results: Results, lang: str) -> list[str]:
+    """Cells still missing, then the budget step around today's budget in each series."""
+    sweep = results.sweep
+    assert sweep is not None
+    found = _missing_cells(sweep, lang)
+    if "budget_yuan" not in sweep.years.columns:
+        return found
+    steps = charts.step_effects(sweep.years)
+    budget = _current_budget(results)
+    for series, group in steps.groupby("series", sort=False):
+        # the step from today's budget upwards, else the nearest one
+        inside = group[(group["budget_from_yuan"] <= budget) & (budget < group["budget_to_yuan"])]
+        distance = (group["budget_from_yuan"] - budget).abs()
+        row = inside.iloc[0] if len(inside) else group.loc[distance.idxmin()]
+        found.append(
+            words("sweep_finding", lang).format(
+                series or "—",
+                charts.budget_phrase(row["budget_from_yuan"], lang),
+                charts.budget_phrase(row["budget_to_yuan"], lang),
+                _yuan(row["reduction_mean"]),
+                _interval(row["ci_low"], row["ci_high"], lang),
+            )
+        )
+    return found
+
+
+def _interval(low: float, high: float, lang: str) -> str:
+    """An interval as people read it: ``a–b``, or signed and with a word when it holds 0."""
+    if low >= 0:
+        return f"{_yuan(low)}–{_yuan(high)}"
+    return f"{low:+,.0f} {words('interval_to', lang)} {high:+,.0f}"
+
+
+def _missing_cells(sweep: SweepResults, lang: str) -> list[str]:
+    """A warning when the sweep's manifest lists cells that have no results yet."""
+    planned = {int(cell["cell"]) for cell in sweep.manifest.get("cells", [])}
+    finished = set(sweep.summary["cell"].astype(int))
+    missing = sorted(planned - finished)
+    if not missing:
+        return []
+    shown = ", ".join(map(str, missing[:10])) + ("…" if len(missing) > 10 else "")
+    return [words("sweep_missing", lang).format(len(planned), len(planned & finished), shown)]
+
+
+def _compare_findings(comparison: pd.DataFrame, lang: str) -> list[str]:
+    """What is less than what, in plain words: a difference is said as less or more."""
+    found = []
+    for row in comparison[comparison["breakdown"] == "all"].to_dict("records"):
+        names = plan_name(row["plan"], lang), plan_name(row["reference"], lang)
+        mean, low, high = (
+            row["difference_mean"],
+            row["difference_ci_low"],
+            row["difference_ci_high"],
+        )
+        if row["verdict"] == "better":
+            key, figures = "compare_less", (-mean, -high, -low)
+            figures = tuple(_yuan(value) for value in figures)
+        elif row["verdict"] == "worse":
+            key, figures = "compare_more", tuple(_yuan(value) for value in (mean, low, high))
+        else:
+            key, figures = "compare_same", tuple(f"{value:+,.0f}" for value in (mean, low, high))
+        found.append(words(key, lang).format(*names, *figures))
+    return found
+
+
+ASSUMPTION_ROWS = {
+    "townships": ("乡镇数", "townships"),
+    "population": ("人口", "population"),
+    "teams": ("救援队伍（支）/ 人数", "rescue teams / members"),
+    "stock": ("现有储备价值（元）", "value of stock today (yuan)"),
+    "budget": ("年度采购预算（元）", "yearly procurement budget (yuan)"),
+    "items": ("物资品种", "item types"),
+    "late": ("迟到物资按比例计", "late units count as"),
+    "rescue": ("每人时未完成救援计（元）", "rescue work not done, per person-hour (yuan)"),
+    "hazard": ("{}：年均次数 / 救援时限（小时）", "{}: events a year / rescue deadline (h)"),
+}
+
+
+def _assumptions(scenario: Scenario, lang: str, budget: float) -> Section:
+    """The county's figures the results rest on; ``budget``: the one the plan was made for."""
+    index = LANGS.index(lang)
+    prices = {item.item_id: item.unit_price_yuan for item in scenario.items}
+    stock_value = sum(line.quantity * prices[line.item_id] for line in scenario.stock)
+    members = sum(team.members for team in scenario.teams)
+    rows = [
+        (ASSUMPTION_ROWS["townships"][index], f"{len(scenario.townships)}"),
+        (
+            ASSUMPTION_ROWS["population"][index],
+            f"{sum(t.population for t in scenario.townships):,}",
+        ),
+        (ASSUMPTION_ROWS["teams"][index], f"{len(scenario.teams)} / {members:,}"),
+        (ASSUMPTION_ROWS["stock"][index], _yuan(stock_value)),
+        (ASSUMPTION_ROWS["budget"][index], _budget_cell(scenario, budget, lang)),
+        (ASSUMPTION_ROWS["items"][index], f"{len(scenario.items)}"),
+        (ASSUMPTION_ROWS["late"][index], f"{scenario.penalties.late_fraction:.0%}"),
+        (
+            ASSUMPTION_ROWS["rescue"][index],
+            _yuan(scenario.penalties.rescue_work_yuan_per_person_hour),
+        ),
+    ]
+    for hazard in scenario.hazards:
+        label = ASSUMPTION_ROWS["hazard"][index].format(
+            charts.hazard_name(scenario, hazard.hazard_id, lang)
+        )
+        rows.append((label, f"{hazard.annual_rate:g} / {hazard.rescue_deadline_h:g}"))
+    titles = ("项目", "数值") if lang == "zh" else ("", "value")
+    frame = pd.DataFrame(rows, columns=list(titles))
+    table = ReportTable(words("table_assumptions", lang), frame)
+    return Section("assumptions", words("assumptions", lang), tables=(table,))
+
+
+def _budget_cell(scenario: Scenario, budget: float, lang: str) -> str:
+    """The budget optimised, and the scenario's own when the run was given another."""
+    if abs(budget - scenario.procurement_budget_yuan) < 0.5:
+        return _yuan(budget)
+    return words("budget_given", lang).format(
+        _yuan(budget), _yuan(scenario.procurement_budget_yuan)
+    )
+
+
+def _metric_table(summary: pd.DataFrame, scenario: Scenario, lang: str) -> pd.DataFrame:
+    summary = stated_rows(summary, scenario)
+    rows = summary[
+        summary["metric"].isin(
+            [
+                HEADLINE,
+                "share_in_township",
+                "share_needing_outside_help",
+                "trapped_lost",
+                "kit_saved_h",
+                "everyday_unanswered",
+                "people_without_relief",
+                "response_p50",
+            ]
+        )
+    ]
+    records = []
+    for row in rows.to_dict("records"):
+        group = _group_name(row["group"], scenario, lang)
+        metric = pick(METRIC_LABELS.get(row["metric"], row["metric"]), lang)
+        share = str(row["unit"]).startswith("share")
+        shown = (
+            (lambda v: f"{v:.1%}")
+            if share
+            else (lambda v: f"{v:,.0f}" if abs(v) >= 100 else f"{v:.2f}")
+        )
+        records.append(
+            (
+                metric,
+                group,
+                shown(row["mean"]),
+                f"{shown(row['ci_low'])} – {shown(row['ci_high'])}",
+                unit_name(row["unit"], lang),
+            )
+        )
+    titles = (
+        ("指标", "分组", "均值", "95%置信区间", "单位")
+        if lang == "zh"
+        else ("metric", "group", "mean", "95% CI", "unit")
+    )
+    return pd.DataFrame(records, columns=list(titles))
+
+
+UNITS_ZH = {
+    "weighted shortfall, yuan-equivalent / year": "加权缺口（元当量）/年",
+    "h": "小时",
+    "share of events": "占事件比例",
+    "people / year": "人/年",
+    "person-hours / year": "人·小时/年",
+    "events / year": "起/年",
+    "calls / year": "起/年",
+    "share of people to evacuate": "占需转移人数比例",
+    "share of item units": "占物资数量比例",
+}
+
+
+def unit_name(unit: str, lang: str) -> str:
+    """A summary unit in the report's language."""
+    if lang == "zh" and unit.startswith("people / year at "):
+        return f"人/年（灾后{unit.removeprefix('people / year at ').removesuffix(' h')}小时）"
+    return UNITS_ZH.get(unit, unit) if lang == "zh" else unit
+
+
+def _group_name(group: str, scenario: Scenario, lang: str) -> str:
+    if group == "all":
+        return ""
+    kind, _, key = str(group).partition("=")
+    named = {
+        "hazard": lambda: charts.hazard_name(scenario, key, lang),
+        "category": lambda: pick(CATEGORY_LABELS.get(key, key), lang),
+        "township": lambda: charts.township_name(scenario, key, lang),
+        "need": lambda: pick(NEED_LABELS.get(key, key), lang),
+        "size": lambda: _size_name(key, scenario, lang),
+    }
+    return named[kind]() if kind in named else str(group)
+
+
+def _size_name(key: str, scenario: Scenario, lang: str) -> str:
+    sign = "<" if key == "small" else "≥"
+    people = "人" if lang == "zh" else "people"
+    threshold = f"{scenario.outcomes.small_event_people:,.0f}"
+    return f"{pick(SIZE_LABELS[key], lang)} ({sign} {threshold} {people})"
+
+
+def _typical_year(events: pd.DataFrame, replications: np.ndarray) -> int:
+    """The simulated year whose weighted unmet demand is closest to the median year."""
+    penalty = (
+        (events["item_shortfall_yuan"] + events["rescue_shortfall_yuan"])
+        .groupby(events["replication"])
+        .sum()
+    )
+    yearly = penalty.reindex(replications, fill_value=0.0)
+    median = float(yearly.median())
+    return int((yearly - median).abs().idxmin())
+
+
+def _today_section(results: Results, lang: str) -> Section:
+    today, scenario = results.today, results.scenario
+    assert today is not None
+    reps = int(today.record.get("reps", 0)) or int(today.events["replication"].max()) + 1
+    replications = np.arange(reps)
+    unmet = charts.township_unmet(
+        today.events, replications, [t.township_id for t in scenario.townships]
+    )
+    typical = _typical_year(today.events, replications)
+    figures = (
+        (
+            words("figure_map", lang),
+            charts.township_map(scenario, unmet, words("penalty_unit", lang), lang),
+        ),
+        (words("figure_response", lang), charts.response_times(today.events, scenario, lang)),
+        (
+            words("figure_timeline", lang),
+            charts.year_timeline(today.events, today.dispatches, typical, scenario, lang),
+        ),
+    )
+    table = ReportTable(words("table_today", lang), _metric_table(today.summary, scenario, lang))
+    return Section("today", words("today", lang), figures=figures, tables=(table,))
+
+
+def _plan_section(results: Results, lang: str) -> Section:
+    part, scenario = results.plan, results.scenario
+    assert part is not None
+    figure = charts.plan_spending(*charts.spending_frames(part.plan, scenario), lang=lang)
+    tables = (
+        ReportTable(words("table_costs", lang), _cost_table(part.plan, scenario, lang)),
+        ReportTable(words("table_evaluation", lang), _evaluation_table(part.evaluation, lang)),
+        ReportTable(words("table_marginal", lang), _marginal_table(part.marginal, scenario, lang)),
+    )
+    norms = compliance(scenario, part.plan)
+    if norms:
+        table = ReportTable(
+            words("table_compliance", lang), _compliance_table(norms, scenario, lang)
+        )
+        tables = (*tables, table)
+    figures = ((words("figure_spending", lang), figure),)
+    if part.sensitivity is not None:
+        moved = money_moved(part.sensitivity)
+        tornado = charts.sensitivity_tornado(moved, lang)
+        figures = (*figures, (words("figure_tornado", lang), tornado))
+        title = words("table_sensitivity", lang).format(part.record.get("sampled_years", "?"))
+        table = ReportTable(title, _sensitivity_table(moved, lang))
+        tables = (*tables, table)
+    return Section("plan", words("plan", lang), figures=figures, tables=tables)
+
+
+def _sensitivity_table(moved: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Per judgement and factor: money moved, the share kept on the same items, who gains."""
+    head = {
+        "zh": ("判断", "倍数", "类别间移动（元）", "相同物资的资金", "增加最多", "减少最多"),
+        "en": ("judgement", "factor", "moved (yuan)", "same items", "gains most", "loses most"),
+    }[lang]
+    rows = []
+    for row in moved.itertuples():
+        solved = not math.isnan(row.moved_yuan)
+        rows.append(
+            (
+                pick(judgement_label(row.parameter), lang),
+                f"×{row.factor:g}",
+                _yuan(row.moved_yuan) if solved else row.solver,
+                f"{row.shared_by_item:.0%}" if solved else "–",
+                _category_or_dash(row.gains_most, lang),
+                _category_or_dash(row.loses_most, lang),
+            )
+        )
+    return pd.DataFrame(rows, columns=list(head))
+
+
+def _category_or_dash(category: object, lang: str) -> str:
+    """A category's name, or a dash where no category gained (or lost)."""
+    return (
+        pick(CATEGORY_LABELS.get(category, str(category)), lang)
+        if isinstance(category, str)
+        else "–"
+    )
+
+
+def _sensitivity_finding(plan: PlanResults, lang: str) -> list[str]:
+    """The judgement that moves the list most, and the criticality weight that does."""
+    if plan.sensitivity is None:
+        return []
+    moved = money_moved(plan.sensitivity).dropna(subset=["moved_yuan"])
+    if moved.empty:
+        return []
+    top = moved.loc[moved["moved_yuan"].idxmax()]
+    weights = moved[moved["parameter"].str.startswith("criticality:")]
+    if weights.empty:
+        return []
+    weight = weights.loc[weights["moved_yuan"].idxmax()]
+    how = words("halving" if top["factor"] < 1 else "doubling", lang)
+    return [
+        words("sensitivity_finding", lang).format(
+            pick(judgement_label(top["parameter"]), lang),
+            how,
+            _yuan(top["moved_yuan"]),
+            top["shared_by_item"],
+            pick(judgement_label(weight["parameter"]), lang),
+            _yuan(weight["moved_yuan"]),
+        )
+    ]
+
+
+def _compliance_table(rows, scenario: Scenario, lang: str) -> pd.DataFrame:
+    """Each norm: required (own share), agreements, today, bought, after, cost still to meet."""
+    names = {item.item_id: item for item in scenario.items}
+    yes, no = ("达标", "未达标") if lang == "zh" else ("met", "not met")
+    records = [
+        (
+            names[r.item_id].name_zh if lang == "zh" else names[r.item_id].name_en,
+            f"{r.required_units:,} ({r.physical_share:.0%})",
+            f"{r.agreed_units:,}",
+            f"{r.held_today:,} {yes if r.meets_today else no}",
+            f"{r.bought:,}",
+            f"{r.held_after:,} {yes if r.meets_after else no}",
+            _yuan(r.cost_to_meet_yuan),
+        )
+        for r in rows
+    ]
+    titles = (
+        ("物资", "标准（自有比例）", "协议储备", "现有", "采购", "方案后", "仍需费用（元）")
+        if lang == "zh"
+        else (
+            "item",
+            "required (own share)",
+            "agreed",
+            "today",
+            "bought",
+            "after",
+            "cost still to meet",
+        )
+    )
+    return pd.DataFrame(records, columns=list(titles))
+
+
+def _cost_table(plan, scenario: Scenario, lang: str) -> pd.DataFrame:
+    costs = plan_costs(plan, scenario)
+    rows = []
+    for row in costs.to_dict("records"):
+        category = CATEGORY_LABELS.get(
+            row["category"], TIER_LABELS.get(row["category"], row["category"])
+        )
+        rows.append(
+            (
+                pick(category, lang),
+                pick(TIER_LABELS.get(row["tier"], row["tier"]), lang),
+                _yuan(row["cost_yuan"]),
+                f"{row['change_cost_yuan']:+,.0f}",
+            )
+        )
+    total = (costs["cost_yuan"].sum(), costs["change_cost_yuan"].sum())
+    rows.append((words("total", lang), "", _yuan(total[0]), f"{total[1]:+,.0f}"))
+    titles = (
+        ("类别", "层级", "金额", "新增") if lang == "zh" else ("category", "tier", "cost", "change")
+    )
+    return pd.DataFrame(rows, columns=list(titles))
+
+
+def _evaluation_table(evaluation: pd.DataFrame, lang: str) -> pd.DataFrame:
+    rows = [
+        (
+            plan_name(row["plan"], lang),
+            _yuan(row["purchase_cost_yuan"]),
+            _yuan(row["weighted_unmet_mean"]),
+            f"{_yuan(row['weighted_unmet_ci_low'])} – {_yuan(row['weighted_unmet_ci_high'])}",
+        )
+        for row in evaluation.to_dict("records")
+    ]
+    titles = (
+        ("方案", "采购金额（元）", "加权未满足需求", "95%置信区间")
+        if lang == "zh"
+        else ("plan", "purchases (yuan)", "weighted unmet demand", "95% CI")
+    )
+    return pd.DataFrame(rows, columns=list(titles))
+
+
+def _marginal_table(marginal: pd.DataFrame, scenario: Scenario, lang: str) -> pd.DataFrame:
+    if marginal.empty or "saving_per_yuan" not in marginal.columns:
+        return pd.DataFrame()
+    top = marginal.sort_values("saving_per_yuan", ascending=False).head(10)
+    items = {i.item_id: i for i in scenario.items}
+    rows = []
+    for row in top.to_dict("records"):
+        if row.get("kind") == "staffing":
+            what = charts.team_name(scenario, str(row["team_id"]), lang)
+        else:
+            item = items.get(str(row["item_id"]))
+            what = (item.name_zh if lang == "zh" else item.name_en) if item else str(row["item_id"])
+            what = f"{what} @ {row['depot_id']}"
+        rows.append(
+            (
+                what,
+                _yuan(row["unit_cost_yuan"]),
+                f"{row['saving_per_unit_yuan']:,.1f}",
+                f"{row['saving_per_yuan']:.3f}",
+            )
+        )
+    titles = (
+        ("物资或队伍", "单价（元）", "每单位减少加权缺口（元当量/年）", "每元减少")
+        if lang == "zh"
+        else ("item or team", "unit cost (yuan)", "saving per unit (yuan/yr)", "saving per yuan")
+    )
+    return pd.DataFrame(rows, columns=list(titles))
+
+
+def _sweep_section(results: Results, lang: str) -> Section:
+    sweep = results.sweep
+    assert sweep is not None
+    figures = ()
+    if "budget_yuan" in sweep.summary.columns:
+        figure = charts.funding_frontier(
+            sweep.summary, sweep.years, _current_budget(results), lang=lang
+        )
+        figures = ((words("figure_frontier", lang), figure),)
+    table = ReportTable(words("table_frontier", lang), _frontier_table(sweep.summary, lang))
+    return Section("sweep", words("sweep", lang), figures=figures, tables=(table,))
+
+
+def _frontier_table(summary: pd.DataFrame, lang: str) -> pd.DataFrame:
+    headline = summary[(summary["metric"] == HEADLINE) & (summary["group"] == "all")]
+    labels = (
+        charts.series_labels(headline)
+        if "budget_yuan" in headline.columns
+        else pd.Series("", index=headline.index)
+    )
+    rows = []
+    for row, label in zip(headline.to_dict("records"), labels, strict=True):
+        rows.append(
+            (
+                _yuan(row.get("budget_yuan", float("nan"))),
+                label,
+                plan_name(row["plan"], lang),
+                _yuan(row["mean"]),
+                f"{_yuan(row['ci_low'])} – {_yuan(row['ci_high'])}",
+            )
+        )
+    titles = (
+        ("预算（元）", "情景", "方案", "加权未满足需求", "95%置信区间")
+        if lang == "zh"
+        else ("budget (yuan)", "scenario", "plan", "weighted unmet demand", "95% CI")
+    )
+    return pd.DataFrame(rows, columns=list(titles))
+
+
+def _years_section(results: Results, lang: str) -> Section:
+    """A plan over several years: its chart and a row per year; a second path set against it."""
+    years = results.years
+    assert years is not None
+    frame = years.years
+    table = ReportTable(words("table_years", lang), _labelled(frame, YEAR_LABELS, year_cells, lang))
+    figures = ((words("figure_years", lang), charts.years_outlook(frame, lang)),)
+    paragraphs, tables = (words("years_text", lang),), (table,)
+    if years.differences is not None and years.against_years is not None:
+        names = (words("against_planned", lang), _against_name(years.record, lang))
+        chart = charts.years_against(frame, years.against_years, names, lang)
+        figures += ((words("figure_years_against", lang), chart),)
+        paragraphs += (_against_text(years.differences, names[1], lang),)
+        shown = _labelled(years.differences, AGAINST_LABELS, against_cells, lang)
+        tables += (ReportTable(words("table_years_against", lang), shown),)
+    return Section(
+        "years", words("years", lang), paragraphs=paragraphs, figures=figures, tables=tables
+    )
+
+
+def _labelled(frame: pd.DataFrame, labels: dict, cells, lang: str) -> pd.DataFrame:
+    """A row per record as ``cells`` shows it, titled in ``lang`` from ``labels``."""
+    titles = {key: pair[LANGS.index(lang)] for key, pair in labels.items()}
+    return pd.DataFrame(
+        [
+            {titles[key]: cell for key, cell in cells(row).items()}
+            for row in frame.to_dict("records")
+        ]
+    )
+
+
+def _against_name(record: dict, lang: str) -> str:
+    """The second path's name: its rise a year when it was given as one."""
+    rise = record.get("against_rise_percent")
+    return (
+        words("against_given", lang) if rise is None else words("against_rise", lang).format(rise)
+    )
+
+
+def _against_text(differences: pd.DataFrame, name: str, lang: str) -> str:
+    """How the paths were set against each other, and the last year's paired differences."""
+    last = differences.iloc[-1]
+    figures = [
+        f"{last[f'{outcome}_difference_{stat}']:+,.{digits}f}"
+        for outcome, digits in (("weighted_unmet", 0), ("people_without_relief", 0),
+                                ("trapped_lost", 2))
+        for stat in ("mean", "ci_low", "ci_high")
+    ]  # fmt: skip
+    return words("years_against_text", lang).format(
+        name, int(last["year"]), f"{last['cumulative_extra_yuan']:,.0f}", *figures
+    )
+
+
+def _compare_section(results: Results, lang: str) -> Section:
+    part, scenario = results.comparison, results.scenario
+    assert part is not None
+    figures = tuple(
+        (
+            f"{words('figure_compare', lang)}: {plan}",
+            charts.comparison_forest(part.comparison, lang, scenario, plan),
+        )
+        for plan in dict.fromkeys(part.comparison["plan"])
+    )
+    rows = part.comparison[part.comparison["breakdown"].isin(["all", "hazard", "category"])]
+    records = [
+        (
+            plan_name(row["plan"], lang),
+            plan_name(row["reference"], lang),
+            _group_name(
+                "all" if row["breakdown"] == "all" else f"{row['breakdown']}={row['group']}",
+                scenario,
+                lang,
+            )
+            or charts.text("headline", lang),
+            f"{row['difference_mean']:+,.0f}",
+            f"{row['difference_ci_low']:+,.0f} – {row['difference_ci_high']:+,.0f}",
+            charts.text(row["verdict"], lang),
+        )
+        for row in rows.to_dict("records")
+    ]
+    titles = (
+        ("方案", "对照", "分组", "差值", "95%置信区间", "结论")
+        if lang == "zh"
+        else ("plan", "reference", "group", "difference", "95% CI", "verdict")
+    )
+    table = ReportTable(words("table_compare", lang), pd.DataFrame(records, columns=list(titles)))
+    return Section("compare", words("compare", lang), figures=figures, tables=(table,))
+
+
+PROCUREMENT_LINES_SHOWN = 25
+
+
+def _procurement_section(results: Results, lang: str) -> Section:
+    part = results.plan
+    assert part is not None
+    every = procurement_lines(part.plan, results.scenario)
+    lines = every.head(PROCUREMENT_LINES_SHOWN)
+    rows = [
+        (
+            row["name_zh"] if lang == "zh" else row["name_en"],
+            pick(CATEGORY_LABELS.get(row["category"], row["category"]), lang),
+            row["depot_zh"] if lang == "zh" else _depot_en(row, results.scenario),
+            f"{row['quantity']:,}",
+            _yuan(row["unit_price_yuan"]),
+            _yuan(row["cost_yuan"]),
+        )
+        for row in lines.to_dict("records")
+    ]
+    total = words("total_lines", lang).format(len(every))
+    rows.append((total, "", "", "", "", _yuan(every["cost_yuan"].sum())))
+    titles = (
+        ("物资", "类别", "储备点", "数量", "单价（元）", "金额（元）")
+        if lang == "zh"
+        else ("item", "category", "depot", "quantity", "unit price (yuan)", "cost (yuan)")
+    )
+    caption = words("table_procurement", lang).format(PROCUREMENT_LINES_SHOWN)
+    table = ReportTable(caption, pd.DataFrame(rows, columns=list(titles)))
+    return Section("procurement", words("procurement", lang), tables=(table,))
+
+
+def _depot_en(row: dict, scenario: Scenario) -> str:
+    depot = next(d for d in scenario.depots if d.depot_id == row["depot_id"])
+    return f"{charts.township_name(scenario, depot.township_id, 'en')} ({row['depot_id']})"
+
+
+def load_report(folder: str | Path, lang: str = "zh", version: str = "") -> Report:
+    """Find the results in ``folder`` and build the report; one line if anything is wrong."""
+    return build_report(find_results(folder), lang, version)

@@ -32,7 +32,7 @@ def require_chromium() -> None:
     try:
         find_chromium()
     except ChromiumMissingError as error:
-        pytest.fail(f"{error}; the PDF tests print with it (.ci/run installs it)", pytrace=False)
+        pytest.fail(f"{error}; the PDF tests print with it", pytrace=False)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import re
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -311,3 +312,39 @@ def test_a_chromium_that_fails_is_refused_in_one_line_after_html_and_workbook(
     with pytest.raises(PrintError):
         print_pdf(results / "report.html", tmp_path / "again.pdf")
     assert not (tmp_path / "again.pdf").exists()
+
+
+def test_a_chromium_that_hangs_is_stopped_with_its_children_in_one_line(tmp_path, monkeypatch):
+    """Past the time limit the browser's whole process group is killed; no file is left."""
+    from planner import printing
+
+    pids = tmp_path / "pids"
+    hanging = tmp_path / "chromium"
+    hanging.write_text(f"#!/bin/sh\nsleep 60 &\necho $$ $! > {pids}\nwait\n", encoding="utf-8")
+    hanging.chmod(0o755)
+    monkeypatch.setenv("YINGJI_CHROMIUM", str(hanging))
+    monkeypatch.setattr(printing, "TIMEOUT_S", 1)
+    page = tmp_path / "report.html"
+    page.write_text("<!DOCTYPE html><title>t</title>", encoding="utf-8")
+    started = time.monotonic()
+    with pytest.raises(PrintError) as caught:
+        print_pdf(page, tmp_path / "report.pdf")
+    assert time.monotonic() - started < 20  # not held until the child's 60 s are up
+    assert str(caught.value) == f"{hanging} did not print report.html within 1 s"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["chromium", "pids", "report.html"]
+    for pid in map(int, pids.read_text(encoding="utf-8").split()):
+        assert _ended(pid), pid
+
+
+def _ended(pid: int, wait_s: float = 5.0) -> bool:
+    """Whether the process is gone or a zombie (killed, not yet reaped) within ``wait_s``."""
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return True
+        if stat.rsplit(")", 1)[1].split()[0] in ("Z", "X"):
+            return True
+        time.sleep(0.05)
+    return False

@@ -1,11 +1,13 @@
 # Two commands: `make demo` runs the default county, `make test` runs the tests.
-# Each creates .venv on first use and installs the project into it.
+# Each creates .venv on first use and installs the project into it, and both need
+# headless Chromium (the report's PDF, the report tests): `make browser` installs it
+# when run as root with apt-get, else names the command to run.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench clean
+.PHONY: demo test browser lint format bench clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -13,7 +15,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+browser:
+	sh scripts/ensure_chromium.sh
+
+demo: browser $(STAMP)
 	$(BIN)/yingji simulate --reps 200 --out results/default_county
 	$(BIN)/yingji optimize --scenarios 200 --reps 200 --greedy-steps 4 --sensitivity --jobs 2 --out results/optimize
 	rm -rf results/sweep
@@ -22,7 +27,7 @@ demo: $(STAMP)
 	$(BIN)/yingji plan-years --jobs 2 --against-rise 5 --out results/plan_years
 	$(BIN)/yingji report results
 
-test: $(STAMP)
+test: browser $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q

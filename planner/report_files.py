@@ -1,29 +1,31 @@
-"""Writing a built report: one self-contained HTML page, a PDF, and an Excel workbook.
+"""Writing a built report: one self-contained HTML page, its PDF, and an Excel workbook.
 
 The HTML carries everything inside it: charts as PNG data, and the Chinese font
 cut down to the characters the page uses, so it reads the same on a machine with
 no Chinese fonts and can be mailed as one file. Every name from the scenario goes
-through the template's HTML escaping. The PDF is drawn with matplotlib (no
-browser needed), and the workbook holds the full procurement list with totals.
+through the template's HTML escaping. The PDF is that page printed by headless
+Chromium (:mod:`planner.printing`) under the template's print rules, and the
+workbook holds the full procurement list with totals.
 """
 
 from __future__ import annotations
 
 import base64
 import io
-import textwrap
 import unicodedata
 from pathlib import Path
 
 import pandas as pd
 from fontTools import subset
 from jinja2 import Environment
-from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
+from rich.console import Console
 
 from planner.document import Report
 from planner.fonts import font_path
 from planner.labels import plan_name
+from planner.output import terminal
+from planner.printing import ChromiumMissingError, print_pdf
 from planner.tables import CATEGORY_LABELS, TIER_LABELS
 from scenarios.files import cells_as_text, write_atomic
 from scenarios.plan import TOTAL_LABEL, add_plan_sheets, procurement_lines
@@ -54,6 +56,24 @@ th, td { border: 1px solid #999; padding: 0.25em 0.5em; vertical-align: top; }
 th { background: #e8e8e8; }
 td.number { text-align: right; white-space: nowrap; }
 li { margin-bottom: 0.4em; }
+/* Printing (the PDF): A4 with the page number at the bottom, the page's full width. */
+@page { size: A4; margin: 16mm 15mm 18mm;
+        @bottom-center { content: counter(page) " / " counter(pages);
+                         font-family: "{{ font_family }}", "DejaVu Sans", sans-serif;
+                         font-size: 8.5pt; color: #444; } }
+@media print {
+  body { max-width: none; margin: 0; padding: 0; font-size: 10pt; line-height: 1.45; }
+  h1 { margin-top: 0; }
+  h2 { margin-top: 1.4em; }
+  h1, h2, .subtitle, caption { break-after: avoid; }
+  /* a long table goes on over pages with its header row on each, never a row cut in two */
+  thead { display: table-header-group; }
+  tr, li, figure { break-inside: avoid; }
+  p { orphans: 3; widows: 3; }
+  td { overflow-wrap: anywhere; }
+  /* a tall chart is shrunk to fit one page rather than cut at its foot */
+  figure img { width: auto; max-width: 100%; max-height: 215mm; }
+}
 </style>
 </head>
 <body>
@@ -162,96 +182,6 @@ def write_html(report: Report, path: Path) -> Path:
     return write_atomic(path, lambda p: p.write_text(page, encoding="utf-8"))
 
 
-A4_INCHES = (8.27, 11.69)
-PDF_TABLE_ROWS = 30
-
-
-def write_pdf(report: Report, path: Path) -> Path:
-    """Write the PDF report atomically: a text page, then each section's tables and charts."""
-
-    def draw(temporary: Path) -> None:
-        with PdfPages(temporary, metadata={"Title": report.title, "Creator": "yingji"}) as pdf:
-            pdf.savefig(_text_page(report))
-            for section in report.sections[1:]:
-                for page in _section_pages(section, report.lang):
-                    pdf.savefig(page)
-                for caption, figure in section.figures:
-                    figure.suptitle(caption, fontsize=9, y=0.005, va="bottom", color="#333")
-                    pdf.savefig(figure, bbox_inches="tight")
-
-    return write_atomic(path, draw)
-
-
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def wrap(text: str, width: int) -> list[str]:
-    """Lines of at most ``width`` columns; Chinese breaks anywhere, Latin at spaces."""
-    if _width(text) == len(text):
-        return textwrap.wrap(text, width) or [""]
-    lines, line = [], ""
-    for character in text:
-        if _width(line + character) > width:
-            lines.append(line)
-            line = ""
-        line += character
-    return [*lines, line]
-
-
-def _text_page(report: Report) -> Figure:
-    figure = Figure(figsize=A4_INCHES)
-    y = 0.95
-    figure.text(0.07, y, report.title, fontsize=15, va="top")
-    y -= 0.035
-    figure.text(0.07, y, report.subtitle, fontsize=9, color="#444", va="top")
-    y -= 0.04
-    for section in report.sections:
-        if not (section.bullets or section.paragraphs):
-            continue
-        figure.text(0.07, y, section.title, fontsize=12, va="top")
-        y -= 0.03
-        for paragraph in (*(f"• {b}" for b in section.bullets), *section.paragraphs):
-            for line in wrap(paragraph, 96):
-                figure.text(0.08, y, line, fontsize=9, va="top")
-                y -= 0.018
-            y -= 0.008
-        y -= 0.015
-    return figure
-
-
-def _section_pages(section, lang: str) -> list[Figure]:
-    pages = []
-    for table in section.tables:
-        frame = table.frame
-        for start in range(0, max(len(frame), 1), PDF_TABLE_ROWS):
-            chunk = frame.iloc[start : start + PDF_TABLE_ROWS]
-            figure = Figure(figsize=A4_INCHES)
-            figure.text(0.06, 0.96, section.title, fontsize=12, va="top")
-            figure.text(0.06, 0.93, table.caption, fontsize=10, va="top")
-            if len(chunk.columns):
-                axes = figure.add_axes((0.06, 0.05, 0.88, 0.85))
-                axes.axis("off")
-                cells = [[_cell(v) for v in row] for row in chunk.itertuples(index=False)]
-                shown = axes.table(
-                    cellText=cells or [[""] * len(chunk.columns)],
-                    colLabels=[_cell(c) for c in chunk.columns],
-                    loc="upper center",
-                    cellLoc="left",
-                )
-                shown.auto_set_font_size(False)
-                shown.set_fontsize(7)
-                for cell in shown.get_celld().values():
-                    cell.get_text().set_parse_math(False)
-            pages.append(figure)
-    return pages
-
-
-def _cell(value: object) -> str:
-    text = str(value)
-    return "\n".join(wrap(text, 34)) if _width(text) > 34 else text
-
-
 def write_workbook(report: Report, path: Path) -> Path:
     """The Excel workbook: the plan's own sheets (it reads back as the plan), then the tables.
 
@@ -309,6 +239,11 @@ def _category_totals(lines: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([totals, pd.DataFrame([total])], ignore_index=True)
 
 
+def _width(text: str) -> int:
+    """Columns ``text`` takes in a spreadsheet: Chinese characters count two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 def _fit_columns(sheet, frame: pd.DataFrame) -> None:
     for index, column in enumerate(frame.columns, start=1):
         values = [str(column), *map(str, frame[column].head(200))]
@@ -316,10 +251,35 @@ def _fit_columns(sheet, frame: pd.DataFrame) -> None:
         sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = width
 
 
-def write_report_files(report: Report, out: Path) -> dict[str, Path]:
-    """Write ``out`` (.html), and the PDF and workbook beside it; returns the paths."""
+def write_report_files(
+    report: Report, out: Path, console: Console | None = None
+) -> dict[str, Path]:
+    """Write ``out`` (.html), and the PDF and workbook beside it; returns the paths written.
+
+    Without Chromium the HTML and the workbook are still written and ``console``
+    (stderr by default) says in one line why there is no PDF; a PDF left from an
+    earlier run is removed, so no PDF lies beside an HTML page it does not show.
+    Chromium that is there but fails raises :class:`planner.printing.PrintError`,
+    after the HTML and the workbook are written and the old PDF removed.
+    """
     out = out.with_suffix(".html")
-    written = {"html": write_html(report, out)}
-    written["pdf"] = write_pdf(report, out.with_suffix(".pdf"))
-    written["xlsx"] = write_workbook(report, out.with_suffix(".xlsx"))
-    return written
+    pdf = out.with_suffix(".pdf")
+    html = write_html(report, out)
+    xlsx = write_workbook(report, out.with_suffix(".xlsx"))
+    try:
+        printed = print_pdf(html, pdf)
+    except ChromiumMissingError as error:
+        stale = pdf.is_file()
+        pdf.unlink(missing_ok=True)
+        removed = f"; the earlier {pdf.name} is removed" if stale else ""
+        (console or terminal(stderr=True)).print(
+            f"warning: {pdf.name} not written: {error}{removed}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        return {"html": html, "xlsx": xlsx}
+    except BaseException:
+        pdf.unlink(missing_ok=True)
+        raise
+    return {"html": html, "pdf": printed, "xlsx": xlsx}

@@ -19,11 +19,12 @@ import pandas as pd
 import pytest
 
 import scenarios
+from planner.printing import ChromiumMissingError, find_chromium
 from scenarios.plan import OFFICE_SHEET, PURCHASE_SHEET, STAFFING_SHEET, SUBTOTAL_LABEL
 from tests.builders import ITEMS, TOML_BASE, TOWNSHIPS, write_scenario
 from tests.support import SCRIPT, run_main, run_process
+from tests.test_planner_pdf import read_pdf, require_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
 SCRIPT_NAME = "<script>alert(1)</script>"
 MARKUP_NAME = "A & B <i>"
 CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
@@ -165,14 +166,12 @@ def plan_and_scenario(built):
 
 
 def chromium(*args: str, profile: Path) -> subprocess.CompletedProcess[str]:
-    """Run Debian's headless Chromium; fail (not skip) when it is not installed."""
-    if not CHROMIUM.is_file():
-        pytest.fail(
-            f"{CHROMIUM} not found: the report tests open the HTML report in Debian's "
-            "chromium package (apt-get install chromium), which .ci/run installs",
-            pytrace=False,
-        )
-    command = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu"]
+    """Run headless Chromium, the one the report prints with; fail (not skip) without it."""
+    try:
+        browser = find_chromium()
+    except ChromiumMissingError as error:
+        pytest.fail(f"{error}; the report tests open the HTML report in it", pytrace=False)
+    command = [str(browser), "--headless", "--no-sandbox", "--disable-gpu"]
     command += ["--no-first-run", f"--user-data-dir={profile}", *args]
     return subprocess.run(
         command, capture_output=True, text=True, encoding="utf-8", timeout=60, check=False
@@ -368,24 +367,18 @@ def test_workbook_category_totals_add_up_to_the_plan_cost(workbook, plan_and_sce
 
 @pytest.mark.parametrize("which", ["zh", "en"])
 def test_pdf_has_several_pages_with_embedded_fonts(built, which):
+    """The whole county's report printed by Chromium (its pages checked in test_planner_pdf)."""
+    require_chromium()
     path = getattr(built, which).with_suffix(".pdf")
     data = path.read_bytes()
     assert data.startswith(b"%PDF-")
     assert data.rstrip().endswith(b"%%EOF")
-    pages = len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", data))
-    assert pages > 3, pages
+    pages = read_pdf(path)
+    assert len(pages) > 3, len(pages)
     assert len(data) > 50_000, len(data)
-    pdffonts = shutil.which("pdffonts")
-    if pdffonts is not None:
-        done = subprocess.run(
-            [pdffonts, str(path)], capture_output=True, text=True, timeout=60, check=False
-        )
-        assert done.returncode == 0, done.stderr
-        assert "error" not in done.stderr.lower(), done.stderr
-        fonts = done.stdout.splitlines()[2:]
-        assert fonts, done.stdout
-        for font in fonts:
-            assert font.split()[-5] == "yes", font  # embedded
+    assert all(page.fonts_embedded for page in pages)
+    assert all(page.ink > 0.01 for page in pages)
+    assert [page.text.count(f"{page.number} / {len(pages)}") for page in pages] == [1] * len(pages)
 
 
 # --- languages -----------------------------------------------------------------------------

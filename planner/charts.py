@@ -28,13 +28,22 @@ from matplotlib.ticker import FuncFormatter
 from matplotlib.transforms import blended_transform_factory, offset_copy
 
 from planner.fonts import use_report_fonts
-from planner.tables import CATEGORY_LABELS, METRIC_LABELS, TIER_LABELS, judgement_label
+from planner.labels import (
+    LANGS,
+    METRIC_LABELS,
+    TIER_LABELS,
+    VERDICT_LABELS,
+    category_name,
+    judgement_label,
+    label,
+    plan_name,
+    text,
+)
 from scenarios.plan import Plan, plan_costs
 from scenarios.schema import ITEM_CATEGORIES, Scenario
 from sim.metrics import HEADLINE, mean_ci
 from sim.model import HANDLED_LEVELS
 
-LANGS = ("zh", "en")
 DEPOT_TIERS = ("county", "township", "village")
 TITLE_SIZE, LABEL_SIZE, TICK_SIZE, NOTE_SIZE = 13, 11, 10, 9
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "h")
@@ -42,138 +51,6 @@ LINE_STYLES = ("-", "--", "-.", ":")
 HATCHES = ("", "//", "..", "xx", "\\\\", "++", "oo")
 MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-# Chart wording: key -> (Chinese, English).
-TEXT: dict[str, tuple[str, str]] = {
-    "frontier_title": (
-        "资金前沿：预算越多，未满足需求越少",
-        "Funding frontier: what more budget buys",
-    ),
-    "budget_axis": ("预算（万元）", "budget (million yuan)"),
-    "unmet_unit": ("（加权缺口，万元当量/年）", " (thousand yuan-equivalent / year)"),
-    "band": ("95%置信区间", "95% CI"),
-    "current_budget": ("当前预算 {}", "current budget {}"),
-    "status_quo": ("现状（不采购）", "status quo (buy nothing)"),
-    "step_title_even": (
-        "每增加{}预算，加权未满足需求减少（同年配对差，95%置信区间）",
-        "Each extra {} cuts weighted unmet demand by (paired by year, 95% CI)",
-    ),
-    "step_title_uneven": (
-        "每一档预算增加带来的减少（同年配对差，95%置信区间）",
-        "What each budget step cuts (paired by year, 95% CI)",
-    ),
-    "reduction_axis": ("减少量（万元/年）", "reduction (thousand yuan / year)"),
-    "spending_title": (
-        "计划买什么：按物资类别、按储备层级、金额最大的物资",
-        "What the plan buys: by item category, by stockpile tier, and the largest items",
-    ),
-    "years_money_title": (
-        "每年的钱花在哪里，年末库存价值",
-        "Where each year's money goes, and the stock at year end",
-    ),
-    "years_replaced": (
-        "更新（到期、损坏、轮换的补足）",
-        "replacing what expired, failed or was rotated",
-    ),
-    "years_new": ("新购（优化）", "new purchases (optimised)"),
-    "years_stock": ("年末库存价值", "stock value at year end"),
-    "years_unmet_title": (
-        "各年加权缺口（模拟，95%置信区间）",
-        "Weighted shortfall each year (simulated, 95% CI)",
-    ),
-    "year_axis": ("年份", "year"),
-    "against_money_title": ("两种预算路径：每年的预算", "Two paths of budgets: each year's budget"),
-    "against_unmet_title": (
-        "两种预算路径的各年加权缺口（模拟，相同的评估年份，95%置信区间）",
-        "Weighted shortfall each year on both paths (simulated on the same judging years, 95% CI)",
-    ),
-    "by_category": ("按物资类别", "By item category"),
-    "by_tier": ("按储备层级", "By stockpile tier"),
-    "top_items": ("金额最大的{}种物资", "The {} largest items by money"),
-    "stock_now": ("现有库存价值（现状）", "value of today's stock (status quo)"),
-    "plan_buys": ("计划采购", "the plan buys"),
-    "money_axis": ("金额（万元）", "amount (thousand yuan)"),
-    "map_title": ("缺口在哪里：各乡镇", "Where the gaps are: townships"),
-    "east_axis": ("东西向位置（公里）", "x, west to east (km)"),
-    "north_axis": ("南北向位置（公里）", "y, south to north (km)"),
-    "county_depot": ("县级储备库", "county depot"),
-    "township_depot": ("乡镇储备点", "township depot"),
-    "fire_station": ("专职消防站", "fire station"),
-    "area_note": ("圆面积表示人口", "circle area: population"),
-    "response_title": (
-        "救援响应：首支队伍到场时间与处置层级",
-        "Response: time to first team on scene, and where events were handled",
-    ),
-    "response_axis": ("首支队伍到场时间（小时）", "time to first team on scene (h)"),
-    "deadline": ("救援时限", "rescue deadline"),
-    "in_time": ("按时 {:.0%}", "in time {:.0%}"),
-    "handled_title": ("事件在哪一级处置", "Where events were handled"),
-    "share_axis": ("事件占比（%）", "share of events (%)"),
-    "all_events": ("全部事件", "all events"),
-    "level_township": ("乡镇内处置（小灾不出乡）", "inside the township"),
-    "level_county": ("县内处置（大灾不出县）", "by the county"),
-    "level_outside": ("需县外支援", "help from outside the county"),
-    "forest_title": (
-        "方案对比：{} 减 {}（同年配对差，95%置信区间）",
-        "Plan comparison: {} minus {} (paired by year, 95% CI)",
-    ),
-    "difference_axis": (
-        "加权未满足需求之差（加权缺口，万元当量/年；负值表示方案更好）",
-        "difference in weighted unmet demand (thousand yuan-equivalent / year; "
-        "below 0: plan better)",
-    ),
-    "headline": ("合计", "total"),
-    "hazard_prefix": ("灾种：", "hazard: "),
-    "category_prefix": ("类别：", "category: "),
-    "better": ("更好", "better"),
-    "worse": ("更差", "worse"),
-    "not significant": ("无显著差别", "not significant"),
-    "identical": ("相同", "identical"),
-    "timeline_title": (
-        "模拟第{}年：事件与队伍动向",
-        "Simulated year {}: events and where teams were",
-    ),
-    "events_panel": ("事件（灾害发生至结束）", "Events (impact to end)"),
-    "teams_panel": ("出动的队伍", "Teams that moved"),
-    "day_axis": ("月份（月初起）", "month (ticks at the first of the month)"),
-    "day_axis_plain": ("一年中的第几天（天）", "day of the year (days)"),
-    "travel": ("途中", "travelling"),
-    "on_scene": ("在现场", "on scene"),
-    "return": ("返回", "returning"),
-    "no_events": ("这一年没有事件", "no events this year"),
-    "n": ("{}（{}起）", "{} (n={})"),
-    "tornado_title": (
-        "清单取决于哪些判断：各项估计减半、加倍时资金在类别间的移动",
-        "What the list rests on: money moved between categories when each estimate is "
-        "halved or doubled",
-    ),
-    "tornado_axis": (
-        "资金在类别间的移动（万元；左：减半，右：加倍）",
-        "money moved between categories (thousand yuan; left: halved, right: doubled)",
-    ),
-    "halved": ("减半 ×0.5", "halved ×0.5"),
-    "doubled": ("加倍 ×2", "doubled ×2"),
-    "no_plan": ("无方案", "no plan"),
-}
-
-
-def text(key: str, lang: str) -> str:
-    """The wording ``key`` in ``lang`` (``zh`` or ``en``)."""
-    return TEXT[key][LANGS.index(lang)]
-
-
-def pick(label: str, lang: str) -> str:
-    """The Chinese or English part of a bilingual label such as ``"防汛 flood"``."""
-    words = label.split()
-    cut = next((i for i, word in enumerate(words) if not _has_cjk(word)), len(words))
-    chinese, english = " ".join(words[:cut]), " ".join(words[cut:])
-    if lang == "zh":
-        return chinese or english
-    return english or chinese
-
-
-def _has_cjk(value: str) -> bool:
-    return any("\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" for ch in value)
 
 
 def format_yuan(value: float, lang: str) -> str:
@@ -227,11 +104,7 @@ def _find(objects: Iterable, key: str, value: str):
 
 def _unmet_label(lang: str) -> str:
     """The headline's name (from the summary tables' labels) with its unit."""
-    return pick(METRIC_LABELS[HEADLINE], lang) + text("unmet_unit", lang)
-
-
-def _category_name(category: str, lang: str) -> str:
-    return pick(CATEGORY_LABELS.get(category, TIER_LABELS.get(category, category)), lang)
+    return label(METRIC_LABELS, HEADLINE, lang) + text("unmet_unit", lang)
 
 
 # ---------------------------------------------------------------- figure plumbing
@@ -512,9 +385,9 @@ def _status_quo_lines(
         if level.empty:
             continue
         ax.axhline(level.mean(), color=colour, linestyle=":", linewidth=1.5)
-        label = text("status_quo", lang) + (f" · {name}" if name else "")
+        shown = plan_name("status_quo", lang) + (f" · {name}" if name else "")
         ax.annotate(
-            label,
+            shown,
             (1.0, level.mean()),
             xycoords=blended_transform_factory(ax.transAxes, ax.transData),
             xytext=(-4, 3),
@@ -660,14 +533,14 @@ def plan_spending(
     ]
     bought = purchases.groupby("category")["cost_yuan"].sum()
     held = stock.groupby("category")["value_yuan"].sum()
-    labels = [_category_name(c, lang) for c in categories]
+    labels = [category_name(c, lang) for c in categories]
     _paired_bars(
         axes["category"], labels, held.reindex(categories), bought.reindex(categories), lang
     )
     axes["category"].set_title(text("by_category", lang), fontsize=LABEL_SIZE, loc="left")
     bought = purchases.groupby("tier")["cost_yuan"].sum()
     held = stock.groupby("tier")["value_yuan"].sum()
-    labels = [pick(TIER_LABELS[t], lang) for t in DEPOT_TIERS]
+    labels = [label(TIER_LABELS, t, lang) for t in DEPOT_TIERS]
     _paired_bars(axes["tier"], labels, held.reindex(DEPOT_TIERS), bought.reindex(DEPOT_TIERS), lang)
     axes["tier"].set_title(text("by_tier", lang), fontsize=LABEL_SIZE, loc="left")
     _top_item_bars(axes["top"], top_items_frame, lang)
@@ -732,9 +605,9 @@ def _top_item_bars(ax: Axes, top: pd.DataFrame, lang: str) -> None:
         else top["name_en"].where(top["name_en"] != "", top["item_id"])
     )
     labels = [
-        f"{name}（{_category_name(c, lang)}）"
+        f"{name}（{category_name(c, lang)}）"
         if lang == "zh"
-        else f"{name} ({_category_name(c, lang)})"
+        else f"{name} ({category_name(c, lang)})"
         for name, c in zip(names, top["category"], strict=True)
     ]
     y = np.arange(len(top))
@@ -1061,7 +934,7 @@ def comparison_forest(
             linewidth=1.3,
         )
         ax.annotate(
-            text(row.verdict, lang) if row.verdict in TEXT else row.verdict,
+            label(VERDICT_LABELS, row.verdict, lang),
             (1.0, position),
             xycoords=blended_transform_factory(ax.transAxes, ax.transData),
             xytext=(6, 0),
@@ -1080,7 +953,7 @@ def comparison_forest(
     ax.set_xlabel(text("difference_axis", lang), fontsize=LABEL_SIZE)
     reference = str(rows["reference"].iloc[0]) if len(rows) else ""
     ax.set_title(
-        text("forest_title", lang).format(plan, reference),
+        text("forest_title", lang).format(plan_name(plan, lang), plan_name(reference, lang)),
         fontsize=TITLE_SIZE,
         loc="left",
         parse_math=False,
@@ -1094,7 +967,7 @@ def _comparison_label(row, scenario: Scenario | None, lang: str) -> str:
         return text("headline", lang)
     if row.breakdown == "hazard":
         return text("hazard_prefix", lang) + hazard_name(scenario, row.group, lang)
-    return text("category_prefix", lang) + _category_name(row.group, lang)
+    return text("category_prefix", lang) + category_name(row.group, lang)
 
 
 # ---------------------------------------------------------------- one simulated year
@@ -1277,7 +1150,7 @@ def sensitivity_tornado(moved: pd.DataFrame, lang: str = "zh") -> Figure:
         ax.barh(rows, sign * values, color=colour, height=0.6, label=text(key, lang))
         for row, value, was, gains in zip(rows, values, amounts, part["gains_most"], strict=True):
             if isinstance(gains, str):
-                note = f"+{_category_name(gains, lang)}"
+                note = f"+{category_name(gains, lang)}"
             else:  # no plan came out, or no category gained
                 note = text("no_plan", lang) if np.isnan(was) else ""
             ax.annotate(
@@ -1291,7 +1164,7 @@ def sensitivity_tornado(moved: pd.DataFrame, lang: str = "zh") -> Figure:
                 annotation_clip=False,
             ).set_parse_math(False)
     ax.axvline(0.0, color="0.3", linewidth=0.8)
-    _ticks(ax, "y", rows, [pick(judgement_label(p), lang) for p in order])
+    _ticks(ax, "y", rows, [judgement_label(p, lang) for p in order])
     scale = _money_scale(lang)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{abs(v) / scale:,.4g}"))
     widest = float(np.nanmax(np.abs(moved["moved_yuan"].to_numpy(dtype=float)), initial=1.0))

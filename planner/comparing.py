@@ -13,6 +13,7 @@ from rich.table import Table
 from optimize.baselines import status_quo
 from optimize.comparison import BETTER, IDENTICAL, NOT_SIGNIFICANT, WORSE, compare_results
 from optimize.evaluate import paired_reduction
+from planner.labels import BREAKDOWN_LABELS, CATEGORY_LABELS, VERDICT_LABELS, label
 from planner.output import over_budget_records, terminal
 from planner.pipeline import judge
 from planner.progress import progress_bar
@@ -23,7 +24,7 @@ from planner.results import (
     write_csv,
     write_run_record,
 )
-from planner.tables import CATEGORY_LABELS, evaluation_table
+from planner.tables import evaluation_table
 from scenarios import InputError, load, load_plan
 from scenarios.plan import Plan
 from scenarios.schema import Scenario
@@ -107,20 +108,6 @@ def _plans(arguments: tuple[str, ...], scenario: Scenario) -> list[Plan]:
     return plans
 
 
-VERDICT_WORDS = {
-    BETTER: "{plan} 更好 better",
-    WORSE: "{reference} 更好 better",
-    NOT_SIGNIFICANT: "无显著差异 not significant",
-    IDENTICAL: "相同 identical",
-}
-BREAKDOWN_LABELS = {
-    "all": "合计 all",
-    "hazard": "灾种 hazard",
-    "category": "类别 category",
-    "township": "乡镇 township",
-}
-
-
 def comparison_table(rows: pd.DataFrame, scenario: Scenario, reps: int, seed: int) -> Table:
     """The headline, hazards and categories, and the townships where the plans differ."""
     plan, reference = rows["plan"].iloc[0], rows["reference"].iloc[0]
@@ -142,16 +129,19 @@ def comparison_table(rows: pd.DataFrame, scenario: Scenario, reps: int, seed: in
             continue
         if row["breakdown"] != previous and previous is not None:
             table.add_section()
-        label = BREAKDOWN_LABELS[row["breakdown"]] if row["breakdown"] != previous else ""
+        shown = label(BREAKDOWN_LABELS, row["breakdown"]) if row["breakdown"] != previous else ""
         previous = row["breakdown"]
+        verdict = label(VERDICT_LABELS, row["verdict"])
+        if row["verdict"] in (BETTER, WORSE):
+            verdict = f"{plan} {verdict}"
         table.add_row(
-            label,
+            shown,
             escape(_group_label(row["breakdown"], row["group"], scenario)),
             f"{row['reference_mean']:,.0f}",
             f"{row['plan_mean']:,.0f}",
             f"{row['difference_mean']:+,.0f} ({row['difference_ci_low']:+,.0f} – "
             f"{row['difference_ci_high']:+,.0f})",
-            escape(VERDICT_WORDS[row["verdict"]].format(plan=plan, reference=reference)),
+            escape(verdict),
         )
     return table
 
@@ -161,7 +151,7 @@ def _group_label(breakdown: str, group: str, scenario: Scenario) -> str:
         hazard = scenario.hazard(group)
         return f"{hazard.name_zh} {hazard.name_en or group}"
     if breakdown == "category":
-        return CATEGORY_LABELS.get(group, group)
+        return label(CATEGORY_LABELS, group)
     if breakdown == "township":
         names = {t.township_id: t.name_zh for t in scenario.townships}
         return f"{names.get(group, '')} {group}".strip()

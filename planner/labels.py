@@ -1,24 +1,17 @@
-"""Words shown to users, each once, as a (Chinese, English) pair.
+"""Every word shown to users, once, as a (Chinese, English) pair.
 
-The report picks one language; the console and the workbooks show both, Chinese
-first (:func:`both`).
+The report and its charts pick one language (:func:`in_lang`, :func:`label`);
+the console and the workbooks show both, Chinese first (:func:`both`). Names
+from users' files (townships, items, a sweep's value labels such as
+``常年 normal``) are theirs: shown as written, never translated.
 """
 
 from __future__ import annotations
 
 LANGS = ("zh", "en")
+BOTH = "both"  # the console's and the workbooks' language: Chinese, then English
 
 Pair = tuple[str, str]  # (Chinese, English)
-
-PLAN_NAMES: dict[str, Pair] = {
-    "status_quo": ("现状（不采购）", "status quo"),
-    "optimised": ("优化方案", "optimised"),
-    "improved": ("优化方案经模拟改进", "optimised, improved by simulation"),
-    "last_year_rule": ("去年的分配办法", "last year's rule"),
-    "equal_split": ("平均分配", "equal split"),
-    "top_up": ("按需补足（最关键的先补）", "top-up to need, most critical first"),
-    "greedy": ("逐批贪心", "greedy"),
-}
 
 
 def in_lang(pair: Pair, lang: str) -> str:
@@ -31,7 +24,576 @@ def both(pair: Pair) -> str:
     return f"{pair[0]} {pair[1]}"
 
 
+def label(table: dict[str, Pair], key: str, lang: str = BOTH) -> str:
+    """``key``'s word from ``table`` in ``lang`` (or both languages); the key itself if absent."""
+    pair = table.get(key)
+    if pair is None:
+        return str(key)
+    return both(pair) if lang == BOTH else in_lang(pair, lang)
+
+
+def text(key: str, lang: str) -> str:
+    """The chart wording ``key`` in ``lang``."""
+    return in_lang(CHART_TEXT[key], lang)
+
+
+def words(key: str, lang: str) -> str:
+    """The report wording ``key`` in ``lang``."""
+    return in_lang(REPORT_WORDS[key], lang)
+
+
+def category_name(category: str, lang: str = BOTH) -> str:
+    """A cost row's category: an item category, or the depot tier its upkeep is paid for."""
+    table = CATEGORY_LABELS if category in CATEGORY_LABELS else TIER_LABELS
+    return label(table, category, lang)
+
+
 def plan_name(plan: str, lang: str) -> str:
-    """A plan's display name; plan files keep their own name."""
-    names = PLAN_NAMES.get(plan)
-    return in_lang(names, lang) if names else plan
+    """A plan's display name; a plan file keeps its own name, marked as a name in Chinese."""
+    if plan in PLAN_NAMES:
+        return label(PLAN_NAMES, plan, lang)
+    return f"方案「{plan}」" if lang == "zh" else plan
+
+
+def colon(lang: str) -> str:
+    """The colon between a caption and what follows: full width in Chinese."""
+    return "：" if lang == "zh" else ": "
+
+
+def sentence(text: str) -> str:
+    """A sentence starting with a capital (a plan named ``plan`` may open one in English)."""
+    return text[:1].upper() + text[1:]
+
+
+def judgement_label(parameter: str, lang: str = BOTH) -> str:
+    """The name of a judgement of ``optimize.sensitivity`` (``criticality:flood``...)."""
+    kind, _, category = parameter.partition(":")
+    if kind == "criticality":
+        zh, en = CATEGORY_LABELS.get(category, (category, category))
+        pair = (f"{zh}关键性权重", f"{en} criticality weights")
+        return both(pair) if lang == BOTH else in_lang(pair, lang)
+    return label(JUDGEMENT_LABELS, parameter, lang)
+
+
+PLAN_NAMES: dict[str, Pair] = {
+    "status_quo": ("现状（不采购）", "status quo (buy nothing)"),
+    "optimised": ("优化方案", "optimised"),
+    "improved": ("优化方案经模拟改进", "optimised, improved by simulation"),
+    "last_year_rule": ("去年的分配办法", "last year's rule"),
+    "equal_split": ("平均分配", "equal split"),
+    "top_up": ("按需补足（最关键的先补）", "top-up to need, most critical first"),
+    "greedy": ("逐批贪心", "greedy"),
+}
+
+
+# Chart wording: key -> (Chinese, English).
+CHART_TEXT: dict[str, Pair] = {
+    "frontier_title": (
+        "资金前沿：预算越多，未满足需求越少",
+        "Funding frontier: what more budget buys",
+    ),
+    "budget_axis": ("预算（万元）", "budget (million yuan)"),
+    "unmet_unit": ("（加权缺口，万元当量/年）", " (thousand yuan-equivalent / year)"),
+    "band": ("95%置信区间", "95% CI"),
+    "current_budget": ("当前预算 {}", "current budget {}"),
+    "step_title_even": (
+        "每增加{}预算，加权未满足需求减少（同年配对差，95%置信区间）",
+        "Each extra {} cuts weighted unmet demand by (paired by year, 95% CI)",
+    ),
+    "step_title_uneven": (
+        "每一档预算增加带来的减少（同年配对差，95%置信区间）",
+        "What each budget step cuts (paired by year, 95% CI)",
+    ),
+    "reduction_axis": ("减少量（万元/年）", "reduction (thousand yuan / year)"),
+    "spending_title": (
+        "计划买什么：按物资类别、按储备层级、金额最大的物资",
+        "What the plan buys: by item category, by stockpile tier, and the largest items",
+    ),
+    "years_money_title": (
+        "每年的钱花在哪里，年末库存价值",
+        "Where each year's money goes, and the stock at year end",
+    ),
+    "years_replaced": (
+        "更新（到期、损坏、轮换的补足）",
+        "replacing what expired, failed or was rotated",
+    ),
+    "years_new": ("新购（优化）", "new purchases (optimised)"),
+    "years_stock": ("年末库存价值", "stock value at year end"),
+    "years_unmet_title": (
+        "各年加权缺口（模拟，95%置信区间）",
+        "Weighted shortfall each year (simulated, 95% CI)",
+    ),
+    "year_axis": ("年份", "year"),
+    "against_money_title": ("两种预算路径：每年的预算", "Two paths of budgets: each year's budget"),
+    "against_unmet_title": (
+        "两种预算路径的各年加权缺口（模拟，相同的评估年份，95%置信区间）",
+        "Weighted shortfall each year on both paths (simulated on the same judging years, 95% CI)",
+    ),
+    "by_category": ("按物资类别", "By item category"),
+    "by_tier": ("按储备层级", "By stockpile tier"),
+    "top_items": ("金额最大的{}种物资", "The {} largest items by money"),
+    "stock_now": ("现有库存价值（现状）", "value of today's stock (status quo)"),
+    "plan_buys": ("计划采购", "the plan buys"),
+    "money_axis": ("金额（万元）", "amount (thousand yuan)"),
+    "map_title": ("缺口在哪里：各乡镇", "Where the gaps are: townships"),
+    "east_axis": ("东西向位置（公里）", "x, west to east (km)"),
+    "north_axis": ("南北向位置（公里）", "y, south to north (km)"),
+    "county_depot": ("县级储备库", "county depot"),
+    "township_depot": ("乡镇储备点", "township depot"),
+    "fire_station": ("专职消防站", "fire station"),
+    "area_note": ("圆面积表示人口", "circle area: population"),
+    "response_title": (
+        "救援响应：首支队伍到场时间与处置层级",
+        "Response: time to first team on scene, and where events were handled",
+    ),
+    "response_axis": ("首支队伍到场时间（小时）", "time to first team on scene (h)"),
+    "deadline": ("救援时限", "rescue deadline"),
+    "in_time": ("按时 {:.0%}", "in time {:.0%}"),
+    "handled_title": ("事件在哪一级处置", "Where events were handled"),
+    "share_axis": ("事件占比（%）", "share of events (%)"),
+    "all_events": ("全部事件", "all events"),
+    "level_township": ("乡镇内处置（小灾不出乡）", "inside the township"),
+    "level_county": ("县内处置（大灾不出县）", "by the county"),
+    "level_outside": ("需县外支援", "help from outside the county"),
+    "forest_title": (
+        "方案对比：{} 减 {}（同年配对差，95%置信区间）",
+        "Plan comparison: {} minus {} (paired by year, 95% CI)",
+    ),
+    "difference_axis": (
+        "加权未满足需求之差（加权缺口，万元当量/年；负值表示方案更好）",
+        "difference in weighted unmet demand (thousand yuan-equivalent / year; "
+        "below 0: plan better)",
+    ),
+    "headline": ("合计", "total"),
+    "hazard_prefix": ("灾种：", "hazard: "),
+    "category_prefix": ("类别：", "category: "),
+    "timeline_title": (
+        "模拟第{}年：事件与队伍动向",
+        "Simulated year {}: events and where teams were",
+    ),
+    "events_panel": ("事件（灾害发生至结束）", "Events (impact to end)"),
+    "teams_panel": ("出动的队伍", "Teams that moved"),
+    "day_axis": ("月份（月初起）", "month (ticks at the first of the month)"),
+    "day_axis_plain": ("一年中的第几天（天）", "day of the year (days)"),
+    "travel": ("途中", "travelling"),
+    "on_scene": ("在现场", "on scene"),
+    "return": ("返回", "returning"),
+    "no_events": ("这一年没有事件", "no events this year"),
+    "n": ("{}（{}起）", "{} (n={})"),
+    "tornado_title": (
+        "清单取决于哪些判断：各项估计减半、加倍时资金在类别间的移动",
+        "What the list rests on: money moved between categories when each estimate is "
+        "halved or doubled",
+    ),
+    "tornado_axis": (
+        "资金在类别间的移动（万元；左：减半，右：加倍）",
+        "money moved between categories (thousand yuan; left: halved, right: doubled)",
+    ),
+    "halved": ("减半 ×0.5", "halved ×0.5"),
+    "doubled": ("加倍 ×2", "doubled ×2"),
+    "no_plan": ("无方案", "no plan"),
+}
+
+
+# Report wording: key -> (Chinese, English).
+REPORT_WORDS: dict[str, Pair] = {
+    "title": ("{}：应急物资储备与救援队伍配置分析", "{}: emergency stockpiles and rescue teams"),
+    "subtitle": (
+        "资金申请依据 · yingji {} 生成于 {}",
+        "The case for funding · made by yingji {} on {}",
+    ),
+    "findings": ("要点", "Key findings"),
+    "assumptions": ("主要假设", "Key assumptions"),
+    "method": ("方法", "Method"),
+    "today": ("现状：现有物资和队伍能应对多少", "Today: what the county's stock and teams cover"),
+    "plan": ("采购方案：预算买什么、放哪里", "The plan: what the budget buys, and where it goes"),
+    "sweep": ("资金前沿：更多预算能带来什么", "The funding frontier: what more money buys"),
+    "compare": ("方案比较", "Plan comparison"),
+    "years": (
+        "多年规划：先补更新，再优化新购",
+        "Several years ahead: replacements first, then new",
+    ),
+    "years_text": (
+        "从规划年起逐年规划：每年的预算先按原样补足上一年损坏、轮换和到期报废的物资（最关键的先补），"
+        "余下的按全县规则优化新购；再用该年的方案模拟，扣除事件消耗和损失（先出最早购置的），"
+        "最后按使用年限和损坏率老化库存。各年用同一批抽样年份求解、同一批模拟年份评估，"
+        "所以年与年之间的变化来自库存，而不是天气。维护费只报告，不从采购预算中支出。",
+        "Planned year by year from the plan year: each budget first replaces, like for like, "
+        "what failed, was rotated or reached the end of its life the year before (the most "
+        "critical first); the rest buys what the county's rules and the optimiser choose. Each "
+        "year is then simulated with its plan, what its events used and lost leaves the "
+        "stock (the oldest first), and the stock ages. Every year is chosen on the same "
+        "sampled years and judged on the same simulated years, so a change from one year to "
+        "the next is the stock's, not the weather's. Upkeep is reported, not paid from the "
+        "purchase budget.",
+    ),
+    "figure_years": ("多年规划", "plan over the years"),
+    "years_against_text": (
+        "对照预算路径（{}）与规划路径在同样的模拟年份上评估，所以每年的差值是同年配对差"
+        "（对照减规划，负值表示对照路径的缺口更少），区间为95%置信区间。到{}年，"
+        "对照路径累计多花 {} 元；该年模拟的加权缺口相差 {}（{} – {}）元当量，"
+        "未得到初步救助的人数相差 {}（{} – {}），延误死亡相差 {}（{} – {}）人。",
+        "The path of budgets set against the plan ({}) is judged on the same simulated years, "
+        "so each year's difference is paired (against minus planned; below 0 the second path "
+        "leaves less), with its 95% CI. By {} it has spent {} yuan more in all; that year's "
+        "simulated weighted shortfall differs by {} ({} – {}) yuan-equivalent, the people "
+        "without relief by {} ({} – {}) and the lives lost to delay by {} ({} – {}).",
+    ),
+    "against_planned": ("规划预算", "planned budgets"),
+    "against_rise": ("对照：每年{:+g}%", "against: {:+g}% a year"),
+    "against_given": ("对照预算", "budgets set against them"),
+    "figure_years_against": (
+        "两种预算路径：每年的预算与模拟的加权缺口",
+        "two paths of budgets: each year's money and the simulated shortfall",
+    ),
+    "table_years_against": (
+        "两种预算路径的逐年配对差（对照减规划；模拟，相同的评估年份，95%置信区间）",
+        "Year by year, the second path of budgets minus the first (simulated on the same "
+        "judging years, paired, 95% CI)",
+    ),
+    "table_years": ("各年预算、库存与模拟结果", "Each year's money, stock and simulated outcomes"),
+    "procurement": ("采购清单", "Procurement list"),
+    "method_text": (
+        "本报告用计算机模拟评估全县的应急能力：按照历史发生频率，随机生成成百上千个"
+        "可能的年份（洪涝、山洪、滑坡、泥石流、森林火灾、地震），在每一年中按照"
+        "「小灾不出乡、大灾不出县」的调度顺序派出村、乡镇、消防站和县级队伍，从村、"
+        "乡镇、县三级储备点和协议企业调运物资，统计没有在时限内送到的物资和没有完成"
+        "的救援工作。每缺一件物资，按其单价乘以关键程度（1–10）计入「加权缺口」，单位为"
+        "元当量/年（不是实际支出的钱，而是把不同物资的缺口放在同一把尺子上比较），这就是"
+        "报告中的加权未满足需求。采购方案由优化模型在预算内求出，再放回模拟中与其他"
+        "方案在完全相同的年份上比较，所以比较结果不受「运气」影响。区间为95%置信区间。",
+        "This report measures the county's readiness by simulation: it draws hundreds of "
+        "possible years of floods, flash floods, landslides, debris flows, forest fires and "
+        "earthquakes at their historical rates; in each year it sends village, township, "
+        "fire-station and county teams in the escalation order the county uses, draws "
+        "supplies from village, township and county stockpiles and supplier agreements, and "
+        "counts what did not arrive in time and the rescue work not done. Each unit missing "
+        "counts its unit price times its criticality (1-10): the weighted shortfall, in "
+        "yuan-equivalent per year (not money spent, a common scale to weigh different "
+        "shortfalls), which the report calls weighted unmet demand. The plan comes from an "
+        "optimisation model within the budget and is then simulated next to the other plans "
+        "on exactly the same years, so the comparison is not a matter of luck. Ranges are "
+        "95% confidence intervals.",
+    ),
+    "today_finding": (
+        "以现有物资和队伍，全县每年预计有 {} 元当量的加权缺口"
+        "（需求得不到及时满足，95%置信区间 {}–{}）；"
+        "{:.0%} 的事件在乡镇内处置。",
+        "With today's stock and teams the county can expect {} yuan-equivalent a year of "
+        "demand not met in time (95% CI {}–{}); {:.0%} of events are handled inside the "
+        "township.",
+    ),
+    "lives_finding": (
+        "按现状，每年约有 {:.2f} 名被困人员因救援不及时而遇难（95%置信区间 {:.2f}–{:.2f}；"
+        "全国2022年因灾死亡失踪554人，平均每县每年约0.2人）；灾后{}小时仍缺水、缺食或"
+        "缺住所的群众每年约 {:,.0f} 人（{:,.0f}–{:,.0f}）。",
+        "Today about {:.2f} trapped people a year die because rescue came too late (95% CI "
+        "{:.2f}-{:.2f}; China's 554 dead or missing in disasters in 2022 are about 0.2 per "
+        "county a year); {} h after impact about {:,.0f} people a year still lack water, food "
+        "or shelter ({:,.0f}-{:,.0f}).",
+    ),
+    "plan_finding": (
+        "优化方案花费 {} 元，使加权未满足需求降到每年 {}（95%置信区间 {}–{}）；"
+        "同样的钱按去年的分配办法只能降到 {}，{}。",
+        "The optimised plan spends {} yuan and brings weighted unmet demand down to {} a year "
+        "(95% CI {}–{}); last year's rule with the same money reaches {}: {}.",
+    ),
+    "plan_less": ("优化方案比它少 {:.0%}", "the optimised plan leaves {:.0%} less than it"),
+    "plan_more": ("优化方案比它多 {:.0%}", "the optimised plan leaves {:.0%} more than it"),
+    "plan_quality": (
+        "方案可信度：求解器{}（{} 个抽样年份的模型内，差距 {}）；在评估所用的 {} 个"
+        "模拟年份上，优化模型估计该方案每年 {}，模拟结果为 {}（模拟/模型 {:.3f}，95%置信区间 "
+        "{:.3f}–{:.3f}）。",
+        "How sure the plan is: the solver {} for a model of {} sampled years "
+        "(gap {}, a gap of that model only); on the {} simulated years that judged it, the "
+        "optimisation model values it at {} a year and the simulation at {} (simulation / "
+        "model {:.3f}, 95% CI {:.3f}–{:.3f}).",
+    ),
+    "proved": ("证明了最优", "proved it optimal"),
+    "not_proved": ("未能证明最优", "did not prove it optimal"),
+    "gap_not_reported": ("求解器未报告", "not reported by the solver"),
+    "plan_aims": (
+        "本方案按“生命优先”求解：先使因救援延误死亡的人数最少（抽样模型中 {:.3g} 人/年），"
+        "再使 {:g} 小时未得到初步救助的人数最少（{:,.0f} 人/年），最后才使加权缺口最小；"
+        "后一目标最多让前一目标变差 {:.0%}。",
+        "This plan puts lives first: it minimised lives lost to delay first ({:.3g} a year in "
+        "the sampled model), then people without relief at {:g} h ({:,.0f} a year), and only "
+        "then the weighted shortfall; each later aim gave back at most {:.0%} of an earlier one.",
+    ),
+    "over_budget": (
+        "注意：方案 {} 的采购和储备点维护费用共 {} 元，超过本县采购预算 {} 元（{:.1f} 倍）；"
+        "本报告按给定方案评估，它不是预算能买到的方案。",
+        "Warning: plan {} costs {} yuan in purchases and depot upkeep, more than the county's "
+        "procurement budget of {} ({:.1f} times); this report judges it as given, not as a "
+        "list the budget buys.",
+    ),
+    "plan_carried": (
+        "选购时也计入了物资留到下一年的价值：未被当年灾害用掉的物资，按尚未用完的使用年限折算价格"
+        "（折现一年），每留下一元相当于当年预算在边际上每一元能减少的缺口 {:.3f}；本方案预计留下 "
+        "{} 元，抵减目标 {}，抽样年份上的缺口本身为每年 {}。",
+        "The list was chosen counting what it leaves for next year too: what the year's events "
+        "do not use carries the part of its price its life has not used up (discounted a "
+        "year), each yuan left worth what a yuan of this budget saves at the margin, {:.3f}; "
+        "this list leaves {} yuan, crediting its objective {}, against a shortfall of {} a year "
+        "on the sampled years.",
+    ),
+    "plan_stability": (
+        "用样本的前后两半分别求出的方案，按物资种类有 {:.0%} 的资金相同（按物资和储备点 {:.0%}）。",
+        "Plans solved on the two halves of the sample put {:.0%} of their money on the same "
+        "items ({:.0%} on the same items in the same depots).",
+    ),
+    "sweep_missing": (
+        "注意：扫描共 {} 个格子，只完成了 {} 个（缺 {}）；以下资金前沿只含已完成的格子。"
+        "再次运行同一条 yingji sweep 命令可补齐。",
+        "Note: the sweep has {} cells and only {} are finished ({} missing); the funding "
+        "frontier below holds the finished ones only. Running the same yingji sweep command "
+        "again runs the missing cells.",
+    ),
+    "sweep_finding": (
+        "{}：预算从 {} 增加到 {}，每年减少未满足需求 {}（95%置信区间 {}）。",
+        "{}: going from {} to {} cuts unmet demand by {} a year (95% CI {}).",
+    ),
+    "interval_to": ("至", "to"),
+    "total": ("合计", "total"),
+    "total_lines": ("合计（全部 {} 行）", "total (all {} lines)"),
+    "budget_given": (
+        "{}（本次优化所用；情景文件为 {}）",
+        "{} (the budget optimised; the scenario's is {})",
+    ),
+    "compare_less": (
+        "{0} 每年比 {1} 少 {2} 的加权未满足需求（95%置信区间 少 {3}–{4}），{0} 更好。",
+        "{0} leaves {2} a year less weighted unmet demand than {1} (95% CI {3}–{4} less): "
+        "{0} is better.",
+    ),
+    "compare_more": (
+        "{0} 每年比 {1} 多 {2} 的加权未满足需求（95%置信区间 多 {3}–{4}），{1} 更好。",
+        "{0} leaves {2} a year more weighted unmet demand than {1} (95% CI {3}–{4} more): "
+        "{1} is better.",
+    ),
+    "compare_same": (
+        "{0} 与 {1} 的加权未满足需求每年相差 {2}（95%置信区间 {3} 至 {4}），差别不显著。",
+        "{0} and {1} differ by {2} a year in weighted unmet demand (95% CI {3} to {4}): the "
+        "difference is not significant.",
+    ),
+    "figure_map": ("各乡镇每年加权未满足需求", "weighted unmet demand per township and year"),
+    "figure_response": ("救援响应", "response"),
+    "figure_timeline": ("典型的一年", "a typical year"),
+    "figure_spending": ("采购方案的构成", "what the plan buys"),
+    "figure_frontier": ("资金前沿", "funding frontier"),
+    "figure_tornado": ("清单取决于哪些判断", "what the list rests on"),
+    "table_sensitivity": (
+        "各项估计减半、加倍后重新求解：资金在类别间的移动（同样的{}个抽样年份、预算与规则；"
+        "求解间隙以内的移动是噪声）",
+        "Each estimate halved and doubled, re-solved on the same {} sampled years, budget and "
+        "rules: money moved between categories (moves within the solver's gap are noise)",
+    ),
+    "sensitivity_finding": (
+        "清单最取决于“{}”：将其{}，有 {} 在类别间移动（{:.0%} 的资金仍用于相同物资）；"
+        "关键性权重中影响最大的是“{}”（{}）。",
+        "The list rests most on {}: {} it moves {} between categories ({:.0%} of the money "
+        "stays on the same items); of the criticality weights, {} moves most ({}).",
+    ),
+    "halving": ("减半", "halving"),
+    "doubling": ("加倍", "doubling"),
+    "figure_compare": ("方案比较", "plan comparison"),
+    "table_today": ("现状模拟结果", "Today, simulated"),
+    "table_costs": ("方案费用（元）", "What the plan costs (yuan)"),
+    "table_evaluation": ("各方案模拟结果（相同年份）", "Every plan, simulated on the same years"),
+    "table_marginal": (
+        "下一元钱最值得花在哪里（前10项）",
+        "Where the next yuan does most (top 10)",
+    ),
+    "table_compliance": (
+        "储备标准达标情况（全县，方案前后）",
+        "Reserve norms met, county-wide, today and after the plan",
+    ),
+    "table_frontier": ("各预算水平下的加权未满足需求", "Weighted unmet demand at each budget"),
+    "table_compare": ("配对差值（后者减前者）", "Paired differences"),
+    "table_assumptions": ("县情与参数", "The county and its parameters"),
+    "table_procurement": (
+        "采购清单（金额最大的{}项，完整清单见Excel）",
+        "Procurement list (the {} largest lines; the full list is in the Excel workbook)",
+    ),
+    "penalty_unit": ("加权缺口（元当量）/年", "weighted shortfall, yuan-equivalent / year"),
+    "not_found": ("（结果文件夹中没有此项结果）", "(no such results in the folder)"),
+}
+
+
+# A plan over several years, as the console and the report show it: field -> (zh, en).
+YEAR_LABELS: dict[str, Pair] = {
+    "year": ("年份", "year"),
+    "budget_yuan": ("预算（元）", "budget (yuan)"),
+    "replaced_yuan": ("更新（元）", "replaced (yuan)"),
+    "bought_yuan": ("新购（元）", "new (yuan)"),
+    "upkeep_yuan": ("维护费（元）", "upkeep (yuan)"),
+    "stock_value_end_yuan": ("年末库存（元）", "stock at year end (yuan)"),
+    "weighted_unmet_mean": (
+        "加权缺口（元当量/年，95%置信区间）",
+        "weighted shortfall (yuan-eq./yr, 95% CI)",
+    ),
+    "trapped_lost_per_year": ("延误死亡（人/年）", "lives lost to delay (a year)"),
+    "people_without_relief_per_year": ("未得到初步救助（人/年）", "without relief (people a year)"),
+}
+
+
+# Two paths of budgets set against each other, as the console and the report show them:
+# optimize.records.DIFFERENCE_COLUMNS (an outcome for its difference) -> (zh, en).
+AGAINST_LABELS: dict[str, Pair] = {
+    "year": ("年份", "year"),
+    "budget_yuan": ("预算（元）", "budget (yuan)"),
+    "against_budget_yuan": ("对照预算（元）", "against budget (yuan)"),
+    "extra_yuan": ("多出（元）", "extra (yuan)"),
+    "cumulative_extra_yuan": ("累计多出（元）", "extra so far (yuan)"),
+    "weighted_unmet": (
+        "加权缺口之差（元当量/年，95%置信区间）",
+        "shortfall difference (yuan-eq./yr, 95% CI)",
+    ),
+    "people_without_relief": (
+        "未得到初步救助之差（人/年，95%置信区间）",
+        "without relief, difference (people a year, 95% CI)",
+    ),
+    "trapped_lost": (
+        "延误死亡之差（人/年，95%置信区间）",
+        "lives lost to delay, difference (a year, 95% CI)",
+    ),
+}
+
+
+# The simulation's summary metrics (sim.metrics) by name.
+METRIC_LABELS: dict[str, Pair] = {
+    "weighted_unmet": ("加权未满足需求", "weighted unmet demand"),
+    "events": ("事件数", "events"),
+    "response_p50": ("首支队伍到场 中位数", "first team on scene, median"),
+    "response_p90": ("首支队伍到场 90分位", "first team on scene, 90th pct"),
+    "share_in_township": ("小灾不出乡", "handled inside the township"),
+    "share_needing_outside_help": ("需县外支援", "needed help from outside the county"),
+    "trapped_lost": ("被困人员未及时救出", "trapped people lost to delay"),
+    "kit_saved_h": ("装备节省的救援人力", "rescue work saved by kit on scene"),
+    "everyday_unanswered": ("日常警情无值班力量可出", "everyday calls with no duty crew free"),
+    "evacuated_before_impact": ("灾前转移", "evacuated before impact"),
+    "items_in_time": ("物资按时到位", "item units delivered in time"),
+    "people_without_relief": ("未得到初步救助", "people still without relief"),
+    "county_first_batch_in_time": ("县级首批物资按时到达", "first county batch on time"),
+}
+
+
+# The relief needs ([outcomes] relief_items).
+NEED_LABELS: dict[str, Pair] = {
+    "water": ("饮用水", "water"),
+    "food": ("食品", "food"),
+    "shelter": ("住所与被褥", "shelter and bedding"),
+    "any": ("任一项（缺口最大者）", "any of them (the most short)"),
+}
+
+
+# Events by size ([outcomes] small_event_people).
+SIZE_LABELS: dict[str, Pair] = {
+    "small": ("小灾", "small events"),
+    "large": ("较大灾害", "larger events"),
+}
+
+
+# Item categories, and the other parts of the shortfall and of the cost.
+CATEGORY_LABELS: dict[str, Pair] = {
+    "flood": ("防汛", "flood"),
+    "forest_fire": ("森林灭火", "forest fire"),
+    "fire_rescue": ("消防救援", "fire rescue"),
+    "living": ("基本生活", "living"),
+    "medical": ("医疗", "medical"),
+    "general_equipment": ("通用装备", "general equipment"),
+    "rescue_work": ("救援人力", "rescue work"),
+    "everyday_calls": ("日常警情", "everyday calls"),
+    "depot": ("储备库管理费", "depot upkeep"),
+}
+
+
+# Depot and team tiers.
+TIER_LABELS: dict[str, Pair] = {
+    "county": ("县级", "county"),
+    "township": ("乡镇", "township"),
+    "village": ("村级", "village"),
+    "fire_station": ("专职消防站", "fire station"),
+    "social": ("社会力量", "social"),
+}
+
+
+# The parts of a plan's cost.
+PART_LABELS: dict[str, Pair] = {
+    "purchase": ("采购", "purchase"),
+    "upkeep": ("管理费", "upkeep"),
+    "staffing": ("人员", "staffing"),
+}
+
+
+# The estimated judgements the list is re-solved with (optimize.sensitivity).
+JUDGEMENT_LABELS: dict[str, Pair] = {
+    "late_fraction": ("迟到折算", "how bad a late unit is"),
+    "demand": ("需求定额", "demand per event and person"),
+    "event_rate": ("灾害频率", "events a year"),
+    "kit_savings": ("装备节省的人力", "rescue work kit saves"),
+}
+
+
+# A paired comparison's verdict on a plan against its reference (optimize.comparison).
+VERDICT_LABELS: dict[str, Pair] = {
+    "better": ("更好", "better"),
+    "worse": ("更差", "worse"),
+    "not significant": ("无显著差别", "not significant"),
+    "identical": ("相同", "identical"),
+}
+
+
+# What a comparison row breaks the headline down by.
+BREAKDOWN_LABELS: dict[str, Pair] = {
+    "all": ("合计", "all"),
+    "hazard": ("灾种", "hazard"),
+    "category": ("类别", "category"),
+    "township": ("乡镇", "township"),
+}
+
+
+# A planned year's purchase lines by kind (optimize.records.PurchaseRow).
+PURCHASE_KIND_LABELS: dict[str, Pair] = {
+    "replacement": ("更新", "replacement"),
+    "new": ("新购", "new"),
+}
+
+
+# How units left the ledger (optimize.records.LEAVING_WAYS).
+LEAVING_LABELS: dict[str, Pair] = {
+    "used": ("消耗", "used"),
+    "failed": ("损坏", "failed"),
+    "rotated": ("轮换", "rotated"),
+    "scrapped": ("报废", "scrapped"),
+}
+
+
+# The summary's units (sim.metrics), keyed by their English.
+UNIT_LABELS: dict[str, Pair] = {
+    "weighted shortfall, yuan-equivalent / year": (
+        "加权缺口（元当量）/年",
+        "weighted shortfall, yuan-equivalent / year",
+    ),
+    "h": ("小时", "h"),
+    "share of events": ("占事件比例", "share of events"),
+    "people / year": ("人/年", "people / year"),
+    "person-hours / year": ("人·小时/年", "person-hours / year"),
+    "events / year": ("起/年", "events / year"),
+    "calls / year": ("起/年", "calls / year"),
+    "share of people to evacuate": ("占需转移人数比例", "share of people to evacuate"),
+    "share of item units": ("占物资数量比例", "share of item units"),
+}
+
+
+# The assumptions table's rows (the report's key assumptions).
+ASSUMPTION_ROWS: dict[str, Pair] = {
+    "townships": ("乡镇数", "townships"),
+    "population": ("人口", "population"),
+    "teams": ("救援队伍（支）/ 人数", "rescue teams / members"),
+    "stock": ("现有储备价值（元）", "value of stock today (yuan)"),
+    "budget": ("年度采购预算（元）", "yearly procurement budget (yuan)"),
+    "items": ("物资品种", "item types"),
+    "late": ("迟到物资按比例计", "late units count as"),
+    "rescue": ("每人时未完成救援计（元）", "rescue work not done, per person-hour (yuan)"),
+    "hazard": ("{}：年均次数 / 救援时限（小时）", "{}: events a year / rescue deadline (h)"),
+}

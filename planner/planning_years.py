@@ -29,6 +29,14 @@ from optimize.records import (
 from optimize.years import PlanningError, YearsPlan, YearsSettings, plan_years
 from planner.errors import RequestError
 from planner.executors import open_executor
+from planner.labels import (
+    AGAINST_LABELS,
+    LEAVING_LABELS,
+    PURCHASE_KIND_LABELS,
+    YEAR_LABELS,
+    both,
+    label,
+)
 from planner.output import terminal
 from planner.results import (
     AGAINST,
@@ -38,7 +46,7 @@ from planner.results import (
     write_run_record,
     write_tables,
 )
-from planner.tables import AGAINST_LABELS, YEAR_LABELS, against_cells, year_cells
+from planner.tables import against_cells, year_cells
 from scenarios import InputError, load
 from scenarios.files import write_atomic
 from scenarios.ledger import LOT_COLUMNS
@@ -52,9 +60,6 @@ RISE_PERCENT = (-50.0, 100.0)
 WORKBOOK = "plan_years.xlsx"
 YEARS_SHEET = "总表 years"
 LEAVING_SHEET = "出库 leaving"
-KINDS = {"replacement": "更新 replacement", "new": "新购 new"}
-WAYS = {"used": "消耗 used", "failed": "损坏 failed", "rotated": "轮换 rotated",
-        "scrapped": "报废 scrapped"}  # fmt: skip
 YEAR_SHEET_COLUMNS = {  # the years sheet: column title -> YearRow field
     "年 year": "year",
     "预算 budget (yuan)": "budget_yuan",
@@ -309,21 +314,22 @@ def years_workbook(planned: YearsPlan, scenario: Scenario, differences: pd.DataF
     titles = ("类型 kind", *PURCHASE_TITLES)
     for row in planned.years:
         lines, total = [], 0.0
-        for kind, label in KINDS.items():
+        for kind, words in PURCHASE_KIND_LABELS.items():
             bought = tuple(
                 Purchase(p.item_id, p.depot_id, p.quantity)
                 for p in planned.purchases
                 if p.year == row.year and p.kind == kind
             )
             kept, _ = purchase_rows(Plan(kind, bought), scenario)
-            lines += [{"类型 kind": label} | line for line in kept]
+            lines += [{"类型 kind": both(words)} | line for line in kept]
             total += sum(line["金额 cost (yuan)"] for line in kept)
         summary = [{"类型 kind": TOTAL_LABEL, "金额 cost (yuan)": total}]
         fill_sheet(workbook.create_sheet(f"{row.year} 采购 purchases"), titles, lines, summary)
     names = {item.item_id: item.name_zh for item in scenario.items}
     left = [
-        dict(zip(LEAVING_TITLES, (r.year, WAYS[r.how], r.item_id, names[r.item_id], r.depot_id,
-                                  r.purchase_year, r.quantity, r.value_yuan), strict=True))
+        dict(zip(LEAVING_TITLES, (r.year, label(LEAVING_LABELS, r.how), r.item_id,
+                                  names[r.item_id], r.depot_id, r.purchase_year, r.quantity,
+                                  r.value_yuan), strict=True))
         for r in planned.leaving
     ]  # fmt: skip
     fill_sheet(workbook.create_sheet(LEAVING_SHEET), LEAVING_TITLES, left, [])

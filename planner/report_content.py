@@ -17,20 +17,31 @@ import pandas as pd
 
 from optimize.records import money_moved
 from planner import charts
-from planner.charts import pick
 from planner.document import Report, ReportTable, Section
-from planner.labels import plan_name
-from planner.results import PlanResults, Results, SweepResults, find_results
-from planner.tables import (
+from planner.labels import (
     AGAINST_LABELS,
+    ASSUMPTION_ROWS,
     CATEGORY_LABELS,
+    LANGS,
     METRIC_LABELS,
     NEED_LABELS,
     SIZE_LABELS,
     TIER_LABELS,
+    UNIT_LABELS,
+    VERDICT_LABELS,
     YEAR_LABELS,
-    against_cells,
+    category_name,
+    colon,
     judgement_label,
+    label,
+    plan_name,
+    sentence,
+    text,
+    words,
+)
+from planner.results import PlanResults, Results, SweepResults, find_results
+from planner.tables import (
+    against_cells,
     stated_rows,
     year_cells,
 )
@@ -38,236 +49,6 @@ from scenarios.norms import compliance
 from scenarios.plan import plan_costs, procurement_lines
 from scenarios.schema import Scenario
 from sim.metrics import HEADLINE
-
-LANGS = ("zh", "en")
-
-# Report wording: key -> (Chinese, English).
-WORDS: dict[str, tuple[str, str]] = {
-    "title": ("{}：应急物资储备与救援队伍配置分析", "{}: emergency stockpiles and rescue teams"),
-    "subtitle": (
-        "资金申请依据 · yingji {} 生成于 {}",
-        "The case for funding · made by yingji {} on {}",
-    ),
-    "findings": ("要点", "Key findings"),
-    "assumptions": ("主要假设", "Key assumptions"),
-    "method": ("方法", "Method"),
-    "today": ("现状：现有物资和队伍能应对多少", "Today: what the county's stock and teams cover"),
-    "plan": ("采购方案：预算买什么、放哪里", "The plan: what the budget buys, and where it goes"),
-    "sweep": ("资金前沿：更多预算能带来什么", "The funding frontier: what more money buys"),
-    "compare": ("方案比较", "Plan comparison"),
-    "years": (
-        "多年规划：先补更新，再优化新购",
-        "Several years ahead: replacements first, then new",
-    ),
-    "years_text": (
-        "从规划年起逐年规划：每年的预算先按原样补足上一年损坏、轮换和到期报废的物资（最关键的先补），"
-        "余下的按全县规则优化新购；再用该年的方案模拟，扣除事件消耗和损失（先出最早购置的），"
-        "最后按使用年限和损坏率老化库存。各年用同一批抽样年份求解、同一批模拟年份评估，"
-        "所以年与年之间的变化来自库存，而不是天气。维护费只报告，不从采购预算中支出。",
-        "Planned year by year from the plan year: each budget first replaces, like for like, "
-        "what failed, was rotated or reached the end of its life the year before (the most "
-        "critical first); the rest buys what the county's rules and the optimiser choose. Each "
-        "year is then simulated with its plan, what its events used and lost leaves the "
-        "stock (the oldest first), and the stock ages. Every year is chosen on the same "
-        "sampled years and judged on the same simulated years, so a change from one year to "
-        "the next is the stock's, not the weather's. Upkeep is reported, not paid from the "
-        "purchase budget.",
-    ),
-    "figure_years": ("多年规划", "plan over the years"),
-    "years_against_text": (
-        "对照预算路径（{}）与规划路径在同样的模拟年份上评估，所以每年的差值是同年配对差"
-        "（对照减规划，负值表示对照路径的缺口更少），区间为95%置信区间。到{}年，"
-        "对照路径累计多花 {} 元；该年模拟的加权缺口相差 {}（{} – {}）元当量，"
-        "未得到初步救助的人数相差 {}（{} – {}），延误死亡相差 {}（{} – {}）人。",
-        "The path of budgets set against the plan ({}) is judged on the same simulated years, "
-        "so each year's difference is paired (against minus planned; below 0 the second path "
-        "leaves less), with its 95% CI. By {} it has spent {} yuan more in all; that year's "
-        "simulated weighted shortfall differs by {} ({} – {}) yuan-equivalent, the people "
-        "without relief by {} ({} – {}) and the lives lost to delay by {} ({} – {}).",
-    ),
-    "against_planned": ("规划预算", "planned budgets"),
-    "against_rise": ("对照：每年{:+g}%", "against: {:+g}% a year"),
-    "against_given": ("对照预算", "budgets set against them"),
-    "figure_years_against": (
-        "两种预算路径：每年的预算与模拟的加权缺口",
-        "two paths of budgets: each year's money and the simulated shortfall",
-    ),
-    "table_years_against": (
-        "两种预算路径的逐年配对差（对照减规划；模拟，相同的评估年份，95%置信区间）",
-        "Year by year, the second path of budgets minus the first (simulated on the same "
-        "judging years, paired, 95% CI)",
-    ),
-    "table_years": ("各年预算、库存与模拟结果", "Each year's money, stock and simulated outcomes"),
-    "procurement": ("采购清单", "Procurement list"),
-    "method_text": (
-        "本报告用计算机模拟评估全县的应急能力：按照历史发生频率，随机生成成百上千个"
-        "可能的年份（洪涝、山洪、滑坡、泥石流、森林火灾、地震），在每一年中按照"
-        "「小灾不出乡、大灾不出县」的调度顺序派出村、乡镇、消防站和县级队伍，从村、"
-        "乡镇、县三级储备点和协议企业调运物资，统计没有在时限内送到的物资和没有完成"
-        "的救援工作。每缺一件物资，按其单价乘以关键程度（1–10）计入「加权缺口」，单位为"
-        "元当量/年（不是实际支出的钱，而是把不同物资的缺口放在同一把尺子上比较），这就是"
-        "报告中的加权未满足需求。采购方案由优化模型在预算内求出，再放回模拟中与其他"
-        "方案在完全相同的年份上比较，所以比较结果不受「运气」影响。区间为95%置信区间。",
-        "This report measures the county's readiness by simulation: it draws hundreds of "
-        "possible years of floods, flash floods, landslides, debris flows, forest fires and "
-        "earthquakes at their historical rates; in each year it sends village, township, "
-        "fire-station and county teams in the escalation order the county uses, draws "
-        "supplies from village, township and county stockpiles and supplier agreements, and "
-        "counts what did not arrive in time and the rescue work not done. Each unit missing "
-        "counts its unit price times its criticality (1-10): the weighted shortfall, in "
-        "yuan-equivalent per year (not money spent, a common scale to weigh different "
-        "shortfalls), which the report calls weighted unmet demand. The plan comes from an "
-        "optimisation model within the budget and is then simulated next to the other plans "
-        "on exactly the same years, so the comparison is not a matter of luck. Ranges are "
-        "95% confidence intervals.",
-    ),
-    "today_finding": (
-        "以现有物资和队伍，全县每年预计有 {} 元当量的加权缺口"
-        "（需求得不到及时满足，95%置信区间 {}–{}）；"
-        "{:.0%} 的事件在乡镇内处置。",
-        "With today's stock and teams the county can expect {} yuan-equivalent a year of "
-        "demand not met in time (95% CI {}–{}); {:.0%} of events are handled inside the "
-        "township.",
-    ),
-    "lives_finding": (
-        "按现状，每年约有 {:.2f} 名被困人员因救援不及时而遇难（95%置信区间 {:.2f}–{:.2f}；"
-        "全国2022年因灾死亡失踪554人，平均每县每年约0.2人）；灾后{}小时仍缺水、缺食或"
-        "缺住所的群众每年约 {:,.0f} 人（{:,.0f}–{:,.0f}）。",
-        "Today about {:.2f} trapped people a year die because rescue came too late (95% CI "
-        "{:.2f}-{:.2f}; China's 554 dead or missing in disasters in 2022 are about 0.2 per "
-        "county a year); {} h after impact about {:,.0f} people a year still lack water, food "
-        "or shelter ({:,.0f}-{:,.0f}).",
-    ),
-    "plan_finding": (
-        "优化方案花费 {} 元，使加权未满足需求降到每年 {}（95%置信区间 {}–{}）；"
-        "同样的钱按去年的分配办法只能降到 {}，{}。",
-        "The optimised plan spends {} yuan and brings weighted unmet demand down to {} a year "
-        "(95% CI {}–{}); last year's rule with the same money reaches {}: {}.",
-    ),
-    "plan_less": ("优化方案比它少 {:.0%}", "the optimised plan leaves {:.0%} less than it"),
-    "plan_more": ("优化方案比它多 {:.0%}", "the optimised plan leaves {:.0%} more than it"),
-    "plan_quality": (
-        "方案可信度：求解器{}（{} 个抽样年份的模型内，差距 {}）；在评估所用的 {} 个"
-        "模拟年份上，优化模型估计该方案每年 {}，模拟结果为 {}（模拟/模型 {:.3f}，95%置信区间 "
-        "{:.3f}–{:.3f}）。",
-        "How sure the plan is: the solver {} for a model of {} sampled years "
-        "(gap {}, a gap of that model only); on the {} simulated years that judged it, the "
-        "optimisation model values it at {} a year and the simulation at {} (simulation / "
-        "model {:.3f}, 95% CI {:.3f}–{:.3f}).",
-    ),
-    "proved": ("证明了最优", "proved it optimal"),
-    "not_proved": ("未能证明最优", "did not prove it optimal"),
-    "gap_not_reported": ("求解器未报告", "not reported by the solver"),
-    "plan_aims": (
-        "本方案按“生命优先”求解：先使因救援延误死亡的人数最少（抽样模型中 {:.3g} 人/年），"
-        "再使 {:g} 小时未得到初步救助的人数最少（{:,.0f} 人/年），最后才使加权缺口最小；"
-        "后一目标最多让前一目标变差 {:.0%}。",
-        "This plan puts lives first: it minimised lives lost to delay first ({:.3g} a year in "
-        "the sampled model), then people without relief at {:g} h ({:,.0f} a year), and only "
-        "then the weighted shortfall; each later aim gave back at most {:.0%} of an earlier one.",
-    ),
-    "over_budget": (
-        "注意：方案 {} 的采购和储备点维护费用共 {} 元，超过本县采购预算 {} 元（{:.1f} 倍）；"
-        "本报告按给定方案评估，它不是预算能买到的方案。",
-        "Warning: plan {} costs {} yuan in purchases and depot upkeep, more than the county's "
-        "procurement budget of {} ({:.1f} times); this report judges it as given, not as a "
-        "list the budget buys.",
-    ),
-    "plan_carried": (
-        "选购时也计入了物资留到下一年的价值：未被当年灾害用掉的物资，按尚未用完的使用年限折算价格"
-        "（折现一年），每留下一元相当于当年预算在边际上每一元能减少的缺口 {:.3f}；本方案预计留下 "
-        "{} 元，抵减目标 {}，抽样年份上的缺口本身为每年 {}。",
-        "The list was chosen counting what it leaves for next year too: what the year's events "
-        "do not use carries the part of its price its life has not used up (discounted a "
-        "year), each yuan left worth what a yuan of this budget saves at the margin, {:.3f}; "
-        "this list leaves {} yuan, crediting its objective {}, against a shortfall of {} a year "
-        "on the sampled years.",
-    ),
-    "plan_stability": (
-        "用样本的前后两半分别求出的方案，按物资种类有 {:.0%} 的资金相同（按物资和储备点 {:.0%}）。",
-        "Plans solved on the two halves of the sample put {:.0%} of their money on the same "
-        "items ({:.0%} on the same items in the same depots).",
-    ),
-    "sweep_missing": (
-        "注意：扫描共 {} 个格子，只完成了 {} 个（缺 {}）；以下资金前沿只含已完成的格子。"
-        "再次运行同一条 yingji sweep 命令可补齐。",
-        "Note: the sweep has {} cells and only {} are finished ({} missing); the funding "
-        "frontier below holds the finished ones only. Running the same yingji sweep command "
-        "again runs the missing cells.",
-    ),
-    "sweep_finding": (
-        "{}：预算从 {} 增加到 {}，每年减少未满足需求 {}（95%置信区间 {}）。",
-        "{}: going from {} to {} cuts unmet demand by {} a year (95% CI {}).",
-    ),
-    "interval_to": ("至", "to"),
-    "total": ("合计", "total"),
-    "total_lines": ("合计（全部 {} 行）", "total (all {} lines)"),
-    "budget_given": (
-        "{}（本次优化所用；情景文件为 {}）",
-        "{} (the budget optimised; the scenario's is {})",
-    ),
-    "compare_less": (
-        "{0} 每年比 {1} 少 {2} 的加权未满足需求（95%置信区间 少 {3}–{4}），{0} 更好。",
-        "{0} leaves {2} a year less weighted unmet demand than {1} (95% CI {3}–{4} less): "
-        "{0} is better.",
-    ),
-    "compare_more": (
-        "{0} 每年比 {1} 多 {2} 的加权未满足需求（95%置信区间 多 {3}–{4}），{1} 更好。",
-        "{0} leaves {2} a year more weighted unmet demand than {1} (95% CI {3}–{4} more): "
-        "{1} is better.",
-    ),
-    "compare_same": (
-        "{0} 与 {1} 的加权未满足需求每年相差 {2}（95%置信区间 {3} 至 {4}），差别不显著。",
-        "{0} and {1} differ by {2} a year in weighted unmet demand (95% CI {3} to {4}): the "
-        "difference is not significant.",
-    ),
-    "figure_map": ("各乡镇每年加权未满足需求", "weighted unmet demand per township and year"),
-    "figure_response": ("救援响应", "response"),
-    "figure_timeline": ("典型的一年", "a typical year"),
-    "figure_spending": ("采购方案的构成", "what the plan buys"),
-    "figure_frontier": ("资金前沿", "funding frontier"),
-    "figure_tornado": ("清单取决于哪些判断", "what the list rests on"),
-    "table_sensitivity": (
-        "各项估计减半、加倍后重新求解：资金在类别间的移动（同样的{}个抽样年份、预算与规则；"
-        "求解间隙以内的移动是噪声）",
-        "Each estimate halved and doubled, re-solved on the same {} sampled years, budget and "
-        "rules: money moved between categories (moves within the solver's gap are noise)",
-    ),
-    "sensitivity_finding": (
-        "清单最取决于“{}”：将其{}，有 {} 在类别间移动（{:.0%} 的资金仍用于相同物资）；"
-        "关键性权重中影响最大的是“{}”（{}）。",
-        "The list rests most on {}: {} it moves {} between categories ({:.0%} of the money "
-        "stays on the same items); of the criticality weights, {} moves most ({}).",
-    ),
-    "halving": ("减半", "halving"),
-    "doubling": ("加倍", "doubling"),
-    "figure_compare": ("方案比较", "plan comparison"),
-    "table_today": ("现状模拟结果", "Today, simulated"),
-    "table_costs": ("方案费用（元）", "What the plan costs (yuan)"),
-    "table_evaluation": ("各方案模拟结果（相同年份）", "Every plan, simulated on the same years"),
-    "table_marginal": (
-        "下一元钱最值得花在哪里（前10项）",
-        "Where the next yuan does most (top 10)",
-    ),
-    "table_compliance": (
-        "储备标准达标情况（全县，方案前后）",
-        "Reserve norms met, county-wide, today and after the plan",
-    ),
-    "table_frontier": ("各预算水平下的加权未满足需求", "Weighted unmet demand at each budget"),
-    "table_compare": ("配对差值（后者减前者）", "Paired differences"),
-    "table_assumptions": ("县情与参数", "The county and its parameters"),
-    "table_procurement": (
-        "采购清单（金额最大的{}项，完整清单见Excel）",
-        "Procurement list (the {} largest lines; the full list is in the Excel workbook)",
-    ),
-    "penalty_unit": ("加权缺口（元当量）/年", "weighted shortfall, yuan-equivalent / year"),
-    "not_found": ("（结果文件夹中没有此项结果）", "(no such results in the folder)"),
-}
-
-
-def words(key: str, lang: str) -> str:
-    """The report wording ``key`` in ``lang``."""
-    return WORDS[key][LANGS.index(lang)]
 
 
 def build_report(results: Results, lang: str = "zh", version: str = "") -> Report:
@@ -496,21 +277,8 @@ def _compare_findings(comparison: pd.DataFrame, lang: str) -> list[str]:
             key, figures = "compare_more", tuple(_yuan(value) for value in (mean, low, high))
         else:
             key, figures = "compare_same", tuple(f"{value:+,.0f}" for value in (mean, low, high))
-        found.append(words(key, lang).format(*names, *figures))
+        found.append(sentence(words(key, lang).format(*names, *figures)))
     return found
-
-
-ASSUMPTION_ROWS = {
-    "townships": ("乡镇数", "townships"),
-    "population": ("人口", "population"),
-    "teams": ("救援队伍（支）/ 人数", "rescue teams / members"),
-    "stock": ("现有储备价值（元）", "value of stock today (yuan)"),
-    "budget": ("年度采购预算（元）", "yearly procurement budget (yuan)"),
-    "items": ("物资品种", "item types"),
-    "late": ("迟到物资按比例计", "late units count as"),
-    "rescue": ("每人时未完成救援计（元）", "rescue work not done, per person-hour (yuan)"),
-    "hazard": ("{}：年均次数 / 救援时限（小时）", "{}: events a year / rescue deadline (h)"),
-}
 
 
 def _assumptions(scenario: Scenario, lang: str, budget: float) -> Section:
@@ -574,7 +342,7 @@ def _metric_table(summary: pd.DataFrame, scenario: Scenario, lang: str) -> pd.Da
     records = []
     for row in rows.to_dict("records"):
         group = _group_name(row["group"], scenario, lang)
-        metric = pick(METRIC_LABELS.get(row["metric"], row["metric"]), lang)
+        metric = label(METRIC_LABELS, row["metric"], lang)
         share = str(row["unit"]).startswith("share")
         shown = (
             (lambda v: f"{v:.1%}")
@@ -598,24 +366,11 @@ def _metric_table(summary: pd.DataFrame, scenario: Scenario, lang: str) -> pd.Da
     return pd.DataFrame(records, columns=list(titles))
 
 
-UNITS_ZH = {
-    "weighted shortfall, yuan-equivalent / year": "加权缺口（元当量）/年",
-    "h": "小时",
-    "share of events": "占事件比例",
-    "people / year": "人/年",
-    "person-hours / year": "人·小时/年",
-    "events / year": "起/年",
-    "calls / year": "起/年",
-    "share of people to evacuate": "占需转移人数比例",
-    "share of item units": "占物资数量比例",
-}
-
-
 def unit_name(unit: str, lang: str) -> str:
     """A summary unit in the report's language."""
     if lang == "zh" and unit.startswith("people / year at "):
         return f"人/年（灾后{unit.removeprefix('people / year at ').removesuffix(' h')}小时）"
-    return UNITS_ZH.get(unit, unit) if lang == "zh" else unit
+    return label(UNIT_LABELS, unit, lang)
 
 
 def _group_name(group: str, scenario: Scenario, lang: str) -> str:
@@ -624,9 +379,9 @@ def _group_name(group: str, scenario: Scenario, lang: str) -> str:
     kind, _, key = str(group).partition("=")
     named = {
         "hazard": lambda: charts.hazard_name(scenario, key, lang),
-        "category": lambda: pick(CATEGORY_LABELS.get(key, key), lang),
+        "category": lambda: label(CATEGORY_LABELS, key, lang),
         "township": lambda: charts.township_name(scenario, key, lang),
-        "need": lambda: pick(NEED_LABELS.get(key, key), lang),
+        "need": lambda: label(NEED_LABELS, key, lang),
         "size": lambda: _size_name(key, scenario, lang),
     }
     return named[kind]() if kind in named else str(group)
@@ -636,7 +391,7 @@ def _size_name(key: str, scenario: Scenario, lang: str) -> str:
     sign = "<" if key == "small" else "≥"
     people = "人" if lang == "zh" else "people"
     threshold = f"{scenario.outcomes.small_event_people:,.0f}"
-    return f"{pick(SIZE_LABELS[key], lang)} ({sign} {threshold} {people})"
+    return f"{label(SIZE_LABELS, key, lang)} ({sign} {threshold} {people})"
 
 
 def _typical_year(events: pd.DataFrame, replications: np.ndarray) -> int:
@@ -712,7 +467,7 @@ def _sensitivity_table(moved: pd.DataFrame, lang: str) -> pd.DataFrame:
         solved = not math.isnan(row.moved_yuan)
         rows.append(
             (
-                pick(judgement_label(row.parameter), lang),
+                judgement_label(row.parameter, lang),
                 f"×{row.factor:g}",
                 _yuan(row.moved_yuan) if solved else row.solver,
                 f"{row.shared_by_item:.0%}" if solved else "–",
@@ -725,11 +480,7 @@ def _sensitivity_table(moved: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 def _category_or_dash(category: object, lang: str) -> str:
     """A category's name, or a dash where no category gained (or lost)."""
-    return (
-        pick(CATEGORY_LABELS.get(category, str(category)), lang)
-        if isinstance(category, str)
-        else "–"
-    )
+    return label(CATEGORY_LABELS, category, lang) if isinstance(category, str) else "–"
 
 
 def _sensitivity_finding(plan: PlanResults, lang: str) -> list[str]:
@@ -747,11 +498,11 @@ def _sensitivity_finding(plan: PlanResults, lang: str) -> list[str]:
     how = words("halving" if top["factor"] < 1 else "doubling", lang)
     return [
         words("sensitivity_finding", lang).format(
-            pick(judgement_label(top["parameter"]), lang),
+            judgement_label(top["parameter"], lang),
             how,
             _yuan(top["moved_yuan"]),
             top["shared_by_item"],
-            pick(judgement_label(weight["parameter"]), lang),
+            judgement_label(weight["parameter"], lang),
             _yuan(weight["moved_yuan"]),
         )
     ]
@@ -793,13 +544,10 @@ def _cost_table(plan, scenario: Scenario, lang: str) -> pd.DataFrame:
     costs = plan_costs(plan, scenario)
     rows = []
     for row in costs.to_dict("records"):
-        category = CATEGORY_LABELS.get(
-            row["category"], TIER_LABELS.get(row["category"], row["category"])
-        )
         rows.append(
             (
-                pick(category, lang),
-                pick(TIER_LABELS.get(row["tier"], row["tier"]), lang),
+                category_name(row["category"], lang),
+                label(TIER_LABELS, row["tier"], lang),
                 _yuan(row["cost_yuan"]),
                 f"{row['change_cost_yuan']:+,.0f}",
             )
@@ -880,11 +628,11 @@ def _frontier_table(summary: pd.DataFrame, lang: str) -> pd.DataFrame:
         else pd.Series("", index=headline.index)
     )
     rows = []
-    for row, label in zip(headline.to_dict("records"), labels, strict=True):
+    for row, series in zip(headline.to_dict("records"), labels, strict=True):
         rows.append(
             (
                 _yuan(row.get("budget_yuan", float("nan"))),
-                label,
+                series,  # the sweep's own label, as its author wrote it
                 plan_name(row["plan"], lang),
                 _yuan(row["mean"]),
                 f"{_yuan(row['ci_low'])} – {_yuan(row['ci_high'])}",
@@ -956,7 +704,7 @@ def _compare_section(results: Results, lang: str) -> Section:
     assert part is not None
     figures = tuple(
         (
-            f"{words('figure_compare', lang)}: {plan}",
+            words("figure_compare", lang) + colon(lang) + plan_name(plan, lang),
             charts.comparison_forest(part.comparison, lang, scenario, plan),
         )
         for plan in dict.fromkeys(part.comparison["plan"])
@@ -971,10 +719,10 @@ def _compare_section(results: Results, lang: str) -> Section:
                 scenario,
                 lang,
             )
-            or charts.text("headline", lang),
+            or text("headline", lang),
             f"{row['difference_mean']:+,.0f}",
             f"{row['difference_ci_low']:+,.0f} – {row['difference_ci_high']:+,.0f}",
-            charts.text(row["verdict"], lang),
+            label(VERDICT_LABELS, row["verdict"], lang),
         )
         for row in rows.to_dict("records")
     ]
@@ -998,7 +746,7 @@ def _procurement_section(results: Results, lang: str) -> Section:
     rows = [
         (
             row["name_zh"] if lang == "zh" else row["name_en"],
-            pick(CATEGORY_LABELS.get(row["category"], row["category"]), lang),
+            label(CATEGORY_LABELS, row["category"], lang),
             row["depot_zh"] if lang == "zh" else _depot_en(row, results.scenario),
             f"{row['quantity']:,}",
             _yuan(row["unit_price_yuan"]),

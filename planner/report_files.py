@@ -23,10 +23,9 @@ from rich.console import Console
 
 from planner.document import Report
 from planner.fonts import font_path
-from planner.labels import plan_name
+from planner.labels import TIER_LABELS, category_name, label, plan_name
 from planner.output import terminal
 from planner.printing import ChromiumMissingError, print_pdf
-from planner.tables import CATEGORY_LABELS, TIER_LABELS
 from scenarios.files import cells_as_text, write_atomic
 from scenarios.plan import TOTAL_LABEL, add_plan_sheets, procurement_lines
 
@@ -226,8 +225,8 @@ def write_workbook(report: Report, path: Path) -> Path:
 def _category_totals(lines: pd.DataFrame) -> pd.DataFrame:
     totals = lines.groupby(["category", "tier"], as_index=False)["cost_yuan"].sum()
     totals = totals.assign(
-        category=[CATEGORY_LABELS.get(c, c) for c in totals["category"]],
-        tier=[TIER_LABELS.get(t, t) for t in totals["tier"]],
+        category=[category_name(c) for c in totals["category"]],
+        tier=[label(TIER_LABELS, t) for t in totals["tier"]],
     ).rename(
         columns={"category": "类别 category", "tier": "层级 tier", "cost_yuan": "金额 cost (yuan)"}
     )

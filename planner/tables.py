@@ -8,26 +8,22 @@ import pandas as pd
 from rich.markup import escape
 from rich.table import Table
 
+from planner.labels import (
+    CATEGORY_LABELS,
+    METRIC_LABELS,
+    NEED_LABELS,
+    PART_LABELS,
+    SIZE_LABELS,
+    TIER_LABELS,
+    YEAR_LABELS,
+    category_name,
+    judgement_label,
+    label,
+)
 from scenarios.norms import NormCompliance
 from scenarios.plan import Plan
 from scenarios.schema import Scenario
 from scenarios.sweep import Sweep
-
-# A plan over several years, as the console and the report show it: field -> (zh, en).
-YEAR_LABELS = {
-    "year": ("年份", "year"),
-    "budget_yuan": ("预算（元）", "budget (yuan)"),
-    "replaced_yuan": ("更新（元）", "replaced (yuan)"),
-    "bought_yuan": ("新购（元）", "new (yuan)"),
-    "upkeep_yuan": ("维护费（元）", "upkeep (yuan)"),
-    "stock_value_end_yuan": ("年末库存（元）", "stock at year end (yuan)"),
-    "weighted_unmet_mean": (
-        "加权缺口（元当量/年，95%置信区间）",
-        "weighted shortfall (yuan-eq./yr, 95% CI)",
-    ),
-    "trapped_lost_per_year": ("延误死亡（人/年）", "lives lost to delay (a year)"),
-    "people_without_relief_per_year": ("未得到初步救助（人/年）", "without relief (people a year)"),
-}
 
 
 def year_cells(row: dict) -> dict[str, str]:
@@ -41,29 +37,6 @@ def year_cells(row: dict) -> dict[str, str]:
         "people_without_relief_per_year": f"{row['people_without_relief_per_year']:,.0f}",
     }
     return {key: cells[key] for key in YEAR_LABELS}  # the console adds them in this order
-
-
-# Two paths of budgets set against each other, as the console and the report show them:
-# optimize.records.DIFFERENCE_COLUMNS (an outcome for its difference) -> (zh, en).
-AGAINST_LABELS = {
-    "year": ("年份", "year"),
-    "budget_yuan": ("预算（元）", "budget (yuan)"),
-    "against_budget_yuan": ("对照预算（元）", "against budget (yuan)"),
-    "extra_yuan": ("多出（元）", "extra (yuan)"),
-    "cumulative_extra_yuan": ("累计多出（元）", "extra so far (yuan)"),
-    "weighted_unmet": (
-        "加权缺口之差（元当量/年，95%置信区间）",
-        "shortfall difference (yuan-eq./yr, 95% CI)",
-    ),
-    "people_without_relief": (
-        "未得到初步救助之差（人/年，95%置信区间）",
-        "without relief, difference (people a year, 95% CI)",
-    ),
-    "trapped_lost": (
-        "延误死亡之差（人/年，95%置信区间）",
-        "lives lost to delay, difference (a year, 95% CI)",
-    ),
-}
 
 
 def against_cells(row: dict) -> dict[str, str]:
@@ -83,58 +56,6 @@ def against_cells(row: dict) -> dict[str, str]:
         "people_without_relief": signed("people_without_relief", 0),
         "trapped_lost": signed("trapped_lost", 2),
     }
-
-
-METRIC_LABELS = {
-    "weighted_unmet": "加权未满足需求 weighted unmet demand",
-    "events": "事件数 events",
-    "response_p50": "首支队伍到场 中位数 first team on scene, median",
-    "response_p90": "首支队伍到场 90分位 first team on scene, 90th pct",
-    "share_in_township": "小灾不出乡 handled inside the township",
-    "share_needing_outside_help": "需县外支援 needed help from outside the county",
-    "trapped_lost": "被困人员未及时救出 trapped people lost to delay",
-    "kit_saved_h": "装备节省的救援人力 rescue work saved by kit on scene",
-    "everyday_unanswered": "日常警情无值班力量可出 everyday calls with no duty crew free",
-    "evacuated_before_impact": "灾前转移 evacuated before impact",
-    "items_in_time": "物资按时到位 item units delivered in time",
-    "people_without_relief": "未得到初步救助 people still without relief",
-    "county_first_batch_in_time": "县级首批物资按时到达 first county batch on time",
-}
-NEED_LABELS = {
-    "water": "饮用水 water",
-    "food": "食品 food",
-    "shelter": "住所与被褥 shelter and bedding",
-    "any": "任一项（缺口最大者） any of them (the most short)",
-}
-SIZE_LABELS = {"small": "小灾 small events", "large": "较大灾害 larger events"}
-CATEGORY_LABELS = {
-    "flood": "防汛 flood",
-    "forest_fire": "森林灭火 forest fire",
-    "fire_rescue": "消防救援 fire rescue",
-    "living": "基本生活 living",
-    "medical": "医疗 medical",
-    "general_equipment": "通用装备 general equipment",
-    "rescue_work": "救援人力 rescue work",
-    "everyday_calls": "日常警情 everyday calls",
-    "depot": "储备库管理费 depot upkeep",
-}
-PART_LABELS = {"purchase": "采购 purchase", "upkeep": "管理费 upkeep", "staffing": "人员 staffing"}
-
-JUDGEMENT_LABELS = {
-    "late_fraction": "迟到折算 how bad a late unit is",
-    "demand": "需求定额 demand per event and person",
-    "event_rate": "灾害频率 events a year",
-    "kit_savings": "装备节省的人力 rescue work kit saves",
-}
-
-
-def judgement_label(parameter: str) -> str:
-    """The bilingual name of a judgement of ``optimize.sensitivity`` (``criticality:flood``...)."""
-    kind, _, category = parameter.partition(":")
-    if kind == "criticality":
-        zh, _, en = CATEGORY_LABELS.get(category, category).partition(" ")
-        return f"{zh}关键性权重 {en or zh} criticality weights"
-    return JUDGEMENT_LABELS.get(parameter, parameter)
 
 
 def _number(value: float, unit: str) -> str:
@@ -157,12 +78,12 @@ def _group_label(group: str, scenario: Scenario) -> str:
         hazard = scenario.hazard(key)
         return f"{hazard.name_zh} {hazard.name_en or key}"
     if kind == "category":
-        return CATEGORY_LABELS.get(key, key)
+        return label(CATEGORY_LABELS, key)
     if kind == "need":
-        return NEED_LABELS.get(key, key)
+        return label(NEED_LABELS, key)
     if kind == "size":
         threshold = f"{scenario.outcomes.small_event_people:,.0f}"
-        return f"{SIZE_LABELS[key]} ({'<' if key == 'small' else '≥'} {threshold} 人 people)"
+        return f"{label(SIZE_LABELS, key)} ({'<' if key == 'small' else '≥'} {threshold} 人 people)"
     return group
 
 
@@ -193,28 +114,19 @@ def summary_table(
     table.add_column("单位 unit")
     previous = None
     for row in stated_rows(summary, scenario).itertuples(index=False):
-        label = METRIC_LABELS.get(row.metric, row.metric) if row.metric != previous else ""
+        name = label(METRIC_LABELS, row.metric) if row.metric != previous else ""
         if row.metric != previous and previous is not None:
             table.add_section()
         previous = row.metric
         interval = f"{_number(row.ci_low, row.unit)} – {_number(row.ci_high, row.unit)}"
         table.add_row(
-            label,
+            name,
             escape(_group_label(row.group, scenario)),
             _number(row.mean, row.unit),
             interval,
             row.unit,
         )
     return table
-
-
-TIER_LABELS = {
-    "county": "县级 county",
-    "township": "乡镇 township",
-    "village": "村级 village",
-    "fire_station": "专职消防站 fire station",
-    "social": "社会力量 social",
-}
 
 
 def compliance_table(rows: list[NormCompliance], scenario: Scenario) -> Table:
@@ -254,9 +166,9 @@ def cost_table(costs: pd.DataFrame) -> Table:
     table.add_column("新增 change", justify="right")
     for row in costs.itertuples(index=False):
         table.add_row(
-            PART_LABELS.get(row.part, row.part),
-            escape(CATEGORY_LABELS.get(row.category, TIER_LABELS.get(row.category, row.category))),
-            escape(TIER_LABELS.get(row.tier, row.tier)),
+            label(PART_LABELS, row.part),
+            escape(category_name(row.category)),
+            escape(label(TIER_LABELS, row.tier)),
             f"{row.cost_yuan:,.0f}",
             f"{row.change_cost_yuan:+,.0f}",
         )
@@ -340,7 +252,7 @@ def sweep_table(headline: pd.DataFrame, sweep: Sweep) -> Table:
         shown = [_estimate(by_plan[p]) if p in by_plan else "–" for p in plans]
         if solved:
             shown.append(_solve_status(rows.iloc[0]))
-        table.add_row(str(cell.index), *(escape(label) for _, label in cell.labels), *shown)
+        table.add_row(str(cell.index), *(escape(value) for _, value in cell.labels), *shown)
     return table
 
 
@@ -378,5 +290,5 @@ def _moved_cell(row) -> str:
     moved = f"{row.moved_yuan:,.0f} ({row.shared_by_item:.0%} same)"
     if not isinstance(row.gains_most, str) or not isinstance(row.loses_most, str):
         return moved  # nothing changed category
-    gains, loses = (CATEGORY_LABELS.get(c, c).split()[0] for c in (row.gains_most, row.loses_most))
+    gains, loses = (label(CATEGORY_LABELS, c, "zh") for c in (row.gains_most, row.loses_most))
     return f"{moved}\n+{gains} −{loses}"

@@ -222,15 +222,6 @@ def test_money_words():
     assert charts.format_yuan(-640, "zh") == "-0.06万"
 
 
-def test_bilingual_labels_are_split():
-    assert charts.pick("防汛 flood", "zh") == "防汛"
-    assert charts.pick("防汛 flood", "en") == "flood"
-    label = "首支队伍到场 中位数 first team on scene, median"
-    assert charts.pick(label, "zh") == "首支队伍到场 中位数"
-    assert charts.pick(label, "en") == "first team on scene, median"
-    assert charts.pick("only english", "zh") == "only english"
-
-
 def test_spending_frames_add_up(tiny_scenario):
     """Top items sum purchases over depots; the stock value is quantity x unit price."""
     top = charts.top_items(MORE_STOCK, tiny_scenario, n=3)

@@ -701,8 +701,9 @@ def test_a_plan_over_the_budget_is_judged_with_a_warning_on_screen_and_in_the_re
     ("verdict", "mean", "low", "high", "zh", "en"),
     [
         ("better", -261_240, -369_645, -152_836,
-         "plan 每年比 现状（不采购） 少 261,240 的加权未满足需求（95%置信区间 少 152,836–369,645）",
-         "plan leaves 261,240 a year less weighted unmet demand than"),
+         "方案「plan」 每年比 现状（不采购） 少 261,240 的加权未满足需求"
+         "（95%置信区间 少 152,836–369,645）",
+         "Plan leaves 261,240 a year less weighted unmet demand than"),
         ("worse", 5_000, 1_000, 9_000, "多 5,000 的加权未满足需求（95%置信区间 多 1,000–9,000）",
          "(95% CI 1,000–9,000 more)"),
         ("none", -2_000, -8_000, 4_000,

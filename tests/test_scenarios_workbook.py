@@ -9,11 +9,25 @@ the sheet, the row, the column and the value, in one line.
 from __future__ import annotations
 
 import copy
+import tomllib
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+from openpyxl import Workbook, load_workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
-from scenarios import load
+from scenarios import InputError, Scenario, load
+from scenarios.loader import default_scenario_path, input_files
+from scenarios.sweep import load_sweep
+from scenarios.workbook import (
+    INSTRUCTIONS_SHEET,
+    SETTINGS_SHEET,
+    toml_literal,
+    write_county_workbook,
+)
 from tests import builders
 from tests.support import expect_input_error
 
@@ -83,3 +97,329 @@ def test_a_negative_budget_is_refused_as_below_zero(tmp_path: Path) -> None:
     toml["scenario"]["procurement_budget_yuan"] = "-280万"
     path = builders.write_scenario(tmp_path, toml=toml)
     expect_input_error(lambda: load(path), path, "procurement_budget_yuan", "greater than or equal")
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def tiny_workbook(tmp_path: Path, **changes: Any) -> Path:
+    """The tiny county (``builders.write_scenario(**changes)``) written as a workbook."""
+    scenario = builders.write_scenario(tmp_path / "csv", **changes)
+    return write_county_workbook(scenario, tmp_path / "county.xlsx")
+
+
+def edited(path: Path, change: Callable[[Workbook], object]) -> Path:
+    """Open the workbook, change it as a person would in Excel, save it."""
+    workbook = load_workbook(path)
+    change(workbook)
+    workbook.save(path)
+    return path
+
+
+def row_with(sheet: Worksheet, column: int, value: object) -> int:
+    """The row number of the first row whose cell in ``column`` (1-based) holds ``value``."""
+    for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+        if cells[column - 1] == value:
+            return number
+    raise AssertionError(f"no {value!r} in column {column} of {sheet.title}")
+
+
+def setting_row(sheet: Worksheet, section: str, key: str) -> int:
+    """The row number of a setting on a settings sheet."""
+    for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+        if cells[:2] == (section, key):
+            return number
+    raise AssertionError(f"no setting {section}.{key}")
+
+
+def column_of(sheet: Worksheet, key: str) -> int:
+    """The column (1-based) whose header ends in ``key``."""
+    for cell in sheet[1]:
+        if str(cell.value).split()[-1] == key:
+            return cell.column
+    raise AssertionError(f"no column {key} in {sheet.title}")
+
+
+def set_cell(sheet: Worksheet, row: int, key: str, value: object) -> None:
+    sheet.cell(row=row, column=column_of(sheet, key), value=value)
+
+
+def refused(path: Path, *fragments: str) -> str:
+    """Load the workbook, expect one InputError line naming it and holding ``fragments``."""
+    return expect_input_error(lambda: load(path), path, *fragments)
+
+
+def dumped(scenario: Scenario) -> dict[str, Any]:
+    """Everything of a scenario but the file it was read from."""
+    return scenario.model_dump(exclude={"source_path"})
+
+
+# ---------------------------------------------------------------- the round trip
+
+
+def test_the_default_county_comes_back_from_its_workbook_as_the_same_scenario(
+    tmp_path: Path,
+) -> None:
+    path = write_county_workbook(None, tmp_path / "county.xlsx")
+    again = load(path)
+    assert again.source_path == str(path)
+    assert dumped(again) == dumped(load(None))
+
+
+def test_a_county_with_a_travel_matrix_and_a_replay_comes_back_the_same(tmp_path: Path) -> None:
+    replay = (
+        "year,date,township_id,hazard,severity_people,probability,demand.water\n"
+        "2019,2019-07-01,A,flood,50,0.25,30\n"
+        "2020,2020-03-01T06:00,B,landslide,5,0.75,\n"
+    )
+    tables = {"travel_matrix": "travel.csv", "replay": "replay.csv"}
+    scenario = builders.write_scenario(tmp_path / "csv", extra_tables=tables)
+    (tmp_path / "csv" / "travel.csv").write_text(
+        "township_id,A,B,C\nA,0,1,2\nB,1,0,1.5\nC,2,1.5,0\n", encoding="utf-8"
+    )
+    (tmp_path / "csv" / "replay.csv").write_text(replay, encoding="utf-8")
+    workbook = write_county_workbook(scenario, tmp_path / "county.xlsx")
+    again = load(workbook)
+    assert again.travel.matrix_h == ((0.0, 1.0, 2.0), (1.0, 0.0, 1.5), (2.0, 1.5, 0.0))
+    assert again.replay_index is not None and again.replay_index.probabilities == (0.25, 0.75)
+    assert dumped(again) == dumped(load(scenario))
+    sheets = load_workbook(workbook).sheetnames
+    assert {"行程时间 travel_matrix", "历史事件 replay"} <= set(sheets)
+
+
+def test_a_workbook_written_from_a_workbook_is_the_same_county(tmp_path: Path) -> None:
+    first = tiny_workbook(tmp_path)
+    second = write_county_workbook(first, tmp_path / "again.xlsx")
+    assert dumped(load(second)) == dumped(load(first))
+
+
+def test_input_files_of_a_workbook_are_the_workbook_alone(tmp_path: Path) -> None:
+    path = tiny_workbook(tmp_path)
+    assert input_files(path) == [path]
+
+
+def test_a_sweep_over_a_workbook_county_reads_it_and_hashes_it(tmp_path: Path) -> None:
+    path = tiny_workbook(tmp_path)
+    sweep_file = tmp_path / "sweep.toml"
+    sweep_file.write_text(
+        '[sweep]\nscenario = "county.xlsx"\naction = "evaluate"\nbaselines = ["status_quo"]\n'
+        "[grid]\nbudget_yuan = [50000, 80000]\n",
+        encoding="utf-8",
+    )
+    sweep = load_sweep(sweep_file)
+    assert sweep.base.source_path == str(path)
+    assert [cell.procurement_budget_yuan for cell in sweep.cell_scenarios] == [50000, 80000]
+    before = sweep.inputs_sha256
+    edited(path, lambda workbook: workbook["乡镇 townships"].cell(2, 2, "甲镇镇"))
+    assert load_sweep(sweep_file).inputs_sha256 != before
+
+
+# ---------------------------------------------------------------- what the workbook looks like
+
+
+def test_the_workbook_opens_on_its_instructions_then_settings_then_a_sheet_per_table(
+    tmp_path: Path,
+) -> None:
+    workbook = load_workbook(write_county_workbook(None, tmp_path / "county.xlsx"))
+    assert workbook.sheetnames == [
+        INSTRUCTIONS_SHEET,
+        SETTINGS_SHEET,
+        "乡镇 townships",
+        "物资 items",
+        "储备点 depots",
+        "库存 stock",
+        "队伍 teams",
+        "协议储备 agreements",
+        "需求 demand",
+        "储备标准 norms",
+        "装备效能 capabilities",
+    ]
+    text = " ".join(str(c) for row in workbook[INSTRUCTIONS_SHEET].values for c in row)
+    for words in ("必需 required", "Ids must match", "元", "yuan", "hours", "people", "yingji"):
+        assert words in text, words
+    assert "unit_price_yuan" in text  # the items sheet's required columns are named
+
+
+def test_every_sheet_has_a_frozen_bold_header_of_chinese_and_key_and_set_widths(
+    tmp_path: Path,
+) -> None:
+    workbook = load_workbook(write_county_workbook(None, tmp_path / "county.xlsx"))
+    for sheet in workbook.worksheets:
+        assert sheet.freeze_panes == "A2", sheet.title
+        assert all(cell.font.bold for cell in sheet[1]), sheet.title
+        widths = [sheet.column_dimensions[cell.column_letter].width for cell in sheet[1]]
+        assert all(width and width > 5 for width in widths), sheet.title
+    headers = [cell.value for cell in workbook["乡镇 townships"][1]]
+    assert headers[:2] == ["乡镇编号 township_id", "中文名称 name_zh"]
+    assert "单价(元) unit_price_yuan" in [cell.value for cell in workbook["物资 items"][1]]
+
+
+def test_cells_are_numbers_where_the_csv_has_numbers_and_text_where_it_has_words(
+    tmp_path: Path,
+) -> None:
+    workbook = load_workbook(write_county_workbook(None, tmp_path / "county.xlsx"))
+    first = [cell.value for cell in workbook["乡镇 townships"][2]]
+    assert first[:6] == ["T01", "城关镇", "Chengguan", 37.1, 29.6, "plain"]
+    assert first[6] == 82000 and isinstance(first[6], int)
+    items = workbook["物资 items"]
+    assert items.cell(2, column_of(items, "service_life_years")).value is None  # empty stays empty
+    assert items.cell(2, column_of(items, "item_id")).number_format == "@"  # ids stay text
+    settings = workbook[SETTINGS_SHEET]
+    approval = settings.cell(setting_row(settings, "delivery", "approval_day"), 3)
+    assert (approval.value, approval.number_format) == ("03-01", "@")  # not a date
+
+
+def test_categorical_columns_have_drop_downs_of_the_schema_words_and_the_ids(
+    tmp_path: Path,
+) -> None:
+    workbook = load_workbook(write_county_workbook(None, tmp_path / "county.xlsx"))
+
+    def lists(sheet_name: str) -> dict[str, str]:
+        sheet = workbook[sheet_name]
+        keys = {cell.column_letter: str(cell.value).split()[-1] for cell in sheet[1]}
+        found = {}
+        for validation in sheet.data_validations.dataValidation:
+            assert validation.type == "list"
+            for cells in validation.sqref.ranges:
+                found[keys[cells.coord.split(":")[0].rstrip("0123456789")]] = validation.formula1
+        return found
+
+    items = lists("物资 items")
+    assert items["category"] == ('"flood,forest_fire,fire_rescue,living,medical,general_equipment"')
+    assert items["kind"] == '"consumable,equipment"'
+    assert items["hazardous"] == '"true,false"'
+    assert lists("储备点 depots")["tier"] == '"county,township,village"'
+    assert lists("储备点 depots")["township_id"] == "'乡镇 townships'!$A$2:$A$2000"
+    teams = lists("队伍 teams")
+    assert teams["tier"] == '"village,township,fire_station,county,social"'
+    assert teams["base_township"].startswith("'乡镇 townships'!")
+    assert "skills" not in teams  # several skills in a cell: no one choice
+    assert lists("需求 demand")["hazard"] == (
+        '"flood,flash_flood,landslide,debris_flow,forest_fire,earthquake"'
+    )
+    stock = lists("库存 stock")
+    assert stock["depot_id"].startswith("'储备点 depots'!")
+    assert stock["item_id"] == "'物资 items'!$A$2:$A$2000"
+    assert lists("乡镇 townships")["terrain"] == '"plain,hill,mountain"'
+
+
+def test_the_settings_sheet_holds_every_setting_with_nested_values_as_toml_and_its_note(
+    tmp_path: Path,
+) -> None:
+    workbook = load_workbook(write_county_workbook(None, tmp_path / "county.xlsx"))
+    rows = list(workbook[SETTINGS_SHEET].iter_rows(values_only=True))
+    assert rows[0] == ("节 section", "键 key", "值 value", "说明 note")
+    cells = {(section, key): (value, note) for section, key, value, note in rows[1:]}
+    document = tomllib.loads(default_scenario_path().read_text(encoding="utf-8"))
+    expected = set()
+    for section, content in document.items():
+        if section == "hazards":
+            for number, hazard in enumerate(content, start=1):
+                expected |= {(f"hazards[{number}]", key) for key in hazard}
+        elif section != "tables":
+            expected |= {(section, key) for key in content}
+    assert set(cells) == expected
+    assert cells[("scenario", "procurement_budget_yuan")] == (
+        2800000,
+        "source: seed 000 (57 types, 280万元)",
+    )
+    speeds = cells[("travel", "speed_kmh")]
+    assert speeds[0] == "{ plain = 45.0, hill = 35.0, mountain = 25.0 }"
+    assert speeds[1].startswith("estimate: typical speeds")  # the comment above the line
+    assert cells[("rules", "tier_share")][0] == "{ county = [0.4, 1.0] }"
+    assert cells[("hazards[2]", "hazard_id")][0] == "flash_flood"
+    assert cells[("objective", "value_carried")][0] is True
+
+
+def test_the_workbook_is_written_atomically_and_only_as_xlsx(tmp_path: Path) -> None:
+    path = write_county_workbook(None, tmp_path / "deep" / "county.xlsx")
+    assert [p.name for p in path.parent.iterdir()] == ["county.xlsx"]  # no temporary left
+    with pytest.raises(InputError, match=r"saved as \.xlsx"):
+        write_county_workbook(None, tmp_path / "county.xlsm")
+
+
+def test_a_name_that_looks_like_a_formula_is_written_and_read_back_as_text(
+    tmp_path: Path,
+) -> None:
+    towns = copy.deepcopy(builders.TOWNSHIPS)
+    formula = '=HYPERLINK("http://example.com","click")'
+    towns[1]["name_zh"] = formula
+    toml = copy.deepcopy(builders.TOML_BASE)
+    toml["scenario"]["name_en"] = "=1+1"
+    path = tiny_workbook(tmp_path, toml=toml, tables={"townships": towns})
+    workbook = load_workbook(path)
+    for sheet in workbook.worksheets:
+        assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+    scenario = load(path)
+    assert scenario.townships[1].name_zh == formula
+    assert scenario.name_en == "=1+1"
+
+
+# ---------------------------------------------------------------- a workbook made by hand
+
+
+def hand_made(tmp_path: Path) -> Path:
+    """The tiny county typed into Excel by hand: plain keys, numbers for ids, blank rows."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    ids = {"A": 1001, "B": 1002, "C": 1003}
+    for name, rows in builders.TABLES.items():
+        header = list(dict.fromkeys(key for row in rows for key in row))
+        sheet = workbook.create_sheet(name)  # a plain key for a sheet name
+        sheet.append(header)
+        for row in rows:
+            sheet.append([_typed(key, row.get(key), ids) for key in header])
+        sheet.append([])  # a blank row before a last one, as people leave them
+        sheet.append([])
+    settings = workbook.create_sheet("settings")
+    settings.append(["section", "key", "value"])
+    for section, content in builders.TOML_BASE.items():
+        for key, value in content.items():
+            settings.append([section, key, _setting(value)])
+    for number, hazard in enumerate(builders.HAZARDS, start=1):
+        for key, value in hazard.items():
+            settings.append([f"hazards[{number}]", key, _setting(value)])
+    path = tmp_path / "by_hand.xlsx"
+    workbook.save(path)
+    return path
+
+
+def _typed(key: str, value: object, ids: dict[str, int]) -> object:
+    """A cell as Excel would type it: township ids and numbers as numbers, true as TRUE."""
+    if key in ("township_id", "base_township"):
+        return ids[str(value)]
+    if value == "true":
+        return True
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _setting(value: object) -> object:
+    return toml_literal(value) if isinstance(value, list | dict) else value
+
+
+def test_a_hand_made_workbook_loads_with_number_ids_as_text_and_excel_types_read(
+    tmp_path: Path,
+) -> None:
+    path = edited(hand_made(tmp_path), _hand_edits)
+    scenario = load(path)
+    assert [t.township_id for t in scenario.townships] == ["1001", "1002", "1003"]
+    assert scenario.depots[0].township_id == "1001"
+    assert scenario.teams[0].name_zh == "3"
+    assert scenario.townships[0].is_county_seat is True
+    assert scenario.delivery.approval_day == 60
+    assert scenario.procurement_budget_yuan == 2_800_000
+    assert [h.hazard_id for h in scenario.hazards] == [h["hazard_id"] for h in builders.HAZARDS]
+
+
+def _hand_edits(workbook: Workbook) -> None:
+    workbook["teams"].cell(2, 2, 3.0)  # a typed 3 in a text column: Excel's number 3.0
+    settings = workbook["settings"]
+    settings.append(["delivery", "approval_day", datetime(2026, 3, 1)])  # 03-01 made a date
+    settings.cell(setting_row(settings, "scenario", "procurement_budget_yuan"), 3, "280万")

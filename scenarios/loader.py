@@ -326,7 +326,8 @@ def _read_rows(table: Table, name: str) -> list[BaseModel]:
     known = set(model.model_fields)
     for column in table.header:
         if column not in known:
-            raise table.error(table.column(column), "unknown column (a typo?)")
+            shown = column if table.sheet else None  # a header cell says more than its key
+            raise table.error(table.column(column), "unknown column (a typo?)", shown)
     parsed = []
     for line, row in zip(table.lines, table.rows, strict=True):
         values = {k: v for k, v in row.items() if v is not None and v.strip() != ""}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import tomllib
+import zipfile
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -423,3 +424,243 @@ def _hand_edits(workbook: Workbook) -> None:
     settings = workbook["settings"]
     settings.append(["delivery", "approval_day", datetime(2026, 3, 1)])  # 03-01 made a date
     settings.cell(setting_row(settings, "scenario", "procurement_budget_yuan"), 3, "280万")
+
+
+# ---------------------------------------------------------------- refusals, each in one line
+
+
+def test_a_bad_cell_is_refused_naming_the_sheet_the_excel_row_the_column_and_the_value(
+    tmp_path: Path,
+) -> None:
+    def change(workbook: Workbook) -> None:
+        items = workbook["物资 items"]
+        row = row_with(items, 1, "water")
+        items.insert_rows(2)  # a blank row above: the message still counts Excel's rows
+        set_cell(items, row + 1, "unit_price_yuan", -3)
+
+    path = edited(tiny_workbook(tmp_path), change)
+    water = [item["item_id"] for item in builders.ITEMS].index("water")
+    message = refused(
+        path,
+        f"sheet 物资 items, row {water + 3}, column unit_price_yuan:",
+        "greater than 0",
+        "(got '-3')",
+    )
+    assert message.count(",") < 6  # one short line
+
+
+def test_an_unknown_id_across_sheets_is_refused_at_its_row(tmp_path: Path) -> None:
+    def change(workbook: Workbook) -> None:
+        set_cell(workbook["储备点 depots"], 3, "township_id", "Z")
+
+    path = edited(tiny_workbook(tmp_path), change)
+    refused(path, "sheet 储备点 depots, row 3, column township_id", "unknown id", "(got 'Z')")
+
+
+def test_a_missing_required_sheet_is_refused(tmp_path: Path) -> None:
+    path = edited(tiny_workbook(tmp_path), lambda workbook: workbook.remove(workbook["物资 items"]))
+    refused(path, "sheet 物资 items", "missing sheet")
+
+
+def test_a_missing_settings_sheet_is_refused(tmp_path: Path) -> None:
+    path = edited(tiny_workbook(tmp_path), lambda wb: wb.remove(wb[SETTINGS_SHEET]))
+    refused(path, f"sheet {SETTINGS_SHEET}", "missing sheet")
+
+
+def test_an_unknown_sheet_is_refused_as_a_typo(tmp_path: Path) -> None:
+    def change(workbook: Workbook) -> None:
+        workbook["物资 items"].title = "物资 itmes"
+
+    path = edited(tiny_workbook(tmp_path), change)
+    refused(path, "sheet 物资 itmes", "unknown sheet (a typo?)", "物资 items")
+
+
+def test_an_optional_sheet_may_be_left_out(tmp_path: Path) -> None:
+    path = edited(tiny_workbook(tmp_path), lambda wb: wb.remove(wb["协议储备 agreements"]))
+    assert load(path).agreements == ()
+
+
+def test_an_unknown_column_is_refused_at_its_header_cell(tmp_path: Path) -> None:
+    def change(workbook: Workbook) -> None:
+        items = workbook["物资 items"]
+        items.cell(1, column_of(items, "unit_price_yuan"), "单价 unit_pirce_yuan")
+
+    path = edited(tiny_workbook(tmp_path), change)
+    refused(
+        path,
+        "sheet 物资 items, row 1, column unit_pirce_yuan",
+        "unknown column (a typo?)",
+        "(got 'unit_pirce_yuan')",
+    )
+
+
+def test_a_column_listed_twice_is_refused(tmp_path: Path) -> None:
+    def change(workbook: Workbook) -> None:
+        items = workbook["物资 items"]
+        items.cell(1, items.max_column + 1, "又 unit")
+
+    path = edited(tiny_workbook(tmp_path), change)
+    refused(path, "sheet 物资 items, row 1, column unit", "column listed twice")
+
+
+def test_a_value_under_no_header_is_refused(tmp_path: Path) -> None:
+    def change(workbook: Workbook) -> None:
+        depots = workbook["储备点 depots"]
+        depots.cell(4, depots.max_column + 2, "forgotten")
+
+    path = edited(tiny_workbook(tmp_path), change)
+    refused(path, "sheet 储备点 depots, row 4, column", "without a header", "(got 'forgotten')")
+
+
+def test_a_settings_row_with_an_unknown_section_is_refused(tmp_path: Path) -> None:
+    def change(workbook: Workbook) -> None:
+        settings = workbook[SETTINGS_SHEET]
+        settings.cell(setting_row(settings, "penalties", "late_fraction"), 1, "penalty")
+
+    path = edited(tiny_workbook(tmp_path), change)
+    refused(path, f"sheet {SETTINGS_SHEET}, row ", ", column section", "unknown section")
+    refused(path, "(got 'penalty')", "hazards[1]")
+
+
+def test_the_tables_section_is_not_a_setting_in_a_workbook(tmp_path: Path) -> None:
+    path = edited(tiny_workbook(tmp_path), lambda wb: wb[SETTINGS_SHEET].append(["tables", "x"]))
+    refused(path, "column section", "unknown section", "(got 'tables')")
+
+
+def test_a_settings_row_with_an_unknown_key_is_refused(tmp_path: Path) -> None:
+    def change(workbook: Workbook) -> None:
+        settings = workbook[SETTINGS_SHEET]
+        row = setting_row(settings, "hazards[2]", "annual_rate")
+        settings.cell(row, 2, "anual_rate")
+
+    path = edited(tiny_workbook(tmp_path), change)
+    row = setting_row(load_workbook(path)[SETTINGS_SHEET], "hazards[2]", "anual_rate")
+    refused(path, f"sheet {SETTINGS_SHEET}, row {row}, column key", "unknown key of [hazards]")
+
+
+def test_a_setting_given_twice_is_refused(tmp_path: Path) -> None:
+    path = edited(
+        tiny_workbook(tmp_path), lambda wb: wb[SETTINGS_SHEET].append(["scenario", "seed", 8])
+    )
+    refused(path, "column key", "set twice (also row 5)", "(got 'seed')")
+
+
+def test_a_malformed_toml_literal_in_a_value_cell_is_refused(tmp_path: Path) -> None:
+    def change(workbook: Workbook) -> None:
+        settings = workbook[SETTINGS_SHEET]
+        settings.cell(setting_row(settings, "travel", "speed_kmh"), 3, "{ plain = 50, hill = }")
+
+    path = edited(tiny_workbook(tmp_path), change)
+    row = setting_row(load_workbook(path)[SETTINGS_SHEET], "travel", "speed_kmh")
+    refused(
+        path,
+        f"sheet {SETTINGS_SHEET}, row {row}, column value",
+        "not a TOML value",
+        "[0.15, 0.45]",
+        "(got '{ plain = 50, hill = }')",
+    )
+
+
+def test_a_bad_setting_is_refused_at_its_row_with_its_section_and_key(tmp_path: Path) -> None:
+    def change(workbook: Workbook) -> None:
+        settings = workbook[SETTINGS_SHEET]
+        settings.cell(setting_row(settings, "hazards[2]", "annual_rate"), 3, -1)
+        settings.cell(setting_row(settings, "travel", "speed_kmh"), 3, "{ plain = 50 }")
+
+    path = edited(tiny_workbook(tmp_path), change)
+    settings = load_workbook(path)[SETTINGS_SHEET]
+    hazard = setting_row(settings, "hazards[2]", "annual_rate")
+    travel = setting_row(settings, "travel", "speed_kmh")
+    refused(
+        path,
+        f"sheet {SETTINGS_SHEET}, row {travel}, column value (travel.speed_kmh)",
+        "missing terrain 'hill'",
+    )
+    edited(
+        path, lambda wb: wb[SETTINGS_SHEET].cell(travel, 3, "{ plain = 5, hill = 4, mountain = 3 }")
+    )
+    refused(
+        path,
+        f"sheet {SETTINGS_SHEET}, row {hazard}, column value (hazards[2].annual_rate)",
+        "greater than or equal to 0",
+        "(got -1)",
+    )
+
+
+def test_a_missing_setting_is_refused_naming_its_section(tmp_path: Path) -> None:
+    def change(workbook: Workbook) -> None:
+        settings = workbook[SETTINGS_SHEET]
+        settings.delete_rows(setting_row(settings, "hazards[3]", "name_zh"))
+
+    path = edited(tiny_workbook(tmp_path), change)
+    refused(path, f"sheet {SETTINGS_SHEET}, hazards[3].name_zh", "field required")
+
+
+def test_a_cross_check_of_the_settings_is_refused_at_the_setting_row(tmp_path: Path) -> None:
+    def change(workbook: Workbook) -> None:
+        settings = workbook[SETTINGS_SHEET]
+        settings.append(["outcomes", "relief_items", '{ water = ["gold"] }'])
+
+    path = edited(tiny_workbook(tmp_path), change)
+    row = load_workbook(path)[SETTINGS_SHEET].max_row
+    refused(
+        path,
+        f"sheet {SETTINGS_SHEET}, row {row}, column value (outcomes.relief_items.water)",
+        "unknown item",
+        "(got 'gold')",
+    )
+
+
+def test_money_in_the_settings_sheet_is_read_as_written_or_refused_in_one_line(
+    tmp_path: Path,
+) -> None:
+    path = tiny_workbook(tmp_path)
+    row = setting_row(load_workbook(path)[SETTINGS_SHEET], "scenario", "procurement_budget_yuan")
+    edited(path, lambda wb: wb[SETTINGS_SHEET].cell(row, 3, "2.8M"))
+    assert load(path).procurement_budget_yuan == 2_800_000
+    edited(path, lambda wb: wb[SETTINGS_SHEET].cell(row, 3, "28 lakh"))
+    refused(
+        path,
+        f"sheet {SETTINGS_SHEET}, row {row}, column value (scenario.procurement_budget_yuan)",
+        "not an amount of yuan",
+        "280万",
+        "(got '28 lakh')",
+    )
+
+
+@pytest.mark.parametrize("suffix", [".xlsm", ".xls", ".xlsb"])
+def test_a_macro_workbook_or_an_old_one_is_refused_saying_save_as_xlsx(
+    tmp_path: Path, suffix: str
+) -> None:
+    path = tiny_workbook(tmp_path).rename(tmp_path / f"county{suffix}")
+    message = refused(path, "save it as an Excel workbook (.xlsx)")
+    assert suffix in message
+
+
+def test_a_workbook_holding_macros_under_an_xlsx_name_is_refused(tmp_path: Path) -> None:
+    path = tiny_workbook(tmp_path)
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("xl/vbaProject.bin", b"\x00")
+    refused(path, "holds macros", ".xlsx")
+
+
+@pytest.mark.parametrize("content", [b"township_id,name_zh\nA,x\n", b"", b"PK\x03\x04broken"])
+def test_a_file_that_is_not_a_workbook_is_refused_as_damaged(
+    tmp_path: Path, content: bytes
+) -> None:
+    path = tmp_path / "county.xlsx"
+    path.write_bytes(content)
+    refused(path, "not an Excel workbook", "save it as .xlsx")
+
+
+def test_a_missing_workbook_is_refused(tmp_path: Path) -> None:
+    refused(tmp_path / "nowhere.xlsx", "file not found")
+
+
+def test_an_empty_table_sheet_is_refused_saying_how_to_leave_it_out(tmp_path: Path) -> None:
+    def change(workbook: Workbook) -> None:
+        workbook.remove(workbook["库存 stock"])
+        workbook.create_sheet("库存 stock")
+
+    path = edited(tiny_workbook(tmp_path), change)
+    refused(path, "sheet 库存 stock", "empty sheet", "delete the sheet")

@@ -1,8 +1,10 @@
-"""Read a scenario (TOML plus side CSV tables) into a validated :class:`Scenario`.
+"""Read a scenario (TOML plus side CSV tables, or one workbook) into a validated :class:`Scenario`.
 
 Parse, fill defaults, validate each row, then check every cross-reference.
 Anything wrong raises :class:`InputError` with one line naming the file, the
-field path and the value.
+field path (in a workbook: the sheet, row and column) and the value. A workbook
+(:mod:`scenarios.workbook`) gives the same rows and settings document as TOML and
+CSV, and from there both take the one path through :func:`_scenario`.
 """
 
 from __future__ import annotations

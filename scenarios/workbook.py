@@ -170,6 +170,9 @@ TEXT = "@"  # Excel's text format: a typed 1001 or 03-01 stays text, not a numbe
 REPLAY_NUMBERS = {"replication", "year", "time_h", "severity_people", "duration_h"}
 MACRO_PART = "xl/vbaProject.bin"
 NO_HEADER = "a value in a column without a header"
+ROWS = (*REQUIRED_TABLES, *OPTIONAL_TABLES)  # the sheets that are tables
+SECTIONS = TOP_LEVEL_KEYS - {"tables"}  # the tables are the sheets
+LISTED_SECTIONS = {"hazards"}  # arrays of tables: [[hazards]], numbered hazards[1], hazards[2], ...
 
 
 def write_county_workbook(scenario_path: str | Path | None, out: str | Path) -> Path:
@@ -180,7 +183,7 @@ def write_county_workbook(scenario_path: str | Path | None, out: str | Path) -> 
     path = Path(scenario_path) if scenario_path is not None else default_scenario_path()
     scenario = load(path)  # a county that does not load is refused before it is written out
     document, tables, _ = read_sources(path)
-    notes = {}
+    notes: dict[tuple[str, str], str] = {}
     if path.suffix.lower() != WORKBOOK_SUFFIX:  # a workbook's notes are not read back
         notes = _toml_notes(path.read_text(encoding="utf-8-sig"))
     workbook = _county_workbook(scenario, document, tables, notes)
@@ -227,7 +230,7 @@ def _table_sheet(sheet: Worksheet, name: str, table: Table, scenario: Scenario) 
 
 def _title(name: str, key: str, townships: dict[str, str]) -> str:
     """A header cell: the Chinese label, then the key the loader reads."""
-    label = townships.get(key, "") if name == "travel_matrix" else COLUMN_ZH.get(key, "")
+    label = (townships.get(key, "") if name == "travel_matrix" else "") or COLUMN_ZH.get(key, "")
     return f"{label} {key}" if label else key
 
 
@@ -413,7 +416,7 @@ def _toml_key(key: str) -> str:
 def _toml_notes(text: str) -> dict[tuple[str, str], str]:
     """Each setting's comment: the one on its line, else the comment lines just above it."""
     notes: dict[tuple[str, str], str] = {}
-    section, counts, above = "", Counter[str](), list[str]()
+    section, counts, above = "", Counter(), []
     for line in text.splitlines():
         stripped = line.strip()
         if stripped.startswith("#"):
@@ -515,8 +518,7 @@ def _instructions(sheet: Worksheet, scenario: Scenario, names: list[str]) -> Non
         ),
     ]
     for name in names:
-        required = REQUIRED_TABLES if name in REQUIRED_TABLES else ()
-        need = "必需 required" if required else "可选 optional"
+        need = "必需 required" if name in REQUIRED_TABLES else "可选 optional"
         lines.append((TABLE_SHEETS[name], f"{TABLE_PURPOSE[name]} ({need}). {_columns(name)}"))
     rows = [dict(zip(INSTRUCTIONS_TITLES, line, strict=True)) for line in lines]
     fill_sheet(sheet, INSTRUCTIONS_TITLES, rows, [])
@@ -543,9 +545,6 @@ def read_workbook(path: Path) -> tuple[dict[str, Any], dict[str, Table], Setting
     tables = {name: _sheet_table(path, sheet) for name, sheet in sheets.items() if name in ROWS}
     document, settings = _read_settings(path, sheets["settings"])
     return document, tables, settings
-
-
-ROWS = (*REQUIRED_TABLES, *OPTIONAL_TABLES)
 
 
 def _open(path: Path) -> Workbook:
@@ -737,10 +736,6 @@ def _settings_columns(path: Path, title: str, header: Sequence[object]) -> dict[
             raise InputError(path, f"sheet {title}, row 1", f"{problem}: {key}")
         columns[key] = keys.index(key)
     return columns
-
-
-SECTIONS = TOP_LEVEL_KEYS - {"tables"}  # the tables are the sheets
-LISTED_SECTIONS = {"hazards"}  # arrays of tables: [[hazards]], numbered hazards[1], hazards[2], ...
 
 
 def _section_name(path: Path, where: str, cell: object) -> tuple[str, int | None]:

@@ -4,5 +4,14 @@ from scenarios.errors import InputError
 from scenarios.loader import default_scenario_path, load
 from scenarios.plan import Plan, load_plan
 from scenarios.schema import Scenario
+from scenarios.workbook import write_county_workbook
 
-__all__ = ["InputError", "Plan", "Scenario", "default_scenario_path", "load", "load_plan"]
+__all__ = [
+    "InputError",
+    "Plan",
+    "Scenario",
+    "default_scenario_path",
+    "load",
+    "load_plan",
+    "write_county_workbook",
+]

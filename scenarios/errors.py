@@ -58,9 +58,3 @@ def from_validation(
     if first["type"] == "missing":
         value = None
     return InputError(file, path, problem[0].lower() + problem[1:], value)
-
-
-def from_row_validation(error: ValidationError, file: str | Path, line: int) -> InputError:
-    """Like :func:`from_validation` for one CSV row: ``row 3, field unit_price_yuan``."""
-    inner = from_validation(error, file)
-    return InputError(file, f"row {line}, field {inner.field}", inner.problem, inner.value)

@@ -1,8 +1,10 @@
-"""Read a scenario (TOML plus side CSV tables) into a validated :class:`Scenario`.
+"""Read a scenario (TOML plus side CSV tables, or one workbook) into a validated :class:`Scenario`.
 
 Parse, fill defaults, validate each row, then check every cross-reference.
 Anything wrong raises :class:`InputError` with one line naming the file, the
-field path and the value.
+field path (in a workbook: the sheet, row and column) and the value. A workbook
+(:mod:`scenarios.workbook`) gives the same rows and settings document as TOML and
+CSV, and from there both take the one path through :func:`_scenario`.
 """
 
 from __future__ import annotations
@@ -10,9 +12,11 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 import tomllib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
@@ -21,7 +25,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from scenarios import ledger, rules
-from scenarios.errors import InputError, from_row_validation, from_validation
+from scenarios.errors import InputError, field_path, from_validation
 from scenarios.files import read_csv_text
 from scenarios.schema import (
     Agreement,
@@ -62,38 +66,156 @@ REPLAY_WEIGHT_COLUMNS = ("probability", "weight")
 PROBABILITY_TOLERANCE = 1e-6  # how far from 1 a published set's probabilities may sum
 
 
+WORKBOOK_SUFFIX = ".xlsx"
+# Workbooks we refuse to open: macros (.xlsm, .xltm) run code; .xls and .xlsb are other formats.
+REFUSED_WORKBOOK_SUFFIXES = (".xlsm", ".xltm", ".xls", ".xlsb", ".xltx", ".et")
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """One table's rows as text by column, from a CSV file or a workbook sheet.
+
+    ``lines`` are the rows' lines in the file (their row numbers in the sheet), so that a
+    refusal points at the row a person would open. A table made in code has no rows.
+    """
+
+    file: Path
+    header: tuple[str, ...] = ()
+    rows: tuple[dict[str, str], ...] = ()
+    lines: tuple[int, ...] = ()
+    sheet: str = ""  # the sheet's name, or "" for a CSV file
+
+    def numbered(self, rows: Sequence[Any]) -> Iterable[tuple[int, Any]]:
+        """Each of ``rows`` (parsed from this table) with its line; 2, 3, ... if made in code."""
+        lines = self.lines if len(self.lines) == len(rows) else range(2, len(rows) + 2)
+        return zip(lines, rows, strict=True)
+
+    def at(self, line: int, name: str = "", word: str = "field") -> str:
+        """A cell: ``row 3, field x`` in a CSV file, ``sheet s, row 3, column x`` in a sheet."""
+        if self.sheet:
+            return f"sheet {self.sheet}, row {line}" + (f", column {name}" if name else "")
+        return f"row {line}" + (f", {word} {name}" if name else "")
+
+    def column(self, name: str) -> str:
+        """A column as a whole: ``column 'x'`` in a CSV file, its header cell in a sheet."""
+        return f"sheet {self.sheet}, row 1, column {name}" if self.sheet else f"column {name!r}"
+
+    def named(self, name: str = "") -> str:
+        """The table, or a field of all its rows (``township_id``), as no one cell."""
+        if not self.sheet:
+            return name
+        return f"sheet {self.sheet}" + (f", column {name}" if name else "")
+
+    def error(self, where: str, problem: str, value: Any = None) -> InputError:
+        """A refusal in this table's file, at ``where`` (from :meth:`at`, :meth:`column`, ...)."""
+        return InputError(self.file, where, problem, value)
+
+    def row_error(self, error: ValidationError, line: int) -> InputError:
+        """The first problem pydantic found in the row at ``line``."""
+        inner = from_validation(error, self.file)
+        return self.error(self.at(line, inner.field), inner.problem, inner.value)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Where a scenario's settings came from: a TOML file, or a workbook's settings sheet.
+
+    ``rows`` maps a setting's place in the document (``("delivery", "approval_day")``,
+    ``("hazards", 2, "annual_rate")``) to its row in the sheet and its name there; a
+    section's own place maps to row 0. A TOML file needs none: its field paths are its own.
+    """
+
+    file: Path
+    sheet: str = ""
+    rows: dict[tuple[str | int, ...], tuple[int, str]] = field(default_factory=dict)
+
+    def where(self, name: str) -> str:
+        """A field path (``hazards[2] (flood).annual_rate``) as a place in the file."""
+        if not self.sheet:
+            return name
+        place = _document_place(name)
+        for size in range(len(place), 0, -1):
+            found = self.rows.get(place[:size])
+            if found is not None:
+                row, label = found
+                shown = field_path(place[size:], label)
+                if row:
+                    return f"sheet {self.sheet}, row {row}, column value ({shown})"
+                return f"sheet {self.sheet}, {shown}"
+        return f"sheet {self.sheet}, {field_path(place)}"
+
+    def error(self, name: str, problem: str, value: Any = None) -> InputError:
+        """A refusal of the setting at field path ``name``."""
+        return InputError(self.file, self.where(name), problem, value)
+
+
+def _document_place(name: str) -> tuple[str | int, ...]:
+    """``hazards[2] (flood).annual_rate`` as ``("hazards", 2, "annual_rate")``."""
+    bare = re.sub(r" \([^)]*\)", "", name)  # the labels from_validation adds to list positions
+    return tuple(
+        int(index) if index else key for index, key in re.findall(r"\[(\d+)\]|([^.\[\]]+)", bare)
+    )
+
+
 def default_scenario_path() -> Path:
     """Path of the bundled default county scenario file."""
     return Path(str(resources.files("scenarios").joinpath("default_county.toml")))
 
 
 def load(path: str | Path | None = None) -> Scenario:
-    """Load and validate a scenario file; ``None`` loads the bundled default county."""
+    """Load and validate a scenario: TOML and its CSV tables, or one .xlsx workbook.
+
+    ``None`` loads the bundled default county.
+    """
     path = Path(path) if path is not None else default_scenario_path()
+    document, tables, settings = read_sources(path)
+    return _scenario(document, tables, settings)
+
+
+def read_sources(path: Path) -> tuple[dict[str, Any], dict[str, Table], Settings]:
+    """A scenario's settings as a TOML document, its tables, and where the settings are."""
+    suffix = path.suffix.lower()
+    if suffix in REFUSED_WORKBOOK_SUFFIXES:
+        problem = f"a {suffix} workbook is not read: save it as an Excel workbook (.xlsx)"
+        raise InputError(path, "", problem)
+    if suffix == WORKBOOK_SUFFIX:
+        from scenarios.workbook import read_workbook  # here: the workbook module imports this one
+
+        return read_workbook(path)
     document = read_toml(path)
+    _check_sections(document, Settings(path))
+    paths = _table_paths(document.get("tables"), path)
+    return document, {name: _read_csv(file) for name, file in paths.items()}, Settings(path)
+
+
+def _check_sections(document: dict[str, Any], settings: Settings) -> None:
     unknown = sorted(set(document) - TOP_LEVEL_KEYS)
     if unknown:
-        raise InputError(path, unknown[0], "unknown section (a typo?)")
-    tables = _table_paths(document.get("tables"), path)
+        raise settings.error(unknown[0], "unknown section (a typo?)")
+
+
+def _scenario(document: dict[str, Any], tables: dict[str, Table], settings: Settings) -> Scenario:
+    """Validate a scenario read from either form: every rule of the loader is here, once."""
     rows = {name: _read_rows(tables[name], name) for name in ROW_MODELS if name in tables}
     for name in ("townships", "items", "depots", "teams"):
         if not rows[name]:
-            raise InputError(tables[name], "", "table has no rows")
-    raw = dict(_section(document, "scenario", path))
+            table = tables[name]
+            raise table.error(table.named(), "table has no rows")
+    raw = dict(_section(document, "scenario", settings))
     unknown = sorted(set(raw) - SCENARIO_SECTION_FIELDS)
     if unknown:
-        raise InputError(path, f"scenario.{unknown[0]}", "unknown key (a typo?)")
+        raise settings.error(f"scenario.{unknown[0]}", "unknown key (a typo?)")
     sections = ("penalties", "travel", "dispatch", "rain_episodes", "procurement", "rules")
     later = ("outcomes", "objective", "norm_rules", "everyday", "ledger", "delivery")
     for name in (*sections, *later):
         if name in document:
-            raw[name] = _section(document, name, path)
+            raw[name] = _section(document, name, settings)
     hazards = document.get("hazards", [])
     if not isinstance(hazards, list):
-        raise InputError(path, "hazards", "must be a list of [[hazards]] tables", hazards)
+        raise settings.error("hazards", "must be a list of [[hazards]] tables", hazards)
     raw["hazards"] = hazards
     raw.update({name: values for name, values in rows.items()})
-    raw["source_path"] = str(path)
+    raw["source_path"] = str(settings.file)
     if "travel_matrix" in tables and isinstance(raw.get("travel"), dict):
         ids = [row.township_id for row in rows["townships"]]
         raw["travel"] = {**raw["travel"], "matrix_h": _read_matrix(tables["travel_matrix"], ids)}
@@ -104,14 +226,19 @@ def load(path: str | Path | None = None) -> Scenario:
         scenario = Scenario(**raw)
     except ValidationError as error:
         names = [h.get("hazard_id", "") if isinstance(h, dict) else "" for h in hazards]
-        raise _scenario_error(error, path, names) from None
-    _check_references(scenario, path, tables, replay_lines)
+        raise _scenario_error(error, settings, names) from None
+    _check_references(scenario, settings, tables, replay_lines)
     return scenario
 
 
 def input_files(path: str | Path | None = None) -> list[Path]:
-    """The scenario file and every table it names, in a stable order (for hashing inputs)."""
+    """The scenario file and every table it names, in a stable order (for hashing inputs).
+
+    A workbook holds its tables: it is its own one input.
+    """
     path = Path(path) if path is not None else default_scenario_path()
+    if path.suffix.lower() == WORKBOOK_SUFFIX:
+        return [path]
     tables = _table_paths(read_toml(path).get("tables"), path)
     return [path, *(tables[name] for name in sorted(tables))]
 
@@ -122,7 +249,8 @@ def validate_scenario(data: dict[str, Any], file: Path) -> Scenario:
         scenario = Scenario(**data)
     except ValidationError as error:
         raise from_validation(error, file) from None
-    _check_references(scenario, file, dict.fromkeys(REQUIRED_TABLES + OPTIONAL_TABLES, file))
+    tables = dict.fromkeys(REQUIRED_TABLES + OPTIONAL_TABLES, Table(file))
+    _check_references(scenario, Settings(file), tables)
     return scenario
 
 
@@ -130,10 +258,11 @@ SCENARIO_SECTION_FIELDS = {"scenario_id", "name_zh", "name_en", "seed", "horizon
 SCENARIO_SECTION_FIELDS |= {"procurement_budget_yuan"}
 
 
-def _scenario_error(error: ValidationError, path: Path, hazard_names: list[str]) -> InputError:
+def _scenario_error(error: ValidationError, settings: Settings, names: list[str]) -> InputError:
     loc = error.errors()[0]["loc"]
     prefix = "scenario" if loc and loc[0] in SCENARIO_SECTION_FIELDS else ""
-    return from_validation(error, path, prefix, hazard_names if loc[0] == "hazards" else ())
+    inner = from_validation(error, settings.file, prefix, names if loc[0] == "hazards" else ())
+    return settings.error(inner.field, inner.problem, inner.value)
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -150,12 +279,12 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise InputError(path, "", f"not valid TOML: {error}") from None
 
 
-def _section(document: dict[str, Any], name: str, path: Path) -> dict[str, Any]:
+def _section(document: dict[str, Any], name: str, settings: Settings) -> dict[str, Any]:
     value = document.get(name)
     if value is None:
-        raise InputError(path, name, "missing section")
+        raise settings.error(name, "missing section")
     if not isinstance(value, dict):
-        raise InputError(path, name, "must be a table", value)
+        raise settings.error(name, "must be a table", value)
     return value
 
 
@@ -177,7 +306,7 @@ def _table_paths(tables: Any, path: Path) -> dict[str, Path]:
     return resolved
 
 
-def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+def _read_csv(path: Path) -> Table:
     try:
         reader = csv.DictReader(io.StringIO(read_csv_text(path), newline=""))
         rows = list(reader)
@@ -191,42 +320,43 @@ def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     for line, row in enumerate(rows, start=2):
         if None in row:
             raise InputError(path, f"row {line}", "more values than header columns")
-    return header, rows
+    return Table(path, tuple(header), tuple(rows), tuple(range(2, len(rows) + 2)))
 
 
-def _read_rows(path: Path, name: str) -> list[BaseModel]:
+def _read_rows(table: Table, name: str) -> list[BaseModel]:
     model = ROW_MODELS[name]
-    header, rows = _read_csv(path)
     known = set(model.model_fields)
-    for column in header:
+    for column in table.header:
         if column not in known:
-            raise InputError(path, f"column {column!r}", "unknown column (a typo?)")
+            shown = column if table.sheet else None  # a header cell says more than its key
+            raise table.error(table.column(column), "unknown column (a typo?)", shown)
     parsed = []
-    for line, row in enumerate(rows, start=2):
+    for line, row in zip(table.lines, table.rows, strict=True):
         values = {k: v for k, v in row.items() if v is not None and v.strip() != ""}
         try:
             parsed.append(model(**values))
         except ValidationError as error:
-            raise from_row_validation(error, path, line) from None
+            raise table.row_error(error, line) from None
     return parsed
 
 
-def _read_matrix(path: Path, township_ids: list[str]) -> tuple[tuple[float, ...], ...]:
-    header, rows = _read_csv(path)
+def _read_matrix(table: Table, township_ids: list[str]) -> tuple[tuple[float, ...], ...]:
+    header, rows = table.header, table.rows
     columns = header[1:]
     if header[0] != "township_id":
-        raise InputError(path, "column 1", "must be 'township_id'", header[0])
+        where = table.column("1") if table.sheet else "column 1"
+        raise table.error(where, "must be 'township_id'", header[0])
     row_ids = [row["township_id"] for row in rows]
     if len(columns) != len(rows):
         shape = f"{len(rows)} rows x {len(columns)} columns"
-        raise InputError(path, "", f"travel matrix is not square ({shape})")
+        raise table.error(table.named(), f"travel matrix is not square ({shape})")
     if sorted(columns) != sorted(township_ids) or sorted(row_ids) != sorted(township_ids):
         missing = sorted(set(township_ids) ^ set(columns)) or sorted(
             set(township_ids) ^ set(row_ids)
         )
         shown = missing[:3] or [_duplicates(row_ids) or _duplicates(columns)]
-        raise InputError(path, "township_id", "does not list exactly the townships", shown)
-    numbered = enumerate(rows, start=2)
+        raise table.error(table.named("township_id"), "does not list exactly the townships", shown)
+    numbered = zip(table.lines, rows, strict=True)
     matrix = []
     for line, row in sorted(numbered, key=lambda pair: township_ids.index(pair[1]["township_id"])):
         values = []
@@ -234,9 +364,8 @@ def _read_matrix(path: Path, township_ids: list[str]) -> tuple[tuple[float, ...]
             text = row[column]
             value = _number(text)
             if value is None or value < 0:
-                raise InputError(
-                    path, f"row {line}, column {column}", "travel time must be >= 0 h", text
-                )
+                where = table.at(line, column, "column")
+                raise table.error(where, "travel time must be >= 0 h", text)
             values.append(value)
         matrix.append(tuple(values))
     return tuple(matrix)
@@ -251,23 +380,24 @@ def _number(text: str) -> float | None:
 
 
 def _read_replay(
-    path: Path,
+    table: Table,
 ) -> tuple[tuple[ReplayEvent, ...], tuple[ReplayYear, ...], list[int]]:
     """The replayed events, the recorded years, and each event's line in the file.
 
     A row that gives its year and nothing about an event records a quiet year.
     A ``probability`` or ``weight`` column gives each year's probability.
     """
-    header, rows = _read_csv(path)
-    weight_column = _check_replay_header(header, path)
+    header, rows = table.header, table.rows
+    weight_column = _check_replay_header(table)
     if not rows:
-        raise InputError(path, "", "event table has no rows")
+        raise table.error(table.named(), "event table has no rows")
+    numbered = list(zip(table.lines, rows, strict=True))
     positions: dict[int, int] = {}
     if "year" in header:
-        numbers = {_year(row["year"], path, line) for line, row in enumerate(rows, start=2)}
+        numbers = {_year(row["year"], table, line) for line, row in numbered}
         positions = {year: position for position, year in enumerate(sorted(numbers))}
     events, lines, replications = [], [], []
-    for line, row in enumerate(rows, start=2):
+    for line, row in numbered:
         values: dict[str, Any] = {
             k: v for k, v in row.items() if k in REPLAY_COLUMNS and v is not None and v.strip()
         }
@@ -277,12 +407,12 @@ def _read_replay(
             k.removeprefix("demand."): v for k, v in row.items() if k.startswith("demand.") and v
         }
         if demand or any(field in values for field in REPLAY_EVENT_FIELDS):
-            events.append(_replay_event(values, demand, path, line))
+            events.append(_replay_event(values, demand, table, line))
             lines.append(line)
             replications.append(events[-1].replication)
         else:
-            replications.append(_quiet_year(values, path, line))
-    probabilities = _year_probabilities(rows, replications, weight_column, path)
+            replications.append(_quiet_year(values, table, line))
+    probabilities = _year_probabilities(table, replications, weight_column)
     years = tuple(
         ReplayYear(replication=year, probability=probabilities.get(year))
         for year in sorted(set(replications))
@@ -290,43 +420,44 @@ def _read_replay(
     return tuple(events), years, lines
 
 
-def _check_replay_header(header: list[str], path: Path) -> str | None:
+def _check_replay_header(table: Table) -> str | None:
     """Refuse unknown or missing columns; the name of the probability column, if any."""
+    header = table.header
     for column in header:
         known = column in REPLAY_COLUMNS or column in REPLAY_WEIGHT_COLUMNS
         if not known and not column.startswith("demand."):
-            raise InputError(path, f"column {column!r}", "unknown column (a typo?)")
+            raise table.error(table.column(column), "unknown column (a typo?)")
     if "replication" not in header and "year" not in header:
-        raise InputError(path, "replication", "needs a 'replication' or 'year' column")
+        raise table.error(table.named("replication"), "needs a 'replication' or 'year' column")
     if "time_h" not in header and "date" not in header:
-        raise InputError(path, "time_h", "needs a 'time_h' or 'date' column")
+        raise table.error(table.named("time_h"), "needs a 'time_h' or 'date' column")
     given = [column for column in REPLAY_WEIGHT_COLUMNS if column in header]
     if len(given) > 1:
-        raise InputError(path, "column 'weight'", "give 'probability' or 'weight', not both")
+        raise table.error(table.column("weight"), "give 'probability' or 'weight', not both")
     return given[0] if given else None
 
 
 def _replay_event(
-    values: dict[str, Any], demand: dict[str, str], path: Path, line: int
+    values: dict[str, Any], demand: dict[str, str], table: Table, line: int
 ) -> ReplayEvent:
     if "date" in values:
-        values["time_h"] = _hours_into_year(values.pop("date"), path, line)
+        values["time_h"] = _hours_into_year(values.pop("date"), table, line)
     try:
         return ReplayEvent(**values, demand=demand)
     except ValidationError as error:
-        raise from_row_validation(error, path, line) from None
+        raise table.row_error(error, line) from None
 
 
-def _quiet_year(values: dict[str, Any], path: Path, line: int) -> int:
+def _quiet_year(values: dict[str, Any], table: Table, line: int) -> int:
     """The year of a row that records a year without events."""
     try:
         return ReplayYear(replication=values.get("replication")).replication
     except ValidationError as error:
-        raise from_row_validation(error, path, line) from None
+        raise table.row_error(error, line) from None
 
 
 def _year_probabilities(
-    rows: list[dict[str, str]], replications: list[int], column: str | None, path: Path
+    table: Table, replications: list[int], column: str | None
 ) -> dict[int, float]:
     """Each year's probability, normalised to sum to 1; empty without a probability column.
 
@@ -336,52 +467,52 @@ def _year_probabilities(
     if column is None:
         return {}
     first: dict[int, tuple[int, str, float]] = {}
-    for line, (row, year) in enumerate(zip(rows, replications, strict=True), start=2):
+    numbered = zip(table.lines, table.rows, replications, strict=True)
+    for line, row, year in numbered:
         text = (row[column] or "").strip()
-        value = _weight(text, column, path, line)
+        value = _weight(text, column, table, line)
         seen = first.setdefault(year, (line, text, value))
         if seen[2] != value:
             problem = f"differs from row {seen[0]} of the same year ({seen[1]})"
-            raise InputError(path, f"row {line}, field {column}", problem, text)
+            raise table.error(table.at(line, column), problem, text)
     total = math.fsum(value for _, _, value in first.values())
     if total <= 0:
-        raise InputError(path, f"column {column!r}", "the years' values sum to 0", total)
+        raise table.error(table.column(column), "the years' values sum to 0", total)
     if column == "probability" and abs(total - 1.0) > PROBABILITY_TOLERANCE:
         problem = f"the years' probabilities sum to {total:.9g}, not 1 (within 1e-6)"
-        raise InputError(
-            path, "column 'probability'", f"{problem}; a 'weight' column is normalised"
-        )
+        where = table.column("probability")
+        raise table.error(where, f"{problem}; a 'weight' column is normalised")
     return {year: value / total for year, (_, _, value) in first.items()}
 
 
-def _weight(text: str, column: str, path: Path, line: int) -> float:
+def _weight(text: str, column: str, table: Table, line: int) -> float:
     """One row's probability or weight: a finite number >= 0."""
-    field = f"row {line}, field {column}"
+    where = table.at(line, column)
     if not text:
-        raise InputError(path, field, "missing (every row gives its year's value)")
+        raise table.error(where, "missing (every row gives its year's value)")
     try:
         value = float(text)
     except ValueError:
-        raise InputError(path, field, "not a number", text) from None
+        raise table.error(where, "not a number", text) from None
     if not math.isfinite(value):
-        raise InputError(path, field, "must be a finite number", text)
+        raise table.error(where, "must be a finite number", text)
     if value < 0:
-        raise InputError(path, field, "must be >= 0", text)
+        raise table.error(where, "must be >= 0", text)
     return value
 
 
-def _year(text: str | None, path: Path, line: int) -> int:
+def _year(text: str | None, table: Table, line: int) -> int:
     try:
         return int(text)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise InputError(path, f"row {line}, field year", "not a whole year", text) from None
+        raise table.error(table.at(line, "year"), "not a whole year", text) from None
 
 
-def _hours_into_year(text: str, path: Path, line: int) -> float:
+def _hours_into_year(text: str, table: Table, line: int) -> float:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise InputError(path, f"row {line}, field date", "not an ISO date", text) from None
+        raise table.error(table.at(line, "date"), "not an ISO date", text) from None
     start = datetime(moment.year, 1, 1, tzinfo=moment.tzinfo)
     return (moment - start).total_seconds() / 3600.0
 
@@ -391,13 +522,16 @@ def _duplicates(ids: Iterable[str]) -> str | None:
     return repeated[0] if repeated else None
 
 
-def _check_unique(scenario: Scenario, path: Path, tables: dict[str, Path]) -> None:
+def _check_unique(scenario: Scenario, settings: Settings, tables: dict[str, Table]) -> None:
+    hazard_ids = [h.hazard_id for h in scenario.hazards]
+    repeated = _duplicates(hazard_ids)
+    if repeated is not None:
+        raise settings.error("hazards.hazard_id", "duplicate id", repeated)
     checks = [
         (tables["townships"], "township_id", [t.township_id for t in scenario.townships]),
         (tables["items"], "item_id", [i.item_id for i in scenario.items]),
         (tables["depots"], "depot_id", [d.depot_id for d in scenario.depots]),
         (tables["teams"], "team_id", [t.team_id for t in scenario.teams]),
-        (path, "hazards.hazard_id", [h.hazard_id for h in scenario.hazards]),
     ]
     if "agreements" in tables:
         ids = [(a.agreement_id, a.item_id) for a in scenario.agreements]
@@ -417,27 +551,31 @@ def _check_unique(scenario: Scenario, path: Path, tables: dict[str, Path]) -> No
     if "capabilities" in tables:
         pairs = [f"{c.hazard}/{c.item_id}" for c in scenario.capabilities]
         checks.append((tables["capabilities"], "hazard/item_id", pairs))
-    for file, field, ids in checks:
+    for table, name, ids in checks:
         repeated = _duplicates(ids)
         if repeated is not None:
-            raise InputError(file, field, "duplicate id", repeated)
+            raise table.error(table.named(name), "duplicate id", repeated)
 
 
 def _check_known(
-    file: Path, rows: Sequence[Any], field: str, known: set[str], lines: Sequence[int] = ()
+    table: Table, rows: Sequence[Any], name: str, known: set[str], lines: Sequence[int] = ()
 ) -> None:
-    """Refuse a row whose ``field`` is not a known id; ``lines`` default to rows 2, 3, ..."""
-    for line, row in zip(lines or range(2, len(rows) + 2), rows, strict=True):
-        value = getattr(row, field)
+    """Refuse a row whose ``name`` is not a known id; ``lines`` default to the table's."""
+    numbered = zip(lines, rows, strict=True) if lines else table.numbered(rows)
+    for line, row in numbered:
+        value = getattr(row, name)
         if value not in known:
-            raise InputError(file, f"row {line}, field {field}", "unknown id", value)
+            raise table.error(table.at(line, name), "unknown id", value)
 
 
 def _check_references(
-    scenario: Scenario, path: Path, tables: dict[str, Path], replay_lines: Sequence[int] = ()
+    scenario: Scenario,
+    settings: Settings,
+    tables: dict[str, Table],
+    replay_lines: Sequence[int] = (),
 ) -> None:
     """Cross-references; ``replay_lines`` are the replayed events' lines in their file."""
-    _check_unique(scenario, path, tables)
+    _check_unique(scenario, settings, tables)
     townships = {t.township_id for t in scenario.townships}
     items = {i.item_id for i in scenario.items}
     depots = {d.depot_id for d in scenario.depots}
@@ -455,116 +593,117 @@ def _check_references(
     if "agreements" in tables:
         _check_known(tables["agreements"], scenario.agreements, "township_id", townships)
         _check_known(tables["agreements"], scenario.agreements, "item_id", items)
-    for line, team in enumerate(scenario.teams, start=2):
+    teams = tables["teams"]
+    for line, team in teams.numbered(scenario.teams):
         if not team.min_members <= team.members <= team.max_members:
             bounds = f"min_members {team.min_members} .. max_members {team.max_members}"
-            raise InputError(
-                tables["teams"], f"row {line}, field members", f"outside {bounds}", team.members
-            )
-    _check_dispatch(scenario, path)
-    _check_delivery(scenario, path, tables["items"])
+            raise teams.error(teams.at(line, "members"), f"outside {bounds}", team.members)
+    _check_dispatch(scenario, settings)
+    _check_delivery(scenario, settings, tables["items"])
     if "capabilities" in tables:
         _check_capabilities(scenario, tables["capabilities"], hazards, items)
     _check_rules(scenario, tables["items"])
     _check_recruitment(scenario, tables["townships"])
-    _check_outcomes(scenario, path)
+    _check_outcomes(scenario, settings)
     if scenario.replay is not None:
-        file = tables["replay"]
+        table = tables["replay"]
         lines = replay_lines or range(2, len(scenario.replay) + 2)
-        _check_known(file, scenario.replay, "township_id", townships, lines)
-        _check_known(file, scenario.replay, "hazard", hazards, lines)
+        _check_known(table, scenario.replay, "township_id", townships, lines)
+        _check_known(table, scenario.replay, "hazard", hazards, lines)
         for line, event in zip(lines, scenario.replay, strict=True):
             for item_id in event.demand:
                 if item_id not in items:
-                    raise InputError(file, f"row {line}, column demand.{item_id}", "unknown item")
-    _check_replay_years(scenario, tables.get("replay", path))
+                    where = table.at(line, f"demand.{item_id}", "column")
+                    raise table.error(where, "unknown item")
+    _check_replay_years(scenario, tables.get("replay", Table(settings.file)))
 
 
-def _check_replay_years(scenario: Scenario, file: Path) -> None:
+def _check_replay_years(scenario: Scenario, table: Table) -> None:
     """Years given in code cover the events, once each, with probabilities for all or none."""
     declared = [year.replication for year in scenario.replay_years]
     if not declared:
         return
     if scenario.replay is None:
-        raise InputError(file, "replay_years", "years given without a replay table")
+        raise table.error(table.named("replay_years"), "years given without a replay table")
     repeated = _duplicates(map(str, declared))
     if repeated is not None:
-        raise InputError(file, "replay_years", "year listed twice", repeated)
+        raise table.error(table.named("replay_years"), "year listed twice", repeated)
     missing = {event.replication for event in scenario.replay} - set(declared)
     if missing:
-        raise InputError(file, "replay_years", "a year with events is not listed", min(missing))
+        raise table.error(
+            table.named("replay_years"), "a year with events is not listed", min(missing)
+        )
     given = [year.probability for year in scenario.replay_years]
     if any(p is not None for p in given) and (
         None in given or abs(math.fsum(given) - 1.0) > PROBABILITY_TOLERANCE  # type: ignore[arg-type]
     ):
-        raise InputError(file, "replay_years", "probabilities must cover every year and sum to 1")
+        raise table.error(
+            table.named("replay_years"), "probabilities must cover every year and sum to 1"
+        )
 
 
-def _check_capabilities(scenario: Scenario, file: Path, hazards: set[str], items: set[str]) -> None:
+def _check_capabilities(
+    scenario: Scenario, table: Table, hazards: set[str], items: set[str]
+) -> None:
     """Kit reaches the events it helps (the demand table asks for it), and people do some work."""
-    _check_known(file, scenario.capabilities, "hazard", hazards)
-    _check_known(file, scenario.capabilities, "item_id", items)
+    _check_known(table, scenario.capabilities, "hazard", hazards)
+    _check_known(table, scenario.capabilities, "item_id", items)
     demanded = {(d.hazard, d.item_id) for d in scenario.demand}
     share: dict[str, float] = defaultdict(float)
-    for line, capability in enumerate(scenario.capabilities, start=2):
+    for line, capability in table.numbered(scenario.capabilities):
         if (capability.hazard, capability.item_id) not in demanded:
-            raise InputError(
-                file,
-                f"row {line}, field item_id",
+            raise table.error(
+                table.at(line, "item_id"),
                 f"the demand table never asks for it in a {capability.hazard}, so it never "
                 "reaches one",
                 capability.item_id,
             )
         share[capability.hazard] += capability.max_share
         if share[capability.hazard] >= 1.0:
-            raise InputError(
-                file,
-                f"row {line}, field max_share",
+            raise table.error(
+                table.at(line, "max_share"),
                 f"the {capability.hazard} kit would save all of its work (max_share sums to "
                 f"{share[capability.hazard]:g}; it must stay below 1)",
                 capability.max_share,
             )
 
 
-def _check_ages(scenario: Scenario, file: Path) -> None:
+def _check_ages(scenario: Scenario, table: Table) -> None:
     """A stock line's purchase year is no later than the plan year, and its units still last."""
     items = {item.item_id: item for item in scenario.items}
     plan_year = scenario.ledger.plan_year
-    for line, stock in enumerate(scenario.stock, start=2):
+    for line, stock in table.numbered(scenario.stock):
         if stock.on_order and stock.purchase_year not in (None, plan_year):
-            raise InputError(
-                file,
-                f"row {line}, field purchase_year",
+            raise table.error(
+                table.at(line, "purchase_year"),
                 f"stock on order is bought with the plan year's money ({plan_year})",
                 stock.purchase_year,
             )
         if stock.purchase_year is None:
             continue
         if stock.purchase_year > plan_year:
-            raise InputError(
-                file,
-                f"row {line}, field purchase_year",
+            raise table.error(
+                table.at(line, "purchase_year"),
                 f"after the plan year {plan_year} ([ledger] plan_year)",
                 stock.purchase_year,
             )
         last = ledger.last_year(items[stock.item_id], stock.purchase_year)
         if last is not None and last < plan_year:
-            raise InputError(
-                file,
-                f"row {line}, field purchase_year",
+            raise table.error(
+                table.at(line, "purchase_year"),
                 f"{stock.item_id} bought then lasted to the end of {last}, before the plan year "
                 f"{plan_year}: take the line out of the stock (scrapped) or correct the year",
                 stock.purchase_year,
             )
 
 
-def _check_delivery(scenario: Scenario, path: Path, items_file: Path) -> None:
+def _check_delivery(scenario: Scenario, settings: Settings, items: Table) -> None:
     """Every item's purchases reach their depots inside the simulated year."""
     delivery, end = scenario.delivery, scenario.horizon_days
     if delivery.approval_day - 1 >= end:
         problem = f"after the year's end (horizon_days {end:g})"
-        raise InputError(path, "delivery.approval_day", problem, delivery.approval_day)
-    for line, item in enumerate(scenario.items, start=2):
+        raise settings.error("delivery.approval_day", problem, delivery.approval_day)
+    for line, item in items.numbered(scenario.items):
         day = delivery.days_to(item)
         if day < end:
             continue
@@ -573,53 +712,49 @@ def _check_delivery(scenario: Scenario, path: Path, items_file: Path) -> None:
             f"after the year's end (horizon_days {end:g})"
         )
         if item.lead_time_days is not None:
-            field = f"row {line}, field lead_time_days"
-            raise InputError(items_file, field, problem, item.lead_time_days)
-        raise InputError(path, "delivery.lead_time_days", problem, delivery.lead_time_days)
+            raise items.error(items.at(line, "lead_time_days"), problem, item.lead_time_days)
+        raise settings.error("delivery.lead_time_days", problem, delivery.lead_time_days)
 
 
-def _check_outcomes(scenario: Scenario, path: Path) -> None:
+def _check_outcomes(scenario: Scenario, settings: Settings) -> None:
     items = {item.item_id for item in scenario.items}
     for need, ids in scenario.outcomes.relief_items.items():
         for item_id in ids:
             if item_id not in items:
-                raise InputError(path, f"outcomes.relief_items.{need}", "unknown item", item_id)
+                raise settings.error(f"outcomes.relief_items.{need}", "unknown item", item_id)
 
 
-def _check_rules(scenario: Scenario, file: Path) -> None:
+def _check_rules(scenario: Scenario, table: Table) -> None:
     """An item's rules can be kept: some team operates it, some depot may get what is required."""
     operated = {skill for team in scenario.teams for skill in team.operates}
     allowed = rules.may_hold(scenario)
     room = rules.room_by_item(scenario)
-    for line, item in enumerate(scenario.items, start=2):
+    for line, item in table.numbered(scenario.items):
         if item.operator_skill is not None and item.operator_skill not in operated:
-            raise InputError(
-                file,
-                f"row {line}, field operator_skill",
+            raise table.error(
+                table.at(line, "operator_skill"),
                 "no team operates it (teams table, column operates)",
                 item.operator_skill,
             )
         least = rules.least_units(scenario, item)
         if least and not any(allowed[(item.item_id, d.depot_id)] for d in scenario.depots):
-            raise InputError(
-                file,
-                f"row {line}, field item_id",
+            raise table.error(
+                table.at(line, "item_id"),
                 f"the rules ask for {least} units and no depot may hold it",
                 item.item_id,
             )
         if least > room[item.item_id]:
-            raise InputError(
-                file,
-                f"row {line}, field item_id",
+            raise table.error(
+                table.at(line, "item_id"),
                 f"the rules ask for {least} units and the holding ceilings "
                 f"([rules] holding_events) leave room for {room[item.item_id]:,.0f}",
                 item.item_id,
             )
 
 
-def _check_recruitment(scenario: Scenario, file: Path) -> None:
+def _check_recruitment(scenario: Scenario, table: Table) -> None:
     """Each township's part-time teams fit what it can recruit, today and at their minimum."""
-    for line, township in enumerate(scenario.townships, start=2):
+    for line, township in table.numbered(scenario.townships):
         limit = township.max_part_time_members
         if limit is None:
             continue
@@ -633,22 +768,20 @@ def _check_recruitment(scenario: Scenario, file: Path) -> None:
             ("the teams' minimum", sum(t.min_members for t in teams)),
         ):
             if members > limit:
-                raise InputError(
-                    file,
-                    f"row {line}, field max_part_time_members",
+                raise table.error(
+                    table.at(line, "max_part_time_members"),
                     f"below {what} {members} part-time members of its teams",
                     limit,
                 )
 
 
-def _check_dispatch(scenario: Scenario, path: Path) -> None:
+def _check_dispatch(scenario: Scenario, settings: Settings) -> None:
     tiers_with_depots = {d.tier for d in scenario.depots}
     for stage in scenario.dispatch.supply_order:
         tier = "township" if stage == "neighbour" else stage
         if tier in ("village", "township", "county") and tier not in tiers_with_depots:
-            raise InputError(
-                path, "dispatch.supply_order", "no depot of this tier in the depots table", stage
-            )
+            problem = "no depot of this tier in the depots table"
+            raise settings.error("dispatch.supply_order", problem, stage)
     for tier in tiers_with_depots:
         if tier not in scenario.dispatch.issue_delay_h:
-            raise InputError(path, "dispatch.issue_delay_h", f"missing tier {tier!r}")
+            raise settings.error("dispatch.issue_delay_h", f"missing tier {tier!r}")

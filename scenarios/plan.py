@@ -529,13 +529,13 @@ def fill_sheet(
             # Every float in the workbook is money, apart from the columns named here.
             default = YUAN_FORMAT if isinstance(cell.value, float) else cell.number_format
             cell.number_format = NUMBER_FORMATS.get(title, default)
-            if _shown_width(cell) > MAX_WIDTH:
+            if shown_width(cell) > MAX_WIDTH:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
-        width = min(MAX_WIDTH, 2 + max(map(_shown_width, cells)))
+        width = min(MAX_WIDTH, 2 + max(map(shown_width, cells)))
         sheet.column_dimensions[cells[0].column_letter].width = width
 
 
-def _shown_width(cell: Any) -> int:
+def shown_width(cell: Any) -> int:
     """Roughly how many character widths a cell takes; Chinese characters count two."""
     value = cell.value
     if value is None:

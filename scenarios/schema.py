@@ -9,10 +9,12 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PrivateAttr,
@@ -41,6 +43,29 @@ LeadDays = Annotated[float, Field(ge=0.0, le=366.0)]
 # A name is shown on maps, tables and sheets: a few words, not a page.
 Name = Annotated[str, Field(max_length=80)]
 Note = Annotated[str, Field(max_length=2000)]  # where a figure came from
+
+# Budgets come from documents that say 280万元 or 2.8M: amounts of yuan are read as written
+# there (a number stays a number), and anything else is refused showing the forms read.
+MONEY_UNITS = {"": Decimal(1), "万": Decimal(10_000), "亿": Decimal(100_000_000)}
+MONEY_UNITS["M"] = Decimal(1_000_000)
+MONEY_FORMS = "2800000, 2,800,000, 2800000元, 280万, 280万元, 2.8M or 1.5亿"
+_AMOUNT = re.compile(r"(-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|-?\d+(?:\.\d+)?)\s*(万|亿|M)?\s*元?")
+
+
+def _yuan(value: Any) -> Any:
+    """An amount of yuan written as text (280万, 2.8M, 2,800,000元) as a number."""
+    if not isinstance(value, str):
+        return value
+    match = _AMOUNT.fullmatch(value.strip())
+    if match is None:
+        raise ValueError(f"not an amount of yuan: write it as {MONEY_FORMS}")
+    # Decimal, so that 2.8M is 2,800,000 and not 2,799,999.9999999995
+    amount = Decimal(match[1].replace(",", "")) * MONEY_UNITS[match[2] or ""]
+    return float(amount)
+
+
+Yuan = BeforeValidator(_yuan)
+Money = Annotated[float, Yuan, Field(ge=0.0)]  # a budget or a price, in yuan
 
 Terrain = Literal["plain", "hill", "mountain"]
 ItemCategory = Literal[
@@ -377,7 +402,7 @@ class Penalties(Frozen):
     """How shortfalls are weighed into the headline: a weighted shortfall in yuan-equivalent."""
 
     late_fraction: Probability
-    rescue_work_yuan_per_person_hour: NonNegative
+    rescue_work_yuan_per_person_hour: Money
     source: Note = ""
 
 
@@ -386,7 +411,7 @@ class Procurement(Frozen):
 
     depot_tiers: tuple[DepotTier, ...] = Field(default=("county", "township"), min_length=1)
     last_year_category_shares: dict[ItemCategory, Probability] = Field(min_length=1)
-    staffing_budget_yuan: NonNegative | None = None
+    staffing_budget_yuan: Money | None = None
     source: Note = ""
 
     @field_validator("last_year_category_shares")
@@ -484,12 +509,12 @@ class EverydayCalls(Frozen):
     call_hours: Annotated[float, Field(gt=0.0, le=72.0)] = 1.5  # mean time a crew is out
     # a call no duty crew is free for waits for the next station or a recall: the
     # weighted shortfall it adds (yuan-equivalent)
-    unanswered_yuan: Annotated[float, Field(ge=0.0, le=1e9)] = 0.0
+    unanswered_yuan: Annotated[float, Yuan, Field(ge=0.0, le=1e9)] = 0.0
     source: Note = ""
 
 
 Aim = Literal["shortfall", "lives_first", "mix"]
-YuanEquivalent = Annotated[float, Field(ge=0.0, le=1e9)]  # per life or person: beyond, absurd
+YuanEquivalent = Annotated[float, Yuan, Field(ge=0.0, le=1e9)]  # per life or person: beyond, absurd
 
 
 class Objective(Frozen):
@@ -636,7 +661,7 @@ class Scenario(Frozen):
     name_en: Name = ""
     seed: Seed
     horizon_days: Days
-    procurement_budget_yuan: NonNegative
+    procurement_budget_yuan: Money
     penalties: Penalties
     travel: Travel
     dispatch: Dispatch

@@ -917,6 +917,19 @@ def test_tables_saved_by_chinese_excel_are_read(tmp_path: Path, encoding: str) -
     assert again.townships == plain.townships
 
 
+def test_gbk_items_and_bom_townships_as_chinese_excel_saves_them_load_as_the_same_county(
+    tmp_path: Path,
+) -> None:
+    plain = load(builders.write_scenario(tmp_path / "utf8"))
+    path = builders.write_scenario(tmp_path / "excel")
+    items, townships = path.parent / "items.csv", path.parent / "townships.csv"
+    items.write_bytes(items.read_text(encoding="utf-8").encode("gbk"))
+    townships.write_text(townships.read_text(encoding="utf-8"), encoding="utf-8-sig")
+    again = load(path)
+    assert [i.name_zh for i in again.items] == [i.name_zh for i in plain.items]
+    assert again.model_dump(exclude={"source_path"}) == plain.model_dump(exclude={"source_path"})
+
+
 def test_a_table_in_neither_utf8_nor_gb18030_is_refused_naming_the_encodings(
     tmp_path: Path,
 ) -> None:

@@ -1,10 +1,10 @@
 """Layer 1: the scenario schema, its loader and the bundled county files."""
 
+from scenarios.county_workbook import write_county_workbook
 from scenarios.errors import InputError
 from scenarios.loader import default_scenario_path, load
 from scenarios.plan import Plan, load_plan
 from scenarios.schema import Scenario
-from scenarios.workbook import write_county_workbook
 
 __all__ = [
     "InputError",

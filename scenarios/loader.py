@@ -12,154 +12,41 @@ from __future__ import annotations
 import csv
 import io
 import math
-import re
 import tomllib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from scenarios import ledger, rules
-from scenarios.errors import InputError, field_path, from_validation
+from scenarios.errors import InputError, from_validation
 from scenarios.files import read_csv_text
 from scenarios.schema import (
-    Agreement,
-    Capability,
-    DemandProfile,
-    Depot,
-    Item,
     ReplayEvent,
     ReplayYear,
-    ReserveNorm,
     Scenario,
-    StockLine,
-    Team,
-    Township,
 )
+from scenarios.sources import (
+    OPTIONAL_TABLES,
+    REFUSED_WORKBOOK_SUFFIXES,
+    REPLAY_COLUMNS,
+    REPLAY_EVENT_FIELDS,
+    REPLAY_WEIGHT_COLUMNS,
+    REQUIRED_TABLES,
+    ROW_MODELS,
+    SCENARIO_SECTION_FIELDS,
+    TOP_LEVEL_KEYS,
+    WORKBOOK_SUFFIX,
+    Settings,
+    Table,
+    default_scenario_path,
+)
+from scenarios.workbook import read_workbook
 
-TOP_LEVEL_KEYS = {"scenario", "tables", "penalties", "travel", "dispatch", "rain_episodes"}
-TOP_LEVEL_KEYS |= {"procurement", "rules", "outcomes", "objective", "norm_rules", "everyday"}
-TOP_LEVEL_KEYS |= {"ledger", "delivery"}
-TOP_LEVEL_KEYS |= {"hazards"}
-REQUIRED_TABLES = ("townships", "items", "depots", "teams", "demand")
-OPTIONAL_TABLES = ("stock", "agreements", "travel_matrix", "replay", "norms", "capabilities")
-ROW_MODELS: dict[str, type[BaseModel]] = {
-    "townships": Township,
-    "items": Item,
-    "depots": Depot,
-    "stock": StockLine,
-    "teams": Team,
-    "agreements": Agreement,
-    "demand": DemandProfile,
-    "norms": ReserveNorm,
-    "capabilities": Capability,
-}
-REPLAY_COLUMNS = {"replication", "year", "time_h", "date", "township_id", "hazard"}
-REPLAY_COLUMNS |= {"severity_people", "duration_h"}
-REPLAY_EVENT_FIELDS = ("time_h", "date", "township_id", "hazard", "severity_people", "duration_h")
-REPLAY_WEIGHT_COLUMNS = ("probability", "weight")
 PROBABILITY_TOLERANCE = 1e-6  # how far from 1 a published set's probabilities may sum
-
-
-WORKBOOK_SUFFIX = ".xlsx"
-# Workbooks we refuse to open: macros (.xlsm, .xltm) run code; .xls and .xlsb are other formats.
-REFUSED_WORKBOOK_SUFFIXES = (".xlsm", ".xltm", ".xls", ".xlsb", ".xltx", ".et")
-
-
-@dataclass(frozen=True, slots=True)
-class Table:
-    """One table's rows as text by column, from a CSV file or a workbook sheet.
-
-    ``lines`` are the rows' lines in the file (their row numbers in the sheet), so that a
-    refusal points at the row a person would open. A table made in code has no rows.
-    """
-
-    file: Path
-    header: tuple[str, ...] = ()
-    rows: tuple[dict[str, str], ...] = ()
-    lines: tuple[int, ...] = ()
-    sheet: str = ""  # the sheet's name, or "" for a CSV file
-
-    def numbered(self, rows: Sequence[Any]) -> Iterable[tuple[int, Any]]:
-        """Each of ``rows`` (parsed from this table) with its line; 2, 3, ... if made in code."""
-        lines = self.lines if len(self.lines) == len(rows) else range(2, len(rows) + 2)
-        return zip(lines, rows, strict=True)
-
-    def at(self, line: int, name: str = "", word: str = "field") -> str:
-        """A cell: ``row 3, field x`` in a CSV file, ``sheet s, row 3, column x`` in a sheet."""
-        if self.sheet:
-            return f"sheet {self.sheet}, row {line}" + (f", column {name}" if name else "")
-        return f"row {line}" + (f", {word} {name}" if name else "")
-
-    def column(self, name: str) -> str:
-        """A column as a whole: ``column 'x'`` in a CSV file, its header cell in a sheet."""
-        return f"sheet {self.sheet}, row 1, column {name}" if self.sheet else f"column {name!r}"
-
-    def named(self, name: str = "") -> str:
-        """The table, or a field of all its rows (``township_id``), as no one cell."""
-        if not self.sheet:
-            return name
-        return f"sheet {self.sheet}" + (f", column {name}" if name else "")
-
-    def error(self, where: str, problem: str, value: Any = None) -> InputError:
-        """A refusal in this table's file, at ``where`` (from :meth:`at`, :meth:`column`, ...)."""
-        return InputError(self.file, where, problem, value)
-
-    def row_error(self, error: ValidationError, line: int) -> InputError:
-        """The first problem pydantic found in the row at ``line``."""
-        inner = from_validation(error, self.file)
-        return self.error(self.at(line, inner.field), inner.problem, inner.value)
-
-
-@dataclass(frozen=True, slots=True)
-class Settings:
-    """Where a scenario's settings came from: a TOML file, or a workbook's settings sheet.
-
-    ``rows`` maps a setting's place in the document (``("delivery", "approval_day")``,
-    ``("hazards", 2, "annual_rate")``) to its row in the sheet and its name there; a
-    section's own place maps to row 0. A TOML file needs none: its field paths are its own.
-    """
-
-    file: Path
-    sheet: str = ""
-    rows: dict[tuple[str | int, ...], tuple[int, str]] = field(default_factory=dict)
-
-    def where(self, name: str) -> str:
-        """A field path (``hazards[2] (flood).annual_rate``) as a place in the file."""
-        if not self.sheet:
-            return name
-        place = _document_place(name)
-        for size in range(len(place), 0, -1):
-            found = self.rows.get(place[:size])
-            if found is not None:
-                row, label = found
-                shown = field_path(place[size:], label)
-                if row:
-                    return f"sheet {self.sheet}, row {row}, column value ({shown})"
-                return f"sheet {self.sheet}, {shown}"
-        return f"sheet {self.sheet}, {field_path(place)}"
-
-    def error(self, name: str, problem: str, value: Any = None) -> InputError:
-        """A refusal of the setting at field path ``name``."""
-        return InputError(self.file, self.where(name), problem, value)
-
-
-def _document_place(name: str) -> tuple[str | int, ...]:
-    """``hazards[2] (flood).annual_rate`` as ``("hazards", 2, "annual_rate")``."""
-    bare = re.sub(r" \([^)]*\)", "", name)  # the labels from_validation adds to list positions
-    return tuple(
-        int(index) if index else key for index, key in re.findall(r"\[(\d+)\]|([^.\[\]]+)", bare)
-    )
-
-
-def default_scenario_path() -> Path:
-    """Path of the bundled default county scenario file."""
-    return Path(str(resources.files("scenarios").joinpath("default_county.toml")))
 
 
 def load(path: str | Path | None = None) -> Scenario:
@@ -179,8 +66,6 @@ def read_sources(path: Path) -> tuple[dict[str, Any], dict[str, Table], Settings
         problem = f"a {suffix} workbook is not read: save it as an Excel workbook (.xlsx)"
         raise InputError(path, "", problem)
     if suffix == WORKBOOK_SUFFIX:
-        from scenarios.workbook import read_workbook  # here: the workbook module imports this one
-
         return read_workbook(path)
     document = read_toml(path)
     _check_sections(document, Settings(path))
@@ -252,10 +137,6 @@ def validate_scenario(data: dict[str, Any], file: Path) -> Scenario:
     tables = dict.fromkeys(REQUIRED_TABLES + OPTIONAL_TABLES, Table(file))
     _check_references(scenario, Settings(file), tables)
     return scenario
-
-
-SCENARIO_SECTION_FIELDS = {"scenario_id", "name_zh", "name_en", "seed", "horizon_days"}
-SCENARIO_SECTION_FIELDS |= {"procurement_budget_yuan"}
 
 
 def _scenario_error(error: ValidationError, settings: Settings, names: list[str]) -> InputError:

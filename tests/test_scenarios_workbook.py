@@ -21,14 +21,10 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from scenarios import InputError, Scenario, load
+from scenarios.county_workbook import toml_literal, write_county_workbook
 from scenarios.loader import default_scenario_path, input_files
 from scenarios.sweep import load_sweep
-from scenarios.workbook import (
-    INSTRUCTIONS_SHEET,
-    SETTINGS_SHEET,
-    toml_literal,
-    write_county_workbook,
-)
+from scenarios.workbook import INSTRUCTIONS_SHEET, SETTINGS_SHEET
 from tests import builders
 from tests.support import expect_input_error
 

@@ -20,6 +20,9 @@ from planner.output import terminal
 from planner.results import version
 from scenarios import InputError
 
+SCENARIO_FORMS = "scenario: a TOML file with its CSV tables, or an Excel workbook (yingji init)"
+SCENARIO_HELP = f"{SCENARIO_FORMS} (default: the bundled county)"
+
 EXIT_BAD_INPUT = 2
 EXIT_CELLS_FAILED = 1
 EXIT_INTERRUPTED = 130
@@ -64,9 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Simulate county years of floods, fires and landslides; "
         "print the summary and write events.parquet, items.parquet and summary.csv.",
     )
-    simulate.add_argument(
-        "scenario", nargs="?", type=Path, help="scenario TOML (default: the bundled county)"
-    )
+    simulate.add_argument("scenario", nargs="?", type=Path, help=SCENARIO_HELP)
     simulate.add_argument(
         "--plan", type=Path, help="plan file (CSV, JSON or Excel) applied at year start"
     )
@@ -84,7 +85,24 @@ def build_parser() -> argparse.ArgumentParser:
     _add_compare(commands)
     _add_plan_years(commands)
     _add_report(commands)
+    _add_init(commands)
     return parser
+
+
+def _add_init(commands) -> None:
+    init = commands.add_parser(
+        "init",
+        help="write the county as an Excel workbook to fill in",
+        description="Write a county as one Excel workbook: an instructions sheet, the settings, "
+        "and a sheet per table with Chinese headers, the English key beside them and drop-down "
+        "lists; prefilled with the bundled county (or --from another). Every command reads the "
+        "workbook in place of the TOML.",
+    )
+    init.add_argument("out", type=Path, metavar="WORKBOOK.xlsx", help="the workbook to write")
+    init.add_argument(
+        "--from", dest="source", type=Path, help="the county to start from: " + SCENARIO_HELP
+    )
+    init.add_argument("--force", action="store_true", help="replace a file already there")
 
 
 def _add_plan_years(commands) -> None:
@@ -99,9 +117,7 @@ def _add_plan_years(commands) -> None:
         "budgets, the same in against/ and the paired differences per year in "
         "against_difference.",
     )
-    plan.add_argument(
-        "scenario", nargs="?", type=Path, help="scenario TOML (default: the bundled county)"
-    )
+    plan.add_argument("scenario", nargs="?", type=Path, help=SCENARIO_HELP)
     plan.add_argument(
         "--years", type=_whole_number(1, 30, " years"), help="years to plan (default 5)"
     )
@@ -191,9 +207,7 @@ def _add_optimize(commands) -> None:
         "random numbers. Writes plan.csv/.xlsx/.json, evaluation.csv, marginal_values.csv "
         "and solve.json.",
     )
-    optimize.add_argument(
-        "scenario", nargs="?", type=Path, help="scenario TOML (default: the bundled county)"
-    )
+    optimize.add_argument("scenario", nargs="?", type=Path, help=SCENARIO_HELP)
     optimize.add_argument("--budget", type=_money, help="procurement budget, yuan")
     money = optimize.add_mutually_exclusive_group()
     money.add_argument(
@@ -295,7 +309,7 @@ def _add_compare(commands) -> None:
         "the headline and its breakdowns by hazard, item category and township, with paired "
         "95% intervals and a plain verdict. Writes comparison.csv and evaluation.csv.",
     )
-    compare.add_argument("scenario", help="scenario TOML, or 'default' for the bundled county")
+    compare.add_argument("scenario", help=f"{SCENARIO_FORMS}, or 'default' for the bundled county")
     compare.add_argument(
         "plans",
         nargs="+",
@@ -389,6 +403,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.local_cluster,
             )  # fmt: skip
             run_plan_years(request, console)
+        elif args.command == "init":
+            from planner.initializing import run_init
+
+            run_init(args.out, args.source, args.force, console)
         elif args.command == "report":
             from planner.reporting import run_report
 

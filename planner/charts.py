@@ -29,6 +29,7 @@ from matplotlib.transforms import blended_transform_factory, offset_copy
 
 from planner.fonts import use_report_fonts
 from planner.labels import (
+    AXIS_LABELS,
     LANGS,
     METRIC_LABELS,
     TIER_LABELS,
@@ -36,6 +37,7 @@ from planner.labels import (
     category_name,
     judgement_label,
     label,
+    own_words,
     plan_name,
     text,
 )
@@ -96,6 +98,16 @@ def team_name(scenario: Scenario, team_id: str, lang: str) -> str:
     if team is None:
         return team_id
     return (team.name_zh if lang == "zh" else team.name_en) or team_id
+
+
+def depot_name(scenario: Scenario, depot_id: str, lang: str) -> str:
+    """A depot's name: its own or its township's in Chinese; township (id) in English."""
+    depot = _find(scenario.depots, "depot_id", depot_id)
+    if depot is None:
+        return depot_id
+    if lang == "zh":
+        return depot.name_zh or township_name(scenario, depot.township_id, "zh")
+    return f"{township_name(scenario, depot.township_id, 'en')} ({depot_id})"
 
 
 def _find(objects: Iterable, key: str, value: str):
@@ -239,7 +251,9 @@ def grid_axes(frame: pd.DataFrame, budget_column: str = "budget_yuan") -> list[s
     return [c for c in grid if not c.endswith("_label") and c != budget_column]
 
 
-def series_labels(frame: pd.DataFrame, budget_column: str = "budget_yuan") -> pd.Series:
+def series_labels(
+    frame: pd.DataFrame, budget_column: str = "budget_yuan", lang: str | None = None
+) -> pd.Series:
     """Which line of the frontier each row belongs to: its grid labels other than the budget.
 
     An axis's ``*_label`` column is used where the sweep has one, its value where not;
@@ -248,7 +262,7 @@ def series_labels(frame: pd.DataFrame, budget_column: str = "budget_yuan") -> pd
     parts = []
     for axis in grid_axes(frame, budget_column):
         column = f"{axis}_label" if f"{axis}_label" in frame.columns else axis
-        parts.append(frame[column].astype(str))
+        parts.append(frame[column].astype(str).map(lambda text: own_words(text, lang)))
     if not parts:
         return pd.Series("", index=frame.index, name="series")
     joined = parts[0]
@@ -258,7 +272,10 @@ def series_labels(frame: pd.DataFrame, budget_column: str = "budget_yuan") -> pd
 
 
 def frontier_points(
-    summary: pd.DataFrame, plan: str = "optimised", budget_column: str = "budget_yuan"
+    summary: pd.DataFrame,
+    plan: str = "optimised",
+    budget_column: str = "budget_yuan",
+    lang: str | None = None,
 ) -> pd.DataFrame:
     """The headline of ``plan`` per series and budget.
 
@@ -269,7 +286,7 @@ def frontier_points(
     ]
     points = pd.DataFrame(
         {
-            "series": series_labels(rows, budget_column),
+            "series": series_labels(rows, budget_column, lang),
             "budget_yuan": rows[budget_column].astype(float),
             **{c: rows[c].astype(float) for c in ("mean", "ci_low", "ci_high", "n")},
         }
@@ -278,7 +295,10 @@ def frontier_points(
 
 
 def step_effects(
-    years: pd.DataFrame, plan: str = "optimised", budget_column: str = "budget_yuan"
+    years: pd.DataFrame,
+    plan: str = "optimised",
+    budget_column: str = "budget_yuan",
+    lang: str | None = None,
 ) -> pd.DataFrame:
     """Paired reduction of weighted unmet demand from each budget to the next, per series.
 
@@ -291,7 +311,7 @@ def step_effects(
     rows = years[years["plan"] == plan]
     table = pd.DataFrame(
         {
-            "series": series_labels(rows, budget_column),
+            "series": series_labels(rows, budget_column, lang),
             "budget": rows[budget_column].astype(float),
             "replication": rows["replication"],
             "value": rows[HEADLINE].astype(float),
@@ -326,14 +346,14 @@ def funding_frontier(
     """
     fig = _figure(lang, 10, 8)
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(3, 2))
-    points = frontier_points(summary, plan, budget_column)
+    points = frontier_points(summary, plan, budget_column, lang)
     series = list(dict.fromkeys(points["series"]))
     colours = _colours(len(series))
     _frontier_lines(top, points, series, colours, lang)
     _status_quo_lines(top, summary, series, colours, reference_plan, budget_column, lang)
     if current_budget_yuan is not None:
         _current_budget(top, bottom, current_budget_yuan, lang)
-    steps = step_effects(years, plan, budget_column)
+    steps = step_effects(years, plan, budget_column, lang)
     _step_bars(bottom, steps, series, colours, lang)
     top.set_title(text("frontier_title", lang), fontsize=TITLE_SIZE, loc="left")
     top.set_ylabel(_unmet_label(lang), fontsize=LABEL_SIZE)
@@ -343,7 +363,8 @@ def funding_frontier(
     for ax in (top, bottom):
         _style(ax)
     top.tick_params(labelbottom=True)
-    _legend(top, loc="best", title=", ".join(grid_axes(summary, budget_column)) or None)
+    axes = [label(AXIS_LABELS, axis, lang) for axis in grid_axes(summary, budget_column)]
+    _legend(top, loc="best", title=", ".join(axes) or None)
     return fig
 
 
@@ -379,7 +400,7 @@ def _status_quo_lines(
     lang: str,
 ) -> None:
     """The status quo buys nothing, so its level is one flat line per series."""
-    reference = frontier_points(summary, reference_plan, budget_column)
+    reference = frontier_points(summary, reference_plan, budget_column, lang)
     for index, (name, colour) in enumerate(zip(series, colours, strict=True)):
         level = reference.loc[reference["series"] == name, "mean"]
         if level.empty:

@@ -20,7 +20,7 @@ from planner.progress import progress_bar
 from planner.results import (
     COMPARISON_FILE,
     EVALUATION_FILE,
-    prepare_out_dir,
+    run_folder,
     write_csv,
     write_run_record,
 )
@@ -52,19 +52,19 @@ def run_compare(request: CompareRequest, console: Console | None = None) -> pd.D
     scenario = load(scenario_path)
     plans = _plans(request.plans, scenario)
     over = over_budget_records(console, plans, scenario)
-    out = prepare_out_dir(request.out, "compare")
-    seed = scenario.seed if request.seed is None else request.seed
-    label = "模拟比较 simulating the plans on the same years"
-    with progress_bar(console, label, request.reps * len(plans)) as advance:
-        judged = judge(scenario, plans, request.reps, seed, request.jobs, advance)
-    results, evaluation, yearly = judged.results, judged.evaluation, judged.yearly
-    comparison = compare_results(results, plans[0].plan_id)
-    write_csv(comparison, out / COMPARISON_FILE)
-    write_csv(_against_reference(evaluation, plans[0].plan_id), out / EVALUATION_FILE)
-    write_run_record(
-        out, "compare", scenario, plans=list(request.plans), reps=request.reps, seed=seed,
-        over_budget=over,
-    )  # fmt: skip
+    with run_folder(request.out, "compare") as out:
+        seed = scenario.seed if request.seed is None else request.seed
+        label = "模拟比较 simulating the plans on the same years"
+        with progress_bar(console, label, request.reps * len(plans)) as advance:
+            judged = judge(scenario, plans, request.reps, seed, request.jobs, advance)
+        results, evaluation, yearly = judged.results, judged.evaluation, judged.yearly
+        comparison = compare_results(results, plans[0].plan_id)
+        write_csv(comparison, out / COMPARISON_FILE)
+        write_csv(_against_reference(evaluation, plans[0].plan_id), out / EVALUATION_FILE)
+        write_run_record(
+            out, "compare", scenario, plans=list(request.plans), reps=request.reps, seed=seed,
+            over_budget=over,
+        )  # fmt: skip
     screen = terminal()
     screen.print(evaluation_table(evaluation, reference=plans[0].plan_id))
     for plan in plans[1:]:

@@ -2,8 +2,9 @@
 
 The report and its charts pick one language (:func:`in_lang`, :func:`label`);
 the console and the workbooks show both, Chinese first (:func:`both`). Names
-from users' files (townships, items, a sweep's value labels such as
-``常年 normal``) are theirs: shown as written, never translated.
+from users' files (townships, items) are theirs: shown as written, never
+translated; a bilingual label of theirs such as ``常年 normal`` shows its words
+in the report's language (:func:`own_words`).
 """
 
 from __future__ import annotations
@@ -46,6 +47,23 @@ def category_name(category: str, lang: str = BOTH) -> str:
     """A cost row's category: an item category, or the depot tier its upkeep is paid for."""
     table = CATEGORY_LABELS if category in CATEGORY_LABELS else TIER_LABELS
     return label(table, category, lang)
+
+
+def own_words(text: str, lang: str | None) -> str:
+    """A user's bilingual label (``常年 normal``): its Chinese or English words; else as written.
+
+    A label in one language, or ``lang`` None, is shown as its author wrote it.
+    """
+    parts = text.split()
+    cut = next((i for i, part in enumerate(parts) if not _has_cjk(part)), len(parts))
+    chinese, english = " ".join(parts[:cut]), " ".join(parts[cut:])
+    if lang is None or not chinese or not english or _has_cjk(english):
+        return text
+    return chinese if lang == "zh" else english
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" for ch in text)
 
 
 def plan_name(plan: str, lang: str) -> str:
@@ -597,3 +615,107 @@ ASSUMPTION_ROWS: dict[str, Pair] = {
     "rescue": ("每人时未完成救援计（元）", "rescue work not done, per person-hour (yuan)"),
     "hazard": ("{}：年均次数 / 救援时限（小时）", "{}: events a year / rescue deadline (h)"),
 }
+
+
+# A sweep's named axes (scenarios.sweep); an axis given as a path into the scenario keeps it.
+AXIS_LABELS: dict[str, Pair] = {
+    "budget_yuan": ("采购预算", "procurement budget"),
+    "staff_budget_yuan": ("人员经费", "staffing budget"),
+    "joint_budget_yuan": ("采购与人员合并预算", "one budget for purchases and members"),
+    "hazard_intensity": ("灾害频率倍数", "hazard frequency multiplier"),
+    "rain_intensity": ("降雨类灾害频率倍数", "rain-triggered hazard frequency multiplier"),
+}
+
+
+# The report workbook's data columns: each sheet's header shows "中文 key", the key kept
+# so that a program still finds its column.
+COLUMN_LABELS: dict[str, Pair] = {
+    "plan": ("方案", "plan"),
+    "plan_name": ("方案名称", "plan name"),
+    "reference": ("对照方案", "reference plan"),
+    "breakdown": ("分组方式", "broken down by"),
+    "group": ("分组", "group"),
+    "metric": ("指标", "metric"),
+    "unit": ("单位", "unit"),
+    "mean": ("均值", "mean"),
+    "ci_low": ("95%置信区间下限", "95% CI, low"),
+    "ci_high": ("95%置信区间上限", "95% CI, high"),
+    "n": ("模拟年数", "simulated years"),
+    "replications": ("模拟年数", "simulated years"),
+    "cell": ("格子", "cell"),
+    "year": ("年份", "year"),
+    "budget_yuan": ("预算（元）", "budget (yuan)"),
+    "purchase_cost_yuan": ("采购费用（元）", "purchases (yuan)"),
+    "staffing_cost_yuan": ("人员费用（元）", "staffing (yuan)"),
+    "weighted_unmet_mean": ("加权缺口均值（元当量/年）", "weighted shortfall, mean"),
+    "weighted_unmet_ci_low": ("加权缺口95%下限", "weighted shortfall, 95% CI low"),
+    "weighted_unmet_ci_high": ("加权缺口95%上限", "weighted shortfall, 95% CI high"),
+    "worst_share": ("最差年份比例", "share of worst years"),
+    "worst_years_mean": ("最差年份加权缺口均值", "worst years, mean"),
+    "worst_years_ci_low": ("最差年份95%下限", "worst years, 95% CI low"),
+    "worst_years_ci_high": ("最差年份95%上限", "worst years, 95% CI high"),
+    "share_in_township": ("乡镇内处置比例", "share handled in the township"),
+    "trapped_lost_per_year": ("延误死亡（人/年）", "lives lost to delay a year"),
+    "people_without_relief_per_year": ("未得到初步救助（人/年）", "people without relief a year"),
+    "vs_status_quo_mean": ("与现状之差均值", "minus the status quo, mean"),
+    "vs_status_quo_ci_low": ("与现状之差95%下限", "minus the status quo, 95% CI low"),
+    "vs_status_quo_ci_high": ("与现状之差95%上限", "minus the status quo, 95% CI high"),
+    "solver_solution": ("求解结果", "solver's result"),
+    "proved_optimal": ("已证明最优", "proved optimal"),
+    "solver_gap": ("求解间隙", "solver gap"),
+    "gap": ("求解间隙", "solver gap"),
+    "solve_s": ("求解用时（秒）", "solve time (s)"),
+    "cell_s": ("格子用时（秒）", "cell time (s)"),
+    "plan_mean": ("方案均值", "plan, mean"),
+    "reference_mean": ("对照均值", "reference, mean"),
+    "difference_mean": ("差值均值", "difference, mean"),
+    "difference_ci_low": ("差值95%下限", "difference, 95% CI low"),
+    "difference_ci_high": ("差值95%上限", "difference, 95% CI high"),
+    "relative_difference": ("相对差", "relative difference"),
+    "verdict": ("结论", "verdict"),
+    "replaced_yuan": ("更新（元）", "replaced (yuan)"),
+    "bought_yuan": ("新购（元）", "new purchases (yuan)"),
+    "upkeep_yuan": ("维护费（元）", "upkeep (yuan)"),
+    "stock_value_start_yuan": ("年初库存与当年采购（元）", "stock at the start and bought (yuan)"),
+    "stock_value_end_yuan": ("年末库存（元）", "stock at year end (yuan)"),
+    "floors_lowered": ("下调的比例下限", "share floors lowered"),
+    "village_restocked_yuan": ("村级自补（元）", "restocked by the villages (yuan)"),
+    "against_budget_yuan": ("对照预算（元）", "against budget (yuan)"),
+    "extra_yuan": ("多出（元）", "extra (yuan)"),
+    "cumulative_extra_yuan": ("累计多出（元）", "extra so far (yuan)"),
+    "against_weighted_unmet_mean": ("对照路径加权缺口均值", "against path, weighted shortfall"),
+    "weighted_unmet_difference_mean": ("加权缺口之差均值", "shortfall difference, mean"),
+    "weighted_unmet_difference_ci_low": ("加权缺口之差95%下限", "shortfall difference, low"),
+    "weighted_unmet_difference_ci_high": ("加权缺口之差95%上限", "shortfall difference, high"),
+    "people_without_relief_difference_mean": ("未得到初步救助之差均值", "without relief, mean"),
+    "people_without_relief_difference_ci_low": ("未得到初步救助之差95%下限", "relief, low"),
+    "people_without_relief_difference_ci_high": (
+        "未得到初步救助之差95%上限",
+        "without relief, high",
+    ),
+    "trapped_lost_difference_mean": ("延误死亡之差均值", "lives lost, difference, mean"),
+    "trapped_lost_difference_ci_low": ("延误死亡之差95%下限", "lives lost, difference, low"),
+    "trapped_lost_difference_ci_high": ("延误死亡之差95%上限", "lives lost, difference, high"),
+}
+
+
+def column_title(key: str, hazards: dict[str, str]) -> str:
+    """A data column's header, ``中文 key``: a hazard's or category's breakdown by its name.
+
+    ``hazards`` maps hazard ids to their Chinese names (the scenario's). A key
+    with no Chinese (a sweep's own axis path) stays as it is.
+    """
+    kind, _, value = key.partition("=")
+    if key in COLUMN_LABELS:
+        zh = COLUMN_LABELS[key][0]
+    elif key in AXIS_LABELS:
+        zh = AXIS_LABELS[key][0]
+    elif key.endswith("_label") and key.removesuffix("_label") in AXIS_LABELS:
+        zh = AXIS_LABELS[key.removesuffix("_label")][0] + "（标签）"
+    elif kind == "hazard" and value in hazards:
+        zh = f"{hazards[value]}加权缺口"
+    elif kind == "category" and value in CATEGORY_LABELS:
+        zh = f"{CATEGORY_LABELS[value][0]}加权缺口"
+    else:
+        return key
+    return f"{zh} {key}"

@@ -49,7 +49,7 @@ from planner.results import (
     EVALUATION_FILE,
     MARGINAL_FILE,
     SOLVE_FILE,
-    prepare_out_dir,
+    run_folder,
     write_csv,
     write_json,
     write_run_record,
@@ -124,7 +124,20 @@ def run_optimize(request: OptimizeRequest, console: Console | None = None) -> Pa
         scenario, request.budget_yuan, request.staff_budget_yuan, request.joint_budget_yuan
     )
     _refuse_impossible(network, budgets, request)
-    out = prepare_out_dir(request.out, "optimize")
+    with run_folder(request.out, "optimize") as out:
+        _optimize(request, scenario, network, budgets, out, console)
+    return out
+
+
+def _optimize(
+    request: OptimizeRequest,
+    scenario: Scenario,
+    network: CountyNetwork,
+    budgets: Budgets,
+    out: Path,
+    console: Console,
+) -> None:
+    """The run itself, into its held folder: solve, judge, write, print."""
     years, weights, made = _solve(network, request, budgets, console)
     plan, report = made.plan, made.report
     with console.status("边际价值 marginal values (plan fixed: duals, then finite differences)"):
@@ -177,7 +190,6 @@ def run_optimize(request: OptimizeRequest, console: Console | None = None) -> Pa
     for line in lines + _against_top_up(judged, plan.plan_id, scenario):
         screen.print(line, markup=False, highlight=False)
     _print_tables(screen, console, out, scenario, norms, rests_on)
-    return out
 
 
 def _against_top_up(judged: Judged, plan_id: str, scenario: Scenario) -> list[str]:

@@ -43,6 +43,7 @@ from planner.results import (
     DIFFERENCE,
     YEARS_TABLES,
     prepare_out_dir,
+    run_folder,
     write_run_record,
     write_tables,
 )
@@ -50,7 +51,16 @@ from planner.tables import against_cells, year_cells
 from scenarios import InputError, load
 from scenarios.files import write_atomic
 from scenarios.ledger import LOT_COLUMNS
-from scenarios.plan import PURCHASE_TITLES, TOTAL_LABEL, Plan, Purchase, fill_sheet, purchase_rows
+from scenarios.plan import (
+    DEPOT_ID_TITLE,
+    ITEM_ID_TITLE,
+    PURCHASE_TITLES,
+    TOTAL_LABEL,
+    Plan,
+    Purchase,
+    fill_sheet,
+    purchase_rows,
+)
 from scenarios.schema import Scenario
 
 MAX_YEARS = 30  # a plan beyond a generation's stock is not a plan
@@ -75,7 +85,7 @@ YEAR_SHEET_COLUMNS = {  # the years sheet: column title -> YearRow field
     "下限调整 floors lowered": "floors_lowered",
     "村级自补 villages restocked, own money (yuan)": "village_restocked_yuan",
 }
-LEAVING_TITLES = ("年 year", "方式 how", "item_id", "物资 item (zh)", "depot_id",
+LEAVING_TITLES = ("年 year", "方式 how", ITEM_ID_TITLE, "物资 item (zh)", DEPOT_ID_TITLE,
                   "购置年 bought in", "数量 quantity", "金额 value (yuan)")  # fmt: skip
 AGAINST_SHEET = "对照 against"
 AGAINST_COLUMNS = {  # the against sheet: column title -> optimize.records.DIFFERENCE_COLUMNS
@@ -187,18 +197,17 @@ def run_plan_years(request: PlanYearsRequest, console: Console | None = None) ->
     paths = {"planned": budgets} | ({AGAINST: against} if against else {})
     plans = plan_paths(scenario, paths, request, console)
     differences = against_frame(plans["planned"], plans[AGAINST]) if against else None
-    out = prepare_out_dir(
-        request.out, "plan-years"
-    )  # made once there is a plan: a refused year leaves none
-    _write(out, plans, differences, scenario)
     settings = request.settings
     seed = scenario.seed if settings.seed is None else settings.seed
-    write_run_record(
-        out, "plan-years", scenario, seed=seed, reps=settings.reps,
-        sampled_years=settings.sampled_years, budgets_yuan=list(budgets),
-        against_budgets_yuan=list(against) or None,
-        against_rise_percent=request.against_rise_percent,
-    )  # fmt: skip
+    # The folder is made once there is a plan: a refused year leaves none.
+    with run_folder(request.out, "plan-years") as out:
+        _write(out, plans, differences, scenario)
+        write_run_record(
+            out, "plan-years", scenario, seed=seed, reps=settings.reps,
+            sampled_years=settings.sampled_years, budgets_yuan=list(budgets),
+            against_budgets_yuan=list(against) or None,
+            against_rise_percent=request.against_rise_percent,
+        )  # fmt: skip
     terminal().print(years_table(plans["planned"], scenario))
     wrote = f"{', '.join(YEARS_TABLES)} (.csv and .parquet)"
     if differences is not None:

@@ -223,7 +223,7 @@ def _sweep_findings(results: Results, lang: str) -> list[str]:
     found = _missing_cells(sweep, lang)
     if "budget_yuan" not in sweep.years.columns:
         return found
-    steps = charts.step_effects(sweep.years)
+    steps = charts.step_effects(sweep.years, lang=lang)
     budget = _current_budget(results)
     for series, group in steps.groupby("series", sort=False):
         # the step from today's budget upwards, else the nearest one
@@ -590,7 +590,7 @@ def _marginal_table(marginal: pd.DataFrame, scenario: Scenario, lang: str) -> pd
         else:
             item = items.get(str(row["item_id"]))
             what = (item.name_zh if lang == "zh" else item.name_en) if item else str(row["item_id"])
-            what = f"{what} @ {row['depot_id']}"
+            what = f"{what} @ {charts.depot_name(scenario, str(row['depot_id']), lang)}"
         rows.append(
             (
                 what,
@@ -623,7 +623,7 @@ def _sweep_section(results: Results, lang: str) -> Section:
 def _frontier_table(summary: pd.DataFrame, lang: str) -> pd.DataFrame:
     headline = summary[(summary["metric"] == HEADLINE) & (summary["group"] == "all")]
     labels = (
-        charts.series_labels(headline)
+        charts.series_labels(headline, lang=lang)
         if "budget_yuan" in headline.columns
         else pd.Series("", index=headline.index)
     )
@@ -632,7 +632,7 @@ def _frontier_table(summary: pd.DataFrame, lang: str) -> pd.DataFrame:
         rows.append(
             (
                 _yuan(row.get("budget_yuan", float("nan"))),
-                series,  # the sweep's own label, as its author wrote it
+                series,
                 plan_name(row["plan"], lang),
                 _yuan(row["mean"]),
                 f"{_yuan(row['ci_low'])} – {_yuan(row['ci_high'])}",
@@ -747,7 +747,7 @@ def _procurement_section(results: Results, lang: str) -> Section:
         (
             row["name_zh"] if lang == "zh" else row["name_en"],
             label(CATEGORY_LABELS, row["category"], lang),
-            row["depot_zh"] if lang == "zh" else _depot_en(row, results.scenario),
+            charts.depot_name(results.scenario, row["depot_id"], lang),
             f"{row['quantity']:,}",
             _yuan(row["unit_price_yuan"]),
             _yuan(row["cost_yuan"]),
@@ -764,11 +764,6 @@ def _procurement_section(results: Results, lang: str) -> Section:
     caption = words("table_procurement", lang).format(PROCUREMENT_LINES_SHOWN)
     table = ReportTable(caption, pd.DataFrame(rows, columns=list(titles)))
     return Section("procurement", words("procurement", lang), tables=(table,))
-
-
-def _depot_en(row: dict, scenario: Scenario) -> str:
-    depot = next(d for d in scenario.depots if d.depot_id == row["depot_id"])
-    return f"{charts.township_name(scenario, depot.township_id, 'en')} ({row['depot_id']})"
 
 
 def load_report(folder: str | Path, lang: str = "zh", version: str = "") -> Report:

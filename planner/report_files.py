@@ -23,7 +23,7 @@ from rich.console import Console
 
 from planner.document import Report
 from planner.fonts import font_path
-from planner.labels import TIER_LABELS, category_name, label, plan_name
+from planner.labels import TIER_LABELS, category_name, column_title, label, plan_name
 from planner.output import terminal
 from planner.printing import ChromiumMissingError, print_pdf
 from scenarios.files import cells_as_text, write_atomic
@@ -212,10 +212,13 @@ def write_workbook(report: Report, path: Path) -> Path:
 
     def save(temporary: Path) -> None:
         with pd.ExcelWriter(temporary, engine="openpyxl") as writer:
+            hazards = {h.hazard_id: h.name_zh for h in results.scenario.hazards}
             for name, frame in sheets.items():
-                frame.to_excel(writer, sheet_name=name, index=False)
+                titles = {column: column_title(str(column), hazards) for column in frame.columns}
+                shown = frame.rename(columns=titles)
+                shown.to_excel(writer, sheet_name=name, index=False)
                 cells_as_text(writer.sheets[name])  # names from users' files: never a formula
-                _fit_columns(writer.sheets[name], frame)
+                _fit_columns(writer.sheets[name], shown)
             if results.plan is not None:
                 add_plan_sheets(writer.book, results.plan.plan, results.scenario)
 

@@ -14,9 +14,13 @@ layers below; this module imports no command, and no solver or cluster.
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -48,6 +52,7 @@ SEARCH_DEPTH = 2  # the folder, its subfolders and theirs: results/ -> results/o
 
 RUN_RECORD = "run.json"
 SCENARIO_RECORD = "scenario.json"
+LOCK_FILE = ".yingji.lock"  # held while a run writes into its folder
 
 # simulate: a tidy frame per record type of the simulation, and the summary
 SIMULATION_FRAMES = ("events", "items", "dispatches", "stock", "calls")
@@ -104,6 +109,75 @@ def prepare_out_dir(path: Path, command: str | None = None) -> Path:
     return path
 
 
+@contextmanager
+def run_folder(path: Path, command: str) -> Iterator[Path]:
+    """A run's folder: created, held against a second run, its files checked when read.
+
+    The run's record (:func:`write_run_record`, written last) holds the sha256 of
+    every file the run wrote, so a file a later run replaced before it was killed
+    no longer matches, and the reader refuses the folder: a report never mixes
+    two runs' files. A first run into a folder marks it unfinished (``run.json``
+    saying ``finished: false``) until its record replaces the mark; a run refused
+    before it wrote anything takes its mark away again, and an earlier run's
+    record is never touched until the new one is written.
+    """
+    out = prepare_out_dir(path, command)
+    with hold(out):
+        record = out / RUN_RECORD
+        fresh = not record.exists()
+        if fresh:
+            write_json({"command": command, "finished": False}, record)
+        try:
+            yield out
+        except Exception:
+            if fresh and _nothing_but(out, record):
+                record.unlink(missing_ok=True)
+            raise
+
+
+def _nothing_but(out: Path, record: Path) -> bool:
+    """Whether ``out`` holds no file of the run but its unfinished mark."""
+    return all(p == record or p.name.startswith(".") for p in out.iterdir())
+
+
+@contextmanager
+def hold(out: Path) -> Iterator[Path]:
+    """Hold ``out`` for this run: a second run into it is refused in one line, not mixed in.
+
+    An advisory lock on a file in the folder: the system releases it when the
+    process ends, however it ends, so a killed run never leaves the folder held.
+    The file is removed when the run ends; a run that locked a file just removed
+    (the inode is no longer the path's) is refused as well, so two never both hold.
+    """
+    path = out / LOCK_FILE
+    with open(path, "a+b") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            held = _same_file(handle, path)
+        except BlockingIOError:
+            held = False
+        if not held:
+            raise InputError(
+                out,
+                "--out",
+                "another yingji run is writing into this folder: wait for it to finish, "
+                "or give --out another folder",
+            )
+        try:
+            yield out
+        finally:
+            path.unlink(missing_ok=True)
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _same_file(handle, path: Path) -> bool:
+    """Whether the open lock file is still the one at ``path`` (not one a run just removed)."""
+    try:
+        return os.fstat(handle.fileno()).st_ino == path.stat().st_ino
+    except FileNotFoundError:
+        return False
+
+
 def _recorded_command(record: Path) -> str:
     """The command a run record names ('an unreadable run' when it cannot be read)."""
     try:
@@ -151,21 +225,46 @@ def write_scenario(out: Path, scenario: Scenario) -> Path:
 
 
 def write_run_record(out: Path, command: str, scenario: Scenario, **fields) -> Path:
-    """``run.json`` (and ``scenario.json``): which command made this folder, with what settings.
+    """``run.json`` (and ``scenario.json``), last: the command, its settings, the files it wrote.
 
-    ``yingji report`` reads them to know the run and the county it was run for.
+    ``yingji report`` reads them to know the run and the county it was run for,
+    and checks every file against the sha256 recorded here.
     """
     write_scenario(out, scenario)
+    source = str(Path(scenario.source_path).resolve()) if scenario.source_path else ""
     record = {
         "command": command,
+        "finished": True,
         "scenario": SCENARIO_RECORD,
-        "scenario_source": str(Path(scenario.source_path).resolve())
-        if scenario.source_path
-        else "",
+        "scenario_source": source,
         "yingji_version": version(),
         **{key: str(value) if isinstance(value, Path) else value for key, value in fields.items()},
+        "files": _file_hashes(out),
     }
     return write_json(record, out / RUN_RECORD)
+
+
+def _file_hashes(out: Path) -> dict[str, str]:
+    """The sha256 of every file a run wrote in ``out`` (and below), by its path there."""
+    return {
+        path.relative_to(out).as_posix(): _sha256(path)
+        for path in sorted(out.rglob("*"))
+        if path.is_file() and path.name != RUN_RECORD and not _ignored(path.relative_to(out))
+    }
+
+
+def _ignored(relative: Path) -> bool:
+    """Not a run's own file: hidden (the lock, temporary files) or a report written later."""
+    hidden = any(part.startswith(".") for part in relative.parts)
+    return hidden or relative.name.startswith("report.")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def write_simulation(out: Path, result: SimulationResult, summary: pd.DataFrame) -> list[Path]:
@@ -410,11 +509,35 @@ def kind_of(folder: Path) -> str | None:
     if (folder / MANIFEST).is_file() and (folder / CELLS).is_dir():
         return "sweep"
     if (folder / RUN_RECORD).is_file():
-        command = read_json(folder / RUN_RECORD).get("command")
-        if command in KINDS:
-            return command
-        raise InputError(folder / RUN_RECORD, "command", "not a yingji command", command)
+        record = read_json(folder / RUN_RECORD)
+        command = record.get("command")
+        if command not in KINDS:
+            raise InputError(folder / RUN_RECORD, "command", "not a yingji command", command)
+        _check_finished(folder, record)
+        return command
     return None
+
+
+def _check_finished(folder: Path, record: dict[str, Any]) -> None:
+    """Refuse a run that stopped part-way, or whose files are no longer the ones it wrote."""
+    if record.get("finished") is False:
+        raise InputError(
+            folder / RUN_RECORD,
+            "",
+            f"holds a run of yingji {record.get('command')} that did not finish (stopped "
+            "part-way): run it again into this folder",
+        )
+    files = record.get("files", {})  # runs recorded before the files were: trusted as they are
+    for name, digest in files.items() if isinstance(files, dict) else ():
+        path = folder / name
+        if not path.is_file() or _sha256(path) != digest:
+            what = "missing" if not path.is_file() else "changed"
+            raise InputError(
+                path,
+                "",
+                f"{what} since the run recorded in {RUN_RECORD} wrote it (another run stopped "
+                "part-way, or an edit): run the command again into this folder",
+            )
 
 
 def _stamp(folder: Path) -> Path:

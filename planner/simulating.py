@@ -11,7 +11,7 @@ from planner.progress import progress_bar
 from planner.results import (
     SIMULATION_FRAMES,
     SUMMARY_FILE,
-    prepare_out_dir,
+    run_folder,
     write_run_record,
     write_simulation,
 )
@@ -35,15 +35,15 @@ def run_simulate(
     scenario = load(scenario_path)
     plan = load_plan(plan_path, scenario) if plan_path is not None else None
     over = over_budget_records(console, [plan] if plan is not None else [], scenario)
-    prepare_out_dir(out, "simulate")
-    with progress_bar(console, "模拟 simulating", reps, show=reps >= 20) as advance:
-        result = simulate(scenario, plan, reps=reps, seed=seed, jobs=jobs, progress=advance)
-    summary = summarize(result)
-    write_simulation(out, result, summary)
-    used_seed = scenario.seed if seed is None else seed
-    write_run_record(
-        out, "simulate", scenario, plan=plan_path, reps=reps, seed=used_seed, over_budget=over
-    )
+    with run_folder(out, "simulate"):
+        with progress_bar(console, "模拟 simulating", reps, show=reps >= 20) as advance:
+            result = simulate(scenario, plan, reps=reps, seed=seed, jobs=jobs, progress=advance)
+        summary = summarize(result)
+        write_simulation(out, result, summary)
+        used_seed = scenario.seed if seed is None else seed
+        write_run_record(
+            out, "simulate", scenario, plan=plan_path, reps=reps, seed=used_seed, over_budget=over
+        )
     terminal().print(summary_table(summary, scenario, reps, used_seed, plan))
     frames = ", ".join(f"{name}.parquet" for name in SIMULATION_FRAMES)
     console.print(

@@ -46,6 +46,7 @@ from planner.results import (
     YEARS,
     check_sweep_folder,
     finished_cells,
+    hold,
     prepare_out_dir,
     remove_partial_files,
     version,
@@ -89,6 +90,7 @@ def run_sweep(request: SweepRequest, console: Console | None = None) -> SweepRep
     manifest = manifest_for(sweep)
     check_sweep_folder(out, manifest)
     with (
+        hold(out),
         _terminate_as_interrupt(),
         open_executor(
             request.jobs, request.scheduler, request.local_cluster, request.connect_timeout_s

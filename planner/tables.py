@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from planner.labels import (
+    AXIS_LABELS,
     CATEGORY_LABELS,
     METRIC_LABELS,
     NEED_LABELS,
@@ -236,7 +237,7 @@ def sweep_table(headline: pd.DataFrame, sweep: Sweep) -> Table:
     )
     table.add_column("cell", justify="right")
     for axis in sweep.axes:
-        table.add_column(escape(axis.name))
+        table.add_column(escape(label(AXIS_LABELS, axis.name)))
     plans = list(dict.fromkeys(headline["plan"])) if len(headline) else []
     for plan in plans:
         table.add_column(escape(str(plan)), justify="right")

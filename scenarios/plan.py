@@ -41,10 +41,14 @@ PURCHASE_SHEET = "采购 purchases"
 STAFFING_SHEET = "人员 staffing"
 ABOUT_SHEET = "说明 about"
 NORMS_SHEET = "达标 norms"
+# The id columns, read back by their trailing key (a title's Chinese may be reworded).
+ITEM_ID_TITLE = "物资编号 item_id"
+DEPOT_ID_TITLE = "储备点编号 depot_id"
+TEAM_ID_TITLE = "队伍编号 team_id"
 NORMS_TITLES = (
-    "item_id",
+    ITEM_ID_TITLE,
     "物资 item (zh)",
-    "item (en)",
+    "英文名称 item (en)",
     "单位 unit",
     "标准 required",
     "自有比例 own share",
@@ -57,12 +61,12 @@ NORMS_TITLES = (
     "补足费用 cost to meet (yuan)",
 )
 PURCHASE_TITLES = (
-    "item_id",
+    ITEM_ID_TITLE,
     "物资 item (zh)",
-    "item (en)",
+    "英文名称 item (en)",
     "类别 category",
     "单位 unit",
-    "depot_id",
+    DEPOT_ID_TITLE,
     "储备点 depot",
     "层级 tier",
     "数量 quantity",
@@ -70,9 +74,9 @@ PURCHASE_TITLES = (
     "金额 cost (yuan)",
 )
 STAFFING_TITLES = (
-    "team_id",
+    TEAM_ID_TITLE,
     "队伍 team (zh)",
-    "team (en)",
+    "英文名称 team (en)",
     "层级 tier",
     "现有 current members",
     "计划 planned members",
@@ -82,8 +86,12 @@ STAFFING_TITLES = (
 )
 # What load_plan reads from each sheet: row key -> column title. Everything else is for people.
 EXCEL_READ_COLUMNS = {
-    PURCHASE_SHEET: {"item_id": "item_id", "depot_id": "depot_id", "quantity": "数量 quantity"},
-    STAFFING_SHEET: {"team_id": "team_id", "quantity": "计划 planned members"},
+    PURCHASE_SHEET: {
+        "item_id": ITEM_ID_TITLE,
+        "depot_id": DEPOT_ID_TITLE,
+        "quantity": "数量 quantity",
+    },
+    STAFFING_SHEET: {"team_id": TEAM_ID_TITLE, "quantity": "计划 planned members"},
 }
 TOTAL_LABEL = "合计 total"
 SUBTOTAL_LABEL = "小计 subtotal"
@@ -435,9 +443,11 @@ def purchase_rows(plan: Plan, scenario: Scenario) -> tuple[list[Row], list[Row]]
         values += (_depot_name(depot, scenario), depot.tier, p.quantity, item.unit_price_yuan)
         rows.append(dict(zip(PURCHASE_TITLES, (*values, cost), strict=True)))
     bought = {items[p.item_id].category for p in plan.purchases}
-    summary: list[Row] = [{"item_id": TOTAL_LABEL, "金额 cost (yuan)": sum(by_category.values())}]
+    summary: list[Row] = [
+        {ITEM_ID_TITLE: TOTAL_LABEL, "金额 cost (yuan)": sum(by_category.values())}
+    ]
     summary += [
-        {"item_id": SUBTOTAL_LABEL, "类别 category": category, "金额 cost (yuan)": cost}
+        {ITEM_ID_TITLE: SUBTOTAL_LABEL, "类别 category": category, "金额 cost (yuan)": cost}
         for category, cost in by_category.items()
         if category in bought
     ]
@@ -455,7 +465,7 @@ def _staffing_sheet(plan: Plan, scenario: Scenario) -> tuple[list[Row], list[Row
         values += (s.members * team.cost_per_member_yuan,)
         rows.append(dict(zip(STAFFING_TITLES, values, strict=True)))
     summed = [t for t in STAFFING_TITLES[4:] if t != "人均年成本 cost per member (yuan)"]
-    total = {"team_id": TOTAL_LABEL} | {t: sum(row[t] for row in rows) for t in summed}
+    total = {TEAM_ID_TITLE: TOTAL_LABEL} | {t: sum(row[t] for row in rows) for t in summed}
     return rows, [total]
 
 
@@ -473,7 +483,7 @@ def _norms_sheet(plan: Plan, scenario: Scenario) -> tuple[list[Row], list[Row]]:
         values += (norm.units_short_after, norm.cost_to_meet_yuan)
         rows.append(dict(zip(NORMS_TITLES, values, strict=True)))
     still = sum(row["补足费用 cost to meet (yuan)"] for row in rows)
-    return rows, [{"item_id": TOTAL_LABEL, "补足费用 cost to meet (yuan)": still}]
+    return rows, [{ITEM_ID_TITLE: TOTAL_LABEL, "补足费用 cost to meet (yuan)": still}]
 
 
 def _depot_name(depot: Depot, scenario: Scenario) -> str:
@@ -684,7 +694,13 @@ def _header_columns(
     titles = [_normal(title) for title in header]
     columns = {}
     for key, title in wanted.items():
-        found = [column for column, text in enumerate(titles) if text == _normal(title)]
+        # the title as written, or any title ending in the key (a plan list from before
+        # its id columns had Chinese, or one whose Chinese was reworded)
+        found = [
+            column
+            for column, text in enumerate(titles)
+            if text == _normal(title) or text.split()[-1:] == [key]
+        ]
         if len(found) != 1:
             problem = "missing column" if not found else "column listed twice:"
             raise InputError(path, f"sheet {sheet}, row 1", f"{problem} {title!r}")

@@ -27,7 +27,7 @@ from scenarios.schema import PlanningRules
 from sim import build_network, simulate
 from sim.metrics import weighted_unmet_per_year
 from tests import builders
-from tests.support import run_main
+from tests.support import forget_file_hashes, run_main
 from tests.test_scenarios_ledger import AGEING, _items
 
 QUIET = 0.0  # no hazard strikes: nothing is used, only age takes stock away
@@ -429,6 +429,9 @@ def test_a_damaged_second_path_is_one_line(tiny_path, tmp_path, monkeypatch):
     _plan_years(monkeypatch, tiny_path, out, "--budget", "30000", "--against-rise", "10")
     judged = pd.read_parquet(out / "against" / "judged.parquet")
     judged.drop(columns="trapped_lost").to_parquet(out / "against" / "judged.parquet")
+    with pytest.raises(InputError, match=r"against/judged.parquet: changed since the run"):
+        find_results(out)  # not the file the run wrote
+    forget_file_hashes(out)  # a folder recorded before the hashes were: the reader's own checks
     with pytest.raises(InputError, match=r"column 'trapped_lost'.*missing"):
         find_results(out)
     judged[judged["replication"] > 0].to_parquet(out / "against" / "judged.parquet")

@@ -20,6 +20,8 @@ from scenarios.files import write_atomic
 from scenarios.plan import (
     ABOUT_SHEET,
     COST_COLUMNS,
+    DEPOT_ID_TITLE,
+    ITEM_ID_TITLE,
     OFFICE_SHEET,
     OFFICE_TITLES,
     PLAN_CSV_COLUMNS,
@@ -27,6 +29,7 @@ from scenarios.plan import (
     PURCHASE_TITLES,
     STAFFING_SHEET,
     STAFFING_TITLES,
+    TEAM_ID_TITLE,
     TOTAL_LABEL,
     Purchase,
     Staffing,
@@ -519,12 +522,12 @@ def test_excel_purchase_rows_are_bilingual_with_numeric_cells(workbook_path: Pat
     header, boat, sandbag, water, *_ = sheet_rows(workbook_path, PURCHASE_SHEET)
     assert header == PURCHASE_TITLES
     assert by_title(PURCHASE_TITLES, boat) == {
-        "item_id": "boat",
+        ITEM_ID_TITLE: "boat",
         "物资 item (zh)": "橡皮艇",
-        "item (en)": "Rubber boat",
+        "英文名称 item (en)": "Rubber boat",
         "类别 category": "flood",
         "单位 unit": "艘",
-        "depot_id": "D_A",
+        DEPOT_ID_TITLE: "D_A",
         "储备点 depot": "甲镇 乡镇储备",  # the tiny county's depots have no names of their own
         "层级 tier": "township",
         "数量 quantity": 2,
@@ -541,7 +544,7 @@ def test_excel_purchase_totals_row_holds_the_total_cost_and_subtotals_per_catego
 ) -> None:
     rows = sheet_rows(workbook_path, PURCHASE_SHEET)
     summary = [by_title(PURCHASE_TITLES, row) for row in rows[4:]]
-    totals = [(r["item_id"], r["类别 category"], r["金额 cost (yuan)"]) for r in summary]
+    totals = [(r[ITEM_ID_TITLE], r["类别 category"], r["金额 cost (yuan)"]) for r in summary]
     assert totals == [
         (TOTAL_LABEL, None, PLAN_PURCHASE_COST),
         ("小计 subtotal", "flood", 2 * 30000 + 500 * 2),
@@ -553,12 +556,12 @@ def test_excel_purchase_totals_row_holds_the_total_cost_and_subtotals_per_catego
 def test_excel_totals_read_by_pandas_are_numbers_summing_the_rows(workbook_path: Path) -> None:
     purchases = pd.read_excel(workbook_path, sheet_name=PURCHASE_SHEET)
     cost = purchases["金额 cost (yuan)"]
-    is_total = purchases["item_id"] == TOTAL_LABEL
-    data = purchases["item_id"].isin(["boat", "sandbag", "water"])
+    is_total = purchases[ITEM_ID_TITLE] == TOTAL_LABEL
+    data = purchases[ITEM_ID_TITLE].isin(["boat", "sandbag", "water"])
     assert cost[is_total].tolist() == [PLAN_PURCHASE_COST]
     assert cost[data].sum() == PLAN_PURCHASE_COST
     assert pd.api.types.is_numeric_dtype(cost)
-    staffing = pd.read_excel(workbook_path, sheet_name=STAFFING_SHEET).set_index("team_id")
+    staffing = pd.read_excel(workbook_path, sheet_name=STAFFING_SHEET).set_index(TEAM_ID_TITLE)
     assert staffing.loc[TOTAL_LABEL, "年成本 annual cost (yuan)"] == 85000
     assert staffing.loc[TOTAL_LABEL, "计划 planned members"] == 85
     assert staffing.loc["town_A", "年成本 annual cost (yuan)"] == 60000
@@ -580,7 +583,7 @@ def test_excel_staffing_rows_show_current_planned_change_and_cost(workbook_path:
     assert [town_a[n] for n in numbers] == [50, 60, 10, 1000, 60000]
     assert [social[n] for n in numbers] == [20, 25, 5, 1000, 25000]
     assert [total[n] for n in numbers] == [70, 85, 15, None, 85000]
-    assert total["team_id"] == TOTAL_LABEL
+    assert total[TEAM_ID_TITLE] == TOTAL_LABEL
 
 
 def test_excel_about_sheet_names_plan_scenario_units_and_how_it_is_read(
@@ -754,9 +757,9 @@ def test_excel_without_a_sheet_is_refused(
     ("sheet", "column", "title"),
     [
         (PURCHASE_SHEET, "I", "数量 quantity"),
-        (PURCHASE_SHEET, "F", "depot_id"),
+        (PURCHASE_SHEET, "F", DEPOT_ID_TITLE),
         (STAFFING_SHEET, "F", "计划 planned members"),
-        (STAFFING_SHEET, "A", "team_id"),
+        (STAFFING_SHEET, "A", TEAM_ID_TITLE),
     ],
 )
 def test_excel_without_a_column_is_refused(
@@ -766,6 +769,18 @@ def test_excel_without_a_column_is_refused(
     workbook[sheet][f"{column}1"] = "renamed"
     workbook.save(workbook_path)
     refused(workbook_path, scenario, f"sheet {sheet}, row 1: missing column {title!r}")
+
+
+def test_excel_id_columns_are_read_by_their_key_as_lists_from_before_had_them(
+    workbook_path: Path, scenario: Scenario
+) -> None:
+    """A list saved before the id columns had Chinese titles, or reworded, reads the same."""
+    workbook = openpyxl.load_workbook(workbook_path)
+    workbook[PURCHASE_SHEET]["A1"], workbook[PURCHASE_SHEET]["F1"] = "item_id", "编号 depot_id"
+    workbook[STAFFING_SHEET]["A1"] = "team_id"
+    workbook.save(workbook_path)
+    read = load_plan(workbook_path, scenario)
+    assert (read.purchases, read.staffing) == (PLAN.purchases, PLAN.staffing)
 
 
 def test_excel_with_a_column_twice_is_refused(workbook_path: Path, scenario: Scenario) -> None:
@@ -779,7 +794,8 @@ def test_excel_with_an_empty_sheet_is_refused(workbook_path: Path, scenario: Sce
     workbook = openpyxl.load_workbook(workbook_path)
     workbook[STAFFING_SHEET].delete_rows(1, 10)
     workbook.save(workbook_path)
-    refused(workbook_path, scenario, f"sheet {STAFFING_SHEET}, row 1: missing column 'team_id'")
+    missing = f"sheet {STAFFING_SHEET}, row 1: missing column {TEAM_ID_TITLE!r}"
+    refused(workbook_path, scenario, missing)
 
 
 def write_zip_without_workbook(path: Path) -> None:

@@ -89,3 +89,11 @@ def test_no_other_planner_module_keeps_a_table_of_words():
                     and any(c.isascii() and c.isalpha() for c in v.value)
                 ]
                 assert not pairs and not words, f"{path.name}:{node.lineno} keeps words shown"
+
+
+def test_a_users_bilingual_label_shows_the_words_of_the_reports_language():
+    assert labels.own_words("常年 normal", "zh") == "常年"
+    assert labels.own_words("丰水年 wet year", "en") == "wet year"
+    assert labels.own_words("wet", "zh") == "wet"  # one language: as written
+    assert labels.own_words("丰水年", "en") == "丰水年"
+    assert labels.own_words("常年 normal", None) == "常年 normal"

@@ -20,9 +20,16 @@ import pytest
 
 import scenarios
 from planner.printing import ChromiumMissingError, find_chromium
-from scenarios.plan import OFFICE_SHEET, PURCHASE_SHEET, STAFFING_SHEET, SUBTOTAL_LABEL
+from scenarios.plan import (
+    DEPOT_ID_TITLE,
+    ITEM_ID_TITLE,
+    OFFICE_SHEET,
+    PURCHASE_SHEET,
+    STAFFING_SHEET,
+    SUBTOTAL_LABEL,
+)
 from tests.builders import ITEMS, TOML_BASE, TOWNSHIPS, write_scenario
-from tests.support import SCRIPT, run_main, run_process
+from tests.support import SCRIPT, forget_file_hashes, run_main, run_process
 from tests.test_planner_pdf import read_pdf, require_chromium
 
 SCRIPT_NAME = "<script>alert(1)</script>"
@@ -303,8 +310,8 @@ def workbook(built) -> dict[str, pd.DataFrame]:
 def _purchase_lines(workbook) -> tuple[list[dict], dict]:
     """The purchases sheet's lines, and its total row (subtotals per category left out)."""
     rows = workbook[PROCUREMENT].to_dict("records")
-    (total,) = [row for row in rows if row["item_id"] == TOTAL]
-    return [row for row in rows if row["item_id"] not in (TOTAL, SUBTOTAL_LABEL)], total
+    (total,) = [row for row in rows if row[ITEM_ID_TITLE] == TOTAL]
+    return [row for row in rows if row[ITEM_ID_TITLE] not in (TOTAL, SUBTOTAL_LABEL)], total
 
 
 def test_workbook_has_the_procurement_list_and_every_summary_table(workbook, built):
@@ -316,10 +323,19 @@ def test_workbook_has_the_procurement_list_and_every_summary_table(workbook, bui
     comparison = pd.read_csv(built.results / "compare" / "comparison.csv")
     assert len(workbook["比较 comparison"]) == len(comparison)
     evaluation = pd.read_csv(built.results / "optimize" / "evaluation.csv")
-    assert list(workbook["评估 evaluation"]["plan"]) == list(evaluation["plan"])
+    assert list(workbook["评估 evaluation"]["方案 plan"]) == list(evaluation["plan"])
     sweep = workbook["扫描 sweep"]
     assert len(sweep) == 4 * 3  # four cells, three plans each
-    assert set(sweep["metric"]) == {"weighted_unmet"} and set(sweep["group"]) == {"all"}
+    assert set(sweep["指标 metric"]) == {"weighted_unmet"} and set(sweep["分组 group"]) == {"all"}
+
+
+def test_every_workbook_sheet_has_chinese_headers_with_the_keys_kept(workbook):
+    """A purchasing office reads Chinese; a program still finds each column by its key."""
+    for name, frame in workbook.items():
+        for title in map(str, frame.columns):
+            assert any("\u4e00" <= ch <= "\u9fff" for ch in title), (name, title)
+    assert "洪涝加权缺口 hazard=flood" in workbook["评估 evaluation"].columns
+    assert "降雨类灾害频率倍数 rain_intensity" in workbook["扫描 sweep"].columns
 
 
 def test_workbook_procurement_total_is_the_plan_cost(workbook, plan_and_scenario):
@@ -338,12 +354,13 @@ def test_workbook_procurement_quantities_match_the_plan_line_by_line(workbook, p
     plan, scenario = plan_and_scenario
     lines = pd.DataFrame(_purchase_lines(workbook)[0])
     quantities = {
-        (row["item_id"], row["depot_id"]): row["数量 quantity"] for row in lines.to_dict("records")
+        (row[ITEM_ID_TITLE], row[DEPOT_ID_TITLE]): row["数量 quantity"]
+        for row in lines.to_dict("records")
     }
     assert quantities == {(p.item_id, p.depot_id): p.quantity for p in plan.purchases}
     prices = {item.item_id: item.unit_price_yuan for item in scenario.items}
     for row in lines.to_dict("records"):
-        assert row["单价 unit price (yuan)"] == pytest.approx(prices[row["item_id"]])
+        assert row["单价 unit price (yuan)"] == pytest.approx(prices[row[ITEM_ID_TITLE]])
     names = set(lines["储备点 depot"])
     assert any(SCRIPT_NAME in name for name in names)  # township B's depot, its name literal
 
@@ -434,17 +451,20 @@ def truncate(path: Path) -> None:
 
 def damage_events(target: Path, tmp: Path):
     truncate(target / "today" / "events.parquet")
+    forget_file_hashes(target / "today")
     return target / "today" / "events.parquet", ("damaged",)
 
 
 def damage_evaluation(target: Path, tmp: Path):
     path = target / "optimize" / "evaluation.csv"
     pd.read_csv(path).drop(columns=["weighted_unmet_mean"]).to_csv(path, index=False)
+    forget_file_hashes(target / "optimize")
     return path, ("column 'weighted_unmet_mean'", "missing")
 
 
 def delete_summary(target: Path, tmp: Path):
     (target / "today" / "summary.csv").unlink()
+    forget_file_hashes(target / "today")
     return target / "today" / "summary.csv", ("file missing",)
 
 
@@ -456,6 +476,7 @@ def break_run_record(target: Path, tmp: Path):
 
 def lose_scenario(target: Path, tmp: Path):
     (target / "compare" / "scenario.json").unlink()
+    forget_file_hashes(target / "compare")
     return target / "compare" / "scenario.json", ("file missing",)
 
 
@@ -464,6 +485,7 @@ def edit_recorded_scenario(target: Path, tmp: Path):
     recorded = json.loads(path.read_text(encoding="utf-8"))
     recorded["procurement_budget_yuan"] = -5
     path.write_text(json.dumps(recorded), encoding="utf-8")
+    forget_file_hashes(target / "optimize")
     return path, ("procurement_budget_yuan", "-5")
 
 
@@ -479,7 +501,28 @@ def mix_counties(target: Path, tmp: Path):
     other = scenarios.load(write_scenario(tmp / "other_county", toml=toml))
     path = target / "today" / "scenario.json"
     path.write_text(other.model_dump_json(), encoding="utf-8")
+    forget_file_hashes(target / "today")
     return None, ("scenario: ", "two counties", "other", "tiny")
+
+
+def replace_plan_as_a_killed_run_would(target: Path, tmp: Path):
+    """A second optimize into the folder, killed after it replaced plan.csv and nothing else."""
+    path = target / "optimize" / "plan.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join(lines[:2]) + "\n", encoding="utf-8")  # another, shorter plan
+    return path, ("changed since the run recorded in run.json wrote it",)
+
+
+def delete_a_file_of_the_run(target: Path, tmp: Path):
+    (target / "optimize" / "marginal_values.csv").unlink()
+    path = target / "optimize" / "marginal_values.csv"
+    return path, ("missing since the run recorded in run.json wrote it",)
+
+
+def leave_a_run_unfinished(target: Path, tmp: Path):
+    path = target / "compare" / "run.json"
+    path.write_text('{"command": "compare", "finished": false}', encoding="utf-8")
+    return path, ("yingji compare that did not finish",)
 
 
 def no_folder(target: Path, tmp: Path):
@@ -501,6 +544,9 @@ DAMAGES = {
     "scenario_json_missing": (lose_scenario, True),
     "scenario_json_edited_out_of_range": (edit_recorded_scenario, True),
     "sweep_cell_corrupt": (corrupt_sweep_cell, True),
+    "plan_csv_replaced_by_a_killed_run": (replace_plan_as_a_killed_run_would, True),
+    "a_file_of_the_run_deleted": (delete_a_file_of_the_run, True),
+    "a_run_that_did_not_finish": (leave_a_run_unfinished, True),
     "two_counties": (mix_counties, True),
 }
 

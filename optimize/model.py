@@ -1667,11 +1667,11 @@ def _solve_once(
         # Stopped (or failed) before any solution: the variables hold no plan, so
         # neither an objective nor a bound or gap is read from them.
         objective = bound = gap = float("nan")
-    status = pulp.LpStatus[problem.status]
     solution = pulp.LpSolution[problem.sol_status]
     optimal = problem.sol_status == pulp.LpSolutionOptimal
     # CBC says "optimal" only within the gap asked for: its word, as it reports no bound.
     proved = optimal and (solver == "cbc" or gap <= max(mip_gap, 1e-9) * 1.0001)
+    status = _status(problem, proved)
     variables = problem.variables()
     integers = sum(1 for v in variables if v.cat == pulp.LpInteger)
     return SolveReport(
@@ -1689,6 +1689,19 @@ def _solve_once(
         integers=integers,
         method=_method(solver, integers, engine),
     )
+
+
+def _status(problem: pulp.LpProblem, proved: bool) -> str:
+    """The run's status in words that never contradict ``optimal``.
+
+    PuLP calls a run "Optimal" that stopped at its time limit with a plan; here that
+    is "Not proved optimal", and "Optimal" means proved within the gap asked for.
+    """
+    if proved:
+        return "Optimal"
+    if problem.sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
+        return "Not proved optimal"
+    return pulp.LpStatus[problem.status]
 
 
 def _method(solver: str, integers: int, engine) -> str:

@@ -9,6 +9,8 @@ in the report's language (:func:`own_words`).
 
 from __future__ import annotations
 
+import math
+
 LANGS = ("zh", "en")
 BOTH = "both"  # the console's and the workbooks' language: Chinese, then English
 
@@ -64,6 +66,14 @@ def own_words(text: str, lang: str | None) -> str:
 
 def _has_cjk(text: str) -> bool:
     return any("\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" for ch in text)
+
+
+def solve_words(proved: bool, gap: float, lang: str = BOTH) -> str:
+    """What a solve proved, for a table cell: optimal, or not with its gap."""
+    if proved:
+        return label(REPORT_WORDS, "cell_proved", lang)
+    shown = f"{gap:.2%}" if math.isfinite(gap) else label(REPORT_WORDS, "gap_not_reported", lang)
+    return label(REPORT_WORDS, "cell_not_proved", lang).format(shown)
 
 
 def plan_name(plan: str, lang: str) -> str:
@@ -330,6 +340,8 @@ REPORT_WORDS: dict[str, Pair] = {
     "proved": ("证明了最优", "proved it optimal"),
     "not_proved": ("未能证明最优", "did not prove it optimal"),
     "gap_not_reported": ("求解器未报告", "not reported by the solver"),
+    "cell_proved": ("已证明最优", "proved optimal"),
+    "cell_not_proved": ("未证明最优（间隙 {}）", "NOT proved optimal (gap {})"),
     "plan_aims": (
         "本方案按“生命优先”求解：先使因救援延误死亡的人数最少（抽样模型中 {:.3g} 人/年），"
         "再使 {:g} 小时未得到初步救助的人数最少（{:,.0f} 人/年），最后才使加权缺口最小；"
@@ -425,7 +437,11 @@ REPORT_WORDS: dict[str, Pair] = {
         "储备标准达标情况（全县，方案前后）",
         "Reserve norms met, county-wide, today and after the plan",
     ),
-    "table_frontier": ("各预算水平下的加权未满足需求", "Weighted unmet demand at each budget"),
+    "table_frontier": (
+        "各预算水平下的加权未满足需求（求解：该格子的方案在其抽样模型内是否证明最优）",
+        "Weighted unmet demand at each budget (solve: whether each cell's plan was proved "
+        "optimal for its sampled model)",
+    ),
     "table_compare": ("配对差值（后者减前者）", "Paired differences"),
     "table_assumptions": ("县情与参数", "The county and its parameters"),
     "table_procurement": (
@@ -451,6 +467,7 @@ YEAR_LABELS: dict[str, Pair] = {
     ),
     "trapped_lost_per_year": ("延误死亡（人/年）", "lives lost to delay (a year)"),
     "people_without_relief_per_year": ("未得到初步救助（人/年）", "without relief (people a year)"),
+    "proved_optimal": ("求解", "solve"),
 }
 
 

@@ -356,11 +356,10 @@ def years_table(planned: YearsPlan, scenario: Scenario) -> Table:
         f"({planned.sampled_years} sampled years to choose, {planned.reps} simulated years "
         "to judge each year, the same years every year)"
     )
-    for zh, en in (*YEAR_LABELS.values(), ("求解", "solve")):
-        table.add_column(f"{zh} {en}", justify="right")
+    for pair in YEAR_LABELS.values():
+        table.add_column(both(pair), justify="right")
     for row in planned.years:
-        solved = "proved" if row.proved_optimal else f"NOT proved, gap {row.gap:.2%}"
-        table.add_row(*year_cells(asdict(row)).values(), solved)
+        table.add_row(*year_cells(asdict(row)).values())
     table.caption = (
         "yuan; the weighted shortfall in yuan-equivalent a year; lives and people a year; "
         "upkeep of the stock held, reported, not paid from the budget"

@@ -36,6 +36,7 @@ from planner.labels import (
     label,
     plan_name,
     sentence,
+    solve_words,
     text,
     words,
 )
@@ -636,14 +637,22 @@ def _frontier_table(summary: pd.DataFrame, lang: str) -> pd.DataFrame:
                 plan_name(row["plan"], lang),
                 _yuan(row["mean"]),
                 f"{_yuan(row['ci_low'])} – {_yuan(row['ci_high'])}",
+                _cell_solve(row, lang),
             )
         )
     titles = (
-        ("预算（元）", "情景", "方案", "加权未满足需求", "95%置信区间")
+        ("预算（元）", "情景", "方案", "加权未满足需求", "95%置信区间", "求解")
         if lang == "zh"
-        else ("budget (yuan)", "scenario", "plan", "weighted unmet demand", "95% CI")
+        else ("budget (yuan)", "scenario", "plan", "weighted unmet demand", "95% CI", "solve")
     )
     return pd.DataFrame(rows, columns=list(titles))
+
+
+def _cell_solve(row: dict, lang: str) -> str:
+    """What a cell's solve proved, for an optimised plan; a dash for the baselines."""
+    if row["plan"] != "optimised" or "proved_optimal" not in row:
+        return "–"
+    return solve_words(bool(row["proved_optimal"]), float(row.get("solver_gap", math.nan)), lang)
 
 
 def _years_section(results: Results, lang: str) -> Section:
@@ -671,7 +680,7 @@ def _labelled(frame: pd.DataFrame, labels: dict, cells, lang: str) -> pd.DataFra
     titles = {key: pair[LANGS.index(lang)] for key, pair in labels.items()}
     return pd.DataFrame(
         [
-            {titles[key]: cell for key, cell in cells(row).items()}
+            {titles[key]: cell for key, cell in cells(row, lang).items()}
             for row in frame.to_dict("records")
         ]
     )

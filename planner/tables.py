@@ -10,6 +10,7 @@ from rich.table import Table
 
 from planner.labels import (
     AXIS_LABELS,
+    BOTH,
     CATEGORY_LABELS,
     METRIC_LABELS,
     NEED_LABELS,
@@ -20,6 +21,7 @@ from planner.labels import (
     category_name,
     judgement_label,
     label,
+    solve_words,
 )
 from scenarios.norms import NormCompliance
 from scenarios.plan import Plan
@@ -27,7 +29,7 @@ from scenarios.schema import Scenario
 from scenarios.sweep import Sweep
 
 
-def year_cells(row: dict) -> dict[str, str]:
+def year_cells(row: dict, lang: str = BOTH) -> dict[str, str]:
     """One planned year's cells as shown (``YEAR_LABELS`` keys): money whole, the CI beside."""
     shown = {key: f"{row[key]:,.0f}" for key in YEAR_LABELS if key.endswith("_yuan")}
     low, high = row["weighted_unmet_ci_low"], row["weighted_unmet_ci_high"]
@@ -36,12 +38,16 @@ def year_cells(row: dict) -> dict[str, str]:
         "weighted_unmet_mean": f"{row['weighted_unmet_mean']:,.0f} ({low:,.0f} – {high:,.0f})",
         "trapped_lost_per_year": f"{row['trapped_lost_per_year']:.2f}",
         "people_without_relief_per_year": f"{row['people_without_relief_per_year']:,.0f}",
+        "proved_optimal": solve_words(bool(row["proved_optimal"]), float(row["gap"]), lang),
     }
     return {key: cells[key] for key in YEAR_LABELS}  # the console adds them in this order
 
 
-def against_cells(row: dict) -> dict[str, str]:
-    """One year's paired differences as shown (``AGAINST_LABELS`` keys): signed, CI beside."""
+def against_cells(row: dict, lang: str = BOTH) -> dict[str, str]:
+    """One year's paired differences as shown (``AGAINST_LABELS`` keys): signed, CI beside.
+
+    Numbers only, the same in any ``lang`` (taken as :func:`year_cells` takes it).
+    """
 
     def signed(outcome: str, digits: int) -> str:
         mean, low, high = (row[f"{outcome}_difference_{s}"] for s in ("mean", "ci_low", "ci_high"))

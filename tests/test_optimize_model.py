@@ -470,3 +470,21 @@ def test_a_build_leaves_the_garbage_collector_as_it_found_it(tiny_network, enabl
         assert gc.isenabled() is enabled
     finally:
         (gc.enable if before else gc.disable)()
+
+
+def test_the_status_never_says_optimal_beside_optimal_false():
+    """PuLP calls a plan found before the time limit "Optimal"; the report says what was proved."""
+    import pulp
+
+    from optimize.model import _status
+
+    problem = pulp.LpProblem("tiny", pulp.LpMinimize)
+    x = pulp.LpVariable("x", lowBound=0, cat="Integer")
+    problem += x
+    problem += x >= 1.5
+    problem.solve(pulp.HiGHS(msg=False))
+    assert _status(problem, proved=True) == "Optimal"
+    assert _status(problem, proved=False) == "Not proved optimal"  # stopped with a plan
+    problem += x <= 1
+    problem.solve(pulp.HiGHS(msg=False))
+    assert _status(problem, proved=False) == "Infeasible"

@@ -858,3 +858,26 @@ def test_the_report_workbook_reads_back_as_the_plan(built, plan_and_scenario):
     plan, scenario = plan_and_scenario
     back = scenarios.load_plan(built.results / "report.xlsx", scenario)
     assert (back.purchases, back.staffing) == (plan.purchases, plan.staffing)
+
+
+def test_the_frontier_table_says_which_cells_were_proved_optimal():
+    """A sweep cell stopped short of its gap is flagged beside its figure, in both languages."""
+    from planner import report_content
+
+    summary = pd.DataFrame(
+        {
+            "metric": ["weighted_unmet"] * 3,
+            "group": ["all"] * 3,
+            "budget_yuan": [1e6, 1e6, 2e6],
+            "plan": ["optimised", "status_quo", "optimised"],
+            "mean": [5.0, 9.0, 4.0],
+            "ci_low": [4.0, 8.0, 3.0],
+            "ci_high": [6.0, 10.0, 5.0],
+            "proved_optimal": [True, False, False],
+            "solver_gap": [0.0005, float("nan"), 0.031],
+        }
+    )
+    zh = report_content._frontier_table(summary, "zh")["求解"].tolist()
+    en = report_content._frontier_table(summary, "en")["solve"].tolist()
+    assert zh == ["已证明最优", "–", "未证明最优（间隙 3.10%）"]
+    assert en == ["proved optimal", "–", "NOT proved optimal (gap 3.10%)"]

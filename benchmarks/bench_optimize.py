@@ -22,7 +22,7 @@ import time
 import scenarios
 from optimize.baselines import equal_split, last_year_rule, status_quo
 from optimize.demand import sample_years
-from optimize.evaluate import evaluate_plans, paired_reduction
+from optimize.evaluate import paired_reduction
 from optimize.greedy import greedy
 from optimize.model import (
     Budgets,
@@ -33,6 +33,7 @@ from optimize.model import (
     solve,
 )
 from optimize.saa import saa_bounds
+from planner.pipeline import judge
 from sim import build_network
 
 BUDGET = 2_800_000
@@ -125,7 +126,8 @@ def main() -> None:
         equal_split(network, BUDGET),
         greedy_plan,
     ]
-    evaluation, yearly = evaluate_plans(scenario, candidates, args.reps, seed, jobs=2)
+    judged = judge(scenario, candidates, args.reps, seed, jobs=2)
+    evaluation, yearly = judged.evaluation, judged.yearly
     for row in evaluation.itertuples(index=False):
         print(
             f"{row.plan:>20}: purchases {row.purchase_cost_yuan:>11,.0f} yuan, weighted unmet "

@@ -21,9 +21,10 @@ import time
 import scenarios
 from optimize.baselines import last_year_rule
 from optimize.demand import sample_years
-from optimize.evaluate import evaluate_plans, paired_reduction
+from optimize.evaluate import paired_reduction
 from optimize.model import Budgets, build_problem, extract_plan, solve
 from optimize.saa import saa_bounds
+from planner.pipeline import judge
 from sim import build_network
 
 BUDGET = 2_800_000
@@ -81,7 +82,8 @@ def main() -> None:
 
 def _judge(scenario, network, plans, reps: int) -> None:
     rule = last_year_rule(network, BUDGET)
-    evaluation, yearly = evaluate_plans(scenario, [rule, *plans], reps, scenario.seed, jobs=2)
+    judged = judge(scenario, [rule, *plans], reps, scenario.seed, jobs=2)
+    evaluation, yearly = judged.evaluation, judged.yearly
     for row in evaluation.itertuples(index=False):
         print(
             f"{row.plan:>16}: weighted unmet {row.weighted_unmet_mean:,.0f} "

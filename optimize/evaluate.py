@@ -116,23 +116,6 @@ def simulate_plans(
     }
 
 
-def evaluate_plans(
-    scenario: Scenario,
-    plans: list[Plan],
-    reps: int,
-    seed: int,
-    jobs: int = 1,
-    progress: Callable[[int], None] | None = None,
-) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
-    """Simulate each plan on the same replications; the first plan is the reference.
-
-    Returns the evaluation frame (one row per plan) and each plan's yearly
-    headline values, aligned on replication, for further paired comparisons.
-    """
-    results = simulate_plans(scenario, plans, reps, seed, jobs, progress)
-    return evaluation_frame(scenario, plans, results)
-
-
 def evaluation_frame(
     scenario: Scenario, plans: list[Plan], results: dict[str, SimulationResult]
 ) -> tuple[pd.DataFrame, dict[str, pd.Series]]:

@@ -14,10 +14,10 @@ from pandas.testing import assert_frame_equal
 import scenarios
 from optimize.baselines import equal_split, expected_demand, last_year_rule, status_quo, top_up
 from optimize.demand import sample_years
-from optimize.evaluate import evaluate_plans
 from optimize.marginal import COLUMNS as MARGINAL_COLUMNS
 from optimize.marginal import marginal_values
 from optimize.model import Budgets, build_problem, extract_plan, solve
+from planner.pipeline import judge
 from scenarios import rules
 from scenarios.plan import Plan, Staffing
 from scenarios.rules import breaches
@@ -337,7 +337,8 @@ def judged(tiny_scenario, tiny_network):
         last_year_rule(tiny_network, BUDGET),
         equal_split(tiny_network, BUDGET),
     ]
-    evaluation, yearly = evaluate_plans(tiny_scenario, plans, reps=30, seed=5)
+    judged = judge(tiny_scenario, plans, reps=30, seed=5)
+    evaluation, yearly = judged.evaluation, judged.yearly
     return plans, evaluation, yearly
 
 
@@ -388,14 +389,15 @@ def test_status_quo_row_has_no_paired_difference_and_others_do(judged):
 
 def test_same_seed_gives_identical_evaluations(judged, tiny_scenario):
     plans, evaluation, yearly = judged
-    again, yearly_again = evaluate_plans(tiny_scenario, plans, reps=30, seed=5)
+    rerun = judge(tiny_scenario, plans, reps=30, seed=5)
+    again, yearly_again = rerun.evaluation, rerun.yearly
     assert_frame_equal(evaluation, again)
     for plan_id, values in yearly.items():
         pd.testing.assert_series_equal(values, yearly_again[plan_id])
 
 
 def test_plans_are_judged_on_common_random_numbers(tiny_scenario):
-    evaluation, _ = evaluate_plans(tiny_scenario, [status_quo(), Plan("same")], reps=10, seed=2)
+    evaluation = judge(tiny_scenario, [status_quo(), Plan("same")], reps=10, seed=2).evaluation
     twin = evaluation.iloc[1]
     assert twin["vs_status_quo_mean"] == 0.0
     assert twin["vs_status_quo_ci_low"] == pytest.approx(0.0, abs=1e-9)
@@ -428,7 +430,7 @@ def test_optimised_plan_beats_every_baseline_in_the_simulation(
         last_year_rule(shares_network, BUDGET),
         equal_split(shares_network, BUDGET),
     ]
-    evaluation, _ = evaluate_plans(shares_scenario, plans, reps=200, seed=shares_scenario.seed)
+    evaluation = judge(shares_scenario, plans, reps=200, seed=shares_scenario.seed).evaluation
     table = evaluation.set_index("plan")
     mean = table["weighted_unmet_mean"]
     numbers = table[["purchase_cost_yuan", "weighted_unmet_mean", "weighted_unmet_ci_high"]]

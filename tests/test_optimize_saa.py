@@ -16,10 +16,10 @@ from optimize.demand import (
     recorded_years,
     sample_years,
 )
-from optimize.evaluate import evaluate_plans
 from optimize.greedy import greedy
 from optimize.model import Budgets, SolveFailedError, build_problem, extract_plan, solve
 from optimize.saa import plan_cost_by_year, saa_bounds
+from planner.pipeline import judge
 from sim import build_network
 from sim.runner import events_for
 from tests import builders
@@ -123,7 +123,7 @@ def test_greedy_spends_within_budget_in_whole_units_and_beats_the_status_quo(
     assert all(p.quantity > 0 and isinstance(p.quantity, int) for p in plan.purchases)
     again = greedy(tiny_network, 60_000, seed=3, steps=3, candidates=4, reps=20)
     assert again == plan
-    evaluation, _ = evaluate_plans(tiny_scenario, [status_quo(), plan], reps=40, seed=11)
+    evaluation = judge(tiny_scenario, [status_quo(), plan], reps=40, seed=11).evaluation
     means = evaluation.set_index("plan")["weighted_unmet_mean"]
     assert means["greedy"] < means["status_quo"]
     assert np.isfinite(means).all()

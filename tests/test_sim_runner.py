@@ -12,7 +12,7 @@ import scenarios
 from optimize.baselines import status_quo
 from optimize.comparison import compare_results
 from optimize.demand import sample_years
-from optimize.evaluate import evaluate_plans
+from planner.pipeline import judge
 from scenarios.plan import Plan, Purchase
 from sim import build_network, simulate
 from sim.hazards import draw_events, replication_weights
@@ -247,7 +247,7 @@ def test_evaluation_and_comparison_use_the_weights(weighted_pair):
     weighted, plain = weighted_pair
     a, b = weighted_unmet_per_year(simulate(plain, reps=2, seed=1)).tolist()
     buy = Plan("sandbags", (Purchase("sandbag", "D_A", 5000),))
-    evaluation, _ = evaluate_plans(weighted, [status_quo(), buy], reps=2, seed=1)
+    evaluation = judge(weighted, [status_quo(), buy], reps=2, seed=1).evaluation
     assert evaluation.loc[0, "weighted_unmet_mean"] == 0.25 * a + 0.75 * b
     results = {p.plan_id: simulate(weighted, p, reps=2, seed=1) for p in (status_quo(), buy)}
     headline = compare_results(results, "status_quo").iloc[0]

@@ -93,25 +93,23 @@ def test_the_import_graph_inside_a_package_has_no_cycle():
                 visit(name, ())
 
 
-def test_reading_results_and_building_the_report_load_no_solver_or_cluster():
-    """``yingji report`` reads files: PuLP, HiGHS and Dask stay unloaded (a fresh process)."""
+def _heavy_loaded(modules: str) -> list[str]:
+    """Which of PuLP, HiGHS and Dask a fresh process has loaded after importing ``modules``."""
     code = (
-        "import sys; import planner.results, planner.report_content, planner.reporting; "
+        f"import sys; import {modules}; "
         f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({list(HEAVY)!r})))"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
     )
-    assert done.stdout.strip() == "[]", done.stdout
+    return ast.literal_eval(done.stdout.strip())
+
+
+def test_reading_results_and_building_the_report_load_no_solver_or_cluster():
+    """``yingji report`` reads files: PuLP, HiGHS and Dask stay unloaded (a fresh process)."""
+    assert _heavy_loaded("planner.results, planner.report_content, planner.reporting") == []
 
 
 def test_the_solver_check_of_the_test_above_can_fail():
     """The same probe sees PuLP when a module that solves is imported (the check is real)."""
-    code = (
-        "import sys; import planner.pipeline; "
-        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({list(HEAVY)!r})))"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
-    )
-    assert "pulp" in done.stdout
+    assert "pulp" in _heavy_loaded("planner.pipeline")

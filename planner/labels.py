@@ -748,14 +748,6 @@ PAGE_WORDS: dict[str, Pair] = {
         "只接受 Excel 工作簿 (.xlsx)；启用宏的 .xlsm 或旧的 .xls 文件请另存为 .xlsx",
         "only Excel workbooks (.xlsx) are read: save an .xlsm or .xls file as .xlsx",
     ),
-    "not_zip": (
-        "不是 Excel 工作簿 (.xlsx)：文件内容不是 xlsx 格式",
-        "not an Excel workbook (.xlsx): the file's content is not one",
-    ),
-    "macros": (
-        "工作簿含有宏：请另存为不含宏的 .xlsx",
-        "the workbook holds macros: save it as .xlsx",
-    ),
     "too_big_inside": (
         "工作簿解压后过大，未接受",
         "the workbook is too large once unpacked: refused",

@@ -249,7 +249,7 @@ def test_a_planner_uploads_a_county_optimises_and_downloads_the_list(browser, se
         assert httpx.get(href, cookies=_cookies(browser), timeout=30).status_code == 200
 
     _submit(browser, browser.find_element(By.ID, "lang-en"))
-    _wait_for(lambda: "What to buy" in _text(browser, "#plan h2"), 30, "English")
+    _wait_for(lambda: "What to buy" in _text(browser, "#plan"), 30, "English")
     assert _text(browser, "#state") == "done"
     assert not CJK.search(_text(browser, "#evaluation thead"))
     assert (

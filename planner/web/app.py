@@ -37,6 +37,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 import scenarios
+from planner.fonts import font_path
 from planner.labels import LANGS, LANGUAGE_NAMES, page_word
 from planner.web import views
 from planner.web.jobs import COUNTY_FILE, OUT, Job, JobStore, new_id, valid_id
@@ -116,6 +117,7 @@ def create_app(root: Path, token: str | None = None, slots: int = 1) -> Starlett
         Route("/jobs/{job_id}/spending.png", pages.spending),
         Route("/jobs/{job_id}/files/{name}", pages.download),
         Route("/login", pages.login, methods=["GET", "POST"]),
+        Route("/font/noto-sans-sc.otf", chinese_font),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     middleware = [
@@ -129,6 +131,12 @@ def create_app(root: Path, token: str | None = None, slots: int = 1) -> Starlett
         Middleware(Guard, token=token, pages=pages),
     ]
     return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+
+
+async def chinese_font(_request: Request) -> Response:
+    """The report's Chinese font, for machines without one (the page needs no CDN)."""
+    headers = {"Cache-Control": "public, max-age=86400"}
+    return FileResponse(font_path(), media_type="font/otf", headers=headers)
 
 
 def _templates() -> Environment:
@@ -189,7 +197,7 @@ class Guard(BaseHTTPMiddleware):
         if self.token is None or request.session.get("authed"):
             return None
         path = request.url.path
-        if path == "/login" or path.startswith("/static/"):
+        if path == "/login" or path.startswith(("/static/", "/font/")):
             return None
         given = request.query_params.get("token", "")
         if given and hmac.compare_digest(given.encode(), self.token.encode()):

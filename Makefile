@@ -1,7 +1,8 @@
 # Two commands: `make demo` runs the default county, `make test` runs the tests.
 # Each creates .venv on first use and installs the project into it, and both need
-# headless Chromium (the report's PDF, the report tests): `make browser` installs it
-# when run as root with apt-get, else names the command to run.
+# headless Chromium (the report's PDF, the report tests) and chromedriver (the browser
+# front end's tests): `make browser` installs them when run as root with apt-get, else
+# names the command to run.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin

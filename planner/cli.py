@@ -86,7 +86,34 @@ def build_parser() -> argparse.ArgumentParser:
     _add_plan_years(commands)
     _add_report(commands)
     _add_init(commands)
+    _add_serve(commands)
     return parser
+
+
+def _add_serve(commands) -> None:
+    serve = commands.add_parser(
+        "serve",
+        help="the planner in a web browser, for those who do not use a terminal",
+        description="Serve the browser pages until Ctrl-C: choose a county (the bundled one or "
+        "an uploaded workbook), simulate it, optimise the budget and download the list and the "
+        "report. Each page's work runs the same yingji commands as jobs; results stay in --root.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to serve on (127.0.0.1)")
+    serve.add_argument("--port", type=_whole_number(1, 65_535), default=8765, help="port (8765)")
+    serve.add_argument(
+        "--root",
+        type=Path,
+        default=Path("results/serve"),
+        help="folder of the sessions' uploads and jobs (default: results/serve)",
+    )
+    serve.add_argument(
+        "--token",
+        help="the access token every request must give (default: the YINGJI_TOKEN "
+        "environment variable); required to serve on an address other than 127.0.0.1",
+    )
+    serve.add_argument(
+        "--jobs", type=_workers, default=1, help="jobs run at once (the rest wait their turn)"
+    )
 
 
 def _add_init(commands) -> None:
@@ -407,6 +434,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from planner.initializing import run_init
 
             run_init(args.out, args.source, args.force, console)
+        elif args.command == "serve":
+            from planner.serving import run_serve
+
+            run_serve(args.host, args.port, args.root, args.token, args.jobs, console)
         elif args.command == "report":
             from planner.reporting import run_report
 

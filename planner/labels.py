@@ -736,3 +736,129 @@ def column_title(key: str, hazards: dict[str, str]) -> str:
     else:
         return key
     return f"{zh} {key}"
+
+
+def page_word(key: str, lang: str) -> str:
+    """The browser page's wording ``key`` in ``lang`` (``yingji serve``)."""
+    return in_lang(PAGE_WORDS[key], lang)
+
+
+# Each language's own name, for the switch between them (a name is shown as its speakers write it).
+LANGUAGE_NAMES = (("zh", "中文"), ("en", "English"))
+
+# The browser pages of ``yingji serve``.
+PAGE_WORDS: dict[str, Pair] = {
+    "title": ("县应急物资规划", "County emergency supplies planner"),
+    "county": ("县情", "The county"),
+    "county_in_use": ("当前使用的县", "County in use"),
+    "bundled": ("内置示例县", "the bundled county"),
+    "uploaded": ("上传的工作簿", "uploaded workbook"),
+    "use_bundled": ("改用内置示例县", "Use the bundled county"),
+    "upload": (
+        "上传县工作簿（yingji init 生成的格式，.xlsx，最大 {} MB）",
+        "Upload a county workbook (the yingji init format, .xlsx, at most {} MB)",
+    ),
+    "upload_button": ("上传并使用", "Upload and use"),
+    "upload_refused": ("未接受上传", "Upload refused"),
+    "too_large": ("文件超过 {} MB，未接受", "the file is larger than {} MB: refused"),
+    "not_xlsx": (
+        "只接受 Excel 工作簿 (.xlsx)；启用宏的 .xlsm 或旧的 .xls 文件请另存为 .xlsx",
+        "only Excel workbooks (.xlsx) are read: save an .xlsm or .xls file as .xlsx",
+    ),
+    "too_big_inside": (
+        "工作簿解压后过大，未接受",
+        "the workbook is too large once unpacked: refused",
+    ),
+    "no_file": ("请先选择一个文件", "choose a file first"),
+    "map": ("乡镇分布图（圆面积为人口，颜色为人口）", "Townships (area and colour: population)"),
+    "population": ("人口（人）", "population (people)"),
+    "stock": (
+        "现有储备价值（元），按层级和类别",
+        "Value of today's stock (yuan), by tier and category",
+    ),
+    "col_tier": ("层级", "tier"),
+    "col_category": ("类别", "category"),
+    "col_total": ("合计", "total"),
+    "simulate_today": ("模拟现状", "Simulate today"),
+    "simulate_button": ("开始模拟", "Simulate"),
+    "years_to_simulate": ("模拟年数", "Years to simulate"),
+    "cli_default": ("命令行默认 {}", "the CLI's default: {}"),
+    "today_results": ("现状：主要结果（95%置信区间）", "Today: headline outcomes (95% CI)"),
+    "today_map": (
+        "各乡镇加权缺口（元当量/年）",
+        "Weighted shortfall by township (yuan-equivalent / year)",
+    ),
+    "optimize": ("这笔预算买什么？", "What do we buy with the budget?"),
+    "budget": ("采购预算（元）", "Procurement budget (yuan)"),
+    "budget_forms": (
+        "可写作 2800000、2,800,000、280万 或 2.8M",
+        "write it as 2800000, 2,800,000 or 2.8M",
+    ),
+    "budget_bad": ("预算：{}", "budget: {}"),
+    "sampled_years": ("优化抽样年数", "Sampled years (optimiser)"),
+    "judging_years": ("评估模拟年数", "Judging years (simulation)"),
+    "whole_number": ("{}：请填写 {} 到 {} 之间的整数", "{}: give a whole number from {} to {}"),
+    "left_out": (
+        "网页版不运行贪心基线和模拟改进步骤（命令行默认运行）；计算完成后同时生成报告。",
+        "The page leaves out the greedy baseline and the improvement step (the CLI runs "
+        "them); the report is written when the plan is done.",
+    ),
+    "start": ("开始优化", "Optimise"),
+    "jobs": ("计算任务", "Jobs"),
+    "no_jobs": ("还没有计算任务", "No jobs yet"),
+    "kind_simulate": ("现状模拟", "Simulation of today"),
+    "kind_optimize": ("采购优化", "Purchase plan"),
+    "state_queued": ("排队中", "queued"),
+    "state_running": ("运行中", "running"),
+    "state_done": ("已完成", "done"),
+    "state_failed": ("失败", "failed"),
+    "state_interrupted": ("已中断（服务器曾停止）", "interrupted (the server stopped)"),
+    "run_again": ("重新运行", "Run again"),
+    "open": ("查看", "open"),
+    "started_at": ("创建时间", "created"),
+    "time_left": ("预计还需 {}", "about {} left"),
+    "no_estimate": ("正在计算，暂无剩余时间估计", "working: no estimate of the time left yet"),
+    "elapsed": ("已用时 {}", "{} elapsed"),
+    "step_of": ("第 {} 步，共 {} 步", "step {} of {}"),
+    "refreshes": ("页面每几秒自动更新", "this page updates itself every few seconds"),
+    "failed_because": ("失败原因", "why it failed"),
+    "plan": ("采购清单", "What to buy"),
+    "col_item": ("物资", "item"),
+    "col_depot": ("储备点", "depot"),
+    "col_quantity": ("数量", "quantity"),
+    "col_unit": ("单位", "unit"),
+    "col_price": ("单价（元）", "unit price (yuan)"),
+    "col_amount": ("金额（元）", "amount (yuan)"),
+    "judged": (
+        "模拟评估：加权缺口（元当量/年，95%置信区间）",
+        "Judged by simulation: weighted shortfall (yuan-equivalent / year, 95% CI)",
+    ),
+    "col_plan": ("方案", "plan"),
+    "col_purchases": ("采购金额（元）", "purchases (yuan)"),
+    "col_mean": ("均值", "mean"),
+    "col_ci": ("95%置信区间", "95% CI"),
+    "col_vs": ("比现状（配对差，95%置信区间）", "against today (paired difference, 95% CI)"),
+    "downloads": ("下载", "Downloads"),
+    "download_excel": (
+        "采购清单 Excel（交采购科）",
+        "Purchasing list, Excel (for the purchasing office)",
+    ),
+    "download_html": ("报告 HTML", "Report, HTML"),
+    "download_pdf": ("报告 PDF", "Report, PDF"),
+    "spending": ("计划支出", "What the plan spends"),
+    "back": ("返回县情页", "Back to the county"),
+    "login": ("请输入访问口令", "Enter the access token"),
+    "login_button": ("进入", "Enter"),
+    "login_wrong": ("口令不对", "wrong token"),
+    "not_found": ("找不到这个页面或任务", "No such page or job"),
+    "settings": ("设置", "settings"),
+}
+
+PAGE_WORDS |= {
+    "minutes": ("{}分{}秒", "{} min {} s"),
+    "seconds": ("{}秒", "{} s"),
+    "no_length": ("上传缺少长度信息，未接受", "the upload did not say its length: refused"),
+    "job_kind": ("任务", "job"),
+    "state": ("状态", "state"),
+    "map_caption": ("乡镇分布图", "Township map"),
+}

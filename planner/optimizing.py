@@ -42,7 +42,7 @@ from planner.pipeline import (
     judge,
     solve,
 )
-from planner.progress import progress_bar
+from planner.progress import phase, progress_bar
 from planner.results import (
     BOUNDS_FILE,
     COMPLIANCE_FILE,
@@ -96,13 +96,13 @@ def _solve(
 ) -> tuple[list, list[float] | None, Solved]:
     """The sampled years (and their weights, if recorded), and the plan solved on them."""
     seed = network.scenario.seed if request.seed is None else request.seed
-    with console.status("抽样 sampling demand scenarios"):
+    with phase(console, "抽样 sampling demand scenarios"):
         years, weights = optimiser_years(network, seed, request.scenarios)
     what = f"{request.scenarios} sampled years"
     if weights is not None:
         what = f"{len(years)} recorded years, each weighed by its probability"
         console.print(f"solving on the replay table's {what}", markup=False, highlight=False)
-    with console.status(f"建模求解 building and solving ({what}, {request.solver})"):
+    with phase(console, f"建模求解 building and solving ({what}, {request.solver})"):
         made = solve(
             network,
             years,
@@ -140,21 +140,21 @@ def _optimize(
     """The run itself, into its held folder: solve, judge, write, print."""
     years, weights, made = _solve(network, request, budgets, console)
     plan, report = made.plan, made.report
-    with console.status("边际价值 marginal values (plan fixed: duals, then finite differences)"):
+    with phase(console, "边际价值 marginal values (plan fixed: duals, then finite differences)"):
         marginal = marginal_values(network, years, plan, year_weights=weights)
     money = baseline_budget(network, budgets)
     plans = [baseline(name, network, money) for name in BASELINES]
     plans.insert(1, plan)
     seed = scenario.seed if request.seed is None else request.seed
     if request.greedy_steps > 0:
-        with console.status(f"贪心基线 greedy baseline ({request.greedy_steps} lots)"):
+        with phase(console, f"贪心基线 greedy baseline ({request.greedy_steps} lots)"):
             plans.append(greedy(network, money, seed, steps=request.greedy_steps))
     moves: list[Move] = []
     # The step's paired test is of the expected shortfall: it judges no other objective.
     plain = scenario.objective.worst_weight == 0 and scenario.objective.minimise == "shortfall"
     if request.improve_steps > 0 and plain:
         label = f"模拟改进 improvement step ({request.improve_steps} moves judged by simulation)"
-        with console.status(label):
+        with phase(console, label):
             improved, moves = improve(
                 scenario, network, plan, marginal, seed, request.reps, request.improve_steps,
                 made.credit,
@@ -391,7 +391,7 @@ def improvement_line(moves: list[Move], gain: list[float] | None, reps: int) -> 
 
 def _check_model(network, plan: Plan, simulated, reps: int, seed: int, console) -> ModelCheck:
     """The optimiser's model of the plan on the years that judged it, against the simulation."""
-    with console.status(f"模型核对 the model's value of the plan on the {reps} judging years"):
+    with phase(console, f"模型核对 the model's value of the plan on the {reps} judging years"):
         try:
             model = model_values(network, plan, 0, reps, seed)
         except SolveFailedError as error:
@@ -402,7 +402,7 @@ def _check_model(network, plan: Plan, simulated, reps: int, seed: int, console) 
 
 def _stability(network, years, budgets: Budgets, request: OptimizeRequest, console) -> Stability:
     """The plans of the two halves of the sample, and the money they share."""
-    with console.status(f"稳定性 stability: plans of two half-samples of {len(years) // 2} years"):
+    with phase(console, f"稳定性 stability: plans of two half-samples of {len(years) // 2} years"):
         try:
             return half_sample_stability(
                 network, years, budgets, request.mip_gap, request.time_limit_s
@@ -414,7 +414,7 @@ def _stability(network, years, budgets: Budgets, request: OptimizeRequest, conso
 def _bounds(network, plan, budgets, seed, request, out: Path, console, credit) -> None:
     """The SAA gap by the multiple-replications procedure, written to :data:`BOUNDS_FILE`."""
     label = f"统计界 SAA bounds ({request.bounds} samples of {request.scenarios} years)"
-    with console.status(label):
+    with phase(console, label):
         try:
             bounds = saa_bounds(
                 network,

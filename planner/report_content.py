@@ -324,7 +324,8 @@ def _budget_cell(scenario: Scenario, budget: float, lang: str) -> str:
     )
 
 
-def _metric_table(summary: pd.DataFrame, scenario: Scenario, lang: str) -> pd.DataFrame:
+def metric_table(summary: pd.DataFrame, scenario: Scenario, lang: str) -> pd.DataFrame:
+    """The headline outcomes of a simulation with their 95% CIs, in ``lang`` (shown values)."""
     summary = stated_rows(summary, scenario)
     rows = summary[
         summary["metric"].isin(
@@ -427,7 +428,7 @@ def _today_section(results: Results, lang: str) -> Section:
             charts.year_timeline(today.events, today.dispatches, typical, scenario, lang),
         ),
     )
-    table = ReportTable(words("table_today", lang), _metric_table(today.summary, scenario, lang))
+    table = ReportTable(words("table_today", lang), metric_table(today.summary, scenario, lang))
     return Section("today", words("today", lang), figures=figures, tables=(table,))
 
 

@@ -9,6 +9,7 @@ from rich.console import Console
 from planner.errors import RequestError
 from planner.fonts import FontMissingError
 from planner.output import terminal
+from planner.progress import phase
 from planner.report_content import load_report
 from planner.report_files import write_report_files
 from planner.results import version
@@ -20,7 +21,7 @@ def run_report(
 ) -> dict[str, Path]:
     """Build the report and write its files; returns their paths by kind."""
     console = console or terminal(stderr=True)
-    with console.status("报告 building the report"):
+    with phase(console, "报告 building the report"):
         try:
             report = load_report(results, lang, version())
         except FontMissingError as error:

@@ -18,7 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 LAYERS = ("scenarios", "sim", "optimize", "planner")  # bottom to top
 COMMANDS = ("simulating", "optimizing", "sweeping", "comparing", "planning_years", "reporting")
-COMMANDS += ("initializing",)
+COMMANDS += ("initializing", "serving")
 MAX_PLANNER_DEPTH = 5  # levels of imports inside planner/, counting the importing module
 HEAVY = ("pulp", "highspy", "dask", "distributed")
 

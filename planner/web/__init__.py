@@ -1,0 +1,1 @@
+"""The browser front end of yingji (``yingji serve``): pages, the job store, templates."""

@@ -11,12 +11,13 @@ import logging
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from planner.errors import RequestError
+from sim.workers import process_pool
 
 Outcome = Any  # what the function returned, or the exception that lost its task
 
@@ -91,20 +92,14 @@ def _pool(jobs: int) -> Iterator[Executor]:
 def _started_pool(jobs: int) -> Iterator[Executor]:
     # Spawned, not forked: a fork copies HiGHS's thread pool without its threads, and a
     # worker's first solve then waits forever for them (seen after a solve in the parent).
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+    with process_pool(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
 
-    def run(function: Callable[[Any], Any], tasks: list[Any]) -> Iterator[tuple]:
-        futures = {pool.submit(function, task): task for task in tasks}
-        for future in as_completed(futures):
-            yield futures[future], _outcome(future)
+        def run(function: Callable[[Any], Any], tasks: list[Any]) -> Iterator[tuple]:
+            futures = {pool.submit(function, task): task for task in tasks}
+            for future in as_completed(futures):
+                yield futures[future], _outcome(future)
 
-    try:
         yield Executor(f"{jobs} processes", jobs, run)
-    except BaseException:
-        _stop_now(pool)
-        raise
-    else:
-        pool.shutdown(wait=True)
 
 
 def _outcome(future) -> Outcome:
@@ -113,16 +108,6 @@ def _outcome(future) -> Outcome:
         return future.result()
     except Exception as error:  # a lost worker fails its task only
         return error
-
-
-def _stop_now(pool: ProcessPoolExecutor) -> None:
-    """Cancel what has not started and end the workers now rather than after their cell."""
-    # Python 3.14 has terminate_workers(); before it the process table is the only handle,
-    # and shutdown() forgets it, so take it first.
-    workers = list((getattr(pool, "_processes", None) or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in workers:
-        process.terminate()
 
 
 # Dask's defaults suit interactive work on workers that hold large data; a sweep cell is

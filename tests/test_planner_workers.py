@@ -141,3 +141,31 @@ def test_ctrl_c_stops_a_local_cluster_sweep_quietly_and_keeps_its_cells(tmp_path
     assert [line for line in stderr.splitlines() if line.strip()][-1].startswith(INTERRUPTED)
     assert len(finished_cells(out)) >= 1
     _assert_session_ends(process)
+
+
+def test_a_worker_whose_parent_is_already_gone_exits_at_once():
+    """The parent died before the worker asked to die with it: the worker sees a new parent."""
+    code = "from sim.workers import end_with_parent; end_with_parent(1); print('alive')"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert (done.returncode, done.stdout) == (1, "")
+
+
+WATCHED_ORPHAN = """
+import os, time
+import sim.workers as workers
+workers._kernel_kills_orphan = lambda: False  # as where prctl is missing
+workers.PARENT_POLL_S = 0.1
+if os.fork() == 0:
+    workers.end_with_parent(os.getppid())
+    time.sleep(60)
+    os._exit(0)
+time.sleep(60)
+"""
+
+
+def test_without_prctl_a_thread_ends_the_orphan(tmp_path):
+    process = subprocess.Popen([sys.executable, "-c", WATCHED_ORPHAN], start_new_session=True)
+    _wait_for_workers(process, 1)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+    _assert_session_ends(process, timeout_s=5)

@@ -10,13 +10,17 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
+import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
+from concurrent.futures import as_completed
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from multiprocessing import resource_tracker
 from typing import Any
 
 from planner.errors import RequestError
+from sim.workers import leave_interrupts_to_parent, process_pool
 
 Outcome = Any  # what the function returned, or the exception that lost its task
 
@@ -91,20 +95,14 @@ def _pool(jobs: int) -> Iterator[Executor]:
 def _started_pool(jobs: int) -> Iterator[Executor]:
     # Spawned, not forked: a fork copies HiGHS's thread pool without its threads, and a
     # worker's first solve then waits forever for them (seen after a solve in the parent).
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+    with process_pool(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
 
-    def run(function: Callable[[Any], Any], tasks: list[Any]) -> Iterator[tuple]:
-        futures = {pool.submit(function, task): task for task in tasks}
-        for future in as_completed(futures):
-            yield futures[future], _outcome(future)
+        def run(function: Callable[[Any], Any], tasks: list[Any]) -> Iterator[tuple]:
+            futures = {pool.submit(function, task): task for task in tasks}
+            for future in as_completed(futures):
+                yield futures[future], _outcome(future)
 
-    try:
         yield Executor(f"{jobs} processes", jobs, run)
-    except BaseException:
-        _stop_now(pool)
-        raise
-    else:
-        pool.shutdown(wait=True)
 
 
 def _outcome(future) -> Outcome:
@@ -113,16 +111,6 @@ def _outcome(future) -> Outcome:
         return future.result()
     except Exception as error:  # a lost worker fails its task only
         return error
-
-
-def _stop_now(pool: ProcessPoolExecutor) -> None:
-    """Cancel what has not started and end the workers now rather than after their cell."""
-    # Python 3.14 has terminate_workers(); before it the process table is the only handle,
-    # and shutdown() forgets it, so take it first.
-    workers = list((getattr(pool, "_processes", None) or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in workers:
-        process.terminate()
 
 
 # Dask's defaults suit interactive work on workers that hold large data; a sweep cell is
@@ -149,23 +137,12 @@ LOCAL_WORKER_CONFIG = {
 def _dask(
     scheduler: str | None, local_cluster: int | None, connect_timeout_s: float
 ) -> Iterator[Executor]:
-    import dask
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     logging.getLogger("distributed").setLevel(logging.ERROR)
     cluster = None
     if scheduler is None:
-        with dask.config.set(LOCAL_WORKER_CONFIG):
-            cluster = LocalCluster(
-                n_workers=local_cluster,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                host="127.0.0.1",
-                # A worker still beating its heart as the cluster closes logs an error
-                # with a traceback; a cell's own errors come back with its result.
-                silence_logs=logging.CRITICAL,
-            )
+        cluster = _local_cluster(local_cluster)
         client = Client(cluster)
         where = f"a local Dask cluster of {local_cluster} workers"
     else:
@@ -176,10 +153,82 @@ def _dask(
         if slots == 0:
             raise RequestError(f"the Dask cluster at {scheduler} has no workers")
         yield Executor(f"{where} ({slots} threads)", slots, _dask_runner(client))
+    except BaseException:
+        if cluster is not None:
+            _stop_local_workers(cluster)
+        raise
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _local_cluster(workers: int | None):
+    """A cluster of worker processes on this machine, its nannies in this process."""
+    import dask
+    from distributed import LocalCluster
+
+    with dask.config.set(LOCAL_WORKER_CONFIG), _interrupts_held() as held:
+        cluster = LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            host="127.0.0.1",
+            # A worker still beating its heart as the cluster closes logs an error
+            # with a traceback; a cell's own errors come back with its result.
+            silence_logs=logging.CRITICAL,
+            # Runs dask_setup below in each worker process as it starts.
+            preload=[__name__],
+        )
+    if held:
+        cluster.close()
+        raise KeyboardInterrupt
+    return cluster
+
+
+@contextmanager
+def _interrupts_held() -> Iterator[list[int]]:
+    """Ctrl-C in this block is only noted in the list; processes started in it never take it."""
+    # Ctrl-C inside LocalCluster() leaves it half-built (Dask's exit hook then fails with
+    # a traceback) and reaches workers still starting, before dask_setup ignores it. So
+    # the handler notes it, in whatever thread it lands, and it is blocked in the threads
+    # started here, whose mask the worker processes they spawn keep for good.
+    held: list[int] = []
+    if threading.current_thread() is not threading.main_thread() or os.name != "posix":
+        yield held
+        return
+    resource_tracker.ensure_running()  # starting it unblocks SIGINT in the starting thread
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield held
+    finally:
+        # Unblocking runs the handler for a Ctrl-C still pending, before it is replaced.
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        signal.signal(signal.SIGINT, previous or signal.default_int_handler)
+
+
+def dask_setup(worker) -> None:
+    """Dask's preload hook, in each local worker: Ctrl-C is the CLI's to handle, not its."""
+    # Ctrl-C reaches the whole process group; a worker that took it would print the
+    # KeyboardInterrupt of its event loop, a traceback for each worker.
+    leave_interrupts_to_parent()
+
+
+def _stop_local_workers(cluster) -> None:
+    """End the workers after a short grace instead of waiting for their running cells."""
+    import asyncio
+
+    # A closing cluster lets each worker finish its task for up to 4 s before its nanny
+    # ends it (10 s seen on an interrupted sweep); the cells are lost either way.
+    async def stop() -> None:
+        closing = (nanny.close(timeout=1) for nanny in cluster.workers.values())
+        await asyncio.gather(*closing, return_exceptions=True)
+
+    # What this did not stop, cluster.close() does; its error must not hide the interrupt.
+    with suppress(Exception):
+        cluster.sync(stop)
 
 
 def _connect(client_type: type, address: str, timeout_s: float):

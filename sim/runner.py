@@ -8,7 +8,7 @@ the same events under every plan and in every process layout.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 
 import numpy as np
 
@@ -19,6 +19,7 @@ from sim.model import CountyModel
 from sim.network import CountyNetwork, build_network
 from sim.records import Records, SimulationResult, to_frames
 from sim.rows import StockRow
+from sim.workers import process_pool
 
 DEPOT_TIERS = ("county", "township", "village")
 Progress = Callable[[int], None]
@@ -136,9 +137,7 @@ def simulate(
             if progress:
                 progress(len(part))
     else:
-        with ProcessPoolExecutor(
-            max_workers=jobs, initializer=_init_worker, initargs=(scenario, plan)
-        ) as pool:
+        with process_pool(jobs, _init_worker, (scenario, plan)) as pool:
             futures = {
                 pool.submit(_worker_chunk, seed, part): len(part)
                 for part in _chunks(replications, chunk)

@@ -1066,3 +1066,13 @@ def test_a_setting_past_any_county_is_refused(
     path = builders.write_scenario(tmp_path, toml=toml)
     refused(path, path, key, bound)
 
+
+def test_a_horizon_drawing_more_events_than_a_run_holds_is_refused(tmp_path: Path) -> None:
+    toml = base_toml()
+    toml["scenario"]["horizon_days"] = 3650  # ten years of 100,000 fires a year and more
+    hazards = base_hazards()
+    for hazard in hazards:
+        hazard["annual_rate"] = 100_000.0
+    path = builders.write_scenario(tmp_path, toml=toml, hazards=hazards)
+    message = refused(path, path, "hazards.annual_rate", "events in one simulated horizon")
+    assert "2,000,000" in message

@@ -25,8 +25,6 @@ from pydantic import (
 
 Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNegative = Annotated[float, Field(ge=0.0)]
-Positive = Annotated[float, Field(gt=0.0)]
 # Counts of people, units, villages: a billion is past any county, and far below where
 # float sums lose whole units (beyond 2**53 a stock of 1e17 served twice its demand).
 MAX_COUNT = 1_000_000_000

@@ -19,6 +19,7 @@ from planner.errors import CellsFailedError, RequestError
 from planner.output import terminal
 from planner.results import version
 from scenarios import InputError
+from scenarios.schema import MAX_BUDGET_YUAN
 
 SCENARIO_FORMS = "scenario: a TOML file with its CSV tables, or an Excel workbook (yingji init)"
 SCENARIO_HELP = f"{SCENARIO_FORMS} (default: the bundled county)"
@@ -189,7 +190,10 @@ def _bounded_number(
     return parse
 
 
-_money = _bounded_number(0.0, float("inf"), False, "a finite amount of yuan >= 0", strip=True)
+# the scenario's own bound on a budget: a run's scenario.json must read back (planner.results)
+_money = _bounded_number(
+    0.0, MAX_BUDGET_YUAN, False, "an amount of yuan from 0 to 1e10", strip=True, high_open=False
+)
 _positive_float = _bounded_number(0.0, float("inf"), True, "a positive number")
 _gap = _bounded_number(0.0, 1.0, False, "a gap at least 0 and below 1")
 _weight = _bounded_number(0.0, 1.0, False, "a weight from 0 to 1", high_open=False)

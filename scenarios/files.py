@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+PARTIAL_SUFFIX = ".part"  # a temporary file: ``.<name>.<random>.part`` beside its target
+
 
 class WriteError(OSError):
     """A file that could not be written (a full disk, a read-only folder): ``path: reason``."""
@@ -43,7 +45,10 @@ def write_atomic(path: Path, write: Callable[[Path], object]) -> Path:
     return path
 
 
-PARTIAL_SUFFIX = ".part"  # a temporary file: ``.<name>.<random>.part`` beside its target
+def remove_partial_files(folder: Path) -> None:
+    """Remove the temporary files a killed run left in ``folder``; never a finished file."""
+    for partial in folder.glob(f".*{PARTIAL_SUFFIX}"):
+        partial.unlink(missing_ok=True)
 
 
 def _write_error(path: Path, error: OSError) -> WriteError:

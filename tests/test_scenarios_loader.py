@@ -1012,7 +1012,7 @@ def test_a_replayed_event_of_1e300_people_is_refused(tmp_path: Path) -> None:
         ("townships", "area_km2", "1e300", "300000"),
         ("teams", "mobilisation_median_min", "1e300", "10080"),
         ("teams", "mobilisation_sigma", "1000", "5"),
-        ("teams", "members", "1000000000000", "100000"),
+        ("teams", "max_members", "1000000000000", "less than or equal to 100000"),
         ("agreements", "lead_time_h", "1e300", "8784"),
         ("demand", "per_person", "1e300", "1000"),
         ("demand", "per_event", "1e19", "10000000"),

@@ -194,7 +194,7 @@ def _bounded_number(
 
 # the scenario's own bound on a budget: a run's scenario.json must read back (planner.results)
 _money = _bounded_number(
-    0.0, MAX_BUDGET_YUAN, False, "an amount of yuan from 0 to 1e10", strip=True, high_open=False
+    0.0, MAX_BUDGET_YUAN, False, "a finite amount of yuan up to 1e10", strip=True, high_open=False
 )
 _positive_float = _bounded_number(0.0, float("inf"), True, "a positive number")
 _gap = _bounded_number(0.0, 1.0, False, "a gap at least 0 and below 1")

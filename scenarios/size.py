@@ -4,8 +4,9 @@ A simulated year's time and memory grow with the events it draws: about half a
 millisecond and 20 KB of rows an event (measured on the bundled county: 5,000
 years, 60,000 events, 1.4 GB at the peak). So a run is sized by its expected
 events, ``sum of the hazards' annual_rate x simulated years x replications``
-(storm episodes counted like events, everyday calls at a hundredth of one: each
-is a step of a loop, not a process), and refused above :data:`MAX_RUN_EVENTS`.
+(a storm episode counted as a twentieth of an event and an everyday call as a
+thousandth: each is a step of a loop, measured at 13 and 0.25 microseconds, not
+a process with rows), and refused above :data:`MAX_RUN_EVENTS`.
 The loader checks one replication (a scenario that cannot run at all); the
 simulation and the optimiser's sampling check their own count of years.
 """
@@ -18,10 +19,12 @@ from pathlib import Path
 from scenarios.errors import InputError
 from scenarios.schema import Scenario
 
-# Two million events is about 40 GB at the peak and an hour of one core: what a large
-# workstation can hold. The bundled county's 100,000 years (the CLI's most) are 1.1 million.
+# Two million events is about 40 GB at the peak and a quarter of an hour of one core: what
+# a large workstation can hold. The bundled county's 100,000 years (the CLI's most) are 1.3
+# million.
 MAX_RUN_EVENTS = 2_000_000
-CALLS_PER_EVENT = 100  # everyday calls that cost what one event costs
+EPISODES_PER_EVENT = 20  # storm episodes that cost what one event costs
+CALLS_PER_EVENT = 1000  # everyday calls that cost what one event costs
 DAYS_PER_YEAR = 365.0  # as the sampler counts the years a horizon spans
 
 
@@ -37,7 +40,7 @@ def expected_events(scenario: Scenario) -> float:
         return len(index.table) / max(1, len(index.years))
     rate = sum(hazard.annual_rate for hazard in scenario.hazards)
     if scenario.rain_episodes is not None:
-        rate += scenario.rain_episodes.annual_rate
+        rate += scenario.rain_episodes.annual_rate / EPISODES_PER_EVENT
     rate += sum(team.everyday_calls_per_year for team in scenario.teams) / CALLS_PER_EVENT
     return rate * simulated_years(scenario)
 

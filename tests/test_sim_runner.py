@@ -276,7 +276,7 @@ def test_a_hundred_thousand_replayed_years_can_be_sampled(tmp_path):
 
 
 def _busy_county(tmp_path) -> scenarios.Scenario:
-    """The tiny county with 20,000 fires a year: about 20,008 events a simulated year."""
+    """The tiny county with 20,000 fires a year: about 20,005 events a simulated year."""
     hazards = copy.deepcopy(builders.HAZARDS)
     hazards[2]["annual_rate"] = 20_000.0
     return scenarios.load(builders.write_scenario(tmp_path, hazards=hazards))
@@ -284,7 +284,7 @@ def _busy_county(tmp_path) -> scenarios.Scenario:
 
 def test_a_run_of_more_events_than_memory_holds_is_refused_before_it_starts(tmp_path):
     county = _busy_county(tmp_path)
-    assert expected_events(county) == 20_007.5  # hazards 20,005 and 2.5 storm episodes
+    assert expected_events(county) == 20_005.125  # hazards 20,005 and 2.5 storm episodes
     with pytest.raises(scenarios.InputError) as caught:
         simulate(county, reps=1000)  # 20 million events: filled the memory for an hour
     message = str(caught.value)
@@ -304,6 +304,11 @@ def test_everyday_calls_and_years_count_toward_a_run(tmp_path):
     toml = copy.deepcopy(builders.TOML_BASE)
     toml["scenario"]["horizon_days"] = 730  # two years a replication
     teams = copy.deepcopy(builders.TEAMS)
-    teams[0]["everyday_calls_per_year"] = 1000  # ten events' worth
+    teams[0]["everyday_calls_per_year"] = 10_000  # ten events' worth
     county = scenarios.load(builders.write_scenario(tmp_path, toml=toml, tables={"teams": teams}))
-    assert expected_events(county) == pytest.approx((2 + 3 + 3 + 2.5 + 10) * 2)
+    assert expected_events(county) == pytest.approx((2 + 3 + 3 + 2.5 / 20 + 10) * 2)
+
+
+def test_the_bundled_countys_most_years_fit_in_a_run():
+    county = scenarios.load()
+    assert expected_events(county) * 100_000 < MAX_RUN_EVENTS  # the CLI's --reps at most

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from scenarios.schema import Scenario
+from scenarios.size import check_run_size
 from sim.dispatch import Kit, RoadCuts, agreement_arrivals, extra_demand, source_arrivals
 from sim.hazards import Event, base_demand
 from sim.model import CountyModel, Incident
@@ -99,6 +100,7 @@ def sample_years(
     network: CountyNetwork, seed: int, count: int, first: int = IN_SAMPLE_OFFSET
 ) -> list[list[DemandEvent]]:
     """``count`` demand scenarios: replications ``first .. first + count - 1`` of the sampler."""
+    check_run_size(network.scenario, count, "sampled years")
     return [demand_year(network, seed, first + k, k) for k in range(count)]
 
 

@@ -19,6 +19,8 @@ from planner.errors import CellsFailedError, RequestError
 from planner.output import terminal
 from planner.results import version
 from scenarios import InputError
+from scenarios.files import WriteError
+from scenarios.schema import MAX_BUDGET_YUAN
 
 SCENARIO_FORMS = "scenario: a TOML file with its CSV tables, or an Excel workbook (yingji init)"
 SCENARIO_HELP = f"{SCENARIO_FORMS} (default: the bundled county)"
@@ -26,6 +28,7 @@ SCENARIO_HELP = f"{SCENARIO_FORMS} (default: the bundled county)"
 EXIT_BAD_INPUT = 2
 EXIT_CELLS_FAILED = 1
 EXIT_INTERRUPTED = 130
+EXIT_CANNOT_WRITE = 74  # sysexits' EX_IOERR: a full disk, a read-only or forbidden folder
 
 
 def _whole_number(minimum: int, maximum: int | None = None, why: str = ""):
@@ -216,7 +219,10 @@ def _bounded_number(
     return parse
 
 
-_money = _bounded_number(0.0, float("inf"), False, "a finite amount of yuan >= 0", strip=True)
+# the scenario's own bound on a budget: a run's scenario.json must read back (planner.results)
+_money = _bounded_number(
+    0.0, MAX_BUDGET_YUAN, False, "a finite amount of yuan up to 1e10", strip=True, high_open=False
+)
 _positive_float = _bounded_number(0.0, float("inf"), True, "a positive number")
 _gap = _bounded_number(0.0, 1.0, False, "a gap at least 0 and below 1")
 _weight = _bounded_number(0.0, 1.0, False, "a weight from 0 to 1", high_open=False)
@@ -448,6 +454,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (InputError, RequestError) as error:
         console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
         return EXIT_BAD_INPUT
+    except OSError as error:  # scenarios.files.write_atomic names the file; nothing half-written
+        console.print(f"[bold red]error:[/] {escape(_system_error(error))}", highlight=False)
+        return EXIT_CANNOT_WRITE
     except KeyboardInterrupt:
         console.print(
             "interrupted; every file written so far is complete, none is half-written"
@@ -459,6 +468,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return EXIT_INTERRUPTED
     return 0
+
+
+def _system_error(error: OSError) -> str:
+    """The system's refusal in one line: ``path: no space left on device``."""
+    if isinstance(error, WriteError) or error.filename is None or error.strerror is None:
+        return " ".join(str(error).split())
+    return f"{error.filename}: {error.strerror[:1].lower()}{error.strerror[1:]}"
 
 
 if __name__ == "__main__":

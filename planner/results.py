@@ -38,7 +38,7 @@ from optimize.records import (
     YEAR_COLUMNS,
     paired_years,
 )
-from scenarios import InputError, load, load_plan
+from scenarios import InputError, files, load, load_plan
 from scenarios.files import write_atomic
 from scenarios.loader import validate_scenario
 from scenarios.plan import Plan
@@ -76,6 +76,7 @@ MANIFEST_FORMAT = 1
 CELLS, YEARS, FAILED = "cells", "years", "failed"
 CELL_FILE = re.compile(r"^cell-(\d+)\.parquet$")
 SWEEP_SUMMARY = "sweep_summary.csv"
+RUN_SUBFOLDERS = (CELLS, YEARS, FAILED, AGAINST)  # every folder a run writes inside its own
 
 
 # ---------------------------------------------------------------------------- writing
@@ -123,6 +124,7 @@ def run_folder(path: Path, command: str) -> Iterator[Path]:
     """
     out = prepare_out_dir(path, command)
     with hold(out):
+        remove_partial_files(out)
         record = out / RUN_RECORD
         fresh = not record.exists()
         if fresh:
@@ -311,10 +313,14 @@ def check_sweep_folder(out: Path, manifest: dict[str, object]) -> None:
 
 
 def remove_partial_files(out: Path) -> None:
-    """Temporary files of a run that was killed mid-write; never a finished file."""
-    for folder in (CELLS, YEARS, FAILED):
-        for partial in (out / folder).glob(".*.part"):
-            partial.unlink(missing_ok=True)
+    """Temporary files a killed run left in its folder; never a finished file.
+
+    Every run removes them when it starts, holding the folder (:func:`hold`), from
+    the folder and the subfolders runs write: never from a folder below that may be
+    another run's, still writing.
+    """
+    for folder in (out, *(out / name for name in RUN_SUBFOLDERS)):
+        files.remove_partial_files(folder)
 
 
 def cell_file(index: int) -> str:

@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from scenarios import ledger, rules
+from scenarios import ledger, rules, size
 from scenarios.errors import InputError, from_validation
 from scenarios.files import read_csv_text
 from scenarios.schema import (
@@ -486,6 +486,7 @@ def _check_references(
     _check_rules(scenario, tables["items"])
     _check_recruitment(scenario, tables["townships"])
     _check_outcomes(scenario, settings)
+    _check_size(scenario, settings)
     if scenario.replay is not None:
         table = tables["replay"]
         lines = replay_lines or range(2, len(scenario.replay) + 2)
@@ -595,6 +596,13 @@ def _check_delivery(scenario: Scenario, settings: Settings, items: Table) -> Non
         if item.lead_time_days is not None:
             raise items.error(items.at(line, "lead_time_days"), problem, item.lead_time_days)
         raise settings.error("delivery.lead_time_days", problem, delivery.lead_time_days)
+
+
+def _check_size(scenario: Scenario, settings: Settings) -> None:
+    """One simulated horizon fits in a run (rates x years: 1e5 a year for ten years hung)."""
+    problem = size.too_busy(scenario)
+    if problem is not None:
+        raise settings.error("hazards.annual_rate", problem)
 
 
 def _check_outcomes(scenario: Scenario, settings: Settings) -> None:

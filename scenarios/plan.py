@@ -562,6 +562,8 @@ def load_plan(path: str | Path, scenario: Scenario) -> Plan:
     path = Path(path)
     if not path.is_file():
         raise InputError(path, "", "file not found")
+    if path.stat().st_size == 0:  # a lost or truncated file, not a plan that buys nothing
+        raise InputError(path, "", "empty file (0 bytes: no header row, no data); save it again")
     suffix = path.suffix.lower()
     if suffix == ".xls":
         raise InputError(path, "", "old .xls workbooks cannot be read; save it as .xlsx")

@@ -25,8 +25,6 @@ from pydantic import (
 
 Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNegative = Annotated[float, Field(ge=0.0)]
-Positive = Annotated[float, Field(gt=0.0)]
 # Counts of people, units, villages: a billion is past any county, and far below where
 # float sums lose whole units (beyond 2**53 a stock of 1e17 served twice its demand).
 MAX_COUNT = 1_000_000_000
@@ -35,9 +33,24 @@ Seed = Annotated[int, Field(ge=0, lt=2**63, strict=False)]
 # Ranges past which a figure is a typo, not a county: each would hang a run or overflow.
 EventsPerYear = Annotated[float, Field(ge=0.0, le=100_000.0)]  # 1e9 a year filled the memory
 People = Annotated[float, Field(ge=0.0, le=MAX_COUNT)]  # 1e300 gave a headline of 2e303
+# People one event affects: ten million is more than live in any Chinese county.
+Affected = Annotated[float, Field(ge=0.0, le=10_000_000.0)]
 Spread = Annotated[float, Field(ge=0.0, le=5.0)]  # a lognormal sigma; 1000 overflowed
 Hours = Annotated[float, Field(gt=0.0, le=8784.0)]  # at most a (leap) year
 Days = Annotated[float, Field(gt=0.0, le=3660.0)]  # at most ten years; 3,650,000 hung
+Delay = Annotated[float, Field(ge=0.0, le=8784.0)]  # a wait that may be none: a year at most
+# A trip, a leg inside a township or a depot's issue: a week is further than a county reaches.
+TravelHours = Annotated[float, Field(ge=0.0, le=168.0)]
+# Kilometres on the county's map: 20,000 km (half the earth's girth) takes any projection;
+# a coordinate of 1e300 made every distance infinite.
+Coordinate = Annotated[float, Field(ge=-20_000.0, le=20_000.0)]
+Radius = Annotated[float, Field(ge=0.0, le=1000.0)]  # a county is under 200 km across
+# A negative-binomial shape: below 0.1 one year in thousands holds nearly every event (and a
+# run's size cannot be foreseen); above a million the count is Poisson anyway.
+Dispersion = Annotated[float, Field(ge=0.1, le=1e6)]
+MonthWeight = Annotated[float, Field(ge=0.0, le=1e6)]  # only the months' ratios count
+# Members of one team: a county's whole militia is a few thousand.
+TeamSize = Annotated[int, Field(ge=1, le=100_000)]
 # From the money's approval to delivery: a year at most (later is the next year's money).
 LeadDays = Annotated[float, Field(ge=0.0, le=366.0)]
 # A name is shown on maps, tables and sheets: a few words, not a page.
@@ -65,7 +78,12 @@ def _yuan(value: Any) -> Any:
 
 
 Yuan = BeforeValidator(_yuan)
-Money = Annotated[float, Yuan, Field(ge=0.0)]  # a budget or a price, in yuan
+# A budget: 10 billion yuan (100亿) is more than a large county spends in a year on
+# everything; an infinite one reached the solver.
+MAX_BUDGET_YUAN = 1e10
+Money = Annotated[float, Yuan, Field(ge=0.0, le=MAX_BUDGET_YUAN)]  # a budget, in yuan
+# A unit's price: a billion yuan is past anything a county stocks (a helicopter is ~50 million).
+Price = Annotated[float, Field(gt=0.0, le=1e9)]
 
 Terrain = Literal["plain", "hill", "mountain"]
 ItemCategory = Literal[
@@ -117,14 +135,15 @@ class Township(Frozen):
     township_id: Identifier
     name_zh: Name
     name_en: Name = ""
-    x_km: float
-    y_km: float
+    x_km: Coordinate
+    y_km: Coordinate
     terrain: Terrain
     population: Count
-    area_km2: Positive
+    # the largest county in China (Ruoqiang) is about 200,000 km2
+    area_km2: Annotated[float, Field(gt=0.0, le=300_000.0)]
     villages: Count
     river_exposure: Probability
-    forest_area_ha: NonNegative
+    forest_area_ha: Annotated[float, Field(ge=0.0, le=30_000_000.0)]  # 300,000 km2 of forest
     hazard_points: Count
     is_county_seat: bool = False
     # how much a shortfall here weighs against one elsewhere (vulnerable townships more)
@@ -142,10 +161,11 @@ class Item(Frozen):
     name_en: Name
     category: ItemCategory
     unit: Name
-    unit_price_yuan: Positive
+    unit_price_yuan: Price
     kind: ItemKind
     loss_rate: Probability = 0.0
-    criticality_weight: Positive
+    # a shortfall's weight against the unit's price: 1000 already makes a sandbag a boat
+    criticality_weight: Annotated[float, Field(gt=0.0, le=1000.0)]
     # How long a unit lasts (scenarios/ledger.py): equipment its service life, a consumable
     # (water, food, medicines, sandbags that degrade) its shelf life; None: as long as needed
     service_life_years: Annotated[float, Field(gt=0.0, le=100.0)] | None = None
@@ -231,13 +251,15 @@ class Team(Frozen):
     tier: TeamTier
     category: Name = ""
     base_township: Identifier
-    members: Annotated[int, Field(ge=1)]
-    min_members: Annotated[int, Field(ge=1)]
-    max_members: Annotated[int, Field(ge=1)]
+    members: TeamSize
+    min_members: TeamSize
+    max_members: TeamSize
     skills: tuple[Skill, ...] = Field(min_length=1)
-    mobilisation_median_min: Positive
-    mobilisation_sigma: NonNegative = 0.0
-    cost_per_member_yuan: NonNegative
+    # a team not on its way within a week is not a response team
+    mobilisation_median_min: Annotated[float, Field(gt=0.0, le=7 * 24 * 60.0)]
+    mobilisation_sigma: Spread = 0.0
+    # a member's yearly cost: ten million yuan is a hundred times a full-time firefighter's
+    cost_per_member_yuan: Annotated[float, Field(ge=0.0, le=1e7)]
     operates: tuple[Identifier, ...] = ()  # equipment it is trained on (items' operator_skill)
     status: TeamStatus = "part_time"  # full-time members are on the payroll all year
     # share of the roster that turns out when called: the rate of a team on scene is
@@ -264,7 +286,7 @@ class Agreement(Frozen):
     township_id: Identifier
     item_id: Identifier
     max_quantity: Count
-    lead_time_h: Positive
+    lead_time_h: Hours
 
 
 class ReserveNorm(Frozen):
@@ -299,10 +321,12 @@ class DemandProfile(Frozen):
 
     hazard: Identifier
     item_id: Identifier
-    per_person: NonNegative = 0.0
-    per_event: NonNegative = 0.0
-    per_hour: NonNegative = 0.0
-    deadline_h: Positive
+    # Units an event asks for: past these no county's event asks, and the counts lose whole
+    # units (a per_event of 1e19 was served twice over)
+    per_person: Annotated[float, Field(ge=0.0, le=1000.0)] = 0.0
+    per_event: Annotated[float, Field(ge=0.0, le=10_000_000.0)] = 0.0
+    per_hour: Annotated[float, Field(ge=0.0, le=1_000_000.0)] = 0.0
+    deadline_h: Hours
 
 
 def _some_season(value: tuple[float, ...]) -> tuple[float, ...]:
@@ -319,31 +343,33 @@ class Hazard(Frozen):
     name_en: Name = ""
     trigger: Trigger
     annual_rate: EventsPerYear
-    dispersion: Positive | None = None
+    dispersion: Dispersion | None = None
     exposure: ExposureField
-    month_weights: tuple[NonNegative, ...] = Field(min_length=12, max_length=12)
-    severity_median_people: People
+    month_weights: tuple[MonthWeight, ...] = Field(min_length=12, max_length=12)
+    severity_median_people: Affected
     severity_sigma: Spread
     severity_zero_probability: Probability = 0.0
     duration_median_h: Hours
     duration_sigma: Spread = 0.0
-    alarm_delay_h: NonNegative = 0.0
-    warning_lead_h: NonNegative = 0.0
+    alarm_delay_h: Delay = 0.0
+    warning_lead_h: Delay = 0.0
     evacuate_fraction: Probability = 0.0
     rescue_skill: Skill
-    rescue_person_hours_base: NonNegative
-    rescue_person_hours_per_person: NonNegative = 0.0
+    # ten million person-hours is a thousand people working for a year and more
+    rescue_person_hours_base: Annotated[float, Field(ge=0.0, le=10_000_000.0)]
+    rescue_person_hours_per_person: Annotated[float, Field(ge=0.0, le=1000.0)] = 0.0
     rescue_work_distribution: WorkDistribution = "lognormal"
     rescue_work_sigma: Spread = 0.0
-    rescue_deadline_h: Positive
-    max_teams: Annotated[int, Field(ge=1)] = 4
+    rescue_deadline_h: Hours
+    max_teams: Annotated[int, Field(ge=1, le=1000)] = 4
     road_cut_probability: Probability = 0.0
-    road_cut_duration_h: NonNegative = 0.0
-    growth_per_hour_late: NonNegative = 0.0
-    growth_grace_h: NonNegative = 0.0
-    trapped_per_person: NonNegative = 0.0
+    road_cut_duration_h: Delay = 0.0
+    # e-fold each hour late is already an explosion; 1e300 made the demand infinite
+    growth_per_hour_late: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
+    growth_grace_h: Delay = 0.0
+    trapped_per_person: Probability = 0.0  # no more people trapped than affected
     trap_probability: Probability = 1.0  # chance an event traps anyone (most bury nobody)
-    survival_half_life_h: Positive = 24.0
+    survival_half_life_h: Hours = 24.0
     source: Note = ""
 
     _season = field_validator("month_weights")(_some_season)
@@ -353,9 +379,9 @@ class RainEpisodes(Frozen):
     """Rainstorm episodes: each hits a cluster of neighbouring townships at once."""
 
     annual_rate: EventsPerYear
-    dispersion: Positive | None = None
-    month_weights: tuple[NonNegative, ...] = Field(min_length=12, max_length=12)
-    radius_km: NonNegative
+    dispersion: Dispersion | None = None
+    month_weights: tuple[MonthWeight, ...] = Field(min_length=12, max_length=12)
+    radius_km: Radius
     source: Note = ""
 
     _season = field_validator("month_weights")(_some_season)
@@ -364,11 +390,13 @@ class RainEpisodes(Frozen):
 class Travel(Frozen):
     """How travel times are made: from coordinates and terrain, or an explicit matrix."""
 
-    speed_kmh: dict[Terrain, Positive]
-    road_factor: Annotated[float, Field(ge=1.0)] = 1.3
-    local_travel_h: dict[Terrain, NonNegative]
-    road_cut_slowdown: Annotated[float, Field(ge=1.0)] = 2.0
-    matrix_h: tuple[tuple[NonNegative, ...], ...] | None = None
+    # slower than walking is not a road; faster than a helicopter is a typo
+    speed_kmh: dict[Terrain, Annotated[float, Field(ge=1.0, le=300.0)]]
+    # the road's length over the straight line: mountain switchbacks reach 2 or 3, not 10
+    road_factor: Annotated[float, Field(ge=1.0, le=10.0)] = 1.3
+    local_travel_h: dict[Terrain, TravelHours]
+    road_cut_slowdown: Annotated[float, Field(ge=1.0, le=100.0)] = 2.0
+    matrix_h: tuple[tuple[TravelHours, ...], ...] | None = None
 
     @field_validator("speed_kmh", "local_travel_h")
     @classmethod
@@ -384,10 +412,11 @@ class Dispatch(Frozen):
 
     team_order: tuple[TeamStage, ...] = Field(min_length=1)
     supply_order: tuple[SupplyStage, ...] = Field(min_length=1)
-    neighbour_radius_km: NonNegative
+    neighbour_radius_km: Radius
     when_no_team: Literal["queue", "lost"] = "queue"
-    issue_delay_h: dict[DepotTier, NonNegative]
-    evacuation_people_per_member_hour: NonNegative = 0.0
+    issue_delay_h: dict[DepotTier, TravelHours]
+    # a rescuer moves a few people an hour; a thousand is a typo
+    evacuation_people_per_member_hour: Annotated[float, Field(ge=0.0, le=1000.0)] = 0.0
     general_skill_efficiency: Probability = 0.5
 
     @field_validator("team_order", "supply_order")
@@ -402,7 +431,8 @@ class Penalties(Frozen):
     """How shortfalls are weighed into the headline: a weighted shortfall in yuan-equivalent."""
 
     late_fraction: Probability
-    rescue_work_yuan_per_person_hour: Money
+    # call-out pay is tens of yuan an hour; a million is a typo
+    rescue_work_yuan_per_person_hour: Annotated[float, Yuan, Field(ge=0.0, le=1e6)]
     source: Note = ""
 
 
@@ -493,7 +523,7 @@ class Outcomes(Frozen):
     first_relief_h: Hours = 12.0  # hours after impact by which relief must reach people
     # need -> the items that meet it; a person lacks a need if any of its items is short
     relief_items: dict[Identifier, tuple[Identifier, ...]] = {}
-    small_event_people: People = 300.0  # an event affecting fewer people is small
+    small_event_people: Affected = 300.0  # an event affecting fewer people is small
     # an event needs help from outside the county when more than this share of its rescue
     # work, or of its weighted item demand, is not met (0: anything at all)
     outside_help_share: Probability = 0.0
@@ -598,10 +628,10 @@ class ReplayEvent(Frozen):
     """One recorded event to replay instead of sampling."""
 
     replication: Count
-    time_h: NonNegative
+    time_h: Annotated[float, Field(ge=0.0, le=87_840.0)]  # within the longest horizon (Days)
     township_id: Identifier
     hazard: Identifier
-    severity_people: People
+    severity_people: Affected
     duration_h: Hours | None = None
     demand: dict[Identifier, People] = Field(default_factory=dict)
 

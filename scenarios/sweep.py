@@ -54,7 +54,6 @@ from scenarios.schema import (
     Hazard,
     Item,
     Penalties,
-    Positive,
     Procurement,
     RainEpisodes,
     Scenario,
@@ -63,6 +62,11 @@ from scenarios.schema import (
     Township,
     Travel,
 )
+
+# Each cell is a validated scenario in memory (2.3 MB for the bundled county, measured) and
+# an optimisation of minutes: a thousand cells is 2 GB and days of solving; 10,000 filled the
+# memory while loading.
+MAX_CELLS = 1000
 
 BaselineName = Literal["status_quo", "last_year_rule", "equal_split", "top_up"]
 
@@ -105,10 +109,11 @@ class SweepSettings(Frozen):
     action: Literal["optimise", "evaluate"] = "optimise"
     plans: tuple[str, ...] = ()
     baselines: tuple[BaselineName, ...] = ("status_quo", "last_year_rule")
-    reps: Annotated[int, Field(ge=1)] = 200
+    # the CLI's bounds on --reps and --scenarios (planner/cli.py): beyond, a cell does not fit
+    reps: Annotated[int, Field(ge=1, le=100_000)] = 200
     seed: Count | None = None
-    sampled_years: Annotated[int, Field(ge=1)] = 200
-    time_limit_s: Positive = 120.0
+    sampled_years: Annotated[int, Field(ge=1, le=5_000)] = 200
+    time_limit_s: Annotated[float, Field(gt=0.0, le=7 * 24 * 3600.0)] = 120.0  # a week a solve
     mip_gap: Annotated[float, Field(ge=0.0, lt=1.0)] = 1e-3
     solver: Literal["highs", "cbc"] = "highs"
 
@@ -187,6 +192,7 @@ def load_sweep(path: str | Path | None = None) -> Sweep:
     plans = tuple(load_plan(plan_path, base) for plan_path in plan_paths)
     _check_plan_ids(plans, plan_paths, settings, path)
     axes = _axes(document.get("grid"), path)
+    _check_cell_count(axes, path)
     for axis in axes:
         for value in axis.values:
             apply_changes(base, ((axis.name, value),), path)
@@ -261,6 +267,18 @@ def _axes(grid: object, path: Path) -> tuple[Axis, ...]:
         problem = f"excludes {STAFF_BUDGET_AXIS}: one joint pot, or a staffing budget of its own"
         raise InputError(path, f"grid.{JOINT_BUDGET_AXIS}", problem)
     return tuple(axes)
+
+
+def _check_cell_count(axes: tuple[Axis, ...], path: Path) -> None:
+    """Refuse a grid of more cells than :data:`MAX_CELLS`, before any cell is built."""
+    count = math.prod(len(axis.values) for axis in axes)
+    if count > MAX_CELLS:
+        sizes = " x ".join(f"{len(axis.values)} {axis.name}" for axis in axes)
+        problem = (
+            f"{sizes} is {count:,} cells, more than the {MAX_CELLS:,} one sweep holds: "
+            "split the grid into several sweeps (each its own --out)"
+        )
+        raise InputError(path, "grid", problem)
 
 
 def _flatten(table: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:

@@ -40,7 +40,8 @@ engines, so they cannot drift apart. The rules:
   or a recall). Duty crews answer calls; disasters draw on the whole roster.
 * **Growth.** Work and item demand of a hazard that grows (forest fires) are
   multiplied by ``exp(growth_per_hour_late x hours late)``, where hours late is
-  the first team's arrival after impact beyond the hazard's grace period.
+  the first team's arrival after impact beyond the hazard's grace period, at
+  most a million-fold.
 """
 
 from __future__ import annotations
@@ -58,6 +59,10 @@ from sim.network import Candidates, CountyNetwork
 HOURS_PER_YEAR = 8760.0
 SERVICE_STREAM = 1  # spawn-key tag of an event's service stream (hazards use their own)
 EVERYDAY_STREAM = 2  # spawn-key tag of a team's everyday calls
+# An event grows at most a million-fold however late its first team: the demand stays a
+# number (a team queued for months made it infinite).
+MAX_GROWTH_LOG = float(np.log(1e6))
+TRAPPED_POINTS = 10_000  # people of a buried group each timed apart, at most
 
 
 def alarm_h(hazard: Hazard, impact_h: float) -> float:
@@ -264,10 +269,14 @@ def trapped_lost(
         return 0.0
     if not np.isfinite(first_h):
         return float(trapped)
-    share = (np.arange(trapped) + 0.5) / trapped
+    # Reached evenly from the first arrival to the work's end; past TRAPPED_POINTS people the
+    # same spacing is sampled, not one array slot each (a billion buried filled the memory).
+    points = min(trapped, TRAPPED_POINTS)
+    share = (np.arange(points) + 0.5) / points
     reached = first_h + share * (done_h - first_h) - impact_h
     survive = np.power(0.5, np.maximum(reached, 0.0) / hazard.survival_half_life_h)
-    return float(trapped - survive.sum())
+    saved = survive.sum() if points == trapped else trapped * survive.mean()
+    return float(trapped - saved)
 
 
 def growth(hazard: Hazard, impact_h: float, first_arrival_h: float | None) -> float:
@@ -275,7 +284,8 @@ def growth(hazard: Hazard, impact_h: float, first_arrival_h: float | None) -> fl
     if hazard.growth_per_hour_late <= 0 or first_arrival_h is None:
         return 1.0
     late_h = first_arrival_h - impact_h - hazard.growth_grace_h
-    return float(np.exp(hazard.growth_per_hour_late * max(0.0, late_h)))
+    # Capped: a team months late (queued) made exp() overflow to an infinite demand.
+    return float(np.exp(min(hazard.growth_per_hour_late * max(0.0, late_h), MAX_GROWTH_LOG)))
 
 
 def extra_demand(demand: np.ndarray, grown: float) -> np.ndarray:

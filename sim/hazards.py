@@ -79,7 +79,10 @@ def _severity(rng: np.random.Generator, hazard: Hazard) -> float:
         return 0.0
     if hazard.severity_median_people <= 0:
         return 0.0
-    return float(hazard.severity_median_people * np.exp(hazard.severity_sigma * rng.normal()))
+    drawn = hazard.severity_median_people * np.exp(hazard.severity_sigma * rng.normal())
+    # The lognormal's far tail is numbers, not people: past a billion its trapped count
+    # overflowed numpy's Poisson and its demand lost whole units.
+    return float(min(drawn, schema.MAX_COUNT))
 
 
 def _work(rng: np.random.Generator, hazard: Hazard, mean: float) -> float:

@@ -14,6 +14,7 @@ import numpy as np
 
 from scenarios.plan import Plan
 from scenarios.schema import ITEM_CATEGORIES, Scenario
+from scenarios.size import check_run_size
 from sim.hazards import Event, draw_events, replay_events, replication_weights
 from sim.model import CountyModel
 from sim.network import CountyNetwork, build_network
@@ -116,7 +117,8 @@ def simulate(
     scenario, plan
         The county, and an optional plan applied to its starting state.
     reps
-        Number of simulated years.
+        Number of simulated years; refused (:class:`scenarios.InputError`) when their
+        expected events exceed :data:`scenarios.size.MAX_RUN_EVENTS`.
     seed
         Base seed; ``None`` uses the scenario's seed.
     jobs
@@ -126,6 +128,7 @@ def simulate(
     first_replication
         Index of the first replication (to extend an earlier run).
     """
+    check_run_size(scenario, reps)  # refused in one line, not after filling the memory
     seed = scenario.seed if seed is None else seed
     replications = list(range(first_replication, first_replication + reps))
     network = build_network(scenario, plan)

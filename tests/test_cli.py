@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import copy
 import csv
+import errno
 import json
 import os
 import stat
+import subprocess
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -16,9 +19,10 @@ from rich.console import Console
 
 from planner import cli
 from planner.report_content import unit_name
+from planner.results import finished_cells
 from planner.tables import summary_table
 from scenarios import load
-from scenarios.files import write_atomic
+from scenarios.files import WriteError, write_atomic
 from scenarios.plan import PLAN_CSV_COLUMNS, Plan, Purchase, Staffing
 from scenarios.schema import Capability, Scenario
 from tests import builders, support
@@ -588,3 +592,92 @@ def test_simulate_and_optimize_default_to_folders_of_their_own():
     parser = build_parser()
     assert parser.parse_args(["simulate"]).out == Path("results/simulate")
     assert parser.parse_args(["optimize"]).out == Path("results/optimize")
+
+
+# --- a full disk, a read-only folder: one line naming the file, nothing half-written ----------
+
+
+@contextmanager
+def mounted_tmpfs(folder: Path, options: str):
+    """A tmpfs at ``folder`` (``size=16k``: a full disk; ``ro``: read-only), or skip the test.
+
+    Mounting needs root (CI containers often run as root; elsewhere the test is skipped,
+    and test_write_atomic_names_the_target_of_a_real_enospc still runs).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    mount = ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)]
+    try:
+        done = subprocess.run(mount, capture_output=True, text=True, check=False)
+    except FileNotFoundError:
+        pytest.skip("no mount command to make a small or read-only filesystem")
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs (needs root): {done.stderr.strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=False)
+
+
+def _partial_files(folder: Path) -> list[Path]:
+    return sorted(folder.rglob("*.part")) if folder.exists() else []
+
+
+def test_write_atomic_names_the_target_of_a_real_enospc(tmp_path):
+    full = Path("/dev/full")  # every write to it fails with ENOSPC, from the kernel
+    if not full.exists():
+        pytest.skip("no /dev/full on this system")
+    target = tmp_path / "events.parquet"
+    with pytest.raises(WriteError) as caught:
+        write_atomic(target, lambda _: full.write_bytes(b"x" * 100_000))
+    assert str(caught.value) == f"{target}: no space left on device"
+    assert caught.value.errno == errno.ENOSPC
+    assert list(tmp_path.iterdir()) == []  # no target, no temporary file
+
+
+def test_simulate_onto_a_full_disk_says_so_in_one_line(tiny_path, tmp_path):
+    with mounted_tmpfs(tmp_path / "disk", "size=16k") as disk:
+        done = run_process("simulate", tiny_path, "--reps", "50", "--out", disk / "sim")
+        assert done.returncode == cli.EXIT_CANNOT_WRITE, done.stderr
+        line = assert_one_line_error(done.stderr, "no space left on device")
+        assert line.startswith(f"error: {disk / 'sim'}/")
+        assert not _partial_files(disk)
+        assert not (disk / "sim" / "run.json").exists()  # nothing written: no unfinished mark
+
+
+def test_a_sweep_onto_a_full_disk_keeps_its_whole_cells_and_says_so(tiny_path, tmp_path):
+    sweep = tmp_path / "sweep.toml"
+    sweep.write_text(
+        f'[sweep]\nscenario = "{tiny_path}"\naction = "evaluate"\nbaselines = ["status_quo"]\n'
+        "reps = 50\n[grid]\nhazard_intensity = [0.5, 1.0, 1.5, 2.0]\n",
+        encoding="utf-8",
+    )
+    with mounted_tmpfs(tmp_path / "disk", "size=48k") as disk:
+        done = run_process("sweep", sweep, "--out", disk / "sweep")
+        assert done.returncode == cli.EXIT_CANNOT_WRITE, done.stderr
+        assert "Traceback" not in done.stderr
+        *_, last = done.stderr.strip().splitlines()  # after the line saying what will run
+        assert last.startswith(f"error: {disk / 'sweep'}/"), last
+        assert last.endswith("no space left on device"), last
+        assert not _partial_files(disk)
+        # the cells saved before the disk filled are whole: the sweep resumes from them
+        for cell in finished_cells(disk / "sweep"):
+            pd.read_parquet(disk / "sweep" / "cells" / f"cell-{cell:04d}.parquet")
+
+
+def test_a_report_onto_a_read_only_filesystem_says_so_in_one_line(tiny_run, tmp_path):
+    _, results = tiny_run
+    with mounted_tmpfs(tmp_path / "ro", "ro,size=16k") as folder:
+        done = run_process("report", results, "--out", folder / "report.html")
+        assert done.returncode == cli.EXIT_CANNOT_WRITE, done.stderr
+        assert_one_line_error(done.stderr, f"{folder}/report.html: read-only file system")
+        assert list(folder.iterdir()) == []
+
+
+def test_a_report_into_sys_is_refused_in_one_line(tiny_run):
+    if not Path("/sys/kernel").is_dir():
+        pytest.skip("no sysfs at /sys")
+    _, results = tiny_run
+    done = run_process("report", results, "--out", "/sys/yingji-report.html")
+    assert done.returncode == cli.EXIT_CANNOT_WRITE, done.stderr
+    line = assert_one_line_error(done.stderr, "/sys/yingji-report.html: ")
+    assert line.endswith(("permission denied", "read-only file system")), line

@@ -257,6 +257,8 @@ def test_cbc_solves_the_tiny_county(tiny_path, tiny_scenario, tmp_path, monkeypa
         ("--budget", "abc"),
         ("--budget", "nan"),
         ("--budget", "inf"),
+        ("--budget", "1e300"),  # ran, and wrote a scenario.json the report could not read
+        ("--joint-budget", "2e10"),
         ("--staff-budget", "-1"),
         ("--time-limit", "0"),
         ("--time-limit", "-3"),

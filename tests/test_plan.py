@@ -807,11 +807,10 @@ def write_zip_without_workbook(path: Path) -> None:
     "write",
     [
         lambda path: path.write_bytes(random.Random(7).randbytes(700)),
-        lambda path: path.write_bytes(b""),
         lambda path: path.write_text("part,item_id\n", encoding="utf-8"),
         write_zip_without_workbook,
-    ],
-    ids=["random-bytes", "empty", "csv-text", "zip-without-workbook"],
+    ],  # 0 bytes: test_a_0_byte_plan_file_is_refused_as_empty_in_every_format
+    ids=["random-bytes", "csv-text", "zip-without-workbook"],
 )
 def test_corrupt_excel_plan_is_refused_in_one_line(
     tmp_path: Path, scenario: Scenario, write: Any
@@ -950,6 +949,15 @@ def test_an_empty_plan_file_is_refused_but_a_header_alone_is_an_empty_plan(
     header.write_text(",".join(PLAN_CSV_COLUMNS) + "\n", encoding="utf-8")
     plan = load_plan(header, scenario)
     assert (plan.purchases, plan.staffing) == ((), ())
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".json", ".xlsx"])
+def test_a_0_byte_plan_file_is_refused_as_empty_in_every_format(
+    tmp_path: Path, scenario: Scenario, suffix: str
+) -> None:
+    lost = tmp_path / f"lost{suffix}"
+    lost.write_bytes(b"")  # JSON said "Expecting value", Excel "File is not a zip file"
+    refused(lost, scenario, "empty file (0 bytes")
 
 
 def test_a_plan_quantity_beyond_a_billion_is_refused(tmp_path: Path, scenario: Scenario) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import copy
 import re
 import warnings
@@ -18,6 +19,7 @@ from optimize.baselines import status_quo
 from optimize.comparison import compare_results
 from optimize.evaluate import simulate_plans
 from planner import charts, fonts
+from planner.report_files import _png  # the report's own drawing of a chart
 from scenarios.plan import Plan, Purchase
 from sim import simulate
 from sim.metrics import HEADLINE, mean_ci, weighted_unmet_by_township
@@ -303,3 +305,17 @@ def test_missing_font_package_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(fonts, "FONT_PACKAGE", "no_such_font_package")
     with pytest.raises(fonts.FontMissingError, match="pip install pylopdf-fonts-zh-cn"):
         fonts.font_path()
+
+
+def test_names_at_the_schemas_longest_keep_the_map_a_page_wide(tmp_path):
+    """A 5,000-character name made a 95,000 px map; names stop at 80 (scenarios.schema.Name)."""
+    rows = copy.deepcopy(TOWNSHIPS)
+    for row in rows:
+        row["name_zh"] = row["name_en"] = "镇" * 80
+    scenario = scenarios.load(write_scenario(tmp_path, tables={"townships": rows}))
+    values = pd.Series({town.township_id: 1.0 for town in scenario.townships})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # constrained layout gives up, and says so
+        png = base64.b64decode(_png(charts.township_map(scenario, values)))
+    width = int.from_bytes(png[16:20], "big")  # the PNG header's width
+    assert width < 3000, width

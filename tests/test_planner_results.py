@@ -94,3 +94,19 @@ def test_the_record_holds_every_file_the_run_wrote(tiny_path, tmp_path):
     written = {p.name for p in out.iterdir()} - {RUN_RECORD}
     assert set(files) == written
     assert all(len(digest) == 64 for digest in files.values())
+
+
+def test_a_killed_runs_temporary_files_go_when_the_next_run_starts(tmp_path):
+    """One rule for every command (the sweep's cells had it): stale ``.part`` files go."""
+    out = tmp_path / "out"
+    (out / "against").mkdir(parents=True)
+    (out / "nested").mkdir()
+    stale = [out / ".events.parquet.k3j9.part", out / "against" / ".years.csv.x1.part"]
+    for path in stale:
+        path.write_bytes(b"half a file")  # what kill -9 mid-write leaves
+    kept = [out / "events.parquet", out / "nested" / ".other.csv.q.part"]  # another run's
+    for path in kept:
+        path.write_bytes(b"whole")
+    with run_folder(out, "simulate"):
+        assert not any(path.exists() for path in stale)
+    assert all(path.exists() for path in kept)

@@ -972,7 +972,7 @@ def test_an_infinite_number_in_the_toml_is_refused(tmp_path: Path, key: str) -> 
     [
         ("annual_rate", 1e9, "100000"),  # filled the memory
         ("severity_sigma", 1000.0, "5"),  # overflowed
-        ("severity_median_people", 1e300, "1000000000"),  # a headline of 2e303
+        ("severity_median_people", 1e300, "10000000"),  # a headline of 2e303
         ("duration_median_h", 1e6, "8784"),
     ],
 )
@@ -998,4 +998,81 @@ def test_a_replayed_event_of_1e300_people_is_refused(tmp_path: Path) -> None:
     )
     path = builders.write_scenario(tmp_path, extra_tables={"replay": "replay.csv"})
     message = expect_input_error(lambda: load(path), tmp_path / "replay.csv", "severity_people")
-    assert "1000000000" in message
+    assert "10000000" in message
+
+
+# Figures a county never has (issue 16 item 5): each loaded before and gave a headline of
+# 1e300 or more, infinite times or a crash deep in the simulation.
+@pytest.mark.parametrize(
+    ("table", "column", "value", "bound"),
+    [
+        ("items", "unit_price_yuan", "1e12", "1000000000"),
+        ("items", "criticality_weight", "1e300", "1000"),
+        ("townships", "x_km", "1e300", "20000"),
+        ("townships", "area_km2", "1e300", "300000"),
+        ("teams", "mobilisation_median_min", "1e300", "10080"),
+        ("teams", "mobilisation_sigma", "1000", "5"),
+        ("teams", "max_members", "1000000000000", "less than or equal to 100000"),
+        ("agreements", "lead_time_h", "1e300", "8784"),
+        ("demand", "per_person", "1e300", "1000"),
+        ("demand", "per_event", "1e19", "10000000"),
+        ("demand", "deadline_h", "1e300", "8784"),
+    ],
+)
+def test_a_figure_past_any_county_in_a_table_is_refused(
+    tmp_path: Path, table: str, column: str, value: str, bound: str
+) -> None:
+    path = builders.write_scenario(tmp_path, tables=table_with(table, 0, column, value))
+    refused(path, path.parent / f"{table}.csv", f"row 2, field {column}", bound)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "bound"),
+    [
+        ("severity_median_people", 1e9, "10000000"),  # a billion people: no county has them
+        ("growth_per_hour_late", 1e300, "1"),  # an infinite demand
+        ("trapped_per_person", 2.0, "1"),  # more trapped than affected
+        ("rescue_person_hours_base", 1e300, "10000000"),
+        ("alarm_delay_h", 1e300, "8784"),
+        ("dispersion", 1e-300, "0.1"),  # one year in a googol holds every event
+        ("month_weights", [1e308] * 12, "1000000"),  # their sum overflowed
+    ],
+)
+def test_a_hazard_figure_past_any_county_is_refused(
+    tmp_path: Path, key: str, value: Any, bound: str
+) -> None:
+    hazards = base_hazards()
+    hazards[2][key] = value
+    path = builders.write_scenario(tmp_path, hazards=hazards)
+    refused(path, path, f"hazards[2] (forest_fire).{key}", bound)
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "bound"),
+    [
+        ("scenario", "procurement_budget_yuan", 1e300, "10000000000"),
+        ("travel", "road_factor", 1000.0, "10"),
+        ("travel", "speed_kmh", {"plain": 1e-300, "hill": 40, "mountain": 25}, "1"),
+        ("dispatch", "issue_delay_h", {"village": 1e300, "township": 0.3, "county": 0.5}, "168"),
+        ("penalties", "rescue_work_yuan_per_person_hour", 1e300, "1000000"),
+        ("rain_episodes", "radius_km", 1e300, "1000"),
+    ],
+)
+def test_a_setting_past_any_county_is_refused(
+    tmp_path: Path, section: str, key: str, value: Any, bound: str
+) -> None:
+    toml = base_toml()
+    toml[section][key] = value
+    path = builders.write_scenario(tmp_path, toml=toml)
+    refused(path, path, key, bound)
+
+
+def test_a_horizon_drawing_more_events_than_a_run_holds_is_refused(tmp_path: Path) -> None:
+    toml = base_toml()
+    toml["scenario"]["horizon_days"] = 3650  # ten years of 100,000 fires a year and more
+    hazards = base_hazards()
+    for hazard in hazards:
+        hazard["annual_rate"] = 100_000.0
+    path = builders.write_scenario(tmp_path, toml=toml, hazards=hazards)
+    message = refused(path, path, "hazards.annual_rate", "events in one simulated horizon")
+    assert "2,000,000" in message

@@ -10,6 +10,7 @@ the value.
 from __future__ import annotations
 
 import copy
+import time
 from pathlib import Path
 from typing import Any
 
@@ -465,14 +466,29 @@ def test_unknown_key_in_sweep_table_is_refused(tmp_path: Path) -> None:
         ('baselines = ["best_guess"]', "sweep.baselines[0]", "(got 'best_guess')"),
         ("mip_gap = 1.0", "sweep.mip_gap", "(got 1.0)"),
         ('solver = "gurobi"', "sweep.solver", "(got 'gurobi')"),
+        ("reps = 1000000", "sweep.reps", "100000"),  # each cell past what a run holds
+        ("sampled_years = 1000000", "sweep.sampled_years", "5000"),
+        ("time_limit_s = 1e300", "sweep.time_limit_s", "604800"),
     ],
-    ids=["reps-zero", "action", "baseline", "mip-gap", "solver"],
+    ids=["reps-zero", "action", "baseline", "mip-gap", "solver", "reps", "sampled", "time"],
 )
 def test_bad_setting_is_refused_naming_the_field_and_value(
     tmp_path: Path, setting: str, field: str, shown: str
 ) -> None:
     path = tiny_sweep(tmp_path, "budget_yuan = [1]", f"{SCENARIO_LINE}\n{setting}")
     refused(path, path, f"{field}: ", shown)
+
+
+def test_a_grid_of_more_cells_than_a_sweep_holds_is_refused_before_any_is_built(
+    tmp_path: Path,
+) -> None:
+    budgets = ", ".join(str(100_000 + k) for k in range(100))
+    grid = f"budget_yuan = [{budgets}]\nhazard_intensity = [{', '.join(map(str, range(1, 101)))}]"
+    path = tiny_sweep(tmp_path, grid)  # 10,000 cells filled the memory while loading
+    started = time.monotonic()
+    message = refused(path, path, "grid: 100 budget_yuan x 100 hazard_intensity is 10,000 cells")
+    assert "split the grid" in message
+    assert time.monotonic() - started < 5
 
 
 def test_missing_grid_is_refused(tmp_path: Path) -> None:

@@ -11,9 +11,10 @@ import scenarios
 from optimize.baselines import status_quo
 from optimize.demand import sample_years
 from optimize.model import Budgets, build_problem, solve
-from scenarios.schema import Capability
+from scenarios.schema import MAX_COUNT, Capability
 from sim import build_network, simulate
-from sim.dispatch import RoadCuts, alarm_h, growth, kit_saving, route, usable_kit
+from sim.dispatch import RoadCuts, alarm_h, growth, kit_saving, route, trapped_lost, usable_kit
+from sim.hazards import make_event
 from sim.metrics import weighted_unmet_per_year
 from tests import builders
 
@@ -97,6 +98,32 @@ def test_growth_is_exponential_in_hours_late_beyond_the_grace(tiny_scenario):
     assert growth(fire, 10.0, 14.0) == pytest.approx(np.exp(0.2 * 3.0))
     assert growth(fire, 10.0, None) == 1.0
     assert growth(tiny_scenario.hazards[0], 10.0, 40.0) == 1.0  # floods do not grow
+
+
+def test_growth_stops_at_a_million_fold_however_late_the_first_team(tiny_scenario):
+    fire = tiny_scenario.hazards[2]
+    # a team queued half a year: exp(0.2 x 4,380) overflowed to an infinite demand
+    assert growth(fire, 0.0, 4380.0) == pytest.approx(1e6)
+    assert growth(fire, 0.0, 60.0) == pytest.approx(np.exp(0.2 * 59.0))  # below it, as before
+
+
+def test_a_billion_trapped_are_timed_on_a_sample_not_one_slot_each(tiny_scenario):
+    slide = tiny_scenario.hazards[1]  # half-life 24 h
+    few = trapped_lost(slide, 1000, 0.0, 0.0, 48.0)
+    assert trapped_lost(slide, 1_000_000_000, 0.0, 0.0, 48.0) == pytest.approx(few * 1e6, 1e-6)
+    assert trapped_lost(slide, 10_000, 0.0, 0.0, 48.0) == pytest.approx(few * 10, 1e-6)
+
+
+def test_a_drawn_severity_stops_at_a_billion_people(tiny_scenario):
+    flood = tiny_scenario.hazards[0].model_copy(
+        update={"severity_median_people": 1e7, "severity_sigma": 5.0, "trapped_per_person": 1.0}
+    )
+    county = tiny_scenario.model_copy(update={"hazards": (flood,)})
+    rng = np.random.default_rng(1)
+    # e^(5 x 4) x 1e7 is 5e15 people, and trapping them all overflowed numpy's Poisson
+    events = [make_event(rng, county, 0, 0, 0.0) for _ in range(20_000)]
+    assert max(event.severity_people for event in events) == MAX_COUNT
+    assert max(event.trapped for event in events) <= 1.1 * MAX_COUNT
 
 
 # --- the routing reproduction: a neighbour in time, the county late ------------------------

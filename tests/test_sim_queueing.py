@@ -70,7 +70,7 @@ def queue_scenario(tmp_path, when_no_team: str) -> scenarios.Scenario:
         "rescue_skill": "water_rescue",
         "rescue_person_hours_base": MEAN_WORK_H,
         "rescue_work_distribution": "exponential",
-        "rescue_deadline_h": 1e9,
+        "rescue_deadline_h": 8784,  # a year: no call is ever late
         "max_teams": 1,
     }
     path = builders.write_scenario(

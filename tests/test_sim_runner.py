@@ -14,6 +14,7 @@ from optimize.comparison import compare_results
 from optimize.demand import sample_years
 from planner.pipeline import judge
 from scenarios.plan import Plan, Purchase
+from scenarios.size import MAX_RUN_EVENTS, expected_events
 from sim import build_network, simulate
 from sim.hazards import draw_events, replication_weights
 from sim.metrics import per_replication, summarize, weighted_unmet_per_year
@@ -269,3 +270,45 @@ def test_a_hundred_thousand_replayed_years_can_be_sampled(tmp_path):
         (event,) = sample[k]
         assert (event.event.impact_h, event.event.severity_people) == (k % 8000, k % 50)
         assert network.township_ids[event.event.township] == "ABC"[k % 3]
+
+
+# ---------------------------------------------------------------- a run's size
+
+
+def _busy_county(tmp_path) -> scenarios.Scenario:
+    """The tiny county with 20,000 fires a year: about 20,005 events a simulated year."""
+    hazards = copy.deepcopy(builders.HAZARDS)
+    hazards[2]["annual_rate"] = 20_000.0
+    return scenarios.load(builders.write_scenario(tmp_path, hazards=hazards))
+
+
+def test_a_run_of_more_events_than_memory_holds_is_refused_before_it_starts(tmp_path):
+    county = _busy_county(tmp_path)
+    assert expected_events(county) == 20_005.125  # hazards 20,005 and 2.5 storm episodes
+    with pytest.raises(scenarios.InputError) as caught:
+        simulate(county, reps=1000)  # 20 million events: filled the memory for an hour
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith(f"{county.source_path}: reps: 1,000 simulated years")
+    assert f"more than the {MAX_RUN_EVENTS:,}" in message
+    assert "run at most 99 years at a time" in message
+
+
+def test_the_optimisers_sample_is_sized_like_a_run(tmp_path):
+    county = _busy_county(tmp_path)
+    with pytest.raises(scenarios.InputError, match="sampled years: 5,000 simulated years"):
+        sample_years(build_network(county), county.seed, 5000)
+
+
+def test_everyday_calls_and_years_count_toward_a_run(tmp_path):
+    toml = copy.deepcopy(builders.TOML_BASE)
+    toml["scenario"]["horizon_days"] = 730  # two years a replication
+    teams = copy.deepcopy(builders.TEAMS)
+    teams[0]["everyday_calls_per_year"] = 10_000  # ten events' worth
+    county = scenarios.load(builders.write_scenario(tmp_path, toml=toml, tables={"teams": teams}))
+    assert expected_events(county) == pytest.approx((2 + 3 + 3 + 2.5 / 20 + 10) * 2)
+
+
+def test_the_bundled_countys_most_years_fit_in_a_run():
+    county = scenarios.load()
+    assert expected_events(county) * 100_000 < MAX_RUN_EVENTS  # the CLI's --reps at most

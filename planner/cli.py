@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from rich.console import Console
 from rich.markup import escape
 
 from planner.errors import CellsFailedError, RequestError
@@ -378,76 +379,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("compare needs at least two plans (the first is the reference)")
     console = terminal(stderr=True)
     try:
-        if args.command == "simulate":
-            from planner.simulating import run_simulate
-
-            run_simulate(
-                args.scenario, args.plan, args.reps, args.seed, args.jobs, args.out, console
-            )
-        elif args.command == "optimize":
-            from planner.optimizing import OptimizeRequest, run_optimize
-
-            request = OptimizeRequest(
-                scenario_path=args.scenario,
-                budget_yuan=args.budget,
-                staff_budget_yuan=args.staff_budget,
-                joint_budget_yuan=args.joint_budget,
-                scenarios=args.scenarios,
-                reps=args.reps,
-                seed=args.seed,
-                time_limit_s=args.time_limit,
-                mip_gap=args.mip_gap,
-                worst_weight=args.worst_weight,
-                worst_share=args.worst_share,
-                minimise=None if args.objective is None else args.objective.replace("-", "_"),
-                solver=args.solver,
-                jobs=args.jobs,
-                greedy_steps=args.greedy_steps,
-                improve_steps=args.improve_steps,
-                bounds=args.bounds,
-                sensitivity=args.sensitivity,
-                out=args.out,
-            )
-            run_optimize(request, console)
-        elif args.command == "sweep":
-            from planner.sweeping import SweepRequest, run_sweep
-
-            run_sweep(
-                SweepRequest(args.sweep, args.jobs, args.scheduler, args.local_cluster, args.out),
-                console,
-            )
-        elif args.command == "compare":
-            from planner.comparing import CompareRequest, run_compare
-
-            request = CompareRequest(
-                args.scenario, tuple(args.plans), args.reps, args.seed, args.jobs, args.out
-            )
-            run_compare(request, console)
-        elif args.command == "plan-years":
-            from optimize.years import YearsSettings
-            from planner.planning_years import PlanYearsRequest, run_plan_years
-
-            settings = YearsSettings(
-                args.scenarios, args.reps, args.seed, args.jobs, args.time_limit, args.mip_gap
-            )
-            request = PlanYearsRequest(
-                args.scenario, args.years, args.budget, tuple(args.budgets or ()), settings,
-                args.out, tuple(args.against_budgets or ()), args.against_rise, args.scheduler,
-                args.local_cluster,
-            )  # fmt: skip
-            run_plan_years(request, console)
-        elif args.command == "init":
-            from planner.initializing import run_init
-
-            run_init(args.out, args.source, args.force, console)
-        elif args.command == "serve":
-            from planner.serving import run_serve
-
-            run_serve(args.host, args.port, args.root, args.token, args.jobs, console)
-        elif args.command == "report":
-            from planner.reporting import run_report
-
-            run_report(args.results, args.lang, args.out, console)
+        COMMANDS[args.command](args, console)
     except CellsFailedError as error:
         console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
         return EXIT_CELLS_FAILED
@@ -475,6 +407,101 @@ def _system_error(error: OSError) -> str:
     if isinstance(error, WriteError) or error.filename is None or error.strerror is None:
         return " ".join(str(error).split())
     return f"{error.filename}: {error.strerror[:1].lower()}{error.strerror[1:]}"
+
+
+def _simulate(args: argparse.Namespace, console: Console) -> None:
+    from planner.simulating import run_simulate
+
+    run_simulate(args.scenario, args.plan, args.reps, args.seed, args.jobs, args.out, console)
+
+
+def _optimize(args: argparse.Namespace, console: Console) -> None:
+    from planner.optimizing import OptimizeRequest, run_optimize
+
+    request = OptimizeRequest(
+        scenario_path=args.scenario,
+        budget_yuan=args.budget,
+        staff_budget_yuan=args.staff_budget,
+        joint_budget_yuan=args.joint_budget,
+        scenarios=args.scenarios,
+        reps=args.reps,
+        seed=args.seed,
+        time_limit_s=args.time_limit,
+        mip_gap=args.mip_gap,
+        worst_weight=args.worst_weight,
+        worst_share=args.worst_share,
+        minimise=None if args.objective is None else args.objective.replace("-", "_"),
+        solver=args.solver,
+        jobs=args.jobs,
+        greedy_steps=args.greedy_steps,
+        improve_steps=args.improve_steps,
+        bounds=args.bounds,
+        sensitivity=args.sensitivity,
+        out=args.out,
+    )
+    run_optimize(request, console)
+
+
+def _sweep(args: argparse.Namespace, console: Console) -> None:
+    from planner.sweeping import SweepRequest, run_sweep
+
+    request = SweepRequest(args.sweep, args.jobs, args.scheduler, args.local_cluster, args.out)
+    run_sweep(request, console)
+
+
+def _compare(args: argparse.Namespace, console: Console) -> None:
+    from planner.comparing import CompareRequest, run_compare
+
+    request = CompareRequest(
+        args.scenario, tuple(args.plans), args.reps, args.seed, args.jobs, args.out
+    )
+    run_compare(request, console)
+
+
+def _plan_years(args: argparse.Namespace, console: Console) -> None:
+    from optimize.years import YearsSettings
+    from planner.planning_years import PlanYearsRequest, run_plan_years
+
+    settings = YearsSettings(
+        args.scenarios, args.reps, args.seed, args.jobs, args.time_limit, args.mip_gap
+    )
+    request = PlanYearsRequest(
+        args.scenario, args.years, args.budget, tuple(args.budgets or ()), settings,
+        args.out, tuple(args.against_budgets or ()), args.against_rise, args.scheduler,
+        args.local_cluster,
+    )  # fmt: skip
+    run_plan_years(request, console)
+
+
+def _init(args: argparse.Namespace, console: Console) -> None:
+    from planner.initializing import run_init
+
+    run_init(args.out, args.source, args.force, console)
+
+
+def _serve(args: argparse.Namespace, console: Console) -> None:
+    from planner.serving import run_serve
+
+    run_serve(args.host, args.port, args.root, args.token, args.jobs, console)
+
+
+def _report(args: argparse.Namespace, console: Console) -> None:
+    from planner.reporting import run_report
+
+    run_report(args.results, args.lang, args.out, console)
+
+
+# Each subcommand's module is imported only when it runs, so `yingji --help` starts fast.
+COMMANDS = {
+    "simulate": _simulate,
+    "optimize": _optimize,
+    "sweep": _sweep,
+    "compare": _compare,
+    "plan-years": _plan_years,
+    "init": _init,
+    "serve": _serve,
+    "report": _report,
+}
 
 
 if __name__ == "__main__":

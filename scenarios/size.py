@@ -19,10 +19,10 @@ from pathlib import Path
 from scenarios.errors import InputError
 from scenarios.schema import Scenario
 
-# Two million events is about 40 GB at the peak and a quarter of an hour of one core: what
-# a large workstation can hold. The bundled county's 100,000 years (the CLI's most) are 1.3
-# million.
-MAX_RUN_EVENTS = 2_000_000
+# 400,000 events is about 9 GB at the peak and three and a half minutes of one core: what a
+# planner's 16 GB machine holds beside its other work. The bundled county fits 31,000 years
+# at once (its 12.9 events a year); more years are several runs of other seeds.
+MAX_RUN_EVENTS = 400_000
 EPISODES_PER_EVENT = 20  # storm episodes that cost what one event costs
 CALLS_PER_EVENT = 1000  # everyday calls that cost what one event costs
 DAYS_PER_YEAR = 365.0  # as the sampler counts the years a horizon spans

@@ -51,7 +51,7 @@ def test_a_run_killed_part_way_releases_the_folder_and_is_not_read_as_finished(t
     """kill -9 mid-run: the lock goes with the process; the folder says the run did not finish."""
     out = tmp_path / "out"
     command = [sys.executable, "-m", "planner.cli", "simulate", str(tiny_path)]
-    command += ["--reps", "100000", "--out", str(out)]
+    command += ["--reps", "40000", "--out", str(out)]  # minutes of work; killed in seconds
     running = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60

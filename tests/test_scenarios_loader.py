@@ -15,6 +15,7 @@ import pytest
 from pydantic import ValidationError
 
 from scenarios import InputError, Scenario, load
+from scenarios.size import MAX_RUN_EVENTS
 from tests import builders
 from tests.support import expect_input_error
 
@@ -1075,4 +1076,4 @@ def test_a_horizon_drawing_more_events_than_a_run_holds_is_refused(tmp_path: Pat
         hazard["annual_rate"] = 100_000.0
     path = builders.write_scenario(tmp_path, toml=toml, hazards=hazards)
     message = refused(path, path, "hazards.annual_rate", "events in one simulated horizon")
-    assert "2,000,000" in message
+    assert f"{MAX_RUN_EVENTS:,}" in message

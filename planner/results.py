@@ -247,12 +247,26 @@ def write_run_record(out: Path, command: str, scenario: Scenario, **fields) -> P
 
 
 def _file_hashes(out: Path) -> dict[str, str]:
-    """The sha256 of every file a run wrote in ``out`` (and below), by its path there."""
-    return {
-        path.relative_to(out).as_posix(): _sha256(path)
-        for path in sorted(out.rglob("*"))
-        if path.is_file() and path.name != RUN_RECORD and not _ignored(path.relative_to(out))
-    }
+    """The sha256 of every file a run wrote in ``out`` (and below), by its path there.
+
+    A subfolder holding a run of its own (``results/`` run into, beside
+    ``results/optimize``) is that run's, not this one's, and is left out.
+    """
+    hashes = {}
+    for folder, subfolders, names in os.walk(out):
+        here = Path(folder)
+        subfolders[:] = sorted(
+            name for name in subfolders if not _holds_a_run(here / name) and name[0] != "."
+        )
+        for name in sorted(names):
+            relative = (here / name).relative_to(out)
+            if relative.as_posix() != RUN_RECORD and not _ignored(relative):
+                hashes[relative.as_posix()] = _sha256(here / name)
+    return hashes
+
+
+def _holds_a_run(folder: Path) -> bool:
+    return (folder / RUN_RECORD).is_file() or (folder / MANIFEST).is_file()
 
 
 def _ignored(relative: Path) -> bool:

@@ -110,3 +110,15 @@ def test_a_killed_runs_temporary_files_go_when_the_next_run_starts(tmp_path):
     with run_folder(out, "simulate"):
         assert not any(path.exists() for path in stale)
     assert all(path.exists() for path in kept)
+
+
+def test_a_run_into_a_folder_of_other_runs_records_only_its_own_files(tiny_path, tmp_path):
+    """simulate into results/ beside results/optimize: a later optimize does not spoil it."""
+    root = tmp_path / "results"
+    inner = root / "other"
+    assert run_process("simulate", tiny_path, "--reps", "2", "--out", inner).returncode == 0
+    assert run_process("simulate", tiny_path, "--reps", "3", "--out", root).returncode == 0
+    files = json.loads((root / RUN_RECORD).read_text(encoding="utf-8"))["files"]
+    assert not any(name.startswith("other/") for name in files)
+    assert run_process("simulate", tiny_path, "--reps", "4", "--out", inner).returncode == 0
+    assert find_results(root).today is not None  # the root's run still reads as whole

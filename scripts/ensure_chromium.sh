@@ -22,7 +22,7 @@ fi
 [ -n "$missing" ] || exit 0
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "installing$missing (Debian's packages) for the PDF report and the tests" >&2
+    echo "installing ${missing# } (Debian's packages) for the PDF report and the tests" >&2
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
     # shellcheck disable=SC2086  # the package names are meant to split

@@ -165,6 +165,7 @@ def hold(out: Path) -> Iterator[Path]:
                 "another yingji run is writing into this folder: wait for it to finish, "
                 "or give --out another folder",
             )
+        os.utime(handle.fileno())  # the hold's start, on the files' clock (_hold_started)
         try:
             yield out
         finally:
@@ -250,8 +251,11 @@ def _file_hashes(out: Path) -> dict[str, str]:
     """The sha256 of every file a run wrote in ``out`` (and below), by its path there.
 
     A subfolder holding a run of its own (``results/`` run into, beside
-    ``results/optimize``) is that run's, not this one's, and is left out.
+    ``results/optimize``) is that run's, not this one's, and is left out; so is a
+    file older than this run's hold (an earlier run's ``sensitivity.csv``, say, that
+    this run was not asked to write): the reader takes it as absent.
     """
+    since = _hold_started(out)
     hashes = {}
     for folder, subfolders, names in os.walk(out):
         here = Path(folder)
@@ -260,9 +264,23 @@ def _file_hashes(out: Path) -> dict[str, str]:
         )
         for name in sorted(names):
             relative = (here / name).relative_to(out)
-            if relative.as_posix() != RUN_RECORD and not _ignored(relative):
+            if relative.as_posix() == RUN_RECORD or _ignored(relative):
+                continue
+            if since is None or (here / name).stat().st_mtime_ns >= since:
                 hashes[relative.as_posix()] = _sha256(here / name)
     return hashes
+
+
+def _hold_started(out: Path) -> int | None:
+    """When this run's hold began (its lock file's time, on the files' own clock); None: none.
+
+    The file system's clock, not Python's: a file written just after the hold began
+    is never stamped before it, as it could be against a finer clock.
+    """
+    try:
+        return (out / LOCK_FILE).stat().st_mtime_ns
+    except FileNotFoundError:
+        return None
 
 
 def _holds_a_run(folder: Path) -> bool:
@@ -680,7 +698,14 @@ def _years(folder: Path) -> YearsResults:
 
 
 def _optional_table(path: Path, columns: tuple[str, ...]) -> pd.DataFrame | None:
-    """A table a run writes only when asked for: ``None`` when it did not."""
+    """A table a run writes only when asked for: ``None`` when it did not.
+
+    A file its run's record does not list is an earlier run's, left in the folder:
+    absent for this run.
+    """
+    files = read_json(path.parent / RUN_RECORD).get("files")
+    if isinstance(files, dict) and path.name not in files:
+        return None
     return read_table(path, columns) if path.exists() else None
 
 

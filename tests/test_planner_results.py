@@ -122,3 +122,18 @@ def test_a_run_into_a_folder_of_other_runs_records_only_its_own_files(tiny_path,
     assert not any(name.startswith("other/") for name in files)
     assert run_process("simulate", tiny_path, "--reps", "4", "--out", inner).returncode == 0
     assert find_results(root).today is not None  # the root's run still reads as whole
+
+
+def test_a_file_an_earlier_run_left_is_not_read_as_this_runs(tiny_path, tmp_path):
+    """optimize --sensitivity, then optimize without: the old sensitivity.csv is not shown."""
+    out = tmp_path / "out"
+    fast = ["--scenarios", "4", "--reps", "3", "--greedy-steps", "0", "--improve-steps", "0"]
+    done = run_process("optimize", tiny_path, *fast, "--sensitivity", "--out", out)
+    assert done.returncode == 0, done.stderr
+    assert find_results(out).plan.sensitivity is not None
+    done = run_process("optimize", tiny_path, *fast, "--out", out)
+    assert done.returncode == 0, done.stderr
+    assert (out / "sensitivity.csv").exists()  # left by the first run, not this one's
+    files = json.loads((out / RUN_RECORD).read_text(encoding="utf-8"))["files"]
+    assert "sensitivity.csv" not in files and "plan.csv" in files
+    assert find_results(out).plan.sensitivity is None

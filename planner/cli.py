@@ -180,24 +180,25 @@ def _add_plan_years(commands) -> None:
         "from the second year (-50 to 100)",
     )
     plan.add_argument("--seed", type=_seed, help="base seed (default: the scenario's)")
-    where = plan.add_mutually_exclusive_group()
-    where.add_argument(
-        "--jobs",
-        type=_workers,
-        default=1,
-        help="processes: the simulation's, or shared by the two paths of budgets",
-    )
-    where.add_argument(
-        "--scheduler", help="plan each path on a running Dask scheduler (tcp://host:port)"
-    )
-    where.add_argument(
-        "--local-cluster", type=_workers, help="plan each path on a Dask cluster of N workers here"
+    _add_executor(
+        plan,
+        "processes: the simulation's, or shared by the two paths of budgets",
+        "plan each path on a running Dask scheduler (tcp://host:port)",
+        "plan each path on a Dask cluster of N workers here",
     )
     plan.add_argument(
         "--time-limit", type=_positive_float, default=120.0, help="solver time limit a year, s"
     )
     plan.add_argument("--mip-gap", type=_gap, default=1e-3, help="relative MIP gap (0 to 1)")
     plan.add_argument("--out", type=Path, default=Path("results/plan_years"), help="output folder")
+
+
+def _add_executor(command, jobs: str, scheduler: str, cluster: str) -> None:
+    """Where the work runs, one of: --jobs N processes, a Dask --scheduler, a --local-cluster."""
+    where = command.add_mutually_exclusive_group()
+    where.add_argument("--jobs", type=_workers, default=1, help=jobs)
+    where.add_argument("--scheduler", help=scheduler)
+    where.add_argument("--local-cluster", type=_workers, help=cluster)
 
 
 def _bounded_number(
@@ -324,11 +325,11 @@ def _add_sweep(commands) -> None:
     sweep.add_argument(
         "sweep", nargs="?", type=Path, help="sweep TOML (default: the bundled budget sweep)"
     )
-    where = sweep.add_mutually_exclusive_group()
-    where.add_argument("--jobs", type=_workers, default=1, help="local worker processes")
-    where.add_argument("--scheduler", help="address of a running Dask scheduler (tcp://host:port)")
-    where.add_argument(
-        "--local-cluster", type=_workers, help="start a Dask cluster of N workers here"
+    _add_executor(
+        sweep,
+        "local worker processes",
+        "address of a running Dask scheduler (tcp://host:port)",
+        "start a Dask cluster of N workers here",
     )
     sweep.add_argument(
         "--out", type=Path, default=Path("results/sweep"), help="dataset folder (results/sweep)"

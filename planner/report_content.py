@@ -62,18 +62,16 @@ def build_report(results: Results, lang: str = "zh", version: str = "") -> Repor
         _assumptions(scenario, lang, _current_budget(results)),
         Section("method", words("method", lang), paragraphs=(words("method_text", lang),)),
     ]
-    if results.today is not None:
-        sections.append(_today_section(results, lang))
-    if results.plan is not None:
-        sections.append(_plan_section(results, lang))
-    if results.sweep is not None:
-        sections.append(_sweep_section(results, lang))
-    if results.comparison is not None:
-        sections.append(_compare_section(results, lang))
-    if results.years is not None:
-        sections.append(_years_section(results, lang))
-    if results.plan is not None:
-        sections.append(_procurement_section(results, lang))
+    # each part the results hold, in the order a reader needs them
+    parts = (
+        (results.today, _today_section),
+        (results.plan, _plan_section),
+        (results.sweep, _sweep_section),
+        (results.comparison, _compare_section),
+        (results.years, _years_section),
+        (results.plan, _procurement_section),
+    )
+    sections += [build(results, lang) for part, build in parts if part is not None]
     return Report(
         lang,
         words("title", lang).format(name),

@@ -19,7 +19,8 @@ from pathlib import Path
 from scenarios.errors import InputError
 from scenarios.schema import Scenario
 
-# 400,000 events is about 9 GB at the peak and three and a half minutes of one core: what a
+# 400,000 events is about 9 GB at the peak and three and a half minutes of one core (by the
+# measure above, extrapolated, not measured at the cap): what a
 # planner's 16 GB machine holds beside its other work. The bundled county fits 31,000 years
 # at once (its 12.9 events a year); more years are several runs of other seeds.
 MAX_RUN_EVENTS = 400_000

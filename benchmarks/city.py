@@ -2,8 +2,9 @@
 
 A prefecture-level city of the seeds has about 190 towns; six copies of the
 33-township default county (198 townships) stand for one. Each tile is a county of
-the city with its own depots, teams, stock and supplier agreements, its townships
-shifted east so that tiles do not overlap; every hazard's events a year, the
+the city (its townships' ``county``) with its own seat, depots, teams, stock and
+supplier agreements, which serve that county alone; its townships are shifted east
+so that tiles do not overlap; every hazard's events and rainstorm episodes a year, the
 procurement budget and the reserve norms grow with the number of tiles. The result
 is validated like any scenario (:func:`scenarios.loader.validate_scenario`).
 """
@@ -32,16 +33,23 @@ def city(tiles: int, county: Scenario | None = None) -> Scenario:
     data["scenario_id"] = f"{county.scenario_id}_city_{tiles}"
     data["procurement_budget_yuan"] = county.procurement_budget_yuan * tiles
     data["hazards"] = [h | {"annual_rate": h["annual_rate"] * tiles} for h in data["hazards"]]
+    if data.get("rain_episodes"):
+        # A storm covers the same townships in a larger city; more ground sees more storms.
+        # Unscaled, each storm brought six counties' rain-triggered events to one cluster.
+        episodes = data["rain_episodes"]
+        data["rain_episodes"] = episodes | {"annual_rate": episodes["annual_rate"] * tiles}
     data["norms"] = [n | {"required_units": n["required_units"] * tiles} for n in data["norms"]]
     return validate_scenario(data, Path(county.source_path or "city"))
 
 
 def _tiled(name: str, row: dict[str, Any], tile: int, width: float) -> dict[str, Any]:
     """One row of one tile: every id (and the ids it refers to) marked with the tile."""
-    if tile == 0:
-        return dict(row)
-    mark = f"_{tile}"
     row = dict(row)
+    if name == "townships":
+        row["county"] = f"县{tile + 1}"  # each tile a county of the city, served by its own bureau
+    if tile == 0:
+        return row
+    mark = f"_{tile}"
     for key in ("township_id", "depot_id", "team_id", "agreement_id", "base_township"):
         if row.get(key):
             row[key] = f"{row[key]}{mark}"
@@ -49,7 +57,6 @@ def _tiled(name: str, row: dict[str, Any], tile: int, width: float) -> dict[str,
         row["x_km"] += tile * width
         row["name_zh"] = f"{row['name_zh']}{tile + 1}"
         row["name_en"] = f"{row['name_en']} {tile + 1}" if row["name_en"] else ""
-        row["is_county_seat"] = False  # the city has one seat, the first tile's
     if name in ("depots", "teams") and row.get("name_zh"):
         row["name_zh"] = f"{row['name_zh']}{tile + 1}"
     return row

@@ -78,6 +78,21 @@ class _Placer:
         ]
         self.lot = [item.lot_size for item in network.scenario.items]
 
+    def _over_counties(self, county: list[int], item: int, lots: int) -> dict[int, int]:
+        """Lots for county depots: each county's first, by the county's expected demand.
+
+        A county depot serves its own county alone (sim.network), so a city's
+        equipment is split between its counties; one county gets it all in one depot.
+        """
+        network = self.network
+        first: dict[int, int] = {}
+        for depot in county:
+            first.setdefault(int(network.township_county[network.depot_town[depot]]), depot)
+        share = np.array([self.demand[network.township_county == c, item].sum() for c in first])
+        total = share.sum()
+        share = share / total if total > 0 else np.full(len(share), 1.0 / len(share))
+        return dict(zip(first.values(), _largest_remainder(lots, share).tolist(), strict=True))
+
     def capacity(self, item: int) -> int:
         """Units of ``item`` the depots can still take, in whole lots."""
         lot = self.lot[item]
@@ -112,7 +127,7 @@ class _Placer:
         if spread:
             wanted.update(zip(townships.values(), _largest_remainder(lots, share), strict=True))
         else:
-            wanted[county[0]] = lots
+            wanted.update(self._over_counties(county, item, lots))
         given = {depot: min(want, room[depot]) for depot, want in wanted.items()}
         left = lots - sum(given.values())
         by_demand = [townships[t] for t in np.array(list(townships))[np.argsort(-share)]]

@@ -37,12 +37,18 @@ def _candidates(network: CountyNetwork, items: pd.DataFrame, limit: int) -> list
         (network.depot_tier[k], int(network.depot_town[k])): k
         for k in range(len(network.depot_ids))
     }
-    county = next(k for k, tier in enumerate(network.depot_tier) if tier == "county")
+    # The county depot of each county (the one that serves it: sim.network's sources).
+    county = {
+        int(network.township_county[network.depot_town[k]]): k
+        for k in reversed(range(len(network.depot_ids)))
+        if network.depot_tier[k] == "county"
+    }
     found: list[tuple[int, int]] = []
     for item_id, township_id in ranked.index:
         item = network.item_ids.index(str(item_id))
         town = network.township_ids.index(str(township_id))
-        for depot in (depots.get(("township", town)), county):
+        home = county.get(int(network.township_county[town]))
+        for depot in (depots.get(("township", town)), home):
             if depot is not None and (item, depot) not in found:
                 found.append((item, depot))
         if len(found) >= limit:

@@ -45,7 +45,7 @@ from scenarios.ledger import carried_share
 from scenarios.plan import Plan, Purchase, Staffing, idle_depots
 from scenarios.schema import Scenario
 from sim.dispatch import duty_crews, finish_time, kit_saving, trapped_lost
-from sim.network import SOURCE_TIERS, CountyNetwork, arrived
+from sim.network import SOURCE_TIERS, CountyNetwork, agreements_for, arrived
 
 NEIGHBOUR = SOURCE_TIERS.index("neighbour")
 VILLAGE = SOURCE_TIERS.index("village")
@@ -418,7 +418,6 @@ class _Builder:
             self.may_buy = np.tile(self.purchasable, (len(network.item_ids), 1))
         lots = [item.lot_size if planning_rules else 1 for item in self.scenario.items]
         self.lot_size = np.array(lots)
-        self.agreements_by_item = [[int(a) for a in row] for row in network.agreements_by_item]
         self.is_equipment = network.item_is_equipment.tolist()
         self.village_of = {
             int(network.depot_town[k]): k
@@ -1046,8 +1045,8 @@ def _event_needs(
     allowed = (held | (brought & ~before[:, None])).tolist()
     depot_list = depots.tolist()
     units = quantity - local
-    # Supplier agreements: one arrival per agreement, whichever item it delivers.
-    agreements = builder.agreements_by_item
+    # Supplier agreements of the event's county: one arrival per agreement, whatever its item.
+    town = event.event.township
     agreement_arrival = event.agreement_arrival_h.tolist()
     needs = []
     for column in np.flatnonzero(units > 0).tolist():
@@ -1059,7 +1058,8 @@ def _event_needs(
         ]
         due = float(deadline[column])
         pools.extend(
-            (-1 - a, 1.0 if agreement_arrival[a] <= due else late) for a in agreements[item]
+            (-1 - a, 1.0 if agreement_arrival[a] <= due else late)
+            for a in agreements_for(network, town, item).tolist()
         )
         need = _Need(number, item, float(units[column]), float(penalty[column]), pools)
         need.before_delivery = bool(before[column])

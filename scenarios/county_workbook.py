@@ -66,6 +66,7 @@ COLUMN_ZH = {
     "forest_area_ha": "林地(公顷)",
     "hazard_points": "地灾隐患点",
     "is_county_seat": "县城",
+    "county": "所属县(区)",
     "priority_weight": "优先权重",
     "max_part_time_members": "兼职队员上限(人)",
     "source": "来源",

@@ -485,6 +485,7 @@ def _check_references(
         _check_capabilities(scenario, tables["capabilities"], hazards, items)
     _check_rules(scenario, tables["items"])
     _check_recruitment(scenario, tables["townships"])
+    _check_counties(scenario, tables["townships"])
     _check_outcomes(scenario, settings)
     _check_size(scenario, settings)
     if scenario.replay is not None:
@@ -662,6 +663,20 @@ def _check_recruitment(scenario: Scenario, table: Table) -> None:
                     f"below {what} {members} part-time members of its teams",
                     limit,
                 )
+
+
+def _check_counties(scenario: Scenario, table: Table) -> None:
+    """Either no township names its county (one county) or every one does.
+
+    A township left blank in a city would otherwise form a county of its own, served
+    by no county depot or team.
+    """
+    if not any(t.county.strip() for t in scenario.townships):
+        return
+    for line, township in table.numbered(scenario.townships):
+        if not township.county.strip():
+            where = table.at(line, "county")
+            raise table.error(where, "empty, while other townships name theirs", township.county)
 
 
 def _check_dispatch(scenario: Scenario, settings: Settings) -> None:

@@ -146,6 +146,10 @@ class Township(Frozen):
     forest_area_ha: Annotated[float, Field(ge=0.0, le=30_000_000.0)]  # 300,000 km2 of forest
     hazard_points: Count
     is_county_seat: bool = False
+    # The county (县/区) whose bureau the township answers to. A county-tier depot, a county
+    # or social team and a supplier agreement serve the townships of their own county only
+    # (sim.dispatch, Jurisdiction); empty in every row: the scenario is one county.
+    county: Name = ""
     # how much a shortfall here weighs against one elsewhere (vulnerable townships more)
     priority_weight: Annotated[float, Field(gt=0.0, le=10.0)] = 1.0
     # part-time members the township's teams can recruit in all (None: no limit)

@@ -5,6 +5,12 @@ optimiser (:mod:`optimize.demand`, :mod:`optimize.model`) applies the same
 functions to each sampled year up front. A change to a rule here changes both
 engines, so they cannot drift apart. The rules:
 
+* **Jurisdiction.** A township answers to one county (``townships.county``;
+  one county when no township names one). A county-tier depot, a county or
+  social team and a supplier agreement serve the townships of their own county;
+  township depots and teams help near neighbours, and fire stations answer
+  within the neighbour radius, across county lines too
+  (:func:`sim.network.agreements_for` and the network's sources and candidates).
 * **Alarm.** The duty system hears of an event ``alarm_delay_h`` after impact,
   less the hazard's warning lead, and never before the year starts.
 * **Road cuts.** An event with a cut road cuts its township's roads from its

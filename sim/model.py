@@ -42,7 +42,7 @@ from sim.dispatch import (
     work_done_by,
 )
 from sim.hazards import Event, base_demand
-from sim.network import SOURCE_TIERS, Candidates, CountyNetwork, deliveries
+from sim.network import SOURCE_TIERS, Candidates, CountyNetwork, agreements_for, deliveries
 from sim.rows import FROM_TIERS, ITEM_AT, ITEM_COLUMNS, CallRow, DispatchRow, EventRow
 
 HANDLED_LEVELS = ("township", "county", "outside")
@@ -353,7 +353,7 @@ class CountyModel:
         deadline = event.impact_h + network.demand_deadline_h[event.hazard, items]
         held = self.stock[sources.depots[:, None], items[None, :]]
         arrival = source_arrivals(network, event.township, self.env.now, self.cuts)
-        agreements = self._agreements(items)
+        agreements = self._agreements(event.township, items)
         if len(agreements):
             matches = network.agreement_item[agreements][:, None] == items[None, :]
             held = np.vstack([held, np.where(matches, self.agreement_left[agreements, None], 0.0)])
@@ -383,11 +383,11 @@ class CountyModel:
         """The year's purchases of ``items`` reach their depots (:func:`sim.network.arrived`)."""
         self.stock[:, items] += self.network.arriving_stock[:, items]
 
-    def _agreements(self, items: np.ndarray) -> np.ndarray:
-        """Supplier agreements that can deliver any of ``items``, fastest first (tier order)."""
+    def _agreements(self, town: int, items: np.ndarray) -> np.ndarray:
+        """Supplier agreements that deliver any of ``items`` to ``town``, fastest first per item."""
         if "agreement" not in self.scenario.dispatch.supply_order:
             return np.zeros(0, dtype=int)
-        found = [self.network.agreements_by_item[item] for item in items]
+        found = [agreements_for(self.network, town, item) for item in items]
         return np.concatenate(found) if found else np.zeros(0, dtype=int)
 
     def _loan_equipment(self, sources, items: np.ndarray, take: np.ndarray, supply: Supply) -> None:

@@ -47,6 +47,7 @@ class CountyNetwork:
     scenario: Scenario
     township_ids: tuple[str, ...]
     township_priority: np.ndarray  # the weight of a shortfall in each township
+    township_county: np.ndarray  # the county each township answers to, as a number
     distance_km: np.ndarray
     travel_h: np.ndarray
     item_ids: tuple[str, ...]
@@ -73,7 +74,8 @@ class CountyNetwork:
     agreement_town: np.ndarray
     agreement_quantity: np.ndarray
     agreement_lead_h: np.ndarray
-    agreements_by_item: tuple[np.ndarray, ...]  # agreement indices per item, fastest first
+    # [county][item]: the county's agreements for the item, fastest first (agreements_for)
+    agreements_by_item: tuple[tuple[np.ndarray, ...], ...]
     demand_per_person: np.ndarray  # (hazards, items)
     demand_per_event: np.ndarray
     demand_per_hour: np.ndarray
@@ -112,6 +114,22 @@ def deliveries(network: CountyNetwork) -> list[tuple[float, np.ndarray]]:
     late = np.flatnonzero(network.arriving_stock.sum(axis=0) > 0)
     hours = network.item_delivery_h[late]
     return [(float(hour), late[hours == hour]) for hour in np.unique(hours)]
+
+
+def agreements_for(network: CountyNetwork, town: int, item: int) -> np.ndarray:
+    """Supplier agreements that deliver ``item`` to an event in ``town``, fastest first.
+
+    A supplier agreement is signed by a county's bureau and serves that county's
+    townships (the county of the supplier's township), as its depots do.
+    """
+    return network.agreements_by_item[network.township_county[town]][item]
+
+
+def county_numbers(scenario: Scenario) -> np.ndarray:
+    """Each township's county as a number, counties numbered as they first appear."""
+    names = [t.county for t in scenario.townships]
+    first = {name: k for k, name in enumerate(dict.fromkeys(names))}
+    return np.array([first[name] for name in names], dtype=int)
 
 
 def _distances(scenario: Scenario) -> np.ndarray:
@@ -195,6 +213,7 @@ def _kit_tables(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 
 def _sources(scenario: Scenario, travel_h: np.ndarray, distance_km: np.ndarray) -> list[Sources]:
     depot_town = [scenario_town_index(scenario, d.township_id) for d in scenario.depots]
+    county = county_numbers(scenario)
     delay = scenario.dispatch.issue_delay_h
     radius = scenario.dispatch.neighbour_radius_km
     per_town = []
@@ -207,6 +226,7 @@ def _sources(scenario: Scenario, travel_h: np.ndarray, distance_km: np.ndarray) 
                 k
                 for k, depot in enumerate(scenario.depots)
                 if _serves(stage, depot.tier, depot_town[k], town, distance_km, radius)
+                and (depot.tier != "county" or county[depot_town[k]] == county[town])
             ]
             for k in stage_depots:
                 issue = delay.get(scenario.depots[k].tier, 0.0)
@@ -232,7 +252,7 @@ def _sources(scenario: Scenario, travel_h: np.ndarray, distance_km: np.ndarray) 
 def _serves(
     stage: str, tier: str, depot_town: int, town: int, distance_km: np.ndarray, radius: float
 ) -> bool:
-    """Whether a depot belongs to a supply stage for an event in ``town``."""
+    """Whether a depot belongs to a supply stage for an event in ``town`` (its county's alone)."""
     if stage in ("village", "township"):
         return tier == stage and depot_town == town
     if stage == "county":
@@ -246,7 +266,13 @@ def scenario_town_index(scenario: Scenario, township_id: str) -> int:
     return [t.township_id for t in scenario.townships].index(township_id)
 
 
-def _team_stage(tier: str, base: int, town: int, near: bool) -> str | None:
+def _team_stage(tier: str, base: int, town: int, near: bool, same_county: bool) -> str | None:
+    """The stage a team answers an event in ``town`` at, or None when it does not answer.
+
+    Village and township teams answer at home (a township team a near neighbour too),
+    fire stations within the neighbour radius whatever the county, and county and
+    social teams anywhere in their own county.
+    """
     if tier == "village":
         return "village" if base == town else None
     if tier == "township":
@@ -255,7 +281,7 @@ def _team_stage(tier: str, base: int, town: int, near: bool) -> str | None:
         return "neighbour" if near else None
     if tier == "fire_station":
         return "fire_station" if near or base == town else None
-    return tier
+    return tier if same_county else None
 
 
 def _candidates(
@@ -265,6 +291,7 @@ def _candidates(
     radius = scenario.dispatch.neighbour_radius_km
     general = scenario.dispatch.general_skill_efficiency
     bases = [scenario_town_index(scenario, t.base_township) for t in scenario.teams]
+    county = county_numbers(scenario)
     table = []
     for hazard in scenario.hazards:
         row = []
@@ -278,7 +305,8 @@ def _candidates(
                 else:
                     continue
                 near = distance_km[bases[k], town] <= radius
-                stage = _team_stage(team.tier, bases[k], town, near)
+                same_county = county[bases[k]] == county[town]
+                stage = _team_stage(team.tier, bases[k], town, near, same_county)
                 if efficiency <= 0 or stage is None or stage not in order:
                     continue
                 arrival = mobilisation_h[k] + travel_h[bases[k], town]
@@ -296,13 +324,23 @@ def _candidates(
     return table
 
 
-def _agreements_by_item(scenario: Scenario) -> tuple[np.ndarray, ...]:
-    by_item = []
-    for item in scenario.items:
-        found = [(a.lead_time_h, k) for k, a in enumerate(scenario.agreements)]
-        found = [f for f in found if scenario.agreements[f[1]].item_id == item.item_id]
-        by_item.append(np.array([k for _, k in sorted(found)], dtype=int))
-    return tuple(by_item)
+def _agreements_by_item(scenario: Scenario) -> tuple[tuple[np.ndarray, ...], ...]:
+    """[county][item]: agreement indices, fastest first (ties in table order)."""
+    county = county_numbers(scenario)
+    town = {t.township_id: k for k, t in enumerate(scenario.townships)}
+    signed = [int(county[town[a.township_id]]) for a in scenario.agreements]
+    table = []
+    for number in range(int(county.max()) + 1):
+        by_item = []
+        for item in scenario.items:
+            found = [
+                (a.lead_time_h, k)
+                for k, a in enumerate(scenario.agreements)
+                if a.item_id == item.item_id and signed[k] == number
+            ]
+            by_item.append(np.array([k for _, k in sorted(found)], dtype=int))
+        table.append(tuple(by_item))
+    return tuple(table)
 
 
 def build_network(scenario: Scenario, plan: Plan | None = None) -> CountyNetwork:
@@ -320,6 +358,7 @@ def build_network(scenario: Scenario, plan: Plan | None = None) -> CountyNetwork
         scenario=scenario,
         township_ids=tuple(t.township_id for t in scenario.townships),
         township_priority=np.array([t.priority_weight for t in scenario.townships]),
+        township_county=county_numbers(scenario),
         distance_km=distance_km,
         travel_h=travel_h,
         item_ids=tuple(i.item_id for i in items),

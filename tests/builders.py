@@ -373,3 +373,29 @@ def ruled_toml(**rules) -> dict:
     toml = copy.deepcopy(TOML_BASE)
     toml["rules"] = {"category_share": {"flood": [0.2, 0.9]}, "min_lots_per_item": 1} | rules
     return toml
+
+
+def two_county_tables(east_km: float = 200.0) -> dict[str, list[dict[str, Any]]]:
+    """The tiny county and its copy ``east_km`` further east, as two counties of one city.
+
+    The copy's ids end in ``2``; its county depot holds nothing and it has no supplier
+    agreement, so what its events get from a county depot or an agreement tells the
+    jurisdiction rule apart from one county of six townships.
+    """
+    tables = copy.deepcopy(TABLES)
+    ids = ("township_id", "depot_id", "team_id", "agreement_id", "base_township")
+    for town in tables["townships"]:
+        town["county"] = "甲县"
+    for name in ("townships", "depots", "teams"):
+        for row in copy.deepcopy(TABLES[name]):
+            row.update({key: f"{row[key]}2" for key in ids if key in row})
+            if name == "townships":
+                row |= {"x_km": row["x_km"] + east_km, "name_zh": f"{row['name_zh']}2"}
+                row["county"] = "乙县"
+            tables[name].append(row)
+    tables["stock"] += [
+        line | {"depot_id": f"{line['depot_id']}2"}
+        for line in copy.deepcopy(STOCK)
+        if line["depot_id"] != "D_COUNTY"
+    ]
+    return tables

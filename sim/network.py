@@ -212,53 +212,57 @@ def _kit_tables(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 def _sources(scenario: Scenario, travel_h: np.ndarray, distance_km: np.ndarray) -> list[Sources]:
-    depot_town = [scenario_town_index(scenario, d.township_id) for d in scenario.depots]
-    county = county_numbers(scenario)
+    """Each township's supply sources: stage by stage, the fastest first within a stage."""
+    depot_town = np.array([scenario_town_index(scenario, d.township_id) for d in scenario.depots])
+    serves = _stage_depots(scenario, depot_town, distance_km)
     delay = scenario.dispatch.issue_delay_h
-    radius = scenario.dispatch.neighbour_radius_km
+    issue = np.array([float(delay.get(d.tier, 0.0)) for d in scenario.depots])
+    local = np.array([d.tier == "village" for d in scenario.depots])
+    stages = [stage for stage in scenario.dispatch.supply_order if stage != "agreement"]
     per_town = []
     for town in range(len(scenario.townships)):
-        chosen: list[tuple[int, int, float, float, float]] = []
-        for stage in scenario.dispatch.supply_order:
-            if stage == "agreement":
-                continue
-            stage_depots = [
-                k
-                for k, depot in enumerate(scenario.depots)
-                if _serves(stage, depot.tier, depot_town[k], town, distance_km, radius)
-                and (depot.tier != "county" or county[depot_town[k]] == county[town])
-            ]
-            for k in stage_depots:
-                issue = delay.get(scenario.depots[k].tier, 0.0)
-                local = scenario.depots[k].tier == "village"
-                travel = 0.0 if local else float(travel_h[depot_town[k], town])
-                chosen.append((k, SOURCE_TIERS.index(stage), issue + travel, issue, travel))
-            chosen[len(chosen) - len(stage_depots) :] = sorted(
-                chosen[len(chosen) - len(stage_depots) :], key=lambda c: c[2]
-            )
+        travel = np.where(local, 0.0, travel_h[depot_town, town])
+        depots, tiers = [], []
+        for stage in stages:
+            found = np.flatnonzero(serves[stage][:, town])
+            found = found[np.argsort(issue[found] + travel[found], kind="stable")]
+            depots.append(found)
+            tiers.append(np.full(len(found), SOURCE_TIERS.index(stage), dtype=int))
+        chosen = np.concatenate(depots) if depots else np.zeros(0, dtype=int)
         per_town.append(
             Sources(
-                depots=np.array([c[0] for c in chosen], dtype=int),
-                tiers=np.array([c[1] for c in chosen], dtype=int),
-                towns=np.array([depot_town[c[0]] for c in chosen], dtype=int),
-                issue_h=np.array([c[3] for c in chosen], dtype=float),
-                travel_h=np.array([c[4] for c in chosen], dtype=float),
-                position={c[0]: k for k, c in enumerate(chosen)},
+                depots=chosen.astype(int),
+                tiers=np.concatenate(tiers) if tiers else np.zeros(0, dtype=int),
+                towns=depot_town[chosen].astype(int),
+                issue_h=issue[chosen],
+                travel_h=travel[chosen],
+                position={int(k): p for p, k in enumerate(chosen.tolist())},
             )
         )
     return per_town
 
 
-def _serves(
-    stage: str, tier: str, depot_town: int, town: int, distance_km: np.ndarray, radius: float
-) -> bool:
-    """Whether a depot belongs to a supply stage for an event in ``town`` (its county's alone)."""
-    if stage in ("village", "township"):
-        return tier == stage and depot_town == town
-    if stage == "county":
-        return tier == "county"
-    near = distance_km[depot_town, town] <= radius
-    return stage == "neighbour" and tier == "township" and depot_town != town and near
+def _stage_depots(
+    scenario: Scenario, depot_town: np.ndarray, distance_km: np.ndarray
+) -> dict[str, np.ndarray]:
+    """(depots, townships) per supply stage: whether a depot serves an event there at that stage.
+
+    Village and township depots serve their own township, a township depot its near
+    neighbours too (within ``neighbour_radius_km``, across county lines), and a
+    county depot the townships of its own county (sim.dispatch, Jurisdiction).
+    """
+    towns = len(scenario.townships)
+    tier = np.array([d.tier for d in scenario.depots])[:, None]
+    home = depot_town[:, None] == np.arange(towns)[None, :]
+    near = distance_km[depot_town] <= scenario.dispatch.neighbour_radius_km
+    county = county_numbers(scenario)
+    same_county = county[depot_town][:, None] == county[None, :]
+    return {
+        "village": (tier == "village") & home,
+        "township": (tier == "township") & home,
+        "county": (tier == "county") & same_county,
+        "neighbour": (tier == "township") & ~home & near,
+    }
 
 
 def scenario_town_index(scenario: Scenario, township_id: str) -> int:
@@ -266,58 +270,69 @@ def scenario_town_index(scenario: Scenario, township_id: str) -> int:
     return [t.township_id for t in scenario.townships].index(township_id)
 
 
-def _team_stage(tier: str, base: int, town: int, near: bool, same_county: bool) -> str | None:
-    """The stage a team answers an event in ``town`` at, or None when it does not answer.
+def _team_stages(scenario: Scenario, bases: np.ndarray, distance_km: np.ndarray) -> np.ndarray:
+    """(teams, townships): each team's turn in ``team_order`` for an event there, -1 for none.
 
     Village and township teams answer at home (a township team a near neighbour too),
     fire stations within the neighbour radius whatever the county, and county and
-    social teams anywhere in their own county.
+    social teams anywhere in their own county (sim.dispatch, Jurisdiction).
     """
-    if tier == "village":
-        return "village" if base == town else None
-    if tier == "township":
-        if base == town:
-            return "township"
-        return "neighbour" if near else None
-    if tier == "fire_station":
-        return "fire_station" if near or base == town else None
-    return tier if same_county else None
+    order = scenario.dispatch.team_order
+    towns = len(scenario.townships)
+    home = bases[:, None] == np.arange(towns)[None, :]
+    near = distance_km[bases] <= scenario.dispatch.neighbour_radius_km
+    county = county_numbers(scenario)
+    same_county = county[bases][:, None] == county[None, :]
+
+    def turn(stage: str) -> int:
+        return order.index(stage) if stage in order else -1
+
+    stages = np.full(home.shape, -1, dtype=int)
+    for k, team in enumerate(scenario.teams):
+        if team.tier == "village":
+            stages[k] = np.where(home[k], turn("village"), -1)
+        elif team.tier == "township":
+            stages[k] = np.where(
+                home[k], turn("township"), np.where(near[k], turn("neighbour"), -1)
+            )
+        elif team.tier == "fire_station":
+            stages[k] = np.where(home[k] | near[k], turn("fire_station"), -1)
+        else:
+            stages[k] = np.where(same_county[k], turn(team.tier), -1)
+    return stages
 
 
 def _candidates(
     scenario: Scenario, travel_h: np.ndarray, distance_km: np.ndarray, mobilisation_h: np.ndarray
 ) -> list[list[Candidates]]:
-    order = scenario.dispatch.team_order
-    radius = scenario.dispatch.neighbour_radius_km
+    """Per hazard and township, the teams that may answer: by turn, then arrival, then table."""
     general = scenario.dispatch.general_skill_efficiency
-    bases = [scenario_town_index(scenario, t.base_township) for t in scenario.teams]
-    county = county_numbers(scenario)
+    bases = np.array([scenario_town_index(scenario, t.base_township) for t in scenario.teams])
+    stages = _team_stages(scenario, bases, distance_km)
     table = []
     for hazard in scenario.hazards:
+        efficiency = np.array(
+            [
+                team.turnout
+                if hazard.rescue_skill in team.skills
+                else general * team.turnout
+                if "general" in team.skills
+                else 0.0
+                for team in scenario.teams
+            ],
+            dtype=float,
+        )
         row = []
         for town in range(len(scenario.townships)):
-            found = []
-            for k, team in enumerate(scenario.teams):
-                if hazard.rescue_skill in team.skills:
-                    efficiency = team.turnout
-                elif "general" in team.skills:
-                    efficiency = general * team.turnout
-                else:
-                    continue
-                near = distance_km[bases[k], town] <= radius
-                same_county = county[bases[k]] == county[town]
-                stage = _team_stage(team.tier, bases[k], town, near, same_county)
-                if efficiency <= 0 or stage is None or stage not in order:
-                    continue
-                arrival = mobilisation_h[k] + travel_h[bases[k], town]
-                found.append((order.index(stage), arrival, k, efficiency))
-            found.sort()
+            found = np.flatnonzero((efficiency > 0) & (stages[:, town] >= 0))
+            arrival = mobilisation_h[found] + travel_h[bases[found], town]
+            found = found[np.lexsort((found, arrival, stages[found, town]))]
             row.append(
                 Candidates(
-                    teams=np.array([f[2] for f in found], dtype=int),
-                    efficiency=np.array([f[3] for f in found], dtype=float),
-                    travel_h=np.array([travel_h[bases[f[2]], town] for f in found]),
-                    position={f[2]: k for k, f in enumerate(found)},
+                    teams=found.astype(int),
+                    efficiency=efficiency[found],
+                    travel_h=travel_h[bases[found], town],
+                    position={int(k): p for p, k in enumerate(found.tolist())},
                 )
             )
         table.append(row)

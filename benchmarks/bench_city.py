@@ -4,8 +4,9 @@ The city is the default county tiled side by side (``benchmarks/city.py``): 1 ti
 the county (33 townships), 6 tiles a city of the seeds' size (198 townships). For
 each size, in a fresh process each (so that peak memory is the run's own):
 
-* the network build, and the simulation's milliseconds per city-year (``--reps`` years,
-  one process, after a warm-up year);
+* the network build, and the simulation's milliseconds per city-year (``--reps`` years
+  after a warm-up year, in one process and in two worker processes, the two checked to
+  give the same events);
 * the SAA model of ``--years`` sampled years: variables, build and solve seconds,
   what the solver proved, and peak memory (resident set size).
 
@@ -39,9 +40,14 @@ def measure_simulation(tiles: int, reps: int) -> dict[str, float]:
     built = time.perf_counter() - started
     simulate(scenario, None, reps=1, seed=1)  # warm-up: imports, caches
     started = time.perf_counter()
-    simulate(scenario, None, reps=reps, seed=7)
+    one = simulate(scenario, None, reps=reps, seed=7)
     per_year = (time.perf_counter() - started) / reps
-    return {"build_s": built, "ms_per_year": 1e3 * per_year}
+    # Both cores: two worker processes, their start-up included; the same numbers.
+    started = time.perf_counter()
+    two = simulate(scenario, None, reps=reps, seed=7, jobs=2)
+    per_year_two = (time.perf_counter() - started) / reps
+    assert one.events.equals(two.events), "two processes gave other numbers"
+    return {"build_s": built, "ms_per_year": 1e3 * per_year, "ms_per_year_2": 1e3 * per_year_two}
 
 
 def measure_saa(tiles: int, years: int, time_limit_s: float) -> dict[str, object]:
@@ -100,14 +106,15 @@ def main() -> None:
     print_header()
     print(f"SAA: {args.years} sampled years, time limit {args.time_limit:g} s, gap 0.1%")
     print(
-        "tiles townships | network build s | ms per city-year | sim peak MB | "
-        "SAA variables | build s | solve s | status, gap | SAA peak MB"
+        "tiles townships | network build s | ms per city-year, 1 process | 2 processes | "
+        "sim peak MB | SAA variables | build s | solve s | status, gap | SAA peak MB"
     )
     for tiles in args.tiles:
         sim = _child("sim", tiles, args)
         saa = _child("saa", tiles, args)
         print(
-            f"{tiles:5d} {33 * tiles:9d} | {sim['build_s']:15.2f} | {sim['ms_per_year']:16.1f} | "
+            f"{tiles:5d} {33 * tiles:9d} | {sim['build_s']:15.2f} | {sim['ms_per_year']:26.1f} | "
+            f"{sim['ms_per_year_2']:11.1f} | "
             f"{sim['peak_mb']:11.0f} | {saa['variables']:13,} | {saa['build_s']:7.1f} | "
             f"{saa['solve_s']:7.1f} | {saa['status']}, {saa['gap']:.2%} | {saa['peak_mb']:11.0f}",
             flush=True,

@@ -165,9 +165,11 @@ class RoadCuts:
     def slowdown(self, town: int, others: int | np.ndarray, at_h: float) -> np.ndarray:
         """Travel multiplier of trips between ``town`` and each of ``others`` begun at ``at_h``."""
         others = np.atleast_1d(np.asarray(others, dtype=int))
-        if not len(self.town):
+        active = (self.start_h <= at_h) & (at_h < self.end_h)
+        if not active.any():  # no road cut now: most of the year, kept cheap
             return np.ones(len(others))
-        cut = self.cut_at(at_h)
+        cut = np.zeros(self.townships, dtype=bool)
+        cut[self.town[active]] = True
         return np.where(cut[town] | cut[others], self.factor, 1.0)
 
 

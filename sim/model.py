@@ -426,6 +426,8 @@ class CountyModel:
     def _return_equipment(self, depot: int, items: np.ndarray, back: np.ndarray, _=None) -> None:
         self.stock[depot, items] += back
         self.on_loan[depot, items] -= back
+        if not any(self.backorders.values()):  # nobody waits: the common case, kept cheap
+            return
         for item in items[back > 0]:
             if self.backorders.get(int(item)):
                 self._fill_backorders(depot, int(item))

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import date, time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args, get_origin
 
 from scenarios.errors import InputError
 from scenarios.files import cells_as_text, write_atomic
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from openpyxl import Workbook
     from openpyxl.worksheet.datavalidation import DataValidation
     from openpyxl.worksheet.worksheet import Worksheet
+    from pydantic.fields import FieldInfo
 
 SETTINGS_TITLES = ("节 section", "键 key", "值 value", "说明 note")
 INSTRUCTIONS_TITLES = ("项目 topic", "说明 what to know")
@@ -286,11 +287,73 @@ def _drop_downs(
             listed.error = (
                 f"不在{TABLE_SHEETS[target]}表中 not an id of sheet {TABLE_SHEETS[target]}"
             )
+        elif key in fields and _bounds(fields[key]) is not None:
+            listed = _range_check(*_bounds(fields[key]))  # type: ignore[misc]
         else:
             continue
         listed.showErrorMessage = True
         sheet.add_data_validation(listed)
         listed.add(f"{letter}2:{letter}{LIST_ROWS}")
+
+
+def _bounds(info: FieldInfo) -> tuple[float, float, bool, bool, bool] | None:
+    """A number field's range as the loader checks it: (low, high, low open, high open, whole).
+
+    Read from the field's own constraints (an optional field's from its inner type), so
+    that the workbook states the very ranges the loader refuses outside of.
+    """
+    metadata, annotation = list(info.metadata), info.annotation
+    for arg in get_args(annotation):  # Optional[Annotated[number, Field(...)]]
+        inner = get_args(arg)
+        if get_origin(arg) is Annotated:
+            annotation = inner[0]
+            metadata += [m for extra in inner[1:] for m in getattr(extra, "metadata", [extra])]
+    if annotation not in (int, float):
+        return None
+    low = next((m.ge for m in metadata if hasattr(m, "ge")), None)
+    above = next((m.gt for m in metadata if hasattr(m, "gt")), None)
+    high = next((m.le for m in metadata if hasattr(m, "le")), None)
+    below = next((m.lt for m in metadata if hasattr(m, "lt")), None)
+    if (low is None and above is None) or (high is None and below is None):
+        return None
+    return (
+        float(low if low is not None else above),
+        float(high if high is not None else below),
+        low is None,
+        high is None,
+        annotation is int,
+    )
+
+
+def range_words(low: float, high: float, low_open: bool, high_open: bool) -> str:
+    """A range as the workbook states it, e.g. ``大于 0 至 300,000 (above 0, up to 300,000)``."""
+    shown = [f"{value:,.0f}" if value == int(value) else f"{value:,g}" for value in (low, high)]
+    zh_low = f"大于 {shown[0]}" if low_open else shown[0]
+    zh_high = f"小于 {shown[1]}" if high_open else shown[1]
+    en_low = f"above {shown[0]}" if low_open else f"from {shown[0]}"
+    en_high = f"below {shown[1]}" if high_open else f"up to {shown[1]}"
+    return f"{zh_low} 至 {zh_high} ({en_low}, {en_high})"
+
+
+def _range_check(
+    low: float, high: float, low_open: bool, high_open: bool, whole: bool
+) -> DataValidation:
+    """A number cell's check: Excel stops a value outside the loader's range as it is typed.
+
+    Excel's ``between`` includes its ends; an open end (above 0) is left to the loader.
+    """
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    kind = "whole" if whole else "decimal"
+    bounds = [f"{value:.15g}" for value in (low, high)]
+    check = DataValidation(type=kind, operator="between", formula1=bounds[0], formula2=bounds[1])
+    check.errorStyle = "stop"
+    words = range_words(low, high, low_open, high_open)
+    check.error = f"取值 {words}" + ("; 须为整数 a whole number" if whole else "")
+    check.promptTitle = "取值范围 range"
+    check.prompt = words
+    check.showInputMessage = True
+    return check
 
 
 def _word_list(words: Sequence[str], style: str) -> DataValidation:
@@ -465,6 +528,13 @@ def _instructions(sheet: Worksheet, scenario: Scenario, names: list[str]) -> Non
             "空白 blanks",
             "空白单元格表示使用默认值; 空行会被忽略; 是/否列填 true 或 false. An empty cell "
             "takes the default; empty rows are skipped; yes/no columns take true or false.",
+        ),
+        (
+            "取值范围 ranges",
+            "数字列只收合理范围内的值 (选中单元格时显示, 超出范围 Excel 会阻止输入, "
+            "读取时也会拒绝). "
+            "Number columns take values within a sane range: selecting a cell shows it, Excel "
+            "stops a value outside it, and reading the workbook refuses one.",
         ),
         (
             "下拉 drop-downs",

@@ -276,7 +276,8 @@ def test_categorical_columns_have_drop_downs_of_the_schema_words_and_the_ids(
         keys = {cell.column_letter: str(cell.value).split()[-1] for cell in sheet[1]}
         found = {}
         for validation in sheet.data_validations.dataValidation:
-            assert validation.type == "list"
+            if validation.type != "list":
+                continue  # number ranges: the next test
             for cells in validation.sqref.ranges:
                 found[keys[cells.coord.split(":")[0].rstrip("0123456789")]] = validation.formula1
         return found
@@ -298,6 +299,35 @@ def test_categorical_columns_have_drop_downs_of_the_schema_words_and_the_ids(
     assert stock["depot_id"].startswith("'储备点 depots'!")
     assert stock["item_id"] == "'物资 items'!$A$2:$A$2000"
     assert lists("乡镇 townships")["terrain"] == '"plain,hill,mountain"'
+
+
+def test_number_columns_carry_the_loaders_ranges_shown_on_selection_and_stopped_in_excel(
+    tmp_path: Path,
+) -> None:
+    workbook = load_workbook(write_county_workbook(None, tmp_path / "county.xlsx"))
+
+    def ranges(sheet_name: str) -> dict[str, object]:
+        sheet = workbook[sheet_name]
+        keys = {cell.column_letter: str(cell.value).split()[-1] for cell in sheet[1]}
+        found = {}
+        for validation in sheet.data_validations.dataValidation:
+            if validation.type in ("whole", "decimal"):
+                letter = str(validation.sqref).split(":")[0].rstrip("0123456789")
+                found[keys[letter]] = validation
+        return found
+
+    towns = ranges("乡镇 townships")
+    population = towns["population"]
+    assert (population.type, population.operator) == ("whole", "between")
+    assert (population.formula1, population.formula2) == ("0", "1000000000")
+    assert population.errorStyle == "stop" and population.showInputMessage
+    assert towns["area_km2"].prompt.startswith("大于 0 至 300,000")  # above 0: open at 0
+    assert towns["river_exposure"].formula2 == "1" and towns["river_exposure"].type == "decimal"
+    assert "max_part_time_members" in towns  # an optional number: its inner range
+    assert "name_zh" not in towns and "terrain" not in towns
+    assert ranges("物资 items")["unit_price_yuan"].formula2 == "1000000000"
+    instructions = [row[0].value for row in workbook["说明 instructions"].iter_rows()]
+    assert "取值范围 ranges" in instructions
 
 
 def test_the_settings_sheet_holds_every_setting_with_nested_values_as_toml_and_its_note(

@@ -198,9 +198,10 @@ def dive(highs, integers: np.ndarray) -> bool:
     Each round fixes the integers that are fractional at their nearest whole
     value (the one below if the budget cannot pay for that) and lets the LP
     spread the money again over the integers still free. After ``DIVE_ROUNDS``
-    rounds every integer is fixed; one still fractional then is rounded down,
-    which every budget and size limit allows. False if no rounding solved.
+    rounds one still fractional is rounded down, which every budget and size limit
+    allows, and a 0-1 switch still fractional is turned on. False if no rounding solved.
     """
+    switch = np.asarray(highs.getLp().col_upper_)[integers] == 1.0
     for _ in range(DIVE_ROUNDS):
         values = np.asarray(highs.getSolution().col_value)[integers]
         nearest = np.round(values)
@@ -208,15 +209,25 @@ def dive(highs, integers: np.ndarray) -> bool:
         if not fractional.any():
             break
         columns = integers[fractional]
-        if not (
-            _fixed_at(highs, columns, nearest[fractional])
-            or _fixed_at(highs, columns, np.floor(values[fractional]))
+        # A 0-1 switch (a minimum order, a depot opened) rounded down forbids what the LP
+        # bought with it, and a rule's floor then has nothing to meet it with: it goes up
+        # (a lot that happens to be 0-1 may not be paid for: then plain rounding down).
+        up = np.ceil(values)
+        tries = (np.where(switch, up, nearest), np.where(switch, up, np.floor(values)))
+        if not any(
+            _fixed_at(highs, columns, whole[fractional]) for whole in (*tries, np.floor(values))
         ):
             return False
     values = np.asarray(highs.getSolution().col_value)[integers]
-    nearest = np.round(values)
-    whole = np.where(np.abs(values - nearest) > INTEGRAL, np.floor(values), nearest)
-    return _fixed_at(highs, integers, whole) or _fixed_at(highs, integers, np.floor(values))
+    fractional = np.abs(values - np.round(values)) > INTEGRAL
+    if not fractional.any():
+        return True
+    # Only those still fractional: fixing a whole one at its exact value can push a binding
+    # budget a few thousandths of a yuan over (2.9999995 boats become 3).
+    columns, down = integers[fractional], np.floor(values)
+    return _fixed_at(highs, columns, np.where(switch, np.ceil(values), down)[fractional]) or (
+        _fixed_at(highs, columns, down[fractional])
+    )
 
 
 def _fixed_at(highs, columns: np.ndarray, values: np.ndarray) -> bool:

@@ -61,6 +61,20 @@ def test_the_optimised_plan_keeps_every_rule_the_unruled_plan_breaks(ruled, unru
     assert sum(q for (i, _), q in bought.items() if i == "sandbag") % 100 == 0
 
 
+def test_the_rounded_lp_plan_keeps_every_rule_and_its_gap_is_proved(ruled):
+    """The dive turns a fractional minimum-order switch on rather than off (off forbade what
+    the LP bought with it, and every rounding failed into branch and bound)."""
+    network = build_network(ruled)
+    years = sample_years(network, seed=11, count=40)
+    saa = build_problem(network, years, Budgets(BUDGET))
+    rounded = solve(saa, "highs", mip_gap=0.5)
+    assert rounded.method == "LP rounding"
+    assert breaches(extract_plan(saa, network), ruled) == []
+    _, _, _, exact = _solved_plan(ruled)
+    assert rounded.best_bound <= exact.objective + 1e-6 <= rounded.objective + 2e-6
+    assert rounded.objective <= exact.objective * 1.5 + 1e-6  # within its proved gap
+
+
 def test_the_rules_cost_the_model_something_and_never_gain(ruled, unruled):
     """Rules only remove plans: the ruled optimum is no better than the free one, same years."""
     _, _, _, free = _solved_plan(unruled)

@@ -8,6 +8,7 @@ in time, from the county depot they arrive late.
 from __future__ import annotations
 
 import copy
+import itertools
 
 import pytest
 
@@ -88,7 +89,8 @@ def test_a_depot_not_worth_its_upkeep_stays_closed_as_if_it_were_not_there(solve
 def test_the_optimum_only_worsens_as_the_upkeep_rises(solved):
     """More upkeep only removes plans: free depot <= 10,000 <= 50,000 <= no depot at all."""
     objectives = [solved[u][4] for u in (0.0, 1e4, 5e4, None)]
-    assert objectives == sorted(objectives)
+    for lower, higher in itertools.pairwise(objectives):
+        assert lower <= higher * (1 + 1e-12)  # equal optima may differ in the last digit
     assert objectives[0] < objectives[1] < objectives[3]  # the depot matters, and so does its cost
 
 

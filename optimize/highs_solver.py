@@ -28,6 +28,8 @@ class HighsWithOffset(pulp.HiGHS):
     rounding = False
     lp_bound: float | None = None  # the LP relaxation's value, when it was solved first
     rounded = False  # whether the plan is the rounded LP relaxation (no branch and bound)
+    start_basis = None  # a basis of an LP with the same rows and columns to start from
+    basis = None  # the basis a pure LP solve ended at
 
     def callSolver(self, lp: pulp.LpProblem) -> None:  # noqa: N802 - PuLP's name
         highs = lp.solverModel
@@ -36,7 +38,10 @@ class HighsWithOffset(pulp.HiGHS):
         )
         if not (self.rounding and self.mip and len(integers)):
             highs.run()
+            if not self.mip and highs.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+                self.basis = highs.getBasis()
             return
+        _start_from(highs, self.start_basis)
         self.lp_bound, self.rounded = _round_or_branch(
             highs, integers, float(self.gapRel or 0.0), self.timeLimit
         )
@@ -61,6 +66,18 @@ class HighsWithOffset(pulp.HiGHS):
             highs.changeColsIntegrality(len(integers), integers, kinds)
         _add_rows(highs, list(lp._constraints.values()))
         highs.changeObjectiveOffset(sense * float(objective.constant))
+
+
+def _start_from(highs, basis) -> None:
+    """Start the next LP from ``basis`` when it fits the model (same rows and columns).
+
+    The carried-value credit's LP and the rounding's LP differ only in their objective:
+    the one's optimal basis is feasible for the other, and simplex goes on from there.
+    """
+    if basis is None or not basis.valid:
+        return
+    if len(basis.col_status) == highs.getNumCol() and len(basis.row_status) == highs.getNumRow():
+        highs.setBasis(basis)
 
 
 OBJECTIVE_AGREEMENT = 1e-7  # relative: HiGHS's objective value against the solution's own

@@ -146,6 +146,9 @@ class SaaProblem:
     credit: CarriedCredit | None = None
     year_weights: list[float] = field(default_factory=list)
     base_objective: pulp.LpAffineExpression | None = None  # the objective before the credit
+    # The credit's LP relaxation ends at a basis the rounding's relaxation (the same rows and
+    # columns, the objective less the credit) starts from (optimize.highs_solver)
+    lp_basis: object | None = None
 
     def year_costs(self) -> np.ndarray:
         """Each sampled year's own penalty at the solved values (yuan/year, not yet averaged).
@@ -1538,6 +1541,7 @@ def _find_credit(saa: SaaProblem, time_limit_s: float, threads: int | None) -> C
         highspy.Highs.resetGlobalScheduler(True)  # as in _solve_once
     with _native_stdout_silenced():
         saa.problem.solve(engine)
+    saa.lp_basis = engine.basis
     if saa.problem.status != pulp.LpStatusOptimal or row.pi is None:
         return NO_CREDIT
     worth = max(0.0, -float(row.pi))  # a binding upper row's dual is negative when minimising
@@ -1640,6 +1644,7 @@ def _solve_once(
     if solver == "highs":
         engine = HighsWithOffset(msg=False, timeLimit=time_limit_s, gapRel=mip_gap, threads=threads)
         engine.rounding = rounding
+        engine.start_basis = saa.lp_basis if rounding else None
     elif solver == "cbc":
         with warnings.catch_warnings():
             # PuLP 3.3 ships CBC as PULP_CBC_CMD and warns that 4.0 will not; we pin <4.

@@ -488,3 +488,24 @@ def test_the_status_never_says_optimal_beside_optimal_false():
     problem += x <= 1
     problem.solve(pulp.HiGHS(msg=False))
     assert _status(problem, proved=False) == "Infeasible"
+
+
+def test_the_rounding_lp_started_from_the_credits_basis_ends_where_a_cold_start_does(
+    tiny_network,
+):
+    """The credit's LP and the rounding's LP share rows and columns: starting the second
+    from the first's basis reaches the same LP bound. The LP's optimum may be another
+    vertex of equal value, so the rounded plans may differ, each within its proved gap."""
+    years = sample_years(tiny_network, seed=6, count=12)
+    warm = build_problem(tiny_network, years, Budgets(45_000))
+    warm_report = solve(warm, mip_gap=0.5)
+    assert warm.lp_basis is not None and warm.credit is not None and warm.credit.worth > 0
+    cold = build_problem(tiny_network, years, Budgets(45_000))
+    cold.credit = warm.credit  # given: no credit LP, so no basis to start from
+    cold_report = solve(cold, mip_gap=0.5)
+    assert cold.lp_basis is None
+    assert warm_report.method == cold_report.method == "LP rounding"
+    assert warm_report.best_bound == pytest.approx(cold_report.best_bound, rel=1e-9)
+    for report in (warm_report, cold_report):
+        assert report.best_bound - 1e-6 <= report.objective
+        assert report.optimal and report.gap <= 0.5

@@ -393,12 +393,15 @@ class CountyModel:
     def _loan_equipment(self, sources, items: np.ndarray, take: np.ndarray, supply: Supply) -> None:
         """Equipment drawn from depots is on loan to the event until it comes back."""
         equipment = self.network.item_is_equipment[items]
-        for row in np.flatnonzero(take[:, equipment].sum(axis=1) > 0):
-            quantity = take[row, equipment]
+        if not equipment.any():
+            return
+        lent, lent_items = take[:, equipment], items[equipment]
+        for row in np.flatnonzero(lent.sum(axis=1) > 0).tolist():
+            quantity = lent[row]
             used = quantity > 0
             depot = int(sources.depots[row])
-            self.on_loan[depot, items[equipment][used]] += quantity[used]
-            loan = (depot, items[equipment][used], quantity[used], float(sources.travel_h[row]))
+            self.on_loan[depot, lent_items[used]] += quantity[used]
+            loan = (depot, lent_items[used], quantity[used], float(sources.travel_h[row]))
             supply.loans.append(loan)
 
     def _lend(self, event: Event, supply: Supply, end: float) -> np.ndarray:
@@ -412,14 +415,18 @@ class CountyModel:
             quantity.astype(np.int64), self.network.item_loss_rate[items]
         )
         np.add.at(lost_per_item, np.searchsorted(supply.items, items), lost)
+        if lost.any():
+            depots = np.repeat(
+                [loan[0] for loan in supply.loans], [len(loan[1]) for loan in supply.loans]
+            )
+            np.subtract.at(self.on_loan, (depots, items), lost)
+            np.add.at(self.lost, (depots, items), lost)
+        back = quantity - lost
         start = 0
         for depot, depot_items, _, travel in supply.loans:
             stop = start + len(depot_items)
-            back = quantity[start:stop] - lost[start:stop]
-            self.on_loan[depot, depot_items] -= lost[start:stop]
-            self.lost[depot, depot_items] += lost[start:stop]
             when = end + travel - self.env.now
-            self._after(when, partial(self._return_equipment, depot, depot_items, back))
+            self._after(when, partial(self._return_equipment, depot, depot_items, back[start:stop]))
             start = stop
         return lost_per_item
 

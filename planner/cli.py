@@ -9,8 +9,10 @@ so ``yingji --help`` starts fast.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from rich.console import Console
@@ -380,7 +382,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("compare needs at least two plans (the first is the reference)")
     console = terminal(stderr=True)
     try:
-        COMMANDS[args.command](args, console)
+        with _terminate_as_interrupt():
+            COMMANDS[args.command](args, console)
     except CellsFailedError as error:
         console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
         return EXIT_CELLS_FAILED
@@ -401,6 +404,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return EXIT_INTERRUPTED
     return 0
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (a service stopping, a job cancelled) stops a command as Ctrl-C does.
+
+    Workers are ended, what is finished stays, nothing is half-written, and the
+    command says so in one line with exit code 130 (it died silently with 143).
+    """
+
+    def interrupt(signum, frame) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: leave signals to whoever owns them
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _system_error(error: OSError) -> str:

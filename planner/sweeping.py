@@ -18,7 +18,6 @@ holds another sweep's results (any input changed) is refused.
 from __future__ import annotations
 
 import hashlib
-import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -91,7 +90,6 @@ def run_sweep(request: SweepRequest, console: Console | None = None) -> SweepRep
     check_sweep_folder(out, manifest)
     with (
         hold(out),
-        _terminate_as_interrupt(),
         open_executor(
             request.jobs, request.scheduler, request.local_cluster, request.connect_timeout_s
         ) as executor,
@@ -207,21 +205,3 @@ def _cell_progress(console: Console, total: int, slots: int) -> Iterator:
             progress.update(task, advance=1, running=running, failed=state["failed"])
 
         yield advance
-
-
-@contextmanager
-def _terminate_as_interrupt() -> Iterator[None]:
-    """SIGTERM stops the sweep like Ctrl-C: workers are ended, finished cells stay."""
-
-    def interrupt(signum, frame) -> None:
-        raise KeyboardInterrupt
-
-    try:
-        previous = signal.signal(signal.SIGTERM, interrupt)
-    except ValueError:  # not the main thread: leave signals to whoever owns them
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)

@@ -87,13 +87,33 @@ def county(tmp_path) -> Path:
     return write_scenario(tmp_path / "county")
 
 
-@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM], ids=["kill", "term"])
-def test_simulate_workers_die_with_the_cli(county, tmp_path, how):
+def test_simulate_workers_die_with_a_killed_cli(county, tmp_path):
     run = ("simulate", county, "--reps", "5000", "--jobs", "2", "--out", tmp_path / "out")
     process = _start(tmp_path, *run)
     _wait_for_workers(process, 2)
-    os.kill(process.pid, how)
-    assert process.wait(timeout=30) == -how
+    os.kill(process.pid, signal.SIGKILL)
+    assert process.wait(timeout=30) == -signal.SIGKILL
+    _assert_session_ends(process)
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_sigterm_stops_simulate_like_ctrl_c_in_one_line_leaving_no_part_file(
+    county, tmp_path, jobs
+):
+    """A service stopping or a job cancelled sends SIGTERM to the CLI alone: exit 130,
+    the interrupted line, no traceback, no worker left, nothing half-written (it died
+    silently with 143 before)."""
+    run = ("simulate", county, "--reps", "5000", "--jobs", jobs, "--out", tmp_path / "out")
+    process = _start(tmp_path, *run)
+    if jobs == "2":
+        _wait_for_workers(process, 2)
+    else:
+        time.sleep(3)  # into its years
+    os.kill(process.pid, signal.SIGTERM)
+    assert process.wait(timeout=30) == 130
+    stderr = (tmp_path / "stderr").read_text(encoding="utf-8")
+    assert INTERRUPTED in stderr and "Traceback" not in stderr
+    assert not list((tmp_path / "out").glob("**/*.part"))
     _assert_session_ends(process)
 
 

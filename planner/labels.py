@@ -755,15 +755,18 @@ PAGE_WORDS: dict[str, Pair] = {
     "uploaded": ("上传的工作簿", "uploaded workbook"),
     "use_bundled": ("改用内置示例县", "Use the bundled county"),
     "upload": (
-        "上传县工作簿（yingji init 生成的格式，.xlsx，最大 {} MB）",
-        "Upload a county workbook (the yingji init format, .xlsx, at most {} MB)",
+        "上传县工作簿（yingji init 生成的 .xlsx，或 TOML 与 CSV 文件打成的 .zip，最大 {} MB）",
+        "Upload a county workbook (the yingji init .xlsx, or the TOML and CSV files in a .zip; "
+        "at most {} MB)",
     ),
     "upload_button": ("上传并使用", "Upload and use"),
     "upload_refused": ("未接受上传", "Upload refused"),
     "too_large": ("文件超过 {} MB，未接受", "the file is larger than {} MB: refused"),
     "not_xlsx": (
-        "只接受 Excel 工作簿 (.xlsx)；启用宏的 .xlsm 或旧的 .xls 文件请另存为 .xlsx",
-        "only Excel workbooks (.xlsx) are read: save an .xlsm or .xls file as .xlsx",
+        "只接受 Excel 工作簿 (.xlsx) 或 TOML 与 CSV 文件的 .zip；启用宏的 .xlsm 或旧的 .xls "
+        "文件请另存为 .xlsx",
+        "only Excel workbooks (.xlsx) or a .zip of the TOML and CSV files are read: save an "
+        ".xlsm or .xls file as .xlsx",
     ),
     "too_big_inside": (
         "工作簿解压后过大，未接受",
@@ -1034,4 +1037,32 @@ PAGE_WORDS |= {
         "the added line: pick an item and a depot",
     ),
     "changes": ("改动了哪些（原方案 → 修改后）", "What changed (original → edited)"),
+}
+
+# A county uploaded as a zip of its TOML and CSV files: each refusal names the zip (and member).
+PAGE_WORDS |= {
+    "zip_not_zip": ("不是有效的 zip 文件", "not a zip file"),
+    "zip_too_many": (
+        "zip 内文件过多（最多 {} 个，实有 {} 个）",
+        "too many files in the zip (at most {}, found {})",
+    ),
+    "zip_too_big": ("zip 解压后超过 {} MB，未接受", "the zip unpacks to more than {} MB: refused"),
+    "zip_outside": (
+        "{}：路径指向文件夹之外（绝对路径或 ..），未接受",
+        "{}: a path outside the folder (absolute or ..): refused",
+    ),
+    "zip_link": ("{}：不接受链接文件", "{}: a link: refused"),
+    "zip_encrypted": ("{}：不接受加密文件", "{}: encrypted: refused"),
+    "zip_no_toml": (
+        "zip 中没有县的 .toml 设置文件（格式同 scenarios/default_county.toml）",
+        "no county .toml settings file in the zip (the form of scenarios/default_county.toml)",
+    ),
+    "zip_two_tomls": (
+        "zip 顶层有不止一个 .toml 文件（{}）：只放一个县",
+        "more than one .toml file at the top of the zip ({}): one county only",
+    ),
+    "zip_table_outside": (
+        "{}：tables.{}：表格必须是 zip 内的文件（填的是“{}”）",
+        "{}: tables.{}: a table must be a file in the zip (got '{}')",
+    ),
 }

@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import time
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -426,6 +427,14 @@ def test_refused_uploads_show_the_clis_one_line_message(browser, server, workboo
         assert "\n" not in shown and str(server.root) not in shown
     assert "row 4" in shown and "unit_price_yuan" in shown
     assert _text(browser, "#county-name") != "小县"  # the county in use stays the bundled one
+    hostile = tmp_path / "county.zip"
+    with zipfile.ZipFile(hostile, "w") as archive:
+        archive.writestr("county.toml", "")
+        archive.writestr("../../escaped.csv", "a\n1\n")
+    _upload(browser, hostile)
+    shown = _text(browser, "#upload-error .line")
+    assert shown == "county.zip: ../../escaped.csv：路径指向文件夹之外（绝对路径或 ..），未接受"
+    assert not list(server.root.parent.rglob("escaped.csv"))
 
 
 def test_a_township_named_like_a_script_shows_as_text(browser, server, tmp_path):

@@ -4,12 +4,15 @@ the progress estimate, the budget's forms, the token, uploads refused, and sessi
 from __future__ import annotations
 
 import html
+import io
 import json
 import os
 import re
 import signal
+import stat
 import subprocess
 import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -407,3 +410,95 @@ def test_like_steps_are_those_of_the_same_command_in_this_job_then_on_this_serve
     assert store.typical_seconds(job, 0) == 20.0  # the step it timed itself
     fresh = Job(new_id(), "compare", (("compare", "a.csv", "b.csv", "--out", "out"),), "")
     assert store.typical_seconds(fresh, 0) is None  # never seen: no guess
+
+
+# ---------------------------------------------------------------------------- a county in a zip
+
+
+def _zip(members: dict[str, bytes], links: tuple[str, ...] = ()) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+        for name in links:  # a symbolic link, as zip -y stores one
+            info = zipfile.ZipInfo(name)
+            info.external_attr = (stat.S_IFLNK | 0o777) << 16
+            archive.writestr(info, "/etc/passwd")
+    return buffer.getvalue()
+
+
+def _county_files(tiny_path: Path, top: str = "tiny/") -> dict[str, bytes]:
+    return {top + p.name: p.read_bytes() for p in sorted(tiny_path.parent.iterdir())}
+
+
+def _upload_zip(client: TestClient, name: str, data: bytes):
+    form = {"csrf": _form_token(client)}
+    return client.post("/county", data=form, files={"workbook": (name, data)})
+
+
+def test_a_county_zip_is_unpacked_and_its_jobs_run_on_it(tmp_path, tiny_path):
+    with TestClient(create_app(tmp_path)) as client:
+        accepted = _upload_zip(client, "county.zip", _zip(_county_files(tiny_path)))
+        assert accepted.status_code == 200
+        assert '<span id="county-name">小县</span>' in accepted.text
+        assert '<strong id="county-file">county.zip</strong>' in accepted.text
+        form = {"csrf": _form_token(client), "sim_reps": "3"}
+        url = client.post("/jobs/simulate", data=form, follow_redirects=False).headers["location"]
+        deadline = time.monotonic() + 60
+        while client.get(url + "/status.json").json()["active"]:
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        assert client.get(url + "/status.json").json()["state"] == "done"
+        folder = next(tmp_path.glob(f"sessions/*/jobs/{url.rsplit('/', 1)[1]}"))
+        assert (folder / "county" / "tiny" / "scenario.toml").is_file()  # the job's own copy
+        assert (
+            "county/tiny/scenario.toml" in json.loads((folder / "job.json").read_text())["steps"][0]
+        )
+
+
+@pytest.mark.parametrize(
+    ("members", "line"),
+    [
+        ({"../evil.csv": b"x"}, "c.zip: ../evil.csv: a path outside the folder"),
+        ({"/etc/evil.csv": b"x"}, "c.zip: /etc/evil.csv: a path outside the folder"),
+        ({"a\\..\\..\\evil.csv": b"x"}, "c.zip: a\\..\\..\\evil.csv: a path outside the folder"),
+        ("link", "c.zip: tiny/link.csv: a link: refused"),
+        ({"big.csv": b"0" * (51 * 1024 * 1024)}, "c.zip: the zip unpacks to more than 50 MB"),
+        ({"a.toml": b"", "b.toml": b""}, "c.zip: more than one .toml file at the top"),
+        ({"x.csv": b"a\n1\n"}, "c.zip: no county .toml settings file in the zip"),
+        ("outside", "c.zip: tiny/scenario.toml: tables.townships: a table must be a file in"),
+        ("absolute", "c.zip: tiny/scenario.toml: tables.townships: a table must be a file in"),
+        ("bad value", "c.zip/tiny/items.csv: row 2, field unit_price_yuan: input should be"),
+        (b"not a zip", "c.zip: not a zip file"),
+    ],
+)
+def test_a_hostile_or_broken_county_zip_is_refused_in_one_line_naming_it(
+    tmp_path, tiny_path, members, line
+):
+    files = _county_files(tiny_path)
+    links: tuple[str, ...] = ()
+    if members == "link":
+        members, links = files, ("tiny/link.csv",)
+    elif members in ("outside", "absolute"):
+        toml = files["tiny/scenario.toml"].decode()
+        table = "../../../../etc/passwd" if members == "outside" else "/etc/passwd"
+        members = files | {
+            "tiny/scenario.toml": toml.replace('"townships.csv"', f'"{table}"').encode()
+        }
+    elif members == "bad value":
+        items = files["tiny/items.csv"].decode().splitlines()
+        header = items[0].split(",")
+        row = items[1].split(",")
+        row[header.index("unit_price_yuan")] = "-3"
+        members = files | {"tiny/items.csv": "\n".join([items[0], ",".join(row)]).encode()}
+    data = members if isinstance(members, bytes) else _zip(members, links)
+    with TestClient(create_app(tmp_path)) as client:
+        client.get("/?lang=en")
+        refused = _upload_zip(client, "c.zip", data)
+        assert refused.status_code == 400
+        shown = html.unescape(re.search(r'class="line">([^<]*)<', refused.text)[1])
+        assert shown.startswith(line), shown
+        assert str(tmp_path) not in refused.text and "\n" not in shown
+        assert "Default county" in refused.text  # the county in use is still the bundled one
+    assert not [p for p in tmp_path.glob("sessions/*/counties/*")]  # nothing refused is kept
+    assert not Path("/etc/evil.csv").exists()

@@ -16,13 +16,14 @@ import io
 import json
 import re
 import secrets
+import shutil
 import tempfile
 import time
 import zipfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlencode
 
@@ -43,11 +44,14 @@ import scenarios
 from planner.fonts import font_path
 from planner.labels import LANGS, LANGUAGE_NAMES, page_word, plan_name
 from planner.web import questions, views
+from planner.web.county_zip import ZIP_SUFFIX, ZipRefusedError, unpack_county
 from planner.web.jobs import (
+    COUNTY_DIR,
     COUNTY_FILE,
     OUT,
     Job,
     JobStore,
+    job_county,
     new_id,
     valid_id,
     whole_job_left,
@@ -93,8 +97,23 @@ _money = TypeAdapter(Money)
 class County:
     """The county a session uses: the bundled one, or a workbook it uploaded."""
 
-    path: Path | None  # None: the bundled county
+    path: Path | None  # None: the bundled county; else the workbook, or a zip's TOML
     file_name: str = ""  # the uploaded file's name as the user's computer called it
+    folder: Path | None = None  # where a zip was unpacked (the TOML is inside)
+
+    @property
+    def source(self) -> Path | None:
+        """What a job copies into its folder: the workbook, or the whole unpacked zip."""
+        return self.folder if self.folder is not None else self.path
+
+    @property
+    def argument(self) -> list[str]:
+        """The scenario argument of a job's command: its own copy, or none (bundled)."""
+        if self.path is None:
+            return []
+        if self.folder is None:
+            return [COUNTY_FILE]
+        return [PurePosixPath(COUNTY_DIR, *self.path.relative_to(self.folder).parts).as_posix()]
 
     def scenario(self) -> Scenario:
         """The validated scenario (cached by file and time of change)."""
@@ -282,9 +301,11 @@ class Pages:
         folder = self.store.session_dir(sid)
         try:
             record = json.loads((folder / COUNTY_RECORD).read_text(encoding="utf-8"))
-            file = str(record["file"])
+            file = str(record.get("file", ""))
         except (OSError, ValueError, KeyError, TypeError):
             return County(None)
+        if record.get("zip"):
+            return _zip_county(folder / COUNTIES, record)
         path = folder / COUNTIES / file
         if not valid_id(file.removesuffix(".xlsx")) or not path.is_file():
             return County(None)
@@ -377,6 +398,8 @@ class Pages:
 
     def _keep_upload(self, sid: str, name: str, data: bytes, lang: str) -> str:
         """Save and load the workbook; the one-line refusal (as the CLI says it), or ''."""
+        if Path(name).suffix.lower() == ZIP_SUFFIX:
+            return self._keep_zip(sid, name, data, lang)
         problem = _check_workbook(name, data, lang)
         if problem:
             return problem
@@ -398,6 +421,28 @@ class Pages:
         (self.store.session_dir(sid) / COUNTY_RECORD).write_text(record, encoding="utf-8")
         return ""
 
+    def _keep_zip(self, sid: str, name: str, data: bytes, lang: str) -> str:
+        """Unpack a TOML + CSV county (checked member by member) and load it, or the refusal."""
+        if len(data) > UPLOAD_LIMIT:
+            return page_word("too_large", lang).format(UPLOAD_LIMIT_MB)
+        counties = self.store.session_dir(sid) / COUNTIES
+        counties.mkdir(exist_ok=True)
+        unpacked = new_id()
+        folder = counties / unpacked
+        try:
+            toml = unpack_county(data, name, folder, lang)
+            _load(str(toml), toml.stat().st_mtime_ns)
+        except ZipRefusedError as refused:
+            return str(refused)
+        except InputError as error:
+            shutil.rmtree(folder, ignore_errors=True)
+            # The CLI's line, naming the files as the zip names them, never where we keep them.
+            return str(error).replace(str(folder), name)
+        relative = toml.relative_to(folder).as_posix()
+        record = json.dumps({"zip": unpacked, "toml": relative, "name": name}, ensure_ascii=False)
+        (self.store.session_dir(sid) / COUNTY_RECORD).write_text(record, encoding="utf-8")
+        return ""
+
     # ------------------------------------------------------------------ starting jobs
 
     async def simulate(self, request: Request) -> Response:
@@ -412,7 +457,7 @@ class Pages:
         county = self.county(sid)
         steps = [["simulate", *_county_argument(county), "--reps", str(reps), "--out", OUT]]
         job = self.store.submit(
-            sid, "simulate", steps, _county_label(county), county.path, {"reps": reps}
+            sid, "simulate", steps, _county_label(county), county.source, {"reps": reps}
         )
         return RedirectResponse(f"/jobs/{job.job_id}", 303)
 
@@ -435,7 +480,9 @@ class Pages:
         steps = _optimize_steps(county, budget, sampled, reps)
         shown_budget = county.scenario().procurement_budget_yuan if budget is None else budget
         options = {"budget": shown_budget, "scenarios": sampled, "reps": reps}
-        job = self.store.submit(sid, "optimize", steps, _county_label(county), county.path, options)
+        job = self.store.submit(
+            sid, "optimize", steps, _county_label(county), county.source, options
+        )
         return RedirectResponse(f"/jobs/{job.job_id}", 303)
 
     async def again(self, request: Request) -> Response:
@@ -490,7 +537,7 @@ class Pages:
             "cells": len(budgets),
         }
         job = self.store.submit(
-            sid, "sweep", steps, _county_label(county), county.path, options,
+            sid, "sweep", steps, _county_label(county), county.source, options,
             {questions.SWEEP_FILE: toml.encode("utf-8")},
         )  # fmt: skip
         return RedirectResponse(f"/jobs/{job.job_id}", 303)
@@ -553,7 +600,7 @@ class Pages:
         steps = questions.compare_steps(_county_argument(county), *arguments, reps)
         options = {"reps": reps, "names": names}
         job = self.store.submit(
-            sid, "compare", steps, _county_label(county), county.path, options, inputs
+            sid, "compare", steps, _county_label(county), county.source, options, inputs
         )
         return RedirectResponse(f"/jobs/{job.job_id}", 303)
 
@@ -665,9 +712,9 @@ class Pages:
             EDITED_FILE: questions.plan_csv(edited),
         }
         reps = int(job.options.get("reps") or PAGE_JUDGING_YEARS)
-        county = folder / COUNTY_FILE
-        present = county if county.is_file() else None
-        argument = [COUNTY_FILE] if present is not None else []
+        present = job_county(folder)
+        first = job.steps[0][1:2] if job.steps else ()
+        argument = [a for a in first if a == COUNTY_FILE or a.startswith(COUNTY_DIR + "/")]
         steps = questions.compare_steps(argument, ORIGINAL_FILE, EDITED_FILE, reps)
         options = {"source": job.job_id, "reps": reps}
         fresh = self.store.submit(sid, "edit", steps, job.county, present, options, inputs)
@@ -835,8 +882,21 @@ def _budget(text: str, lang: str) -> float | str | None:
 
 
 def _county_argument(county: County) -> list[str]:
-    """The scenario argument of a job's command: its copy of the workbook, or none (bundled)."""
-    return [] if county.path is None else [COUNTY_FILE]
+    """The scenario argument of a job's command: its copy of the county, or none (bundled)."""
+    return county.argument
+
+
+def _zip_county(counties: Path, record: dict[str, Any]) -> County:
+    """A county a zip held, from its record: checked to lie inside the folder it was unpacked to."""
+    name, toml = str(record.get("zip", "")), str(record.get("toml", ""))
+    if not valid_id(name):
+        return County(None)
+    folder = counties / name
+    path = folder.joinpath(*PurePosixPath(toml).parts)
+    inside = path.resolve().is_relative_to(folder.resolve())
+    if not toml or not inside or not path.is_file():
+        return County(None)
+    return County(path, str(record.get("name", "")), folder)
 
 
 def _county_label(county: County) -> str:

@@ -4,7 +4,8 @@ A job is one folder, ``<root>/sessions/<session>/jobs/<id>/``: ``job.json`` (its
 kind, the commands it runs, its state, the child's pid, times, the one-line
 error), ``stdout.log`` and ``stderr.log``, ``progress.jsonl`` (the lines the CLI's
 progress bar writes, :mod:`planner.progress`), the county it runs on
-(``county.xlsx``, a copy, so the job stays whole if the session's county changes)
+(``county.xlsx``, or ``county/`` for one uploaded as a zip: a copy, so the job
+stays whole if the session's county changes)
 and ``out/``, the CLI's own results folder. Nothing lives only in memory: a
 server started again finds every finished job as it was, and marks the jobs that
 were running when it stopped as interrupted.
@@ -37,7 +38,7 @@ ACTIVE = ("queued", "running")
 STOPPED = ("interrupted", "cancelled")  # set from outside the runner: it must not overwrite them
 # Ids are made here (uuid4().hex) and checked against this before any path is built.
 ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
-JOB_FILE, OUT, COUNTY_FILE = "job.json", "out", "county.xlsx"
+JOB_FILE, OUT, COUNTY_FILE, COUNTY_DIR = "job.json", "out", "county.xlsx", "county"
 STDOUT, STDERR, PROGRESS = "stdout.log", "stderr.log", "progress.jsonl"
 SESSIONS, JOBS = "sessions", "jobs"
 RESULT_FOLDERS = (OUT, "plans")  # what a job's commands write: removed when it is cancelled
@@ -321,11 +322,17 @@ class JobStore:
         job_id = new_id()
         folder = self.session_dir(session) / JOBS / job_id
         folder.mkdir(parents=True)
-        if county_file is not None:
+        if county_file is not None and county_file.is_dir():  # a county unpacked from a zip
+            shutil.copytree(county_file, folder / COUNTY_DIR, symlinks=False)
+        elif county_file is not None:
             (folder / COUNTY_FILE).write_bytes(county_file.read_bytes())
         inputs = inputs or {}
         for name, data in inputs.items():
-            if "/" in name or name.startswith(".") or name in (JOB_FILE, OUT, COUNTY_FILE):
+            if (
+                "/" in name
+                or name.startswith(".")
+                or name in (JOB_FILE, OUT, COUNTY_FILE, COUNTY_DIR)
+            ):
                 raise ValueError(f"not an input file name: {name!r}")
             (folder / name).write_bytes(data)
         job = Job(
@@ -344,9 +351,8 @@ class JobStore:
     def again(self, session: str, job: Job) -> Job:
         """The same commands as a new job (after an interruption, a failure or a cancel)."""
         folder = self.job_dir(session, job.job_id)
-        county = folder / COUNTY_FILE if folder is not None else None
+        present = job_county(folder) if folder is not None else None
         steps = [list(step) for step in job.steps]
-        present = county if county is not None and county.is_file() else None
         inputs = {}
         if folder is not None:
             inputs = {n: (folder / n).read_bytes() for n in job.inputs if (folder / n).is_file()}
@@ -483,6 +489,14 @@ class JobStore:
                 if job is not None and job.active:
                     _write_job(record.parent, replace(job, state="interrupted", pid=None))
             _stop(child.pid)
+
+
+def job_county(folder: Path) -> Path | None:
+    """A job's own copy of its county: the workbook, or the folder a zip held; None: bundled."""
+    for place in (folder / COUNTY_FILE, folder / COUNTY_DIR):
+        if place.exists():
+            return place
+    return None
 
 
 def _signature(job: Job, index: int) -> tuple[str, ...]:

@@ -410,6 +410,13 @@ def test_like_steps_are_those_of_the_same_command_in_this_job_then_on_this_serve
     assert store.typical_seconds(job, 0) == 20.0  # the step it timed itself
     fresh = Job(new_id(), "compare", (("compare", "a.csv", "b.csv", "--out", "out"),), "")
     assert store.typical_seconds(fresh, 0) is None  # never seen: no guess
+    sized = ("optimize", "--budget", "9", "--scenarios", "50", "--reps", "50", "--out", "out")
+    _write_job(store, session, state="done", steps=(sized,), step_seconds=(40.0,))
+    store = JobStore(tmp_path)  # read the history again
+    other = ("optimize", "--budget", "7", "--scenarios", "50", "--reps", "50", "--out", "p/0")
+    assert store.typical_seconds(Job(new_id(), "sweep", (other,), ""), 0) == 40.0
+    bigger = ("optimize", "--budget", "7", "--scenarios", "200", "--reps", "50", "--out", "o")
+    assert store.typical_seconds(Job(new_id(), "sweep", (bigger,), ""), 0) is None
 
 
 # ---------------------------------------------------------------------------- a county in a zip

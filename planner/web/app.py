@@ -373,10 +373,10 @@ class Pages:
     async def upload(self, request: Request) -> Response:
         """A county workbook: checked, loaded, kept under a name this server chose."""
         lang = lang_of(request)
-        length = request.headers.get("content-length")
+        length = _length(request)
         if length is None:
             return await self._refuse_upload(request, page_word("no_length", lang))
-        if int(length) > UPLOAD_LIMIT + FORM_OVERHEAD:
+        if length > UPLOAD_LIMIT + FORM_OVERHEAD:
             return await self._refuse_upload(
                 request, page_word("too_large", lang).format(UPLOAD_LIMIT_MB)
             )
@@ -545,8 +545,8 @@ class Pages:
     async def compare(self, request: Request) -> Response:
         """Plan A against plan B: ``yingji compare`` on the same simulated years."""
         lang, sid = lang_of(request), session_of(request)
-        length = request.headers.get("content-length")
-        if length is None or int(length) > 2 * UPLOAD_LIMIT + FORM_OVERHEAD:
+        length = _length(request)
+        if length is None or length > 2 * UPLOAD_LIMIT + FORM_OVERHEAD:
             message = page_word("too_large", lang).format(UPLOAD_LIMIT_MB)
             return await run_in_threadpool(self._index, request, 400, compare_error=message)
         form = await self.form(request, max_files=2, max_fields=8)
@@ -839,6 +839,12 @@ class Pages:
 
 
 # ---------------------------------------------------------------------------- plain helpers
+
+
+def _length(request: Request) -> int | None:
+    """The body's length as its header says (None: not said, or not a number)."""
+    text = request.headers.get("content-length", "")
+    return int(text) if text.isdigit() else None
 
 
 def _check_workbook(name: str, data: bytes, lang: str) -> str:

@@ -42,6 +42,7 @@ JOB_FILE, OUT, COUNTY_FILE, COUNTY_DIR = "job.json", "out", "county.xlsx", "coun
 STDOUT, STDERR, PROGRESS = "stdout.log", "stderr.log", "progress.jsonl"
 SESSIONS, JOBS = "sessions", "jobs"
 RESULT_FOLDERS = (OUT, "plans")  # what a job's commands write: removed when it is cancelled
+SIZE_OPTIONS = ("--scenarios", "--reps")  # what sizes a command's work, beyond its county
 STOP_GRACE_S = 5.0  # after SIGTERM, the time a child has to stop before SIGKILL
 SWEEP_LABEL = "扫描 sweep cells"  # the sweep's own bar's words in the terminal
 ERROR_PREFIX = "error: "  # how planner.cli prints a refusal: the line shown for a failed job
@@ -281,7 +282,8 @@ class JobStore:
 
         Like steps are, first, this job's own finished steps of the same command
         (a sweep job's optimisations differ only in their budget), then the same
-        command with the same arguments on the same county in jobs finished before.
+        command with the same arguments on the same county in jobs finished before,
+        then the same command of the same size (sampled and judging years) there.
         """
         command = job.steps[index][:1]
         own = [
@@ -294,7 +296,8 @@ class JobStore:
         with self._lock:
             if self._history is None:
                 self._history = self._read_history()
-            before = self._history.get(_signature(job, index))
+            exact, sized = _signatures(job, index)
+            before = self._history.get(exact) or self._history.get(sized)
         return sum(before) / len(before) if before else None
 
     def _read_history(self) -> dict[tuple[str, ...], list[float]]:
@@ -499,18 +502,28 @@ def job_county(folder: Path) -> Path | None:
     return None
 
 
-def _signature(job: Job, index: int) -> tuple[str, ...]:
-    """What makes two steps alike for the time they take: the county and the arguments."""
+def _signatures(job: Job, index: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What makes two steps alike for the time they take: exactly alike, then alike in size.
+
+    Exactly: the same county and arguments (but the output folder). In size: the same
+    county, command and the options that size the work (sampled and judging years), as
+    an optimisation at another budget.
+    """
     arguments = list(job.steps[index])
     if "--out" in arguments:
         at = arguments.index("--out")
         del arguments[at : at + 2]
-    return (job.county, *arguments)
+    sized = [job.county, "~", *arguments[:1]]
+    for option in SIZE_OPTIONS:
+        if option in arguments[:-1]:
+            sized += [option, arguments[arguments.index(option) + 1]]
+    return (job.county, *arguments), tuple(sized)
 
 
 def _remember(history: dict[tuple[str, ...], list[float]], job: Job) -> None:
     for index, seconds in enumerate(job.step_seconds[: len(job.steps)]):
-        history.setdefault(_signature(job, index), []).append(seconds)
+        for signature in _signatures(job, index):
+            history.setdefault(signature, []).append(seconds)
 
 
 def _stop(pid: int, child: subprocess.Popen | None = None) -> None:

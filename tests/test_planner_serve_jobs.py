@@ -509,3 +509,18 @@ def test_a_hostile_or_broken_county_zip_is_refused_in_one_line_naming_it(
         assert "Default county" in refused.text  # the county in use is still the bundled one
     assert not [p for p in tmp_path.glob("sessions/*/counties/*")]  # nothing refused is kept
     assert not Path("/etc/evil.csv").exists()
+
+
+def test_a_jobs_inputs_are_written_under_plain_names_and_go_with_it_when_run_again(tmp_path):
+    store = JobStore(tmp_path)
+    session = new_id()
+    steps = [["simulate", "nowhere.toml", "--out", "out"]]
+    for bad in ("../up.csv", "a/b.csv", ".hidden", "job.json", "county"):
+        with pytest.raises(ValueError):
+            store.submit(session, "compare", steps, "", None, {}, {bad: b"x"})
+    job = store.submit(session, "compare", steps, "", None, {}, {"plan_A.csv": b"x"})
+    failed = _wait(store, session, job.job_id)
+    again = store.again(session, failed)
+    assert (store.job_dir(session, again.job_id) / "plan_A.csv").read_bytes() == b"x"
+    assert again.inputs == ("plan_A.csv",)
+    _wait(store, session, again.job_id)

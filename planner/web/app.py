@@ -49,6 +49,7 @@ from planner.web.jobs import (
     COUNTY_DIR,
     COUNTY_FILE,
     OUT,
+    PLANS,
     Job,
     JobStore,
     job_county,
@@ -56,7 +57,7 @@ from planner.web.jobs import (
     valid_id,
     whole_job_left,
 )
-from planner.web.questions import PLANS, Line
+from planner.web.questions import Line
 from scenarios import InputError, load_plan
 from scenarios.plan import Plan
 from scenarios.schema import Money, Scenario

@@ -41,7 +41,9 @@ ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 JOB_FILE, OUT, COUNTY_FILE, COUNTY_DIR = "job.json", "out", "county.xlsx", "county"
 STDOUT, STDERR, PROGRESS = "stdout.log", "stderr.log", "progress.jsonl"
 SESSIONS, JOBS = "sessions", "jobs"
-RESULT_FOLDERS = (OUT, "plans")  # what a job's commands write: removed when it is cancelled
+PLANS = "plans"  # a budget sweep job's optimisations, one folder per budget: plans/0, plans/1
+RESERVED = (JOB_FILE, OUT, PLANS, COUNTY_FILE, COUNTY_DIR, STDOUT, STDERR, PROGRESS)  # not inputs
+RESULT_FOLDERS = (OUT, PLANS)  # what a job's commands write: removed when it is cancelled
 SIZE_OPTIONS = ("--scenarios", "--reps")  # what sizes a command's work, beyond its county
 STOP_GRACE_S = 5.0  # after SIGTERM, the time a child has to stop before SIGKILL
 SWEEP_LABEL = "扫描 sweep cells"  # the sweep's own bar's words in the terminal
@@ -322,6 +324,10 @@ class JobStore:
         inputs: dict[str, bytes] | None = None,
     ) -> Job:
         """Record a new job as queued, copy its county and inputs in, start its runner thread."""
+        inputs = inputs or {}
+        for name in inputs:
+            if "/" in name or name.startswith(".") or name in RESERVED:
+                raise ValueError(f"not an input file name: {name!r}")
         job_id = new_id()
         folder = self.session_dir(session) / JOBS / job_id
         folder.mkdir(parents=True)
@@ -329,14 +335,7 @@ class JobStore:
             shutil.copytree(county_file, folder / COUNTY_DIR, symlinks=False)
         elif county_file is not None:
             (folder / COUNTY_FILE).write_bytes(county_file.read_bytes())
-        inputs = inputs or {}
         for name, data in inputs.items():
-            if (
-                "/" in name
-                or name.startswith(".")
-                or name in (JOB_FILE, OUT, COUNTY_FILE, COUNTY_DIR)
-            ):
-                raise ValueError(f"not an input file name: {name!r}")
             (folder / name).write_bytes(data)
         job = Job(
             job_id,

@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from pydantic import TypeAdapter, ValidationError
 
 from planner.labels import page_word
+from planner.web.jobs import OUT, PLANS
 from scenarios.plan import PLAN_CSV_COLUMNS, Plan, Purchase
 from scenarios.schema import MAX_COUNT, Money, Scenario
 
 MIN_BUDGETS, MAX_BUDGETS = 2, 6  # a frontier needs two points; each is a solve and a judging
 SWEEP_FILE = "sweep.toml"
-PLANS = "plans"  # the job's folder of one optimize run per budget: plans/0, plans/1, ...
 # A line costing more than this many budgets is a typo (an extra zero or two), not a plan.
 ABSURD_BUDGETS = 10
 CURRENT_WORDS = ("当前", "现有", "current")
@@ -121,7 +121,7 @@ def sweep_steps(
     budgets: list[float], county: list[str], sampled: int, reps: int
 ) -> list[list[str]]:
     """The sweep, then ``optimize`` at each budget (the plan the sweep's cell judged)."""
-    steps = [["sweep", SWEEP_FILE, "--out", "out"]]
+    steps = [["sweep", SWEEP_FILE, "--out", OUT]]
     for index, budget in enumerate(budgets):
         optimize = ["optimize", *county, "--budget", repr(float(budget))]
         optimize += ["--scenarios", str(sampled), "--reps", str(reps)]
@@ -133,7 +133,7 @@ def sweep_steps(
 def compare_steps(county: list[str], first: str, second: str, reps: int) -> list[list[str]]:
     """``yingji compare`` of two plans (files in the job's folder, or ``status_quo``)."""
     scenario = county[0] if county else "default"
-    return [["compare", scenario, first, second, "--reps", str(reps), "--out", "out"]]
+    return [["compare", scenario, first, second, "--reps", str(reps), "--out", OUT]]
 
 
 def plan_csv(plan: Plan) -> bytes:

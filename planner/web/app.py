@@ -795,7 +795,18 @@ class Pages:
         )
 
     async def forest(self, request: Request) -> Response:
-        return await self._image(request, ("compare", "edit"), views.comparison_chart)
+        _, job = self._job(request)
+        if job is None:
+            return self.not_found(request)
+        lang = lang_of(request)
+        short = _plan_names(job, lang)
+        if job.kind == "compare":  # "A: the plan's long name" -> "A"
+            short = {plan_id: name.split(":", 1)[0] for plan_id, name in short.items()}
+        return await self._image(
+            request,
+            ("compare", "edit"),
+            lambda out, lang: views.comparison_chart(out, short, lang),
+        )
 
     async def _image(self, request: Request, kind: str | tuple[str, ...], draw) -> Response:
         sid, job = self._job(request)
@@ -932,12 +943,7 @@ def _results(job: Job, folder: Path, lang: str, query: Any) -> dict[str, Any]:
     if job.kind == "sweep":
         return _sweep_results(job, folder, lang, query)
     if job.kind in ("compare", "edit"):
-        names = dict(job.options.get("names", {}).get(lang, {}))
-        if job.kind == "edit":
-            names = {
-                "original": page_word("original_plan", lang),
-                "edited": page_word("edited_plan", lang),
-            }
+        names = _plan_names(job, lang)
         found: dict[str, Any] = {"comparison": views.comparison_view(out, names, lang)}
         if job.kind == "edit":
             scenario = views.find_results(out).scenario
@@ -955,6 +961,16 @@ def _results(job: Job, folder: Path, lang: str, query: Any) -> dict[str, Any]:
         "evaluation": views.evaluation_table(part, lang),
         "downloads": available,
     }
+
+
+def _plan_names(job: Job, lang: str) -> dict[str, str]:
+    """A compare or edit job's plans by id, as the page names them."""
+    if job.kind == "edit":
+        return {
+            Path(ORIGINAL_FILE).stem: page_word("original_plan", lang),
+            Path(EDITED_FILE).stem: page_word("edited_plan", lang),
+        }
+    return dict(job.options.get("names", {}).get(lang, {}))
 
 
 def _sweep_results(job: Job, folder: Path, lang: str, query: Any) -> dict[str, Any]:

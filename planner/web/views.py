@@ -422,12 +422,20 @@ def comparison_view(out: Path, names: dict[str, str], lang: str) -> ComparisonVi
     )
 
 
-def comparison_chart(out: Path, lang: str) -> bytes:
-    """The report's forest of paired differences (total, hazards, categories) of a compare job."""
+def comparison_chart(out: Path, names: dict[str, str], lang: str) -> bytes:
+    """The report's forest of paired differences (total, hazards, categories) of a compare job.
+
+    ``names`` gives each plan id the short name the chart's title uses (A, B; the
+    original, the edited plan), not the name of the file the job wrote.
+    """
     results = find_results(out)
     assert results.comparison is not None
+    frame = results.comparison.comparison
+    frame = frame.assign(
+        plan=frame["plan"].replace(names), reference=frame["reference"].replace(names)
+    )
     with _drawing:
-        return png(charts.comparison_forest(results.comparison.comparison, lang, results.scenario))
+        return png(charts.comparison_forest(frame, lang, results.scenario))
 
 
 # ---------------------------------------------------------------------------- editing a plan

@@ -1,11 +1,13 @@
-"""The pages of ``yingji serve``: the county, its simulation, its purchase plan, the jobs.
+"""The pages of ``yingji serve``: the county, its simulation, its purchase plan, what more
+money buys, plan A against plan B, a plan edited in a table, and the jobs.
 
 A request never runs a simulation or a solve: it starts a job (:mod:`planner.web.jobs`,
-the real CLI command in a child process) and the page follows the job's files.
-Each browser has its own folder under ``<root>/sessions/`` named by a signed
-cookie; every job and file is looked up inside that folder only, by ids this
-server made. Words come from :data:`planner.labels.PAGE_WORDS`; templates escape
-everything (names come from users' workbooks).
+the real CLI commands in child processes; :mod:`planner.web.questions` turns a form into
+them) and the page follows the job's files. Each browser has its own folder under
+``<root>/sessions/`` named by a signed cookie; every job and file is looked up inside
+that folder only, by ids this server made, and every POST carries the session's form
+token. Words come from :data:`planner.labels.PAGE_WORDS`; templates escape everything
+(names come from users' files).
 """
 
 from __future__ import annotations

@@ -1037,6 +1037,10 @@ PAGE_WORDS |= {
         "the added line: pick an item and a depot",
     ),
     "changes": ("改动了哪些（原方案 → 修改后）", "What changed (original → edited)"),
+    "edit_unchanged": (
+        "表格中的数量与原方案相同：请先改动数量再评估",
+        "the table holds the plan as it was: change a quantity first",
+    ),
 }
 
 # A county uploaded as a zip of its TOML and CSV files: each refusal names the zip (and member).

@@ -312,6 +312,8 @@ def test_bad_quantities_in_the_edit_table_are_refused_in_one_line(planned):
         assert f'value="{typed}"' in refused.text  # what was typed stays in the table
     missing = client.post(url + "/edit", data={**form, "add_quantity": "2"})
     assert missing.status_code == 400 and "新加的一行" in missing.text
+    unchanged = client.post(url + "/edit", data=form)
+    assert unchanged.status_code == 400 and "与原方案相同" in unchanged.text
     assert len(list(root.glob("sessions/*/jobs/*"))) == jobs_before  # nothing started
 
 

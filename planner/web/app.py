@@ -1085,7 +1085,11 @@ def _read_edits(plan: Plan, scenario: Scenario, form: FormData, lang: str) -> Pl
             where = page_word("edit_added", lang)
             return page_word("quantity_bad", lang).format(where, f"{most:,}", typed)
         added = Line(item, depot, value)
-    return questions.edited_plan(plan, lines, added)
+    edited = questions.edited_plan(plan, lines, added)
+    same = [Line(p.item_id, p.depot_id, p.quantity) for p in plan.purchases]
+    if edited.purchases == questions.edited_plan(plan, same, None).purchases:
+        return page_word("edit_unchanged", lang)  # judging the same plan again tells nothing
+    return edited
 
 
 def _settings(job: Job, lang: str) -> list[tuple[str, str]]:

@@ -1011,13 +1011,14 @@ PAGE_WORDS |= {
     "edited_plan": ("修改后的方案", "edited plan"),
     "edit_link": ("在表格中修改这个方案并评估", "Edit this plan in a table and judge it"),
     "edit_again": ("继续修改", "Edit it further"),
+    "edit_budget_plan": ("修改预算 {} 元的方案并评估", "Edit the plan at {} yuan and judge it"),
     "to_original": ("原方案的任务", "the original plan's job"),
     "back_to_job": ("返回任务", "Back to the job"),
     "edit_title": ("修改采购数量", "Edit the quantities"),
     "edit_how": (
-        "改动数量（0 为不买），可加一行；本县预算 {} 元，原方案采购 {} 元。",
-        "Change the quantities (0: buy none), or add a line; the county's budget is {} yuan, "
-        "the plan buys {} yuan.",
+        "改动数量（0 为不买），可加一行；方案的预算 {} 元，原方案采购 {} 元。",
+        "Change the quantities (0: buy none), or add a line; the plan's budget is {} yuan, "
+        "it buys {} yuan.",
     ),
     "add_line": ("（加一行：选物资）", "(add a line: pick an item)"),
     "edit_judged": (

@@ -322,6 +322,11 @@ def test_what_more_money_buys_then_plan_a_against_plan_b(browser, server, workbo
     assert _yuan(lines[-1][-1]) == pytest.approx(spent)  # the extra money, item by item
     assert "60,000" in _text(browser, "#pair-outcomes")
     assert not browser.find_elements(By.ID, "plans-differ")  # the sweep's own plans
+    plan_url = browser.find_element(By.ID, "edit-plan-1").get_attribute("href")
+    browser.get(plan_url)  # the larger budget's plan, in the edit table
+    assert f"{frontier[1][0]} 元" in _text(browser, "main .hint")
+    assert f"{frontier[1][1]} 元" in _text(browser, "main .hint")  # what that plan buys
+    assert browser.find_elements(By.CSS_SELECTOR, "#edit-table input[name^=q]")
 
     browser.get(server.url + "/")
     _select(browser, "plan-a", "现状")

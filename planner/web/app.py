@@ -81,6 +81,7 @@ MAX_SAMPLED, MAX_YEARS = 5_000, 100_000  # the CLI's own limits (planner.cli)
 PLAN_SUFFIXES = (".csv", ".xlsx", ".json")  # the plan files yingji reads
 PLAN_FILE, EDITED_FILE, ORIGINAL_FILE = "plan.csv", "edited.csv", "original.csv"
 CSRF_FIELD = "csrf"
+EDITABLE = ("optimize", "edit", "sweep")  # the jobs whose plan can be edited in a table
 # A plan offered for comparison: the status quo, or a finished job's plan (and which budget's).
 CHOICE = re.compile(r"^job:([0-9a-f]{32})(?::(\d{1,2}))?$")
 # What a finished job offers for download, by the name in its URL: the file in out/.
@@ -94,6 +95,16 @@ HEADERS = {
     "Cache-Control": "no-store",
 }
 _money = TypeAdapter(Money)
+
+
+@dataclass(frozen=True, slots=True)
+class Editable:
+    """A finished job's plan to edit: the plan, its county, the job's folder, its budget."""
+
+    plan: Plan
+    scenario: Scenario
+    folder: Path
+    budget: float  # the budget it was made for (a sweep's plan: its own budget)
 
 
 @dataclass(frozen=True, slots=True)
@@ -662,64 +673,96 @@ class Pages:
         return choices
 
     async def edit(self, request: Request) -> Response:
-        """A finished plan's quantities in a form; posted, a job judges the edited plan."""
+        """A finished plan's quantities in a form; posted, a job judges the edited plan.
+
+        The plan is an optimisation's, an edit's edited plan, or one budget's plan of a
+        budget sweep (``?plan=`` its index).
+        """
         sid, job = self._job(request)
-        if job is None or job.state != "done" or job.kind not in ("optimize", "edit"):
+        if job is None or job.state != "done" or job.kind not in EDITABLE:
+            return self.not_found(request)
+        index = _plan_index(job, request.query_params.get("plan"))
+        found = await run_in_threadpool(self._editable, sid, job, index)
+        if found is None:
             return self.not_found(request)
         if request.method == "GET":
-            return await run_in_threadpool(self._edit_page, request, sid, job)
+            return await run_in_threadpool(self._edit_page, request, job, index, found)
         form = await self.form(request)
         if isinstance(form, Response):
             return form
-        return await run_in_threadpool(self._start_edit, request, sid, job, form)
+        return await run_in_threadpool(self._start_edit, request, sid, job, index, found, form)
 
-    def _editable(self, sid: str, job: Job) -> tuple[Plan, Scenario, Path]:
-        """The plan a job made (an edit job's edited plan), its county, the job's folder."""
+    def _editable(self, sid: str, job: Job, index: int | None) -> Editable | None:
+        """The plan a job made (an edit's edited plan, a sweep's plan ``index``), its county."""
         folder = self.store.job_dir(sid, job.job_id)
-        assert folder is not None
+        if folder is None:
+            return None
         if job.kind == "optimize":
             part, scenario = views.plan_results(folder / OUT)
-            return part.plan, scenario, folder
+            return Editable(part.plan, scenario, folder, scenario.procurement_budget_yuan)
+        if job.kind == "sweep":
+            if index is None:
+                return None
+            part = views.plan_part(folder / PLANS / str(index))
+            if part is None:
+                return None
+            budget = float(job.options["budgets"][index])
+            return Editable(part.plan, views.find_results(folder / OUT).scenario, folder, budget)
         scenario = views.find_results(folder / OUT).scenario
-        return load_plan(folder / EDITED_FILE, scenario), scenario, folder
+        plan = load_plan(folder / EDITED_FILE, scenario)
+        return Editable(plan, scenario, folder, scenario.procurement_budget_yuan)
 
     def _edit_page(
-        self, request: Request, sid: str, job: Job, status: int = 200, **context
+        self,
+        request: Request,
+        job: Job,
+        index: int | None,
+        found: Editable,
+        status: int = 200,
+        **context,
     ) -> HTMLResponse:
         lang = lang_of(request)
-        plan, scenario, _ = self._editable(sid, job)
         typed = context.pop("typed", {})
+        plan, scenario = found.plan, found.scenario
         return self.render(
             request,
             "edit.html",
             status,
             job=job,
+            action=f"/jobs/{job.job_id}/edit" + ("" if index is None else f"?plan={index}"),
             rows=views.edit_rows(plan, scenario, lang),
             items=views.item_choices(scenario, lang),
             depots=views.depot_choices(scenario, lang),
             typed=typed,
-            budget=f"{scenario.procurement_budget_yuan:,.0f}",
+            budget=f"{found.budget:,.0f}",
             spent=f"{plan.purchase_cost_yuan(scenario):,.0f}",
             **context,
         )
 
-    def _start_edit(self, request: Request, sid: str, job: Job, form: FormData) -> Response:
+    def _start_edit(
+        self,
+        request: Request,
+        sid: str,
+        job: Job,
+        index: int | None,
+        found: Editable,
+        form: FormData,
+    ) -> Response:
         lang = lang_of(request)
-        plan, scenario, folder = self._editable(sid, job)
+        plan, scenario = found.plan, found.scenario
         typed = {k: str(v) for k, v in form.items() if isinstance(v, str)}
-        edited = _read_edits(plan, scenario, form, lang)
+        edited = _read_edits(plan, scenario, form, lang, found.budget)
         if isinstance(edited, str):
-            return self._edit_page(request, sid, job, 400, edit_error=edited, typed=typed)
+            return self._edit_page(request, job, index, found, 400, edit_error=edited, typed=typed)
         inputs = {
             ORIGINAL_FILE: questions.plan_csv(plan),
             EDITED_FILE: questions.plan_csv(edited),
         }
         reps = int(job.options.get("reps") or PAGE_JUDGING_YEARS)
-        present = job_county(folder)
-        first = job.steps[0][1:2] if job.steps else ()
-        argument = [a for a in first if a == COUNTY_FILE or a.startswith(COUNTY_DIR + "/")]
+        argument = _county_argument_of(job)
         steps = questions.compare_steps(argument, ORIGINAL_FILE, EDITED_FILE, reps)
         options = {"source": job.job_id, "reps": reps}
+        present = job_county(found.folder)
         fresh = self.store.submit(sid, "edit", steps, job.county, present, options, inputs)
         return RedirectResponse(f"/jobs/{fresh.job_id}", 303)
 
@@ -1054,13 +1097,32 @@ def _unpacked_too_big(data: bytes) -> bool:
         return False  # not a zip: the plan's reader says what it is
 
 
-def _read_edits(plan: Plan, scenario: Scenario, form: FormData, lang: str) -> Plan | str:
+def _plan_index(job: Job, text: str | None) -> int | None:
+    """Which budget's plan of a sweep job (``?plan=``): an index it has, else None."""
+    if job.kind != "sweep" or text is None or not text.isdigit():
+        return None
+    index = int(text)
+    return index if index < len(job.options.get("budgets", [])) else None
+
+
+def _county_argument_of(job: Job) -> list[str]:
+    """The county argument a job's commands were given: its own copy, or none (bundled)."""
+    for step in job.steps:
+        for argument in step[1:2]:
+            if argument == COUNTY_FILE or argument.startswith(COUNTY_DIR + "/"):
+                return [argument]
+    return []
+
+
+def _read_edits(
+    plan: Plan, scenario: Scenario, form: FormData, lang: str, budget: float
+) -> Plan | str:
     """The edited plan from the table's quantities (and the added line), or the one line refusing.
 
     A quantity must be a whole number from 0 to what :data:`questions.ABSURD_BUDGETS`
     budgets buy of that item; the line names the row, the item, the depot and the value.
     """
-    budget = max(scenario.procurement_budget_yuan, plan.purchase_cost_yuan(scenario))
+    budget = max(budget, plan.purchase_cost_yuan(scenario))
     rows = views.edit_rows(plan, scenario, lang)
     lines = []
     for row, purchase in zip(rows, plan.purchases, strict=True):

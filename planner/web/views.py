@@ -274,6 +274,11 @@ def sweep_view(out: Path, plan_folders: list[Path], lang: str) -> SweepView:
     )
 
 
+def plan_part(folder: Path) -> PlanResults | None:
+    """An optimize run's plan and judgement in ``folder``, or None if there is none."""
+    return _plan_or_none(folder)
+
+
 def _plan_or_none(folder: Path) -> PlanResults | None:
     try:
         return find_results(folder).plan

@@ -526,3 +526,17 @@ def test_a_jobs_inputs_are_written_under_plain_names_and_go_with_it_when_run_aga
     assert (store.job_dir(session, again.job_id) / "plan_A.csv").read_bytes() == b"x"
     assert again.inputs == ("plan_A.csv",)
     _wait(store, session, again.job_id)
+
+
+def test_another_sessions_plan_cannot_be_compared_or_edited(planned):
+    client, url, _ = planned
+    job_id = url.rsplit("/", 1)[1]
+    assert f'value="job:{job_id}"' in client.get("/").text  # offered to its own session
+    with TestClient(client.app) as stranger:
+        assert stranger.get(url + "/edit").status_code == 404
+        form = {"csrf": _form_token(stranger), "compare_reps": "20"}
+        form |= {"plan_a": "status_quo", "plan_b": f"job:{job_id}"}
+        refused = stranger.post("/jobs/compare", data=form)
+        assert refused.status_code == 400
+        assert "方案 B：请从列表中选择一个方案或上传文件" in refused.text
+        assert f"job:{job_id}" not in refused.text

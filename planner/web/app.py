@@ -591,7 +591,7 @@ class Pages:
         reps = _whole(typed["compare_reps"], 2, MAX_YEARS, "judging_years", lang)
         if isinstance(reps, str):
             return self._index(request, 400, compare_error=reps, form=typed)
-        chosen: dict[str, tuple[str, str, bytes | None]] = {}
+        chosen: dict[str, tuple[str, dict[str, str], bytes | None]] = {}
         for side, (choice, name, data) in sides.items():
             picked = self._plan_source(sid, side, choice, name, data, scenario, lang)
             if isinstance(picked, str):

@@ -755,15 +755,18 @@ PAGE_WORDS: dict[str, Pair] = {
     "uploaded": ("上传的工作簿", "uploaded workbook"),
     "use_bundled": ("改用内置示例县", "Use the bundled county"),
     "upload": (
-        "上传县工作簿（yingji init 生成的格式，.xlsx，最大 {} MB）",
-        "Upload a county workbook (the yingji init format, .xlsx, at most {} MB)",
+        "上传县工作簿（yingji init 生成的 .xlsx，或 TOML 与 CSV 文件打成的 .zip，最大 {} MB）",
+        "Upload a county workbook (the yingji init .xlsx, or the TOML and CSV files in a .zip; "
+        "at most {} MB)",
     ),
     "upload_button": ("上传并使用", "Upload and use"),
     "upload_refused": ("未接受上传", "Upload refused"),
     "too_large": ("文件超过 {} MB，未接受", "the file is larger than {} MB: refused"),
     "not_xlsx": (
-        "只接受 Excel 工作簿 (.xlsx)；启用宏的 .xlsm 或旧的 .xls 文件请另存为 .xlsx",
-        "only Excel workbooks (.xlsx) are read: save an .xlsm or .xls file as .xlsx",
+        "只接受 Excel 工作簿 (.xlsx) 或 TOML 与 CSV 文件的 .zip；启用宏的 .xlsm 或旧的 .xls "
+        "文件请另存为 .xlsx",
+        "only Excel workbooks (.xlsx) or a .zip of the TOML and CSV files are read: save an "
+        ".xlsm or .xls file as .xlsx",
     ),
     "too_big_inside": (
         "工作簿解压后过大，未接受",
@@ -861,4 +864,210 @@ PAGE_WORDS |= {
     "job_kind": ("任务", "job"),
     "state": ("状态", "state"),
     "map_caption": ("乡镇分布图", "Township map"),
+}
+
+# The page's questions beyond the first plan: what more money buys, plan A against plan B,
+# a plan edited in a table; and cancelling, the form token, the time left in all.
+PAGE_WORDS |= {
+    "csrf_refused": (
+        "表单已过期或来自其他网站，未接受：请刷新页面后重试",
+        "the form is out of date or came from another site: refused; reload the page and try again",
+    ),
+    "kind_sweep": ("预算扫描", "Budget sweep"),
+    "kind_compare": ("方案对比", "Plan A against plan B"),
+    "kind_edit": ("修改后的方案", "Edited plan"),
+    "state_cancelled": ("已取消", "cancelled"),
+    "cancel": ("取消任务", "Cancel the job"),
+    "cancelled_note": (
+        "任务已取消，未完成的结果已删除；可以重新运行。",
+        "The job was cancelled and its unfinished results removed; it can be run again.",
+    ),
+    "job_left": ("整个任务预计还需 {}", "about {} left for the whole job"),
+    "step_left": (
+        "本步预计还需 {}；其后 {} 步暂无估计",
+        "about {} left in this step; no estimate yet for the {} steps after it",
+    ),
+    "sweep": ("多花的钱能买什么？（预算扫描）", "What does more money buy? (budget sweep)"),
+    "budgets": ("预算（元）", "Budgets (yuan)"),
+    "budgets_default": ("当前 +50万 +100万", "current +0.5M +1M"),
+    "budgets_forms": (
+        "2 到 {} 个预算，用空格或分号分开；可写 280万、2.8M、2,800,000，“当前”为本县预算，"
+        "+50万 为比当前多 50万",
+        "2 to {} budgets apart by spaces or semicolons, each as 2800000, 2,800,000 or 2.8M; "
+        "current is the county's budget, +0.5M is that much more",
+    ),
+    "budgets_bad": ("预算：{}：{}", "budgets: {}: {}"),
+    "budgets_count": (
+        "预算：请给出 {} 到 {} 个不同的预算（现在是 {} 个）",
+        "budgets: give {} to {} different budgets (got {})",
+    ),
+    "sweep_how": (
+        "先对每个预算优化并在相同的模拟年份上评估（yingji sweep），再给出每个预算下的采购清单，"
+        "以便逐项比较。",
+        "Each budget is optimised and judged on the same simulated years (yingji sweep); "
+        "then each budget's plan is made, to compare item by item.",
+    ),
+    "sweep_button": ("开始扫描", "Sweep"),
+    "frontier": (
+        "资金前沿：各预算下的加权缺口（元当量/年，95%置信区间）",
+        "Funding frontier: weighted shortfall by budget (yuan-equivalent / year, 95% CI)",
+    ),
+    "frontier_note": (
+        "每个预算模拟 {} 年，各预算用相同的模拟年份；“比上一档”是同年配对差（正数为缺口减少）。",
+        "{} simulated years per budget, the same years for every budget; the step is the "
+        "paired difference from the budget before (positive: less shortfall).",
+    ),
+    "frontier_caption": (
+        "上：加权缺口与预算；下：每一档增加的预算带来的减少",
+        "Top: weighted shortfall against budget; below: what each step of budget cuts",
+    ),
+    "col_budget": ("预算（元）", "budget (yuan)"),
+    "col_spends": ("方案采购金额（元）", "the plan buys (yuan)"),
+    "col_step": ("比上一档减少（元当量/年）", "cut from the budget before (yuan-eq. / year)"),
+    "col_step_ci": ("减少量95%置信区间", "the cut's 95% CI"),
+    "status_quo_level": (
+        "现状（不采购）的加权缺口（95%置信区间）",
+        "Status quo (buy nothing), weighted shortfall (95% CI)",
+    ),
+    "extra_buys": ("多出的钱逐项买什么", "What the extra money buys, item by item"),
+    "from_budget": ("从预算", "from budget"),
+    "to_budget": ("到预算", "to budget"),
+    "show": ("显示", "Show"),
+    "extra_money": ("从 {} 元到 {} 元（{} 元）：", "From {} to {} yuan ({} yuan):"),
+    "col_before": ("前一方案数量", "quantity before"),
+    "col_after": ("后一方案数量", "quantity after"),
+    "col_change": ("变化", "change"),
+    "col_change_yuan": ("变化金额（元）", "change (yuan)"),
+    "plans_note": (
+        "清单来自 yingji optimize 在各预算下用与扫描相同的抽样年份和种子求得的方案。",
+        "The lists are the plans yingji optimize makes at each budget on the sweep's own "
+        "sampled years and seed.",
+    ),
+    "pair_outcomes": (
+        "这两个方案的模拟加权缺口（元当量/年，95%置信区间）：{} 元时 {}；{} 元时 {}",
+        "These two plans' simulated weighted shortfall (yuan-equivalent / year, 95% CI): "
+        "at {} yuan {}; at {} yuan {}",
+    ),
+    "plans_differ": (
+        "注意：重新求得的方案与扫描中该预算的方案评估结果不同（目标值相同的另一个方案），"
+        "以本段的数字为准。",
+        "Note: a plan made again differs from the sweep cell's in its simulated outcome (another "
+        "plan of the same objective); the figures in this part are its own.",
+    ),
+    "no_difference": (
+        "请选择两个不同的预算（或该预算的方案未生成）。",
+        "Choose two different budgets (or a budget's plan was not made).",
+    ),
+    "compare": ("方案甲对比方案乙", "Plan A against plan B"),
+    "plan_side": ("方案 {}", "Plan {}"),
+    "or_upload_plan": (
+        "或上传方案文件（CSV、xlsx、JSON）",
+        "or upload a plan file (CSV, xlsx, JSON)",
+    ),
+    "compare_how": (
+        "两个方案在相同的模拟年份上模拟（yingji compare），给出配对差及其95%置信区间。",
+        "Both plans are simulated on the same years (yingji compare): the paired difference "
+        "with its 95% CI.",
+    ),
+    "compare_button": ("开始对比", "Compare"),
+    "same_plan": (
+        "方案甲和方案乙是同一个方案，请选两个不同的方案",
+        "A and B are the same plan: pick two",
+    ),
+    "choose_plan": (
+        "方案 {}：请从列表中选择一个方案或上传文件",
+        "plan {}: pick one from the list or upload a file",
+    ),
+    "not_plan_file": (
+        "方案文件只接受 CSV、xlsx 或 JSON",
+        "a plan file must be CSV, xlsx or JSON",
+    ),
+    "compared": (
+        "两个方案在相同的 {} 个模拟年份上的加权缺口（元当量/年，95%置信区间）",
+        "Both plans on the same {} simulated years: weighted shortfall "
+        "(yuan-equivalent / year, 95% CI)",
+    ),
+    "paired_difference": (
+        "配对差（后者减前者，元当量/年，95%置信区间）",
+        "Paired difference (second minus first, yuan-equivalent / year, 95% CI)",
+    ),
+    "paired_note": (
+        "负数表示后一个方案缺口更小；置信区间不含 0 才算有显著差别。",
+        "Negative: the second plan leaves less shortfall; only an interval without 0 is a "
+        "difference.",
+    ),
+    "forest_caption": (
+        "配对差及95%置信区间：合计、按灾种、按类别",
+        "Paired differences with 95% CIs: total, by hazard, by category",
+    ),
+    "col_breakdown": ("分组方式", "breakdown"),
+    "col_group": ("分组", "group"),
+    "col_first": ("前者均值", "first, mean"),
+    "col_second": ("后者均值", "second, mean"),
+    "col_difference": ("配对差（95%置信区间）", "paired difference (95% CI)"),
+    "col_verdict": ("结论", "verdict"),
+    "over_budget": ("超出预算（仍按给定方案评估）：{}", "over the budget (judged as given): {}"),
+    "original_plan": ("原方案", "original plan"),
+    "edited_plan": ("修改后的方案", "edited plan"),
+    "edit_link": ("在表格中修改这个方案并评估", "Edit this plan in a table and judge it"),
+    "edit_again": ("继续修改", "Edit it further"),
+    "edit_budget_plan": ("修改预算 {} 元的方案并评估", "Edit the plan at {} yuan and judge it"),
+    "to_original": ("原方案的任务", "the original plan's job"),
+    "back_to_job": ("返回任务", "Back to the job"),
+    "edit_title": ("修改采购数量", "Edit the quantities"),
+    "edit_how": (
+        "改动数量（0 为不买），可加一行；方案的预算 {} 元，原方案采购 {} 元。",
+        "Change the quantities (0: buy none), or add a line; the plan's budget is {} yuan, "
+        "it buys {} yuan.",
+    ),
+    "add_line": ("（加一行：选物资）", "(add a line: pick an item)"),
+    "edit_judged": (
+        "提交后，修改后的方案与原方案在相同的模拟年份上评估（yingji compare）。",
+        "Submitted, the edited plan is judged beside the original on the same simulated "
+        "years (yingji compare).",
+    ),
+    "judge_button": ("评估修改后的方案", "Judge the edited plan"),
+    "edit_row": ("第 {} 行（{} · {}）", "row {} ({} · {})"),
+    "edit_added": ("新加的一行", "the added line"),
+    "quantity_bad": (
+        "{}：数量：请填写 0 到 {} 之间的整数（填的是“{}”）",
+        "{}: quantity: give a whole number from 0 to {} (got '{}')",
+    ),
+    "add_pick": (
+        "新加的一行：请选择物资和储备点",
+        "the added line: pick an item and a depot",
+    ),
+    "changes": ("改动了哪些（原方案 → 修改后）", "What changed (original → edited)"),
+    "edit_unchanged": (
+        "表格中的数量与原方案相同：请先改动数量再评估",
+        "the table holds the plan as it was: change a quantity first",
+    ),
+}
+
+# A county uploaded as a zip of its TOML and CSV files: each refusal names the zip (and member).
+PAGE_WORDS |= {
+    "zip_not_zip": ("不是有效的 zip 文件", "not a zip file"),
+    "zip_too_many": (
+        "zip 内文件过多（最多 {} 个，实有 {} 个）",
+        "too many files in the zip (at most {}, found {})",
+    ),
+    "zip_too_big": ("zip 解压后超过 {} MB，未接受", "the zip unpacks to more than {} MB: refused"),
+    "zip_outside": (
+        "{}：路径指向文件夹之外（绝对路径或 ..），未接受",
+        "{}: a path outside the folder (absolute or ..): refused",
+    ),
+    "zip_link": ("{}：不接受链接文件", "{}: a link: refused"),
+    "zip_encrypted": ("{}：不接受加密文件", "{}: encrypted: refused"),
+    "zip_no_toml": (
+        "zip 中没有县的 .toml 设置文件（格式同 scenarios/default_county.toml）",
+        "no county .toml settings file in the zip (the form of scenarios/default_county.toml)",
+    ),
+    "zip_two_tomls": (
+        "zip 顶层有不止一个 .toml 文件（{}）：只放一个县",
+        "more than one .toml file at the top of the zip ({}): one county only",
+    ),
+    "zip_table_outside": (
+        "{}：tables.{}：表格必须是 zip 内的文件（填的是“{}”）",
+        "{}: tables.{}: a table must be a file in the zip (got '{}')",
+    ),
 }

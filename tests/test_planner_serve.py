@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import time
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -264,6 +265,141 @@ def test_a_planner_uploads_a_county_optimises_and_downloads_the_list(browser, se
             assert stranger.get(job_url + path).status_code == 404, path
 
 
+def _select(driver, element_id: str, shown_part: str) -> str:
+    """Choose the option of a list whose text holds ``shown_part``; its text."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    menu = Select(driver.find_element(By.ID, element_id))
+    option = next(o for o in menu.options if shown_part in o.text)
+    menu.select_by_visible_text(option.text)
+    return option.text
+
+
+def _fill(driver, values: dict[str, str]) -> None:
+    from selenium.webdriver.common.by import By
+
+    for element_id, value in values.items():
+        field = driver.find_element(By.ID, element_id)
+        field.clear()
+        field.send_keys(value)
+
+
+def _cells(driver, selector: str) -> list[list[str]]:
+    from selenium.webdriver.common.by import By
+
+    rows = driver.find_elements(By.CSS_SELECTOR, f"{selector} tbody tr")
+    return [[td.text for td in row.find_elements(By.TAG_NAME, "td")] for row in rows]
+
+
+def _yuan(text: str) -> float:
+    return float(text.replace(",", "").replace("+", ""))
+
+
+def test_what_more_money_buys_then_plan_a_against_plan_b(browser, server, workbook):
+    from selenium.webdriver.common.by import By
+
+    _fresh_session(browser, server)
+    _upload(browser, workbook)
+    _fill(browser, {"budgets": "6万 +0 10万", "sweep-scenarios": "10", "sweep-reps": "20"})
+    _submit(browser, browser.find_element(By.ID, "sweep-button"))
+    _wait_for(lambda: "/jobs/" in browser.current_url, 30, "the sweep's page")
+    _wait_for(lambda: browser.find_elements(By.ID, "frontier-table"), WAIT_S, "the frontier")
+    assert "60,000, 100,000" in _text(browser, ".settings")  # +0: the county's own 100,000
+    frontier = _cells(browser, "#frontier-table")
+    assert [row[0] for row in frontier] == ["60,000", "100,000"]
+    for budget, spends, mean, interval, *_ in frontier:
+        low, high = (_yuan(v) for v in interval.split(" – "))
+        assert low <= _yuan(mean) <= high and _yuan(spends) <= _yuan(budget)
+    assert frontier[1][4] and " – " in frontier[1][5]  # the paired step with its interval
+    assert "20" in _text(browser, "#frontier .hint")  # how many simulated years
+    _wait_for(lambda: _image_shown(browser, "#frontier-chart"), 30, "the frontier chart")
+
+    lines = _cells(browser, "#difference")
+    assert lines[-1][0] == "合计"
+    assert sum(_yuan(row[-1]) for row in lines[:-1]) == pytest.approx(_yuan(lines[-1][-1]))
+    spent = _yuan(frontier[1][1]) - _yuan(frontier[0][1])
+    assert _yuan(lines[-1][-1]) == pytest.approx(spent)  # the extra money, item by item
+    assert "60,000" in _text(browser, "#pair-outcomes")
+    assert not browser.find_elements(By.ID, "plans-differ")  # the sweep's own plans
+    plan_url = browser.find_element(By.ID, "edit-plan-1").get_attribute("href")
+    browser.get(plan_url)  # the larger budget's plan, in the edit table
+    assert f"{frontier[1][0]} 元" in _text(browser, "main .hint")
+    assert f"{frontier[1][1]} 元" in _text(browser, "main .hint")  # what that plan buys
+    assert browser.find_elements(By.CSS_SELECTOR, "#edit-table input[name^=q]")
+
+    browser.get(server.url + "/")
+    _select(browser, "plan-a", "现状")
+    chosen = _select(browser, "plan-b", "100,000")
+    _fill(browser, {"compare-reps": "20"})
+    _submit(browser, browser.find_element(By.ID, "compare-button"))
+    _wait_for(lambda: browser.find_elements(By.ID, "compared-plans"), WAIT_S, "the comparison")
+    plans = _cells(browser, "#compared-plans")
+    assert [row[0] for row in plans] == ["A: 现状（不采购）", f"B: {chosen}"]
+    assert plans[1][2] == frontier[1][2]  # the same years: the sweep's figure to the yuan
+    difference = _text(browser, "#difference-total")
+    assert re.fullmatch(r"[+-][\d,]+ \([+-][\d,]+ – [+-][\d,]+\)", difference), difference
+    assert _text(browser, "#verdict") in ("更好", "更差", "无显著差别", "相同")
+    assert _cells(browser, "#breakdown")
+    _wait_for(lambda: _image_shown(browser, "#forest"), 30, "the paired differences chart")
+
+
+def test_a_planner_edits_a_plan_in_the_table_and_sees_it_judged(browser, server, workbook):
+    from selenium.webdriver.common.by import By
+
+    _fresh_session(browser, server)
+    _upload(browser, workbook)
+    _start_plan(browser, "8万", "10", "20")
+    _wait_for(lambda: browser.find_elements(By.ID, "plan-table"), WAIT_S, "the plan")
+    original = _cells(browser, "#evaluation")
+    _submit(browser, browser.find_element(By.ID, "edit-plan"))
+    first = browser.find_element(By.ID, "q0")
+    kept = first.get_attribute("value")
+    _fill(browser, {"q0": "-3"})
+    _submit(browser, browser.find_element(By.ID, "judge-button"))
+    refused = _text(browser, "#edit-error")
+    assert "\n" not in refused and "第 1 行" in refused and "-3" in refused, refused
+    assert browser.find_element(By.ID, "q0").get_attribute("value") == "-3"
+    _fill(browser, {"q0": "0"})
+    _submit(browser, browser.find_element(By.ID, "judge-button"))
+    _wait_for(lambda: browser.find_elements(By.ID, "compared-plans"), WAIT_S, "the judgement")
+    plans = _cells(browser, "#compared-plans")
+    assert [row[0] for row in plans] == ["原方案", "修改后的方案"]
+    optimised = next(row for row in original if row[0] == "优化方案")
+    assert plans[0][2] == optimised[2]  # the original judged on the same years as before
+    changes = _cells(browser, "#changes")
+    assert changes[0][2] == kept and changes[0][3] == "0"
+    assert " – " in _text(browser, "#difference-total")
+
+
+def test_a_running_job_is_cancelled_from_its_page(browser, server, workbook):
+    from selenium.webdriver.common.by import By
+
+    _fresh_session(browser, server)
+    _upload(browser, workbook)
+    field = browser.find_element(By.CSS_SELECTOR, "#simulate-form input[name=sim_reps]")
+    field.clear()
+    field.send_keys("100000")
+    _submit(browser, browser.find_element(By.CSS_SELECTOR, "#simulate-form button"))
+    _wait_for(lambda: _text(browser, "#state") == "运行中", 60, "the job running")
+    job_id = browser.current_url.split("?")[0].rsplit("/", 1)[1]
+    folder = next(server.root.glob(f"sessions/*/jobs/{job_id}"))
+    child = json.loads((folder / "job.json").read_text())["pid"]
+    _submit(browser, browser.find_element(By.ID, "cancel"))
+    _wait_for(lambda: _text(browser, "#state") == "已取消", 30, "the job cancelled")
+    assert browser.find_elements(By.ID, "run-again") and not browser.find_elements(By.ID, "bar")
+    assert not browser.find_elements(By.ID, "today-table")
+    _wait_for(lambda: not (folder / "out").exists(), 30, "the partial results removed")
+    _wait_for(lambda: not _alive(child), 30, "the child stopped")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def _saved(content: bytes, path: Path) -> Path:
     path.write_bytes(content)
     return path
@@ -296,6 +432,14 @@ def test_refused_uploads_show_the_clis_one_line_message(browser, server, workboo
         assert "\n" not in shown and str(server.root) not in shown
     assert "row 4" in shown and "unit_price_yuan" in shown
     assert _text(browser, "#county-name") != "小县"  # the county in use stays the bundled one
+    hostile = tmp_path / "county.zip"
+    with zipfile.ZipFile(hostile, "w") as archive:
+        archive.writestr("county.toml", "")
+        archive.writestr("../../escaped.csv", "a\n1\n")
+    _upload(browser, hostile)
+    shown = _text(browser, "#upload-error .line")
+    assert shown == "county.zip: ../../escaped.csv：路径指向文件夹之外（绝对路径或 ..），未接受"
+    assert not list(server.root.parent.rglob("escaped.csv"))
 
 
 def test_a_township_named_like_a_script_shows_as_text(browser, server, tmp_path):
@@ -382,6 +526,11 @@ def test_with_a_token_the_login_page_comes_first(browser, tmp_path):
         field.send_keys(TOKEN)
         _submit(browser, browser.find_element(By.CSS_SELECTOR, "#login button"))
         _wait_for(lambda: browser.find_elements(By.ID, "county"), 30, "the county page")
+        # Logged in, a form posted from elsewhere (no form token) is still refused.
+        cookies = _cookies(browser)
+        forged = httpx.post(guarded.url + "/jobs/simulate", data={"sim_reps": "1"}, cookies=cookies)
+        assert forged.status_code == 403
+        assert not list((tmp_path / "root").glob("sessions/*/jobs/*"))
     finally:
         guarded.stop()
 

@@ -4,7 +4,8 @@ A job is one folder, ``<root>/sessions/<session>/jobs/<id>/``: ``job.json`` (its
 kind, the commands it runs, its state, the child's pid, times, the one-line
 error), ``stdout.log`` and ``stderr.log``, ``progress.jsonl`` (the lines the CLI's
 progress bar writes, :mod:`planner.progress`), the county it runs on
-(``county.xlsx``, a copy, so the job stays whole if the session's county changes)
+(``county.xlsx``, or ``county/`` for one uploaded as a zip: a copy, so the job
+stays whole if the session's county changes)
 and ``out/``, the CLI's own results folder. Nothing lives only in memory: a
 server started again finds every finished job as it was, and marks the jobs that
 were running when it stopped as interrupted.
@@ -16,27 +17,36 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import planner
 from planner.progress import PROGRESS_FILE_ENV
-from planner.results import write_json
+from planner.results import CELLS, write_json
 
-STATES = ("queued", "running", "done", "failed", "interrupted")
+STATES = ("queued", "running", "done", "failed", "interrupted", "cancelled")
 ACTIVE = ("queued", "running")
+STOPPED = ("interrupted", "cancelled")  # set from outside the runner: it must not overwrite them
 # Ids are made here (uuid4().hex) and checked against this before any path is built.
 ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
-JOB_FILE, OUT, COUNTY_FILE = "job.json", "out", "county.xlsx"
+JOB_FILE, OUT, COUNTY_FILE, COUNTY_DIR = "job.json", "out", "county.xlsx", "county"
 STDOUT, STDERR, PROGRESS = "stdout.log", "stderr.log", "progress.jsonl"
 SESSIONS, JOBS = "sessions", "jobs"
+PLANS = "plans"  # a budget sweep job's optimisations, one folder per budget: plans/0, plans/1
+RESERVED = (JOB_FILE, OUT, PLANS, COUNTY_FILE, COUNTY_DIR, STDOUT, STDERR, PROGRESS)  # not inputs
+RESULT_FOLDERS = (OUT, PLANS)  # what a job's commands write: removed when it is cancelled
+SIZE_OPTIONS = ("--scenarios", "--reps")  # what sizes a command's work, beyond its county
+STOP_GRACE_S = 5.0  # after SIGTERM, the time a child has to stop before SIGKILL
+SWEEP_LABEL = "扫描 sweep cells"  # the sweep's own bar's words in the terminal
 ERROR_PREFIX = "error: "  # how planner.cli prints a refusal: the line shown for a failed job
 
 
@@ -55,7 +65,7 @@ class Job:
     """One job as ``job.json`` records it."""
 
     job_id: str
-    kind: str  # simulate | optimize
+    kind: str  # simulate | optimize | sweep | compare | edit
     steps: tuple[tuple[str, ...], ...]  # each command's arguments after ``yingji``
     county: str  # the county's name as the page showed it
     options: dict[str, Any] = field(default_factory=dict)  # what the form asked, to show
@@ -67,6 +77,9 @@ class Job:
     pid_start: str | None = None  # the child's start time: a reused pid is not our child
     step: int = 0
     error: str = ""
+    inputs: tuple[str, ...] = ()  # files the server wrote into the job's folder for its commands
+    step_started: float | None = None
+    step_seconds: tuple[float, ...] = ()  # how long each finished step took
 
     @property
     def active(self) -> bool:
@@ -75,14 +88,20 @@ class Job:
 
     def document(self) -> dict[str, Any]:
         """The record as written to ``job.json``."""
-        return {**asdict(self), "steps": [list(step) for step in self.steps]}
+        steps = [list(step) for step in self.steps]
+        return {**asdict(self), "steps": steps, "inputs": list(self.inputs)}
 
     @classmethod
     def from_document(cls, document: dict[str, Any]) -> Job:
         """The record read back from ``job.json``."""
         steps = tuple(tuple(str(a) for a in step) for step in document.get("steps", ()))
-        known = {f for f in cls.__dataclass_fields__ if f != "steps"}
-        return cls(steps=steps, **{k: v for k, v in document.items() if k in known})
+        inputs = tuple(str(name) for name in document.get("inputs", ()))
+        seconds = tuple(float(s) for s in document.get("step_seconds", ()))
+        known = {
+            f for f in cls.__dataclass_fields__ if f not in ("steps", "inputs", "step_seconds")
+        }
+        fields = {k: v for k, v in document.items() if k in known}
+        return cls(steps=steps, inputs=inputs, step_seconds=seconds, **fields)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,13 +120,14 @@ class Progress:
         return None if not self.total else min(self.done / self.total, 1.0)
 
 
-def read_progress(path: Path, now: float | None = None) -> Progress | None:
+def read_progress(path: Path, now: float | None = None, since: float = 0.0) -> Progress | None:
     """The latest progress of a job from its ``progress.jsonl`` (None before the first line).
 
-    The time left is the current bar's rate so far applied to what it has left,
-    less the time since its last line; a step without a count has no estimate.
+    Only lines written at ``since`` or later count (the current step's). The time
+    left is the current bar's rate so far applied to what it has left, less the
+    time since its last line; a step without a count has no estimate.
     """
-    lines = _progress_lines(path)
+    lines = [p for p in _progress_lines(path) if float(p["time"]) >= since]
     if not lines:
         return None
     now = time.time() if now is None else now
@@ -121,6 +141,50 @@ def read_progress(path: Path, now: float | None = None) -> Progress | None:
     if total and done > 0 and spent > 0:
         left = max((total - done) * spent / done - (now - float(last["time"])), 0.0)
     return Progress(str(last["label"]), done, total, now - float(lines[0]["time"]), left)
+
+
+def cells_progress(out: Path, total: int, started: float, now: float | None = None) -> Progress:
+    """A sweep's progress read from its dataset: the cells saved so far, of ``total``.
+
+    ``yingji sweep`` saves each finished cell at once (``out/cells/``), so the files are
+    the count; the time left is the rate of cells so far applied to those left.
+    """
+    now = time.time() if now is None else now
+    saved = list((out / CELLS).glob("cell-*.parquet"))
+    done = min(len(saved), total)
+    elapsed = max(now - started, 0.0)
+    left = None
+    if done > 0:
+        newest = max(p.stat().st_mtime for p in saved)
+        spent = max(newest - started, 1e-3)
+        left = max((total - done) * spent / done - (now - newest), 0.0)
+    return Progress(SWEEP_LABEL, done, total, elapsed, left)
+
+
+def whole_job_left(
+    job: Job,
+    current: Progress | None,
+    typical: Callable[[Job, int], float | None],
+    now: float | None = None,
+) -> tuple[float | None, float | None]:
+    """The time left in the current step and in the whole job (None where there is no estimate).
+
+    A step's own bar knows only its own phase (an optimisation's judging bar says
+    nothing of the solves after it), so where a like step has run before, its
+    duration less the time spent bounds the step from below. The steps still to
+    come count what like steps took (:meth:`JobStore.typical_seconds`).
+    """
+    now = time.time() if now is None else now
+    spent = now - job.step_started if job.step_started is not None else 0.0
+    usual = typical(job, job.step)
+    known = [v for v in (current.left_s if current else None,) if v is not None]
+    if usual is not None:
+        known.append(max(usual - spent, 0.0))
+    step_left = max(known) if known else None
+    later = [typical(job, index) for index in range(job.step + 1, len(job.steps))]
+    if step_left is None or any(v is None for v in later):
+        return step_left, None
+    return step_left, step_left + sum(v for v in later if v is not None)
 
 
 def _progress_lines(path: Path) -> list[dict[str, Any]]:
@@ -169,6 +233,7 @@ class JobStore:
         self._slots = threading.BoundedSemaphore(slots)
         self._lock = threading.Lock()
         self._children: dict[str, subprocess.Popen] = {}
+        self._history: dict[tuple[str, ...], list[float]] | None = None
 
     # ------------------------------------------------------------------ places
 
@@ -203,9 +268,48 @@ class JobStore:
         return sorted((j for j in found if j is not None), key=lambda j: -j.created)
 
     def progress(self, session: str, job: Job) -> Progress | None:
-        """The job's progress lines read into where it is and the time left."""
+        """Where the job's current step is: its progress lines, or a sweep's saved cells."""
         folder = self.job_dir(session, job.job_id)
-        return None if folder is None else read_progress(folder / PROGRESS)
+        if folder is None or job.state != "running":
+            return None
+        since = job.step_started or 0.0
+        arguments = job.steps[job.step] if job.step < len(job.steps) else ()
+        if arguments[:1] == ("sweep",) and "cells" in job.options:
+            out = folder / arguments[arguments.index("--out") + 1]
+            return cells_progress(out, int(job.options["cells"]), since)
+        return read_progress(folder / PROGRESS, since=since)
+
+    def typical_seconds(self, job: Job, index: int) -> float | None:
+        """How long step ``index`` of ``job`` may take: what like steps took, or None.
+
+        Like steps are, first, this job's own finished steps of the same command
+        (a sweep job's optimisations differ only in their budget), then the same
+        command with the same arguments on the same county in jobs finished before,
+        then the same command of the same size (sampled and judging years) there.
+        """
+        command = job.steps[index][:1]
+        own = [
+            seconds
+            for step, seconds in zip(job.steps, job.step_seconds, strict=False)
+            if step[:1] == command
+        ]
+        if own:
+            return sum(own) / len(own)
+        with self._lock:
+            if self._history is None:
+                self._history = self._read_history()
+            exact, sized = _signatures(job, index)
+            before = self._history.get(exact) or self._history.get(sized)
+        return sum(before) / len(before) if before else None
+
+    def _read_history(self) -> dict[tuple[str, ...], list[float]]:
+        """Every finished step's duration on this server, by what it ran (read once)."""
+        history: dict[tuple[str, ...], list[float]] = {}
+        for record in (self.root / SESSIONS).glob(f"*/{JOBS}/*/{JOB_FILE}"):
+            job = _read_job(record.parent)
+            if job is not None and job.state == "done":
+                _remember(history, job)
+        return history
 
     # ------------------------------------------------------------------ running
 
@@ -217,54 +321,122 @@ class JobStore:
         county_name: str,
         county_file: Path | None,
         options: dict[str, Any],
+        inputs: dict[str, bytes] | None = None,
     ) -> Job:
-        """Record a new job as queued, copy its county in, and start its runner thread."""
+        """Record a new job as queued, copy its county and inputs in, start its runner thread."""
+        inputs = inputs or {}
+        for name in inputs:
+            if "/" in name or name.startswith(".") or name in RESERVED:
+                raise ValueError(f"not an input file name: {name!r}")
         job_id = new_id()
         folder = self.session_dir(session) / JOBS / job_id
         folder.mkdir(parents=True)
-        if county_file is not None:
+        if county_file is not None and county_file.is_dir():  # a county unpacked from a zip
+            shutil.copytree(county_file, folder / COUNTY_DIR, symlinks=False)
+        elif county_file is not None:
             (folder / COUNTY_FILE).write_bytes(county_file.read_bytes())
+        for name, data in inputs.items():
+            (folder / name).write_bytes(data)
         job = Job(
-            job_id, kind, tuple(tuple(s) for s in steps), county_name, options, created=time.time()
+            job_id,
+            kind,
+            tuple(tuple(s) for s in steps),
+            county_name,
+            options,
+            created=time.time(),
+            inputs=tuple(inputs),
         )
         _write_job(folder, job)
         threading.Thread(target=self._run, args=(folder, job), daemon=True).start()
         return job
 
     def again(self, session: str, job: Job) -> Job:
-        """The same commands as a new job (after an interruption or a failure)."""
+        """The same commands as a new job (after an interruption, a failure or a cancel)."""
         folder = self.job_dir(session, job.job_id)
-        county = folder / COUNTY_FILE if folder is not None else None
+        present = job_county(folder) if folder is not None else None
         steps = [list(step) for step in job.steps]
-        present = county if county is not None and county.is_file() else None
-        return self.submit(session, job.kind, steps, job.county, present, dict(job.options))
+        inputs = {}
+        if folder is not None:
+            inputs = {n: (folder / n).read_bytes() for n in job.inputs if (folder / n).is_file()}
+        return self.submit(session, job.kind, steps, job.county, present, dict(job.options), inputs)
+
+    def cancel(self, session: str, job_id: str) -> Job | None:
+        """Mark a queued or running job cancelled and stop its command (and what it started).
+
+        The runner thread then leaves the state as it is and removes the job's
+        partial results, so nothing half-made is ever shown. None for no such job.
+        """
+        folder = self.job_dir(session, job_id)
+        if folder is None:
+            return None
+        with self._lock:
+            job = _read_job(folder)
+            if job is None or not job.active:
+                return job
+            job = replace(job, state="cancelled", pid=None, ended=time.time())
+            _write_job(folder, job)
+            child = self._children.get(folder.name)
+        if child is not None:
+            _stop(child.pid, child)
+        return job
 
     def _run(self, folder: Path, job: Job) -> None:
         """Run the job's commands one after another in child processes; record each state."""
         with self._slots:
+            if self._stopped(folder):
+                _remove_results(folder)
+                return  # cancelled while it waited for a slot
             try:
                 job = self._steps(folder, job)
             except Exception as error:  # the runner must leave a state, whatever went wrong
                 job = replace(job, state="failed", error=f"{type(error).__name__}: {error}")
             if job.state == "running":
                 job = replace(job, state="done")
-            current = _read_job(folder)
-            if current is not None and current.state == "interrupted":
-                return  # the server is stopping and has said so already
-            _write_job(folder, replace(job, pid=None, ended=time.time()))
+            finished = replace(job, pid=None, ended=time.time())
+            if not self._save(folder, finished):
+                if self._state(folder) == "cancelled":
+                    _remove_results(folder)
+                return  # cancelled, or the server is stopping and has said so already
+            if finished.state == "done":
+                with self._lock:
+                    if self._history is not None:
+                        _remember(self._history, finished)
 
     def _steps(self, folder: Path, job: Job) -> Job:
         job = replace(job, state="running", started=time.time())
         for index, arguments in enumerate(job.steps):
+            begun = time.time()
             child = self._start(folder, arguments)
-            job = replace(job, pid=child.pid, pid_start=_process_start(child.pid), step=index)
-            _write_job(folder, job)
+            job = replace(
+                job, pid=child.pid, pid_start=_process_start(child.pid), step=index,
+                step_started=begun,
+            )  # fmt: skip
+            if not self._save(folder, job):
+                _stop(child.pid, child)  # cancelled as it started: the cancel did not see it
             code = child.wait()
             with self._lock:
                 self._children.pop(folder.name, None)
+            job = replace(job, step_seconds=(*job.step_seconds, time.time() - begun))
+            if self._stopped(folder):
+                return job
             if code != 0:
                 return replace(job, state="failed", error=_error_line(folder / STDERR, code))
         return job
+
+    def _save(self, folder: Path, job: Job) -> bool:
+        """Write the runner's record unless the job was stopped from outside (then False)."""
+        with self._lock:
+            if self._stopped(folder):
+                return False
+            _write_job(folder, job)
+            return True
+
+    def _state(self, folder: Path) -> str | None:
+        current = _read_job(folder)
+        return None if current is None else current.state
+
+    def _stopped(self, folder: Path) -> bool:
+        return self._state(folder) in STOPPED
 
     def _start(self, folder: Path, arguments: tuple[str, ...]) -> subprocess.Popen:
         """``python -m planner.cli ARGS`` in the job's folder, its output to the job's logs."""
@@ -321,10 +493,63 @@ class JobStore:
             _stop(child.pid)
 
 
-def _stop(pid: int) -> None:
-    """Stop a child and whatever it started (its own process group)."""
+def job_county(folder: Path) -> Path | None:
+    """A job's own copy of its county: the workbook, or the folder a zip held; None: bundled."""
+    for place in (folder / COUNTY_FILE, folder / COUNTY_DIR):
+        if place.exists():
+            return place
+    return None
+
+
+def _signatures(job: Job, index: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What makes two steps alike for the time they take: exactly alike, then alike in size.
+
+    Exactly: the same county and arguments (but the output folder). In size: the same
+    county, command and the options that size the work (sampled and judging years), as
+    an optimisation at another budget.
+    """
+    arguments = list(job.steps[index])
+    if "--out" in arguments:
+        at = arguments.index("--out")
+        del arguments[at : at + 2]
+    sized = [job.county, "~", *arguments[:1]]
+    for option in SIZE_OPTIONS:
+        if option in arguments[:-1]:
+            sized += [option, arguments[arguments.index(option) + 1]]
+    return (job.county, *arguments), tuple(sized)
+
+
+def _remember(history: dict[tuple[str, ...], list[float]], job: Job) -> None:
+    for index, seconds in enumerate(job.step_seconds[: len(job.steps)]):
+        for signature in _signatures(job, index):
+            history.setdefault(signature, []).append(seconds)
+
+
+def _stop(pid: int, child: subprocess.Popen | None = None) -> None:
+    """Stop a child and whatever it started (its own process group).
+
+    With ``child`` (ours, so waitable): if it has not stopped within
+    :data:`STOP_GRACE_S` of SIGTERM, the group gets SIGKILL.
+    """
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGTERM)
+    if child is None:
+        return
+
+    def finish() -> None:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            child.wait(timeout=STOP_GRACE_S)
+        # The group may outlive its leader: workers it started get the same end.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
+
+    threading.Thread(target=finish, daemon=True).start()
+
+
+def _remove_results(folder: Path) -> None:
+    """A cancelled job's partial results: removed, so none is ever read as a result."""
+    for name in RESULT_FOLDERS:
+        shutil.rmtree(folder / name, ignore_errors=True)
 
 
 def _read_job(folder: Path) -> Job | None:

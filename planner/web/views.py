@@ -15,11 +15,21 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from planner import charts
-from planner.labels import CATEGORY_LABELS, TIER_LABELS, label, page_word, plan_name
+from planner.labels import (
+    BREAKDOWN_LABELS,
+    CATEGORY_LABELS,
+    TIER_LABELS,
+    VERDICT_LABELS,
+    label,
+    page_word,
+    plan_name,
+)
 from planner.report_content import metric_table
 from planner.results import PlanResults, find_results
-from scenarios.plan import procurement_lines
+from scenarios import InputError
+from scenarios.plan import Plan, procurement_lines
 from scenarios.schema import Scenario
+from sim.metrics import HEADLINE
 
 FIGURE_DPI = 90  # a page image, not print
 _drawing = threading.Lock()  # matplotlib's font cache is not made for threads drawing at once
@@ -178,3 +188,302 @@ def spending_chart(out: Path, lang: str) -> bytes:
     part, scenario = plan_results(out)
     with _drawing:
         return png(charts.plan_spending(*charts.spending_frames(part.plan, scenario), lang=lang))
+
+
+# ---------------------------------------------------------------------------- what more buys
+
+
+@dataclass(frozen=True, slots=True)
+class SweepView:
+    """A finished budget sweep: its budgets, the frontier, each budget's plan, the county."""
+
+    budgets: tuple[float, ...]
+    frontier: Table
+    status_quo: str  # the status quo's shortfall with its CI, as text
+    years: int  # simulated years per budget
+    plans: tuple[Plan | None, ...]
+    scenario: Scenario
+    plan_outcomes: tuple[str, ...]  # each plan's own judged shortfall with its CI ('' if none)
+    agrees: tuple[bool, ...]  # each plan judged as its sweep cell's plan was, to the yuan
+
+
+def _ci(low: float, high: float) -> str:
+    return f"{_yuan(low)} – {_yuan(high)}"
+
+
+def sweep_view(out: Path, plan_folders: list[Path], lang: str) -> SweepView:
+    """A sweep job's frontier (each budget's simulated shortfall, the paired step) and plans."""
+    results = find_results(out)
+    assert results.sweep is not None
+    summary, years = results.sweep.summary, results.sweep.years
+    points = charts.frontier_points(summary, "optimised")
+    steps = charts.step_effects(years, "optimised")
+    headline = summary[(summary["metric"] == HEADLINE) & (summary["group"] == "all")]
+    spent = headline[headline["plan"] == "optimised"].set_index("budget_yuan")
+    columns = tuple(
+        page_word(w, lang)
+        for w in ("col_budget", "col_spends", "col_mean", "col_ci", "col_step", "col_step_ci")
+    )
+    rows = []
+    for point in points.to_dict("records"):
+        budget = point["budget_yuan"]
+        step = steps[steps["budget_to_yuan"] == budget]
+        reduction, interval = "", ""
+        if not step.empty:
+            first = step.iloc[0]
+            reduction = f"{first['reduction_mean']:+,.0f}"
+            interval = f"{first['ci_low']:+,.0f} – {first['ci_high']:+,.0f}"
+        rows.append(
+            (
+                _yuan(budget),
+                _yuan(float(spent.loc[budget, "purchase_cost_yuan"])),
+                _yuan(point["mean"]),
+                _ci(point["ci_low"], point["ci_high"]),
+                reduction,
+                interval,
+            )
+        )
+    quo = headline[headline["plan"] == "status_quo"]
+    status = ""
+    if not quo.empty:
+        row = quo.iloc[0]
+        status = f"{_yuan(row['mean'])} ({_ci(row['ci_low'], row['ci_high'])})"
+    parts = [_plan_or_none(folder) for folder in plan_folders]
+    outcomes, agrees = [], []
+    for point, part in zip(points.to_dict("records"), parts, strict=False):
+        row = _optimised_row(part)
+        if row is None:
+            outcomes.append("")
+            agrees.append(False)
+            continue
+        mean = float(row["weighted_unmet_mean"])
+        outcomes.append(
+            f"{_yuan(mean)} ({_ci(row['weighted_unmet_ci_low'], row['weighted_unmet_ci_high'])})"
+        )
+        agrees.append(abs(mean - float(point["mean"])) < 0.5)
+    n = int(points["n"].min()) if not points.empty else 0
+    return SweepView(
+        tuple(float(b) for b in points["budget_yuan"]),
+        Table(columns, tuple(rows), (True,) * len(columns)),
+        status,
+        n,
+        tuple(None if part is None else part.plan for part in parts),
+        results.scenario,
+        tuple(outcomes),
+        tuple(agrees),
+    )
+
+
+def plan_part(folder: Path) -> PlanResults | None:
+    """An optimize run's plan and judgement in ``folder``, or None if there is none."""
+    return _plan_or_none(folder)
+
+
+def _plan_or_none(folder: Path) -> PlanResults | None:
+    try:
+        return find_results(folder).plan
+    except InputError:
+        return None
+
+
+def _optimised_row(part: PlanResults | None) -> dict | None:
+    """The plan's own row of its judgement (``optimised``), or None."""
+    if part is None:
+        return None
+    rows = part.evaluation[part.evaluation["plan"] == "optimised"]
+    return None if rows.empty else rows.iloc[0].to_dict()
+
+
+def plan_difference(first: Plan, second: Plan, scenario: Scenario, lang: str) -> Table:
+    """What the second plan buys that the first does not, line by line, and the yuan in all.
+
+    Rows: item, depot, the quantity in each plan, the change and its yuan (largest first);
+    the last row is the total change of money.
+    """
+
+    def quantities(plan: Plan) -> dict[tuple[str, str], int]:
+        return {(p.item_id, p.depot_id): p.quantity for p in plan.purchases}
+
+    before, after = quantities(first), quantities(second)
+    items = {item.item_id: item for item in scenario.items}
+    changes = []
+    for key in sorted(set(before) | set(after)):
+        change = after.get(key, 0) - before.get(key, 0)
+        if change:
+            changes.append((key, change, change * items[key[0]].unit_price_yuan))
+    changes.sort(key=lambda c: (-c[2], c[0]))
+    words = ("col_item", "col_depot", "col_before", "col_after", "col_change", "col_change_yuan")
+    rows = []
+    for (item_id, depot_id), change, money in changes:
+        item = items[item_id]
+        name = item.name_zh if lang == "zh" else (item.name_en or item.item_id)
+        rows.append(
+            (
+                name,
+                charts.depot_name(scenario, depot_id, lang),
+                f"{before.get((item_id, depot_id), 0):,}",
+                f"{after.get((item_id, depot_id), 0):,}",
+                f"{change:+,}",
+                f"{money:+,.0f}",
+            )
+        )
+    total = sum(c[2] for c in changes)
+    rows.append((page_word("col_total", lang), "", "", "", "", f"{total:+,.0f}"))
+    numeric = (False, False, True, True, True, True)
+    return Table(tuple(page_word(w, lang) for w in words), tuple(rows), numeric)
+
+
+def frontier_chart(out: Path, current: float | None, lang: str) -> bytes:
+    """The report's funding frontier of a sweep job, with the county's budget marked."""
+    results = find_results(out)
+    assert results.sweep is not None
+    with _drawing:
+        return png(
+            charts.funding_frontier(results.sweep.summary, results.sweep.years, current, lang=lang)
+        )
+
+
+# ---------------------------------------------------------------------------- plan A, plan B
+
+
+@dataclass(frozen=True, slots=True)
+class ComparisonView:
+    """A compare job: both plans' outcomes, the paired difference, its breakdown."""
+
+    plans: Table
+    difference: str  # second minus first, with its CI
+    verdict: str
+    breakdown: Table
+    years: int
+    over_budget: tuple[str, ...]
+
+
+def comparison_view(out: Path, names: dict[str, str], lang: str) -> ComparisonView:
+    """A compare job's results; ``names`` gives each plan id the page's name for it."""
+    results = find_results(out)
+    assert results.comparison is not None
+    part, scenario = results.comparison, results.scenario
+    columns = tuple(page_word(w, lang) for w in ("col_plan", "col_purchases", "col_mean", "col_ci"))
+    rows = []
+    for row in part.evaluation.to_dict("records"):
+        rows.append(
+            (
+                names.get(str(row["plan"]), plan_name(str(row["plan"]), lang)),
+                _yuan(row["purchase_cost_yuan"]),
+                _yuan(row["weighted_unmet_mean"]),
+                _ci(row["weighted_unmet_ci_low"], row["weighted_unmet_ci_high"]),
+            )
+        )
+    comparison = part.comparison
+    total = comparison[comparison["breakdown"] == "all"].iloc[0]
+    difference = (
+        f"{total['difference_mean']:+,.0f} "
+        f"({total['difference_ci_low']:+,.0f} – {total['difference_ci_high']:+,.0f})"
+    )
+    words = (
+        "col_breakdown",
+        "col_group",
+        "col_first",
+        "col_second",
+        "col_difference",
+        "col_verdict",
+    )
+    lines = []
+    for row in comparison[comparison["breakdown"].isin(("hazard", "category"))].to_dict("records"):
+        group = str(row["group"])
+        if row["breakdown"] == "hazard":
+            shown = charts.hazard_name(scenario, group, lang)
+        else:
+            shown = label(CATEGORY_LABELS, group, lang)
+        lines.append(
+            (
+                label(BREAKDOWN_LABELS, str(row["breakdown"]), lang),
+                shown,
+                _yuan(row["reference_mean"]),
+                _yuan(row["plan_mean"]),
+                f"{row['difference_mean']:+,.0f} "
+                f"({row['difference_ci_low']:+,.0f} – {row['difference_ci_high']:+,.0f})",
+                label(VERDICT_LABELS, str(row["verdict"]), lang),
+            )
+        )
+    over = part.record.get("over_budget") or []
+    over_names = tuple(
+        names.get(str(o.get("plan_id", "")), str(o.get("plan_id", "")))
+        for o in over
+        if isinstance(o, dict)
+    )
+    breakdown = Table(
+        tuple(page_word(w, lang) for w in words),
+        tuple(lines),
+        (False, False, True, True, True, False),
+    )
+    return ComparisonView(
+        Table(columns, tuple(rows), (False, True, True, True)),
+        difference,
+        label(VERDICT_LABELS, str(total["verdict"]), lang),
+        breakdown,
+        int(total["replications"]),
+        over_names,
+    )
+
+
+def comparison_chart(out: Path, names: dict[str, str], lang: str) -> bytes:
+    """The report's forest of paired differences (total, hazards, categories) of a compare job.
+
+    ``names`` gives each plan id the short name the chart's title uses (A, B; the
+    original, the edited plan), not the name of the file the job wrote.
+    """
+    results = find_results(out)
+    assert results.comparison is not None
+    frame = results.comparison.comparison
+    frame = frame.assign(
+        plan=frame["plan"].replace(names), reference=frame["reference"].replace(names)
+    )
+    with _drawing:
+        return png(charts.comparison_forest(frame, lang, results.scenario))
+
+
+# ---------------------------------------------------------------------------- editing a plan
+
+
+@dataclass(frozen=True, slots=True)
+class EditRow:
+    """One line of the edit table: what it is (shown) and its quantity (an input)."""
+
+    index: int
+    item: str
+    depot: str
+    unit: str
+    price: str
+    quantity: str
+
+
+def edit_rows(plan: Plan, scenario: Scenario, lang: str) -> list[EditRow]:
+    """The plan's purchase lines as the edit table shows them, in the plan's order."""
+    items = {item.item_id: item for item in scenario.items}
+    rows = []
+    for index, purchase in enumerate(plan.purchases):
+        item = items[purchase.item_id]
+        rows.append(
+            EditRow(
+                index,
+                item.name_zh if lang == "zh" else (item.name_en or item.item_id),
+                charts.depot_name(scenario, purchase.depot_id, lang),
+                item.unit,
+                f"{item.unit_price_yuan:,.2f}".removesuffix(".00"),
+                str(purchase.quantity),
+            )
+        )
+    return rows
+
+
+def item_choices(scenario: Scenario, lang: str) -> list[tuple[str, str]]:
+    """Every item as (id, shown name) for the added line's list."""
+    return [
+        (i.item_id, i.name_zh if lang == "zh" else (i.name_en or i.item_id)) for i in scenario.items
+    ]
+
+
+def depot_choices(scenario: Scenario, lang: str) -> list[tuple[str, str]]:
+    """Every depot as (id, shown name) for the added line's list."""
+    return [(d.depot_id, charts.depot_name(scenario, d.depot_id, lang)) for d in scenario.depots]

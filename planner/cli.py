@@ -100,9 +100,11 @@ def _add_serve(commands) -> None:
     serve = commands.add_parser(
         "serve",
         help="the planner in a web browser, for those who do not use a terminal",
-        description="Serve the browser pages until Ctrl-C: choose a county (the bundled one or "
-        "an uploaded workbook), simulate it, optimise the budget and download the list and the "
-        "report. Each page's work runs the same yingji commands as jobs; results stay in --root.",
+        description="Serve the browser pages until Ctrl-C: choose a county (the bundled one, an "
+        "uploaded workbook or a zip of its TOML and CSV files), simulate it, optimise the budget, "
+        "see what more money buys, put plan A against plan B, edit a plan and see it judged, and "
+        "download the list and the report. Each page's work runs the same yingji commands as "
+        "jobs that can be cancelled; results stay in --root.",
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to serve on (127.0.0.1)")
     serve.add_argument("--port", type=_whole_number(1, 65_535), default=8765, help="port (8765)")

@@ -56,7 +56,7 @@ from planner.results import (
     write_sweep_summary,
 )
 from planner.tables import sweep_table
-from scenarios.sweep import Sweep, load_sweep
+from scenarios.sweep import Cell, Sweep, load_sweep
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,11 +99,7 @@ def run_sweep(request: SweepRequest, console: Console | None = None) -> SweepRep
         write_manifest(out, manifest, sweep.base)
         remove_partial_files(out)
         done = finished_cells(out)
-        tasks = [
-            CellTask(cell, scenario, sweep.settings, sweep.plans, sweep.seed)
-            for cell, scenario in zip(sweep.cells, sweep.cell_scenarios, strict=True)
-            if cell.index not in done
-        ]
+        tasks = [_task(sweep, cell) for cell in sweep.cells if cell.index not in done]
         console.print(
             f"{sweep.name}: {len(sweep.cells)} cells, {len(done)} done before, "
             f"{len(tasks)} to run on {executor.description}",
@@ -121,6 +117,12 @@ def run_sweep(request: SweepRequest, console: Console | None = None) -> SweepRep
         )
     console.print(f"wrote {out}/{CELLS}/, {YEARS}/, {SWEEP_SUMMARY}", markup=False)
     return report
+
+
+def _task(sweep: Sweep, cell: Cell) -> CellTask:
+    """A cell's task: its county is shared with the county's other cells, not copied."""
+    county, seed = sweep.county(cell), sweep.cell_seed(cell)
+    return CellTask(cell, county, sweep.settings, sweep.plans, seed, sweep.path)
 
 
 def _run_tasks(out: Path, executor: Executor, tasks: list[CellTask], console: Console) -> list[int]:
@@ -179,7 +181,23 @@ def manifest_for(sweep: Sweep) -> dict[str, object]:
             for axis in sweep.axes
         ],
         "cells": [{"cell": cell.index, "labels": dict(cell.labels)} for cell in sweep.cells],
+        **({"counties": _counties(sweep)} if sweep.county_paths else {}),
     }
+
+
+def _counties(sweep: Sweep) -> list[dict[str, object]]:
+    """A province's counties: id, names, file, budget and seed, in the sweep's order."""
+    return [
+        {
+            "county": county.scenario_id,
+            "name_zh": county.name_zh,
+            "name_en": county.name_en,
+            "file": str(path.resolve()),
+            "procurement_budget_yuan": county.procurement_budget_yuan,
+            "seed": county.seed if sweep.settings.seed is None else sweep.settings.seed,
+        }
+        for county, path in zip(sweep.counties, sweep.county_paths, strict=True)
+    ]
 
 
 @contextmanager

@@ -953,7 +953,7 @@ def test_bad_county_lists_are_refused_naming_the_key_and_value(
     tmp_path: Path, sweep: str, field: str, problem: str, shown: str
 ) -> None:
     path = province_sweep(tmp_path, "budget_factor = [1.0]", sweep)
-    refused(path, path, f"{field}: {problem}", shown)
+    refused(path, path, f"{field}: ", problem, shown)
 
 
 def test_two_counties_with_one_id_are_refused_naming_the_second_file(tmp_path: Path) -> None:

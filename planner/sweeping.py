@@ -168,6 +168,8 @@ def manifest_for(sweep: Sweep) -> dict[str, object]:
     """What identifies a sweep's results: its inputs' hash, the version, the seed, the cells."""
     return {
         "format": MANIFEST_FORMAT,
+        "name_zh": sweep.settings.name_zh,
+        "name_en": sweep.settings.name_en,
         "sweep_file": str(sweep.path.resolve()),
         "sweep_sha256": hashlib.sha256(sweep.path.read_bytes()).hexdigest(),
         "scenario_source": sweep.base.source_path,

@@ -36,7 +36,7 @@ PROVINCE = """
 name_zh = "小省"
 name_en = "Tiny province"
 counties = ["counties/*/scenario.toml"]
-reps = 20
+reps = 10
 sampled_years = 6
 time_limit_s = 60
 

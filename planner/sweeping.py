@@ -3,6 +3,7 @@
 The output folder holds::
 
     manifest.json           the sweep file, the hash of every input, version, seed, cells
+                            (and a province's counties: id, names, file, budget, seed)
     scenario.json           the base scenario as it was run (what the report reads)
     cells/cell-0007.parquet one finished cell: each plan's summary (tidy, as summary.csv)
     years/cell-0007.parquet one finished cell: each plan's headline per simulated year

@@ -999,3 +999,22 @@ def test_more_counties_times_cells_than_a_sweep_holds_are_refused_before_loading
     path = write_sweep(tmp_path, f"budget_factor = [{factors}]", COUNTIES_LINE)
     (tmp_path / "counties" / "02" / "stock.csv").write_text("broken", encoding="utf-8")
     refused(path, path, "grid: 2 counties x 600 budget_factor is 1,200 cells", "split")
+
+
+def test_the_readme_province_example_loads(tmp_path: Path) -> None:
+    """The province sweep shown in the README reads a glob of TOML counties and a workbook."""
+    from scenarios.county_workbook import write_county_workbook
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    start = readme.index('```toml\n[sweep]\nname_zh = "某省') + len("```toml\n")
+    first, second = builders.write_province(tmp_path / "made", 2)
+    for name in ("scenario.toml", *(p.name for p in first.parent.glob("*.csv"))):
+        (tmp_path / "counties").mkdir(exist_ok=True)
+        (tmp_path / "counties" / name).write_bytes((first.parent / name).read_bytes())
+    (tmp_path / "north").mkdir()
+    write_county_workbook(second, tmp_path / "north" / "north_county.xlsx")
+    path = tmp_path / "province.toml"
+    path.write_text(readme[start : readme.index("```", start)], encoding="utf-8")
+    sweep = load_sweep(path)
+    assert sweep.axes[0].values == ("tiny_1", "tiny_2")
+    assert [s.procurement_budget_yuan for s in sweep.cell_scenarios] == [60000, 72000, 80000, 96000]

@@ -360,6 +360,7 @@ def _scenario_path(settings: SweepSettings, path: Path) -> Path:
 def _county_paths(settings: SweepSettings, path: Path) -> list[Path]:
     """The county files ``[sweep] counties`` names: globs expanded, in sorted order."""
     found: list[Path] = []
+    resolved: set[Path] = set()
     for index, text in enumerate(settings.counties):
         field = f"sweep.counties[{index}]"
         if any(mark in text for mark in "*?["):
@@ -371,8 +372,9 @@ def _county_paths(settings: SweepSettings, path: Path) -> list[Path]:
             if not matched[0].is_file():
                 raise InputError(path, field, "county file not found", text)
         for county_path in matched:
-            if county_path.resolve() in {p.resolve() for p in found}:
+            if county_path.resolve() in resolved:
                 raise InputError(path, field, "names a county file listed already", text)
+            resolved.add(county_path.resolve())
             found.append(county_path)
     return found
 

@@ -564,7 +564,7 @@ def apply_changes(base: Scenario, values: tuple[tuple[str, Any], ...], path: Pat
     changes = [(name, value) for name, value in values if name not in kept]
     if not changes:
         return base
-    data = base.model_dump()
+    data, before = base.model_dump(), base.model_dump()
     for name, value in changes:
         if name not in MULTIPLIER_AXES:
             target = SCENARIO_ALIASES.get(name, name)
@@ -575,6 +575,8 @@ def apply_changes(base: Scenario, values: tuple[tuple[str, Any], ...], path: Pat
             data["procurement_budget_yuan"] = round(data["procurement_budget_yuan"] * value)
         elif name in MULTIPLIER_AXES:
             _scale_rates(data, name, value)
+    if data == before:  # a factor of 1, a value as it was: the base, checked already
+        return base
     try:
         return validate_scenario(data, path)
     except InputError as error:

@@ -533,3 +533,17 @@ def test_province_report_has_one_table_of_every_county_and_one_province_curve(
     assert table.iloc[3, 1] == "120,000"
     findings = next(s for s in report.sections if s.key == "findings").bullets
     assert any(finding in bullet for bullet in findings), findings
+
+
+def test_a_bad_county_stops_the_province_sweep_in_one_line_before_any_cell(tmp_path):
+    write_province(tmp_path, 3)
+    stock = tmp_path / "counties" / "03" / "stock.csv"
+    stock.write_text(stock.read_text(encoding="utf-8").replace(",2000", ",-5", 1), "utf-8")
+    path = tmp_path / "sweep.toml"
+    path.write_text(PROVINCE, encoding="utf-8")
+    out = tmp_path / "out"
+    done = run_process("sweep", path, "--out", out)
+    assert done.returncode != 0
+    assert done.stderr.startswith(f"error: {stock}: row 3, field quantity:"), done.stderr
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert not out.exists()  # nothing written, not even the folder

@@ -133,13 +133,16 @@ def start_cluster(folder: Path, workers: int) -> tuple[str, list[subprocess.Pope
 
     file = folder / "scheduler.json"
     args = ["--scheduler-file", str(file), "--host", "127.0.0.1", "--port", "0"]
-    started = [_spawn(["dask", "scheduler", *args, "--no-dashboard"], folder / "scheduler.log")]
+    # a benchmark killed before its clean-up leaves no process: the scheduler ends once
+    # idle, each worker once it has lost the scheduler
+    args += ["--no-dashboard", "--idle-timeout", "300s"]
+    started = [_spawn(["dask", "scheduler", *args], folder / "scheduler.log")]
     while not file.is_file() or not file.read_text(encoding="utf-8").strip():
         time.sleep(0.05)
     address = json.loads(file.read_text(encoding="utf-8"))["address"]
     for number in range(workers):
         args = [address, "--nworkers", "1", "--nthreads", "1", "--no-dashboard"]
-        args += ["--host", "127.0.0.1", "--local-directory", str(folder)]
+        args += ["--host", "127.0.0.1", "--local-directory", str(folder), "--death-timeout", "60s"]
         started.append(_spawn(["dask", "worker", *args], folder / f"worker{number}.log"))
     with Client(address, timeout=30) as client:
         client.wait_for_workers(workers, timeout=120)

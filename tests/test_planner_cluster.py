@@ -106,13 +106,17 @@ def dask_cluster(folder: Path, workers: int = 2) -> Iterator[DaskCluster]:
     try:
         file, log = folder / "scheduler.json", folder / "scheduler.log"
         args = ["--scheduler-file", str(file), "--host", "127.0.0.1", "--port", "0"]
-        started.append(_spawn(["scheduler", *args, "--no-dashboard"], log))
+        # Should this test's process die before its clean-up, the scheduler ends itself
+        # once idle and each worker once it has lost the scheduler: no process stays.
+        args += ["--no-dashboard", "--idle-timeout", "120s"]
+        started.append(_spawn(["scheduler", *args], log))
         address = _scheduler_address(file, started[0], log)
         named = {}
         for number in range(workers):
             name = f"w{number}"
             args = [address, "--name", name, "--nworkers", "1", "--nthreads", "1"]
             args += ["--host", "127.0.0.1", "--no-dashboard", "--local-directory", str(folder)]
+            args += ["--death-timeout", "60s"]
             named[name] = _spawn(["worker", *args], folder / f"{name}.log")
             started.append(named[name])
         with Client(address, timeout=30) as client:

@@ -1,9 +1,10 @@
 """One cell of a sweep: optimise (if asked), then judge every plan by simulation.
 
 A cell is a plain function of picklable inputs so that a process pool or a
-Dask worker runs exactly what the serial loop runs. Whatever goes wrong inside
-a cell is caught and returned as its error, so one bad cell never stops the
-others.
+Dask worker runs exactly what the serial loop runs. A task carries its county
+and the cell's changes, and the worker builds the cell's scenario: the caller
+keeps one scenario per county, not one per cell. Whatever goes wrong inside a
+cell is caught and returned as its error, so one bad cell never stops the others.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import time
 import traceback
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -24,25 +26,38 @@ from scenarios.sweep import (
     STAFF_BUDGET_AXIS,
     Cell,
     SweepSettings,
+    apply_changes,
     value_label,
 )
 from sim import build_network
 from sim.metrics import HEADLINE, SUMMARY_COLUMNS, summarize
 
 # Columns every cell file has, after the grid's own columns (same types in every cell).
-# Each cell row: the plan and its costs, then the simulation's summary columns.
-PLAN_SUMMARY_COLUMNS = ("plan", "purchase_cost_yuan", "staffing_cost_yuan", *SUMMARY_COLUMNS)
+# Each cell row: the plan and its costs, the cell's procurement budget (a province's
+# budgets differ by county), then the simulation's summary columns.
+PLAN_SUMMARY_COLUMNS = (
+    "plan",
+    "purchase_cost_yuan",
+    "staffing_cost_yuan",
+    "procurement_budget_yuan",
+    *SUMMARY_COLUMNS,
+)
 
 
 @dataclass(frozen=True, slots=True)
 class CellTask:
-    """Everything a worker needs to run one cell."""
+    """Everything a worker needs to run one cell: its county and the cell's changes to it."""
 
     cell: Cell
-    scenario: Scenario
+    county: Scenario
     settings: SweepSettings
     plans: tuple[Plan, ...]
     seed: int
+    sweep_path: Path = Path("sweep.toml")  # named by an error (none: the cell was checked)
+
+    def scenario(self) -> Scenario:
+        """The cell's scenario, built from its county as the sweep file was checked."""
+        return apply_changes(self.county, self.cell.choices, self.sweep_path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +91,7 @@ def run_cell(task: CellTask) -> CellOutcome:
 
 
 def _run(task: CellTask, started: float) -> tuple[pd.DataFrame, pd.DataFrame]:
-    settings, scenario = task.settings, task.scenario
+    settings, scenario = task.settings, task.scenario()
     network = build_network(scenario)
     budgets = budgets_for(
         scenario,
@@ -125,6 +140,7 @@ def _plan_summary(plan: Plan, scenario: Scenario, summary: pd.DataFrame) -> pd.D
         plan=plan.plan_id,
         purchase_cost_yuan=plan.purchase_cost_yuan(scenario),
         staffing_cost_yuan=plan.staffing_cost_yuan(scenario),
+        procurement_budget_yuan=float(scenario.procurement_budget_yuan),
     )[list(PLAN_SUMMARY_COLUMNS)]
 
 

@@ -328,6 +328,53 @@ def step_effects(
     return pd.DataFrame(records, columns=[*columns, "ci_low", "ci_high", "n"])
 
 
+COUNTY = "county"  # a province sweep's first axis (scenarios.sweep.COUNTY_AXIS)
+PROVINCE_DROPPED = ("county", "budget_yuan", "budget_factor")  # replaced by the province's budget
+
+
+def province_frames(
+    summary: pd.DataFrame, years: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """A province sweep as one county: its counties added up in each simulated year.
+
+    Returns (summary, years) frames as :func:`funding_frontier` reads them, with
+    ``budget_yuan`` the sum of the counties' budgets, and how many finished cells
+    were left out because not every county has finished their budget. A province
+    year is the counties' same replication: their sum over replications is a sample
+    of province years, so its mean and Student-t interval are the province's.
+    """
+    headline = summary[(summary["metric"] == HEADLINE) & (summary["group"] == "all")]
+    budgets = headline.groupby("cell")["procurement_budget_yuan"].first()
+    grid = list(years.columns[: list(years.columns).index("plan")])
+    keys = [c for c in grid if c != "cell" and c.removesuffix("_label") not in PROVINCE_DROPPED]
+    by_budget = [c for c in grid if c.removesuffix("_label") in ("budget_yuan", "budget_factor")]
+    if not by_budget:  # the counties at their own budgets: no curve to draw
+        return pd.DataFrame(), pd.DataFrame(), 0
+    rows = years.assign(budget_yuan=years["cell"].map(budgets))
+    groups = [*keys, *by_budget]
+    counties = rows.groupby(groups, dropna=False)[COUNTY].transform("nunique")
+    complete = counties == years[COUNTY].nunique()
+    left_out = int(rows.loc[~complete, "cell"].nunique())
+    added = (
+        rows[complete]
+        .groupby([*groups, "plan", "replication"], dropna=False, sort=False)
+        .agg(budget_yuan=("budget_yuan", "sum"), value=(HEADLINE, "sum"))
+        .reset_index()
+    )
+    added["cell"] = added.groupby(groups, dropna=False, sort=False).ngroup()
+    province_years = added[["cell", "budget_yuan", *keys, "plan", "replication", "value"]]
+    province_years = province_years.rename(columns={"value": HEADLINE})
+    records = []
+    for (_, plan), group in province_years.groupby(["cell", "plan"], sort=False):
+        first = group.iloc[0]
+        mean, low, high = mean_ci(group[HEADLINE])
+        fields = {c: first[c] for c in ("cell", "budget_yuan", *keys)}
+        records.append(fields | {"plan": plan, "metric": HEADLINE, "group": "all",
+                                 "mean": mean, "ci_low": low, "ci_high": high,
+                                 "n": len(group)})  # fmt: skip
+    return pd.DataFrame(records), province_years.reset_index(drop=True), left_out
+
+
 def funding_frontier(
     summary: pd.DataFrame,
     years: pd.DataFrame,

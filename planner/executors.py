@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import as_completed
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from itertools import islice
 from multiprocessing import resource_tracker
 from typing import Any
 
@@ -239,15 +240,40 @@ def _connect(client_type: type, address: str, timeout_s: float):
         raise RequestError(f"cannot reach the Dask scheduler at {address}: {reason}") from None
 
 
+# Tasks handed to the scheduler ahead of those running, per worker thread: each is kept
+# there pickled until it finishes (a county's scenario, 0.27 MB for the bundled one), so a
+# 500-cell province is handed out a few at a time, not all at once.
+AHEAD_PER_SLOT = 2
+
+
 def _dask_runner(client) -> Callable[[Callable[[Any], Any], list[Any]], Iterator[tuple]]:
     from distributed import as_completed as dask_completed
 
     def run(function: Callable[[Any], Any], tasks: list[Any]) -> Iterator[tuple]:
-        futures = {client.submit(function, task, pure=False): task for task in tasks}
+        waiting = iter(tasks)
+        futures: dict[Any, Any] = {}
+
+        added = _submit(client, function, waiting, futures, AHEAD_PER_SLOT)
+        running = dask_completed(added)
         try:
-            for future in dask_completed(list(futures)):
-                yield futures[future], _outcome(future)
+            for future in running:
+                task = futures.pop(future)
+                yield task, _outcome(future)
+                for more in _submit(client, function, waiting, futures, AHEAD_PER_SLOT):
+                    running.add(more)
         finally:
             client.cancel(list(futures))
 
     return run
+
+
+def _submit(client, function: Callable[[Any], Any], waiting: Iterator, futures: dict, ahead: int):
+    """Submit tasks from ``waiting`` until ``ahead`` per worker thread are in ``futures``."""
+    # workers that join (or leave) the cluster change how many are kept handed out
+    room = ahead * max(sum(client.nthreads().values()), 1) - len(futures)
+    added = []
+    for task in islice(waiting, max(room, 0)):
+        future = client.submit(function, task, pure=False)
+        futures[future] = task
+        added.append(future)
+    return added

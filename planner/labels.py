@@ -443,6 +443,34 @@ REPORT_WORDS: dict[str, Pair] = {
         "optimal for its sampled model)",
     ),
     "table_compare": ("配对差值（后者减前者）", "Paired differences"),
+    "table_province": (
+        "各县各预算水平下的加权未满足需求（元当量/年，95%置信区间；求解：该格子的方案在其抽样模型内"
+        "是否证明最优）",
+        "Weighted unmet demand of each county at each budget (yuan-equivalent a year, 95% CI; "
+        "solve: whether each cell's plan was proved optimal for its sampled model)",
+    ),
+    "figure_province": (
+        "全省资金前沿（各县合计）",
+        "the province's funding frontier (all counties)",
+    ),
+    "province_text": (
+        "本次扫描覆盖 {} 个县，每个县按各自的县情文件和预算计算；"
+        "上文的县情与参数是第一个县（{}）的。全省曲线把同一模拟年份的各县加权未满足需求相加，横轴是各县预算之和。",
+        "This sweep covers {} counties, each run on its own county file and budget; the county "
+        "and its parameters above are the first county's ({}). The province's curve adds the "
+        "counties' weighted unmet demand in the same simulated year; its axis is the sum of "
+        "their budgets.",
+    ),
+    "province_incomplete": (
+        "注意：{} 个格子尚未完成，全省曲线只包括所有县都已完成的预算水平。",
+        "Note: {} cells are not finished; the province's curve holds only the budgets every "
+        "county has finished.",
+    ),
+    "province_finding": (
+        "全省 {} 个县{}：各县预算合计从 {} 增加到 {}，每年减少未满足需求 {}（95%置信区间 {}）。",
+        "The province's {} counties{}: going from {} to {} in all cuts unmet demand by {} a "
+        "year (95% CI {}).",
+    ),
     "table_assumptions": ("县情与参数", "The county and its parameters"),
     "table_procurement": (
         "采购清单（金额最大的{}项，完整清单见Excel）",
@@ -634,6 +662,15 @@ ASSUMPTION_ROWS: dict[str, Pair] = {
 }
 
 
+# The columns of a province sweep's table in the report (one row per county and budget).
+PROVINCE_COLUMNS: dict[str, Pair] = {
+    "county": ("县", "county"),
+    "budget": ("采购预算（元）", "procurement budget (yuan)"),
+    "scenario": ("情景", "scenario"),
+    "solve": ("求解", "solve"),
+}
+
+
 # A sweep's named axes (scenarios.sweep); an axis given as a path into the scenario keeps it.
 AXIS_LABELS: dict[str, Pair] = {
     "budget_yuan": ("采购预算", "procurement budget"),
@@ -641,6 +678,8 @@ AXIS_LABELS: dict[str, Pair] = {
     "joint_budget_yuan": ("采购与人员合并预算", "one budget for purchases and members"),
     "hazard_intensity": ("灾害频率倍数", "hazard frequency multiplier"),
     "rain_intensity": ("降雨类灾害频率倍数", "rain-triggered hazard frequency multiplier"),
+    "budget_factor": ("预算倍数（各县自身预算）", "budget factor (times each county's own)"),
+    "county": ("县", "county"),
 }
 
 
@@ -662,6 +701,7 @@ COLUMN_LABELS: dict[str, Pair] = {
     "cell": ("格子", "cell"),
     "year": ("年份", "year"),
     "budget_yuan": ("预算（元）", "budget (yuan)"),
+    "procurement_budget_yuan": ("采购预算（元）", "procurement budget (yuan)"),
     "purchase_cost_yuan": ("采购费用（元）", "purchases (yuan)"),
     "staffing_cost_yuan": ("人员费用（元）", "staffing (yuan)"),
     "weighted_unmet_mean": ("加权缺口均值（元当量/年）", "weighted shortfall, mean"),

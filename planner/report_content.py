@@ -25,6 +25,7 @@ from planner.labels import (
     LANGS,
     METRIC_LABELS,
     NEED_LABELS,
+    PROVINCE_COLUMNS,
     SIZE_LABELS,
     TIER_LABELS,
     UNIT_LABELS,
@@ -34,6 +35,7 @@ from planner.labels import (
     colon,
     judgement_label,
     label,
+    own_words,
     plan_name,
     sentence,
     solve_words,
@@ -57,6 +59,7 @@ def build_report(results: Results, lang: str = "zh", version: str = "") -> Repor
     scenario = results.scenario
     charts.use_report_fonts()
     name = scenario.name_zh if lang == "zh" else (scenario.name_en or scenario.scenario_id)
+    name = _province_name(results, lang) or name
     sections = [
         Section("findings", words("findings", lang), bullets=tuple(_findings(results, lang))),
         _assumptions(scenario, lang, _current_budget(results)),
@@ -220,6 +223,8 @@ def _sweep_findings(results: Results, lang: str) -> list[str]:
     sweep = results.sweep
     assert sweep is not None
     found = _missing_cells(sweep, lang)
+    if charts.COUNTY in sweep.years.columns:
+        return found + _province_findings(sweep, lang)
     if "budget_yuan" not in sweep.years.columns:
         return found
     steps = charts.step_effects(sweep.years, lang=lang)
@@ -246,6 +251,46 @@ def _interval(low: float, high: float, lang: str) -> str:
     if low >= 0:
         return f"{_yuan(low)}–{_yuan(high)}"
     return f"{low:+,.0f} {words('interval_to', lang)} {high:+,.0f}"
+
+
+def _province_findings(sweep: SweepResults, lang: str) -> list[str]:
+    """A province: the step of all its counties' budgets from where they are today, per series."""
+    _, years, _ = charts.province_frames(sweep.summary, sweep.years)
+    if years.empty:
+        return []
+    budget = _province_budget(sweep)
+    found = []
+    for series, group in charts.step_effects(years, lang=lang).groupby("series", sort=False):
+        inside = group[(group["budget_from_yuan"] <= budget) & (budget < group["budget_to_yuan"])]
+        distance = (group["budget_from_yuan"] - budget).abs()
+        row = inside.iloc[0] if len(inside) else group.loc[distance.idxmin()]
+        shown = f"（{series}）" if lang == "zh" and series else f" ({series})" if series else ""
+        found.append(
+            words("province_finding", lang).format(
+                sweep.summary[charts.COUNTY].nunique(),
+                shown,
+                charts.budget_phrase(row["budget_from_yuan"], lang),
+                charts.budget_phrase(row["budget_to_yuan"], lang),
+                _yuan(row["reduction_mean"]),
+                _interval(row["ci_low"], row["ci_high"], lang),
+            )
+        )
+    return found
+
+
+def _province_budget(sweep: SweepResults) -> float:
+    """The counties' own budgets added up (the province today), from the sweep's manifest."""
+    counties = sweep.manifest.get("counties") or []
+    return float(sum(county.get("procurement_budget_yuan", 0.0) for county in counties))
+
+
+def _province_name(results: Results, lang: str) -> str:
+    """A province sweep's own name for the report's title ('' for any other results)."""
+    sweep = results.sweep
+    if sweep is None or charts.COUNTY not in sweep.summary.columns:
+        return ""
+    names = (sweep.manifest.get("name_zh", ""), sweep.manifest.get("name_en", ""))
+    return (names[0] or names[1]) if lang == "zh" else (names[1] or names[0])
 
 
 def _missing_cells(sweep: SweepResults, lang: str) -> list[str]:
@@ -610,6 +655,8 @@ def _marginal_table(marginal: pd.DataFrame, scenario: Scenario, lang: str) -> pd
 def _sweep_section(results: Results, lang: str) -> Section:
     sweep = results.sweep
     assert sweep is not None
+    if charts.COUNTY in sweep.summary.columns:
+        return _province_section(results, sweep, lang)
     figures = ()
     if "budget_yuan" in sweep.summary.columns:
         figure = charts.funding_frontier(
@@ -645,6 +692,61 @@ def _frontier_table(summary: pd.DataFrame, lang: str) -> pd.DataFrame:
         else ("budget (yuan)", "scenario", "plan", "weighted unmet demand", "95% CI", "solve")
     )
     return pd.DataFrame(rows, columns=list(titles))
+
+
+def _province_section(results: Results, sweep: SweepResults, lang: str) -> Section:
+    """A province: what it covers, one curve for all its counties, one table of every county."""
+    counties = sweep.summary[charts.COUNTY].nunique()
+    first = results.scenario.name_zh if lang == "zh" else results.scenario.name_en
+    paragraphs = [words("province_text", lang).format(counties, first or results.scenario.name_zh)]
+    summary, years, left_out = charts.province_frames(sweep.summary, sweep.years)
+    figures = ()
+    if not summary.empty and len(summary["budget_yuan"].unique()) > 1:
+        figure = charts.funding_frontier(summary, years, _province_budget(sweep), lang=lang)
+        figures = ((words("figure_province", lang), figure),)
+    if left_out:
+        paragraphs.append(words("province_incomplete", lang).format(left_out))
+    table = ReportTable(words("table_province", lang), _province_table(sweep.summary, lang))
+    return Section(
+        "sweep",
+        words("sweep", lang),
+        paragraphs=tuple(paragraphs),
+        figures=figures,
+        tables=(table,),
+    )
+
+
+def _province_table(summary: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A row per county and budget: its budget in yuan, each plan's headline with CI, the solve."""
+    headline = summary[(summary["metric"] == HEADLINE) & (summary["group"] == "all")]
+    others = headline.drop(
+        columns=[c for c in headline.columns if c.removesuffix("_label") in charts.PROVINCE_DROPPED]
+    )
+    series = charts.series_labels(others, lang=lang)
+    plans = list(dict.fromkeys(headline["plan"]))
+    titles = {key: label(PROVINCE_COLUMNS, key, lang) for key in PROVINCE_COLUMNS}
+    rows = []
+    for _, rows_of_cell in headline.groupby("cell", sort=True):
+        first = rows_of_cell.iloc[0]
+        county = first.get(f"{charts.COUNTY}_label", first[charts.COUNTY])
+        row = {
+            titles["county"]: own_words(str(county), lang),
+            titles["budget"]: _yuan(first["procurement_budget_yuan"]),
+        }
+        if series.ne("").any():
+            row[titles["scenario"]] = series.loc[rows_of_cell.index[0]]
+        by_plan = {r["plan"]: r for r in rows_of_cell.to_dict("records")}
+        for plan in plans:
+            found = by_plan.get(plan)
+            row[plan_name(plan, lang)] = (
+                f"{_yuan(found['mean'])} ({_yuan(found['ci_low'])} – {_yuan(found['ci_high'])})"
+                if found
+                else "–"
+            )
+        optimised = by_plan.get("optimised")
+        row[titles["solve"]] = _cell_solve(optimised, lang) if optimised else "–"
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def _cell_solve(row: dict, lang: str) -> str:

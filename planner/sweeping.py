@@ -3,6 +3,7 @@
 The output folder holds::
 
     manifest.json           the sweep file, the hash of every input, version, seed, cells
+                            (and a province's counties: id, names, file, budget, seed)
     scenario.json           the base scenario as it was run (what the report reads)
     cells/cell-0007.parquet one finished cell: each plan's summary (tidy, as summary.csv)
     years/cell-0007.parquet one finished cell: each plan's headline per simulated year
@@ -55,7 +56,7 @@ from planner.results import (
     write_sweep_summary,
 )
 from planner.tables import sweep_table
-from scenarios.sweep import Sweep, load_sweep
+from scenarios.sweep import Cell, Sweep, load_sweep
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,11 +98,7 @@ def run_sweep(request: SweepRequest, console: Console | None = None) -> SweepRep
         write_manifest(out, manifest, sweep.base)
         remove_partial_files(out)
         done = finished_cells(out)
-        tasks = [
-            CellTask(cell, scenario, sweep.settings, sweep.plans, sweep.seed)
-            for cell, scenario in zip(sweep.cells, sweep.cell_scenarios, strict=True)
-            if cell.index not in done
-        ]
+        tasks = [_task(sweep, cell) for cell in sweep.cells if cell.index not in done]
         console.print(
             f"{sweep.name}: {len(sweep.cells)} cells, {len(done)} done before, "
             f"{len(tasks)} to run on {executor.description}",
@@ -119,6 +116,12 @@ def run_sweep(request: SweepRequest, console: Console | None = None) -> SweepRep
         )
     console.print(f"wrote {out}/{CELLS}/, {YEARS}/, {SWEEP_SUMMARY}", markup=False)
     return report
+
+
+def _task(sweep: Sweep, cell: Cell) -> CellTask:
+    """A cell's task: its county is shared with the county's other cells, not copied."""
+    county, seed = sweep.county(cell), sweep.cell_seed(cell)
+    return CellTask(cell, county, sweep.settings, sweep.plans, seed, sweep.path)
 
 
 def _run_tasks(out: Path, executor: Executor, tasks: list[CellTask], console: Console) -> list[int]:
@@ -164,6 +167,8 @@ def manifest_for(sweep: Sweep) -> dict[str, object]:
     """What identifies a sweep's results: its inputs' hash, the version, the seed, the cells."""
     return {
         "format": MANIFEST_FORMAT,
+        "name_zh": sweep.settings.name_zh,
+        "name_en": sweep.settings.name_en,
         "sweep_file": str(sweep.path.resolve()),
         "sweep_sha256": hashlib.sha256(sweep.path.read_bytes()).hexdigest(),
         "scenario_source": sweep.base.source_path,
@@ -177,7 +182,23 @@ def manifest_for(sweep: Sweep) -> dict[str, object]:
             for axis in sweep.axes
         ],
         "cells": [{"cell": cell.index, "labels": dict(cell.labels)} for cell in sweep.cells],
+        **({"counties": _counties(sweep)} if sweep.county_paths else {}),
     }
+
+
+def _counties(sweep: Sweep) -> list[dict[str, object]]:
+    """A province's counties: id, names, file, budget and seed, in the sweep's order."""
+    return [
+        {
+            "county": county.scenario_id,
+            "name_zh": county.name_zh,
+            "name_en": county.name_en,
+            "file": str(path.resolve()),
+            "procurement_budget_yuan": county.procurement_budget_yuan,
+            "seed": county.seed if sweep.settings.seed is None else sweep.settings.seed,
+        }
+        for county, path in zip(sweep.counties, sweep.county_paths, strict=True)
+    ]
 
 
 @contextmanager

@@ -1,4 +1,4 @@
-"""Sweep files: a base scenario, a grid of changes to it, and what to do in every cell.
+"""Sweep files: a base scenario (or many counties), a grid of changes, what every cell does.
 
 A sweep file is TOML with two tables::
 
@@ -20,6 +20,30 @@ and validated when the file is read, so a bad value is refused in one line
 before any cell runs. Rows of the scenario's tables are addressed by their id
 (``teams.T01``, ``items.sandbag``) or, where two columns make the key, by both
 joined with ``/`` (``stock.D01/sandbag``, ``demand.flood/sandbag``).
+
+A province sweeps many counties, one county file each, instead of one scenario::
+
+    [sweep]
+    counties = ["counties/*.toml", "north/north_county.xlsx"]   # relative to this file
+
+    [grid]
+    budget_factor = [1.0, 1.2]          # times each county's own procurement budget
+
+Each entry is a county file (TOML with its tables, or an ``.xlsx`` workbook) or a
+glob, expanded in sorted order; the counties are the sweep's first axis,
+``county``, valued by each county's ``scenario_id`` and labelled by its names.
+Every county is loaded and validated when the sweep file is read, so a bad
+county is refused in one line naming its file; the grid is then applied to each.
+Budgets differ by county, so ``budget_factor`` scales each county's own budget
+(rounded to whole yuan), where ``budget_yuan`` would give every county the same
+sum. Each county runs on its own seed unless ``[sweep] seed`` sets one for all;
+``[grid]`` may be left out to run every county as it is. Plan files name one
+county's depots and items, so ``plans`` is refused with ``counties``.
+
+Only the counties are kept in memory (1.44 MB each for the bundled county, where
+a cell's validated copy holds 2.3 MB): a cell's scenario is validated when the
+file is read, then dropped, and built again from its county where the cell runs
+(:meth:`Sweep.cell_scenario`); a cell that changes nothing is its county itself.
 """
 
 from __future__ import annotations
@@ -29,6 +53,8 @@ import itertools
 import json
 import math
 import typing
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -63,9 +89,9 @@ from scenarios.schema import (
     Travel,
 )
 
-# Each cell is a validated scenario in memory (2.3 MB for the bundled county, measured) and
-# an optimisation of minutes: a thousand cells is 2 GB and days of solving; 10,000 filled the
-# memory while loading.
+# Each cell is an optimisation of minutes: a thousand cells is days of solving. Cells were
+# once all held as validated scenarios (2.3 MB each for the bundled county, measured), and
+# 10,000 filled the memory while loading; now only the counties are held.
 MAX_CELLS = 1000
 
 BaselineName = Literal["status_quo", "last_year_rule", "equal_split", "top_up"]
@@ -75,10 +101,15 @@ SCENARIO_ALIASES = {"budget_yuan": "procurement_budget_yuan"}
 STAFF_BUDGET_AXIS = "staff_budget_yuan"
 JOINT_BUDGET_AXIS = "joint_budget_yuan"
 REQUEST_AXES = {STAFF_BUDGET_AXIS, JOINT_BUDGET_AXIS}  # what the optimiser is given, not data
+BUDGET_FACTOR_AXIS = "budget_factor"
 MULTIPLIER_AXES = {
     "hazard_intensity": "every hazard's annual rate",
     "rain_intensity": "the annual rate of every rain-triggered hazard",
+    BUDGET_FACTOR_AXIS: "the county's own procurement budget",
 }
+# the field each named axis sets, where two axes could set the same one
+AXIS_TARGETS = SCENARIO_ALIASES | {BUDGET_FACTOR_AXIS: "procurement_budget_yuan"}
+COUNTY_AXIS = "county"  # the counties of [sweep] counties: chosen, not a change to a scenario
 NAMED_AXES = set(SCENARIO_ALIASES) | REQUEST_AXES | set(MULTIPLIER_AXES)
 SECTIONS: dict[str, type[BaseModel]] = {
     "penalties": Penalties,
@@ -106,6 +137,7 @@ class SweepSettings(Frozen):
     name_zh: str = ""
     name_en: str = ""
     scenario: str = "default"
+    counties: tuple[str, ...] = ()  # county files or globs, instead of one scenario
     action: Literal["optimise", "evaluate"] = "optimise"
     plans: tuple[str, ...] = ()
     baselines: tuple[BaselineName, ...] = ("status_quo", "last_year_rule")
@@ -151,16 +183,26 @@ class Cell:
 
 @dataclass(frozen=True, slots=True)
 class Sweep:
-    """A validated sweep: settings, the grid, every cell's scenario and the plan files."""
+    """A validated sweep: settings, the counties, the grid, its cells and the plan files.
+
+    ``counties`` is the one base scenario for a sweep of one county. A cell's
+    scenario is built from its county when asked for (:meth:`cell_scenario`):
+    every cell was validated when the file was read, so building it again cannot fail.
+    """
 
     path: Path
     settings: SweepSettings
-    base: Scenario
+    counties: tuple[Scenario, ...]
     axes: tuple[Axis, ...]
     cells: tuple[Cell, ...]
-    cell_scenarios: tuple[Scenario, ...]
     plans: tuple[Plan, ...]
     inputs_sha256: str
+    county_paths: tuple[Path, ...] = ()
+
+    @property
+    def base(self) -> Scenario:
+        """The base scenario (a province's first county)."""
+        return self.counties[0]
 
     @property
     def seed(self) -> int:
@@ -171,6 +213,44 @@ class Sweep:
     def name(self) -> str:
         """The sweep's display name."""
         return self.settings.name_en or self.settings.name_zh or self.path.stem
+
+    def county(self, cell: Cell) -> Scenario:
+        """The county (base scenario) ``cell`` changes."""
+        return self.counties[self._county_index(cell)]
+
+    def _county_index(self, cell: Cell) -> int:
+        if not self.county_paths:
+            return 0
+        return self.axes[0].values.index(cell.value(COUNTY_AXIS))
+
+    def cell_seed(self, cell: Cell) -> int:
+        """``cell``'s seed: the sweep's, else its county's own."""
+        return self.county(cell).seed if self.settings.seed is None else self.settings.seed
+
+    def cell_scenario(self, cell: Cell) -> Scenario:
+        """``cell``'s scenario, built from its county (its county itself when nothing changes)."""
+        return apply_changes(self.county(cell), cell.choices, self.path)
+
+    @property
+    def cell_scenarios(self) -> Sequence[Scenario]:
+        """Every cell's scenario, each built when it is read (none kept)."""
+        return _CellScenarios(self)
+
+
+class _CellScenarios(Sequence):
+    """The cells' scenarios as a sequence that builds each one on demand."""
+
+    def __init__(self, sweep: Sweep) -> None:
+        self._sweep = sweep
+
+    def __len__(self) -> int:
+        return len(self._sweep.cells)
+
+    def __getitem__(self, index):  # a slice is not needed by any caller
+        return self._sweep.cell_scenario(self._sweep.cells[index])
+
+    def __iter__(self) -> Iterator[Scenario]:
+        return (self._sweep.cell_scenario(cell) for cell in self._sweep.cells)
 
 
 def default_sweep_path() -> Path:
@@ -186,26 +266,67 @@ def load_sweep(path: str | Path | None = None) -> Sweep:
     if unknown:
         raise InputError(path, unknown[0], "unknown section (a typo?); use [sweep] and [grid]")
     settings = _settings(document.get("sweep", {}), path)
-    scenario_path = _scenario_path(settings, path)
-    base = load(scenario_path)
+    county_paths = _county_paths(settings, path)
+    grid = document.get("grid")
+    axes = _axes(grid, path) if grid is not None or not county_paths else ()
+    _check_cell_count(axes, len(county_paths) or 1, path)
+    scenario_paths = list(county_paths) or [_scenario_path(settings, path)]
+    counties = _counties(scenario_paths, path) if county_paths else (load(scenario_paths[0]),)
+    if county_paths:
+        axes = (_county_axis(counties), *axes)
+    base = counties[0]
     plan_paths = [_plan_path(text, index, path) for index, text in enumerate(settings.plans)]
     plans = tuple(load_plan(plan_path, base) for plan_path in plan_paths)
     _check_plan_ids(plans, plan_paths, settings, path)
-    axes = _axes(document.get("grid"), path)
-    _check_cell_count(axes, path)
-    for axis in axes:
-        for value in axis.values:
-            apply_changes(base, ((axis.name, value),), path)
     cells = _cells(axes)
-    cell_scenarios = tuple(_cell_scenario(base, cell, path) for cell in cells)
-    for cell_scenario in cell_scenarios:
-        if cell_scenario is not base:
+    sweep = Sweep(path, settings, counties, axes, cells, plans, "", tuple(county_paths))
+    _check_cells(sweep, plan_paths)
+    files = [path, *(f for p in scenario_paths for f in input_files(p)), *plan_paths]
+    return Sweep(
+        path,
+        settings,
+        counties,
+        axes,
+        cells,
+        plans,
+        _inputs_sha256(files, path),
+        tuple(county_paths),
+    )
+
+
+def _check_cells(sweep: Sweep, plan_paths: list[Path]) -> None:
+    """Build every axis value's and every cell's scenario once, to refuse a bad one now.
+
+    Each is dropped once checked: a province's cells would not fit in memory.
+    """
+    changed = {a.name for a in sweep.axes} - REQUEST_AXES - {COUNTY_AXIS}
+    for index, county in enumerate(sweep.counties):
+        with _naming_county(sweep, index):
+            for axis in (a for a in sweep.axes if a.name in changed):
+                for value in axis.values:
+                    apply_changes(county, ((axis.name, value),), sweep.path)
+    for cell in sweep.cells:
+        # a cell of one change was built just above, as its axis's value
+        if sum(name in changed for name, _ in cell.choices) > 1:
+            _cell_scenario(sweep.county(cell), cell, sweep.path)
+        if plan_paths and any(name in changed for name, _ in cell.choices):
+            cell_scenario = sweep.cell_scenario(cell)
             for plan_path in plan_paths:
                 load_plan(plan_path, cell_scenario)
-    files = [path, *input_files(scenario_path), *plan_paths]
-    return Sweep(
-        path, settings, base, axes, cells, cell_scenarios, plans, _inputs_sha256(files, path)
-    )
+
+
+@contextmanager
+def _naming_county(sweep: Sweep, index: int) -> Iterator[None]:
+    """A grid value that breaks one county of several: the refusal names that county's file."""
+    try:
+        yield
+    except InputError as error:
+        if not sweep.county_paths:
+            raise
+        county = f"for county {sweep.counties[index].scenario_id} ({sweep.county_paths[index]})"
+        raise InputError(
+            error.file, error.field, f"{error.problem} {county}", error.value
+        ) from None
 
 
 def _settings(raw: object, path: Path) -> SweepSettings:
@@ -217,6 +338,14 @@ def _settings(raw: object, path: Path) -> SweepSettings:
         raise from_validation(error, path, "sweep") from None
     if settings.action == "evaluate" and not (settings.plans or settings.baselines):
         raise InputError(path, "sweep.plans", "an evaluate sweep needs plan files or baselines")
+    if settings.counties and "scenario" in raw:
+        problem = "name one scenario or a list of counties, not both"
+        raise InputError(path, "sweep.counties", problem)
+    if settings.counties and settings.plans:
+        problem = "plan files name one county's depots and items: not with counties"
+        raise InputError(path, "sweep.plans", problem, settings.plans[0])
+    if "counties" in raw and not settings.counties:
+        raise InputError(path, "sweep.counties", "empty list: name at least one county file")
     return settings
 
 
@@ -227,6 +356,54 @@ def _scenario_path(settings: SweepSettings, path: Path) -> Path:
     if not scenario_path.is_file():
         raise InputError(path, "sweep.scenario", "file not found", settings.scenario)
     return scenario_path
+
+
+def _county_paths(settings: SweepSettings, path: Path) -> list[Path]:
+    """The county files ``[sweep] counties`` names: globs expanded, in sorted order."""
+    found: list[Path] = []
+    resolved: set[Path] = set()
+    for index, text in enumerate(settings.counties):
+        field = f"sweep.counties[{index}]"
+        if any(mark in text for mark in "*?["):
+            matched = sorted(p for p in path.parent.glob(text) if p.is_file() and p != path)
+            if not matched:
+                raise InputError(path, field, "matches no county file", text)
+        else:
+            matched = [path.parent / text]
+            if not matched[0].is_file():
+                raise InputError(path, field, "county file not found", text)
+        for county_path in matched:
+            if county_path.resolve() in resolved:
+                raise InputError(path, field, "names a county file listed already", text)
+            resolved.add(county_path.resolve())
+            found.append(county_path)
+    return found
+
+
+def _counties(paths: list[Path], path: Path) -> tuple[Scenario, ...]:
+    """Load and validate every county; two counties with one id or one name are refused."""
+    counties: list[Scenario] = []
+    seen: dict[str, Path] = {}
+    for county_path in paths:
+        county = load(county_path)  # a bad county: one line naming its own file
+        for key in (county.scenario_id, _county_label(county)):
+            if key in seen:
+                problem = f"names a county {key!r} as {seen[key].name} does; give each its own"
+                raise InputError(county_path, "scenario", problem)
+            seen[key] = county_path
+        counties.append(county)
+    return tuple(counties)
+
+
+def _county_label(county: Scenario) -> str:
+    """A county's label: its names, Chinese first (each report shows its language's)."""
+    return f"{county.name_zh} {county.name_en}".strip()
+
+
+def _county_axis(counties: tuple[Scenario, ...]) -> Axis:
+    """The counties as the sweep's first axis: valued by id, labelled by name."""
+    ids = tuple(county.scenario_id for county in counties)
+    return Axis(COUNTY_AXIS, ids, tuple(_county_label(county) for county in counties))
 
 
 def _plan_path(text: str, index: int, path: Path) -> Path:
@@ -252,12 +429,15 @@ def _axes(grid: object, path: Path) -> tuple[Axis, ...]:
         raise InputError(path, "grid", "missing table: name at least one axis to sweep")
     if not isinstance(grid, dict):
         raise InputError(path, "grid", "must be a table", grid)
+    if COUNTY_AXIS in grid:
+        problem = "counties are listed in [sweep] counties, not on the grid"
+        raise InputError(path, f"grid.{COUNTY_AXIS}", problem)
     axes = [_axis(name, raw, path) for name, raw in _flatten(grid)]
     if not axes:
         raise InputError(path, "grid", "empty grid: name at least one axis to sweep")
     targets: dict[str, str] = {}
     for axis in axes:
-        target = SCENARIO_ALIASES.get(axis.name, axis.name)
+        target = AXIS_TARGETS.get(axis.name, axis.name)
         if target in targets:
             other = targets[target]
             problem = "named twice" if other == axis.name else f"sets the same field as {other}"
@@ -269,11 +449,12 @@ def _axes(grid: object, path: Path) -> tuple[Axis, ...]:
     return tuple(axes)
 
 
-def _check_cell_count(axes: tuple[Axis, ...], path: Path) -> None:
-    """Refuse a grid of more cells than :data:`MAX_CELLS`, before any cell is built."""
-    count = math.prod(len(axis.values) for axis in axes)
+def _check_cell_count(axes: tuple[Axis, ...], counties: int, path: Path) -> None:
+    """Refuse more cells than :data:`MAX_CELLS`, before any county is loaded or cell built."""
+    count = counties * math.prod(len(axis.values) for axis in axes)
     if count > MAX_CELLS:
-        sizes = " x ".join(f"{len(axis.values)} {axis.name}" for axis in axes)
+        sizes = [f"{len(axis.values)} {axis.name}" for axis in axes]
+        sizes = " x ".join([f"{counties} counties"] * (counties > 1) + sizes)
         problem = (
             f"{sizes} is {count:,} cells, more than the {MAX_CELLS:,} one sweep holds: "
             "split the grid into several sweeps (each its own --out)"
@@ -366,7 +547,7 @@ def _cell_scenario(base: Scenario, cell: Cell, path: Path) -> Scenario:
     try:
         return apply_changes(base, cell.choices, path)
     except InputError as error:
-        if len(cell.choices) == 1:
+        if sum(name != COUNTY_AXIS for name, _ in cell.choices) == 1:
             raise
         raise InputError(
             path, "grid", f"cell {cell.index} ({cell.describe()}) is invalid: {error.problem}"
@@ -376,20 +557,27 @@ def _cell_scenario(base: Scenario, cell: Cell, path: Path) -> Scenario:
 def apply_changes(base: Scenario, values: tuple[tuple[str, Any], ...], path: Path) -> Scenario:
     """The base scenario with a cell's values set; refused in one line if that breaks it.
 
-    Dotted paths are set first, then the intensity multipliers scale the rates.
-    The staffing and joint budgets are given to the optimiser and leave it unchanged.
+    Dotted paths are set first, then the multipliers scale the rates and the budget.
+    The staffing and joint budgets are given to the optimiser and leave it unchanged,
+    and so does the county, chosen before.
     """
-    changes = [(name, value) for name, value in values if name not in REQUEST_AXES]
+    kept = REQUEST_AXES | {COUNTY_AXIS}
+    changes = [(name, value) for name, value in values if name not in kept]
     if not changes:
         return base
-    data = base.model_dump()
+    data, before = base.model_dump(), base.model_dump()
     for name, value in changes:
         if name not in MULTIPLIER_AXES:
             target = SCENARIO_ALIASES.get(name, name)
             _set(data, target.split("."), value, Scenario, name, path)
     for name, value in changes:
-        if name in MULTIPLIER_AXES:
+        if name == BUDGET_FACTOR_AXIS:
+            # whole yuan: 2,800,000 x 1.2 is 3,360,000, not 3,360,000.0000000005
+            data["procurement_budget_yuan"] = round(data["procurement_budget_yuan"] * value)
+        elif name in MULTIPLIER_AXES:
             _scale_rates(data, name, value)
+    if data == before:  # a factor of 1, a value as it was: the base, checked already
+        return base
     try:
         return validate_scenario(data, path)
     except InputError as error:

@@ -399,3 +399,27 @@ def two_county_tables(east_km: float = 200.0) -> dict[str, list[dict[str, Any]]]
         if line["depot_id"] != "D_COUNTY"
     ]
     return tables
+
+
+def write_province(folder: Path, counties: int = 3) -> list[Path]:
+    """``counties`` variants of the tiny county, each in ``folder/counties/NN/``.
+
+    Each has its own id, names, seed, budget, population and hazard rates, so that
+    no two cells of a province sweep are alike.
+    """
+    paths = []
+    for number in range(counties):
+        toml = copy.deepcopy(TOML_BASE)
+        toml["scenario"] |= {
+            "scenario_id": f"tiny_{number + 1}",
+            "name_zh": f"小县{number + 1}",
+            "name_en": f"Tiny county {number + 1}",
+            "seed": 7 + number,
+            "procurement_budget_yuan": 60000 + 20000 * number,
+        }
+        scale = 1.0 + 0.25 * number
+        hazards = [h | {"annual_rate": h["annual_rate"] * scale} for h in HAZARDS]
+        townships = [t | {"population": int(t["population"] * scale)} for t in TOWNSHIPS]
+        county = folder / "counties" / f"{number + 1:02d}"
+        paths.append(write_scenario(county, toml, {"townships": townships}, hazards))
+    return paths

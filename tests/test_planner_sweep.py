@@ -17,15 +17,17 @@ import pandas as pd
 import pytest
 from rich.console import Console
 
+from planner import charts
 from planner.cli import main
 from planner.errors import CellsFailedError, RequestError
 from planner.executors import LOCAL_WORKER_CONFIG, open_executor
-from planner.results import finished_cells, load_results
+from planner.report_content import build_report
+from planner.results import find_results, finished_cells, load_results
 from planner.sweeping import SweepRequest, run_sweep
 from planner.tables import sweep_table
 from scenarios import InputError
 from scenarios.sweep import load_sweep
-from tests.builders import write_scenario
+from tests.builders import write_province, write_scenario
 from tests.support import run_process
 
 TIMING = ["cell_s", "solve_s"]
@@ -414,3 +416,134 @@ def test_sweep_table_says_which_cells_are_proved_optimal(serial, sweep_path):
     console.print(sweep_table(summary, sweep))
     text = console.export_text()
     assert text.count("proved, gap") == 3 and "NOT proved" in text
+
+
+# ---------------------------------------------------------------- a province: many counties
+
+PROVINCE = """
+[sweep]
+name_zh = "小省"
+name_en = "Tiny province"
+counties = ["counties/*/scenario.toml"]
+reps = 6
+sampled_years = 5
+time_limit_s = 60
+
+[grid]
+budget_factor = [1.0, 1.5]
+"""
+
+
+@pytest.fixture(scope="module")
+def province(tmp_path_factory) -> tuple[Path, Path]:
+    """Three tiny counties at their own budget and half as much again: (sweep file, results)."""
+    folder = tmp_path_factory.mktemp("province")
+    write_province(folder, 3)
+    path = folder / "sweep.toml"
+    path.write_text(PROVINCE, encoding="utf-8")
+    out = folder / "out"
+    run_sweep(SweepRequest(path, out=out), Console(stderr=True, quiet=True))
+    return path, out
+
+
+def test_province_sweep_writes_the_county_and_its_budget_in_every_row(province):
+    path, out = province
+    headline = pd.read_csv(out / "sweep_summary.csv")
+    assert list(headline.columns[:5]) == [
+        "cell", "county", "county_label", "budget_factor", "plan",
+    ]  # fmt: skip
+    cells = headline.groupby("cell").first()
+    assert list(cells["county"]) == ["tiny_1", "tiny_1", "tiny_2", "tiny_2", "tiny_3", "tiny_3"]
+    assert list(cells["county_label"])[:2] == ["小县1 Tiny county 1"] * 2
+    assert list(cells["procurement_budget_yuan"]) == [60000, 90000, 80000, 120000, 100000, 150000]
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert [c["county"] for c in manifest["counties"]] == ["tiny_1", "tiny_2", "tiny_3"]
+    assert [c["seed"] for c in manifest["counties"]] == [7, 8, 9]
+    assert manifest["counties"][1]["file"] == str(
+        (path.parent / "counties/02/scenario.toml").resolve()
+    )
+    assert manifest["name_en"] == "Tiny province"
+
+
+def test_province_cells_run_on_their_own_countys_seed(province):
+    """A county's status quo is the same in both its cells and differs from the other counties'."""
+    _, out = province
+    _, years = load_results(out)
+    today = years[years["plan"] == "status_quo"].pivot_table(
+        index="replication", columns=["county", "budget_factor"], values="weighted_unmet"
+    )
+    for county in ("tiny_1", "tiny_2", "tiny_3"):
+        assert today[(county, 1.0)].equals(today[(county, 1.5)])
+    assert not today[("tiny_1", 1.0)].equals(today[("tiny_2", 1.0)])
+
+
+def test_province_frames_add_the_counties_in_each_simulated_year(province):
+    _, out = province
+    summary, years = load_results(out)
+    totals, province_years, left_out = charts.province_frames(summary, years)
+    assert left_out == 0
+    assert sorted(totals["budget_yuan"].unique()) == [240000.0, 360000.0]
+    optimised = years[(years["plan"] == "optimised") & (years["budget_factor"] == 1.5)]
+    by_year = optimised.groupby("replication")["weighted_unmet"].sum()
+    ours = province_years[
+        (province_years["plan"] == "optimised") & (province_years["budget_yuan"] == 360000.0)
+    ].set_index("replication")["weighted_unmet"]
+    pd.testing.assert_series_equal(ours, by_year, check_names=False)
+    row = totals[(totals["plan"] == "optimised") & (totals["budget_yuan"] == 360000.0)].iloc[0]
+    assert row["mean"] == pytest.approx(by_year.mean())
+    assert row["n"] == 6
+
+
+def test_province_frames_leave_out_a_budget_some_county_has_not_finished(province):
+    _, out = province
+    summary, years = load_results(out)
+    summary, years = (frame[frame["cell"] != 3] for frame in (summary, years))
+    totals, _, left_out = charts.province_frames(summary, years)
+    assert left_out == 2  # the other two counties' cells at factor 1.5
+    assert list(totals["budget_yuan"].unique()) == [240000.0]
+
+
+def test_province_sweep_table_on_the_terminal_has_a_county_column(province):
+    path, out = province
+    console = Console(width=250, record=True)
+    console.print(sweep_table(pd.read_csv(out / "sweep_summary.csv"), load_sweep(path)))
+    text = console.export_text()
+    assert "县 county" in text and "预算倍数" in text
+    assert text.count("小县2 Tiny county 2") == 2
+
+
+@pytest.mark.parametrize(
+    ("lang", "county", "title", "finding"),
+    [
+        ("zh", "小县2", "小省", "全省 3 个县：各县预算合计从 24万元 增加到 36万元"),
+        ("en", "Tiny county 2", "Tiny province", "The province's 3 counties: going from 240k yuan"),
+    ],
+)
+def test_province_report_has_one_table_of_every_county_and_one_province_curve(
+    province, lang, county, title, finding
+):
+    _, out = province
+    report = build_report(find_results(out), lang)
+    assert report.title.startswith(title)
+    section = next(s for s in report.sections if s.key == "sweep")
+    assert len(section.figures) == 1 and len(section.tables) == 1
+    table = section.tables[0].frame
+    assert len(table) == 6  # a row per county and budget, the plans side by side
+    assert list(table.iloc[:, 0]).count(county) == 2
+    assert table.iloc[3, 1] == "120,000"
+    findings = next(s for s in report.sections if s.key == "findings").bullets
+    assert any(finding in bullet for bullet in findings), findings
+
+
+def test_a_bad_county_stops_the_province_sweep_in_one_line_before_any_cell(tmp_path):
+    write_province(tmp_path, 3)
+    stock = tmp_path / "counties" / "03" / "stock.csv"
+    stock.write_text(stock.read_text(encoding="utf-8").replace(",2000", ",-5", 1), "utf-8")
+    path = tmp_path / "sweep.toml"
+    path.write_text(PROVINCE, encoding="utf-8")
+    out = tmp_path / "out"
+    done = run_process("sweep", path, "--out", out)
+    assert done.returncode != 0
+    assert done.stderr.startswith(f"error: {stock}: row 3, field quantity:"), done.stderr
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert not out.exists()  # nothing written, not even the folder

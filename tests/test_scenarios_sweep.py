@@ -10,12 +10,15 @@ the value.
 from __future__ import annotations
 
 import copy
+import gc
 import time
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from scenarios import load
 from scenarios.sweep import Sweep, default_sweep_path, load_sweep, value_label
 from tests import builders
 from tests.support import expect_input_error
@@ -799,3 +802,219 @@ def test_the_readme_sweep_example_loads(tmp_path: Path) -> None:
     sweep = load_sweep(path)
     assert [axis.name for axis in sweep.axes][:2] == ["budget_yuan", "rain_intensity"]
     assert len(sweep.cells) == 3 * 2 * 2 * 2 * 2 * 2
+
+
+# ---------------------------------------------------------------- a province: many counties
+
+COUNTIES_LINE = 'counties = ["counties/*/scenario.toml"]'
+
+
+def province_sweep(tmp_path: Path, grid: str | None, sweep: str = COUNTIES_LINE, n: int = 3):
+    """Three tiny counties and a sweep file over them, all in ``tmp_path``."""
+    builders.write_province(tmp_path, n)
+    return write_sweep(tmp_path, grid, sweep)
+
+
+def test_counties_are_the_first_axis_in_sorted_order_labelled_by_their_names(
+    tmp_path: Path,
+) -> None:
+    path = province_sweep(tmp_path, "budget_factor = [1.0, 1.5]")
+    sweep = load_sweep(path)
+    county = sweep.axes[0]
+    assert county.name == "county"
+    assert county.values == ("tiny_1", "tiny_2", "tiny_3")
+    assert county.labels == ("小县1 Tiny county 1", "小县2 Tiny county 2", "小县3 Tiny county 3")
+    assert [p.parent.name for p in sweep.county_paths] == ["01", "02", "03"]
+    assert len(sweep.cells) == 6
+    assert sweep.cells[1].describe() == "county=小县1 Tiny county 1, budget_factor=1.5"
+    assert sweep.base.scenario_id == "tiny_1"
+    assert [sweep.county(cell).scenario_id for cell in sweep.cells] == [
+        "tiny_1", "tiny_1", "tiny_2", "tiny_2", "tiny_3", "tiny_3",
+    ]  # fmt: skip
+
+
+def test_budget_factor_scales_each_countys_own_budget_to_whole_yuan(tmp_path: Path) -> None:
+    path = province_sweep(tmp_path, "budget_factor = [1.0, 1.2]")
+    sweep = load_sweep(path)
+    budgets = [scenario.procurement_budget_yuan for scenario in sweep.cell_scenarios]
+    assert budgets == [60000, 72000, 80000, 96000, 100000, 120000]
+    # 1.1 x 60,000 is 66,000.00000000001 in floating point: whole yuan
+    path.write_text(path.read_text(encoding="utf-8").replace("1.2", "1.1"), encoding="utf-8")
+    assert load_sweep(path).cell_scenarios[1].procurement_budget_yuan == 66000
+
+
+def test_budget_factor_works_on_a_single_scenario_too(tmp_path: Path) -> None:
+    sweep = load_sweep(tiny_sweep(tmp_path, "budget_factor = [0.5, 2]"))
+    assert [s.procurement_budget_yuan for s in sweep.cell_scenarios] == [50000, 200000]
+
+
+def test_each_county_runs_on_its_own_seed_unless_the_sweep_sets_one(tmp_path: Path) -> None:
+    path = province_sweep(tmp_path, "budget_factor = [1.0]")
+    sweep = load_sweep(path)
+    assert [sweep.cell_seed(cell) for cell in sweep.cells] == [7, 8, 9]
+    path = write_sweep(tmp_path, "budget_factor = [1.0]", f"{COUNTIES_LINE}\nseed = 3")
+    sweep = load_sweep(path)
+    assert [sweep.cell_seed(cell) for cell in sweep.cells] == [3, 3, 3]
+
+
+def test_a_province_without_a_grid_runs_each_county_as_it_is(tmp_path: Path) -> None:
+    sweep = load_sweep(province_sweep(tmp_path, None))
+    assert [axis.name for axis in sweep.axes] == ["county"]
+    assert [s.procurement_budget_yuan for s in sweep.cell_scenarios] == [60000, 80000, 100000]
+    assert list(sweep.cell_scenarios) == list(sweep.counties)
+
+
+def test_counties_listed_one_by_one_and_as_a_workbook_are_read(tmp_path: Path) -> None:
+    from scenarios.county_workbook import write_county_workbook
+
+    paths = builders.write_province(tmp_path, 2)
+    write_county_workbook(paths[1], tmp_path / "second.xlsx")
+    path = write_sweep(tmp_path, None, 'counties = ["second.xlsx", "counties/01/scenario.toml"]')
+    sweep = load_sweep(path)
+    assert sweep.axes[0].values == ("tiny_2", "tiny_1")  # as listed: only globs are sorted
+
+
+def test_the_inputs_hash_covers_every_countys_tables(tmp_path: Path) -> None:
+    path = province_sweep(tmp_path, None)
+    before = load_sweep(path).inputs_sha256
+    stock = tmp_path / "counties" / "03" / "stock.csv"
+    stock.write_text(stock.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert load_sweep(path).inputs_sha256 != before
+
+
+def test_a_province_holds_one_scenario_per_county_not_one_per_cell(tmp_path: Path) -> None:
+    """The sweep keeps its counties; cells' scenarios are built when asked for, then dropped."""
+    builders.write_province(tmp_path, 3)
+
+    def held(factors: int) -> int:
+        grid = f"budget_factor = {[1 + k / 100 for k in range(factors)]}"
+        path = tmp_path / f"sweep_{factors}.toml"
+        path.write_text(f"[sweep]\n{COUNTIES_LINE}\n[grid]\n{grid}\n", encoding="utf-8")
+        sweep, size = traced(lambda: load_sweep(path))
+        assert len(sweep.cells) == 3 * factors
+        return size
+
+    one, many = held(1), held(40)
+    _, county = traced(lambda: load(tmp_path / "counties" / "01" / "scenario.toml"))
+    # 117 more cells hold less than one more county would
+    assert many - one < county, (one, many, county)
+
+
+def traced(make):
+    """What ``make()`` returns, and the bytes of its allocations still alive after it."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        made = make()
+        gc.collect()
+        size = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    return made, size
+
+
+def test_a_bad_county_is_refused_in_one_line_naming_its_own_file(tmp_path: Path) -> None:
+    path = province_sweep(tmp_path, "budget_factor = [1.0]")
+    stock = tmp_path / "counties" / "02" / "stock.csv"
+    lines = stock.read_text(encoding="utf-8").splitlines()
+    lines[2] = lines[2].replace("2000", "-5")
+    stock.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    refused(path, stock, "row 3", "quantity", "'-5'")
+
+
+@pytest.mark.parametrize(
+    ("sweep", "field", "problem", "shown"),
+    [
+        ('counties = ["north/*.toml"]', "sweep.counties[0]", "matches no county file", "north"),
+        ('counties = ["north.toml"]', "sweep.counties[0]", "county file not found", "north"),
+        ("counties = []", "sweep.counties", "empty list", ""),
+        (
+            'counties = "counties/*/scenario.toml"',
+            "sweep.counties",
+            "input should be a valid tuple",
+            "counties/",
+        ),
+        (
+            'counties = ["counties/*/scenario.toml", "counties/02/scenario.toml"]',
+            "sweep.counties[1]",
+            "names a county file listed already",
+            "counties/02",
+        ),
+        (
+            f'{COUNTIES_LINE}\nscenario = "counties/01/scenario.toml"',
+            "sweep.counties",
+            "not both",
+            "",
+        ),
+        (f'{COUNTIES_LINE}\nplans = ["ours.csv"]', "sweep.plans", "one county's", "ours.csv"),
+    ],
+)
+def test_bad_county_lists_are_refused_naming_the_key_and_value(
+    tmp_path: Path, sweep: str, field: str, problem: str, shown: str
+) -> None:
+    path = province_sweep(tmp_path, "budget_factor = [1.0]", sweep)
+    refused(path, path, f"{field}: ", problem, shown)
+
+
+def test_two_counties_with_one_id_are_refused_naming_the_second_file(tmp_path: Path) -> None:
+    builders.write_province(tmp_path, 2)
+    second = tmp_path / "counties" / "02" / "scenario.toml"
+    text = second.read_text(encoding="utf-8").replace('"tiny_2"', '"tiny_1"')
+    second.write_text(text, encoding="utf-8")
+    path = write_sweep(tmp_path, None, COUNTIES_LINE)
+    refused(path, second, "scenario: names a county 'tiny_1' as scenario.toml does")
+
+
+def test_a_county_on_the_grid_is_refused_pointing_to_the_counties_list(tmp_path: Path) -> None:
+    path = province_sweep(tmp_path, 'county = ["a.toml"]')
+    refused(path, path, "grid.county: counties are listed in [sweep] counties")
+
+
+def test_budget_factor_and_budget_yuan_together_are_refused(tmp_path: Path) -> None:
+    path = province_sweep(tmp_path, "budget_yuan = [1]\nbudget_factor = [1.0]")
+    refused(path, path, "grid.budget_factor: sets the same field as budget_yuan")
+
+
+@pytest.mark.parametrize(("value", "shown"), [("-1", "-1"), ('"x"', "'x'"), ("inf", "inf")])
+def test_a_bad_budget_factor_is_refused(tmp_path: Path, value: str, shown: str) -> None:
+    path = province_sweep(tmp_path, f"budget_factor = [{value}]")
+    refused(path, path, "grid.budget_factor: must be", f"(got {shown})")
+
+
+def test_a_grid_value_bad_for_one_county_names_that_countys_file(tmp_path: Path) -> None:
+    builders.write_province(tmp_path, 2)
+    path = write_sweep(tmp_path, '"teams.village_C.members" = [150]', COUNTIES_LINE)
+    second = tmp_path / "counties" / "02"
+    teams = second / "teams.csv"
+    teams.write_text(teams.read_text(encoding="utf-8").replace(",200,", ",100,"), "utf-8")
+    message = refused(path, path, "grid.teams.village_C.members", "county tiny_2", "(got 150)")
+    assert str(second) in message
+
+
+def test_more_counties_times_cells_than_a_sweep_holds_are_refused_before_loading_any(
+    tmp_path: Path,
+) -> None:
+    builders.write_province(tmp_path, 2)
+    factors = ", ".join(str(1 + k / 1000) for k in range(600))
+    path = write_sweep(tmp_path, f"budget_factor = [{factors}]", COUNTIES_LINE)
+    (tmp_path / "counties" / "02" / "stock.csv").write_text("broken", encoding="utf-8")
+    refused(path, path, "grid: 2 counties x 600 budget_factor is 1,200 cells", "split")
+
+
+def test_the_readme_province_example_loads(tmp_path: Path) -> None:
+    """The province sweep shown in the README reads a glob of TOML counties and a workbook."""
+    from scenarios.county_workbook import write_county_workbook
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    start = readme.index('```toml\n[sweep]\nname_zh = "某省') + len("```toml\n")
+    first, second = builders.write_province(tmp_path / "made", 2)
+    for name in ("scenario.toml", *(p.name for p in first.parent.glob("*.csv"))):
+        (tmp_path / "counties").mkdir(exist_ok=True)
+        (tmp_path / "counties" / name).write_bytes((first.parent / name).read_bytes())
+    (tmp_path / "north").mkdir()
+    write_county_workbook(second, tmp_path / "north" / "north_county.xlsx")
+    path = tmp_path / "province.toml"
+    path.write_text(readme[start : readme.index("```", start)], encoding="utf-8")
+    sweep = load_sweep(path)
+    assert sweep.axes[0].values == ("tiny_1", "tiny_2")
+    assert [s.procurement_budget_yuan for s in sweep.cell_scenarios] == [60000, 72000, 80000, 96000]

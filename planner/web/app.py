@@ -500,25 +500,29 @@ class Pages:
         return RedirectResponse(f"/jobs/{job.job_id}", 303)
 
     async def again(self, request: Request) -> Response:
-        sid, job = self._job(request)
-        if job is None:
-            return self.not_found(request)
-        form = await self.form(request)
-        if isinstance(form, Response):
-            return form
+        posted = await self._posted_job(request)
+        if isinstance(posted, Response):
+            return posted
+        sid, job = posted
         fresh = self.store.again(sid, job)
         return RedirectResponse(f"/jobs/{fresh.job_id}", 303)
 
     async def cancel(self, request: Request) -> Response:
         """Stop a queued or running job; its page then says cancelled and shows no results."""
+        posted = await self._posted_job(request)
+        if isinstance(posted, Response):
+            return posted
+        sid, job = posted
+        await run_in_threadpool(self.store.cancel, sid, job.job_id)
+        return RedirectResponse(f"/jobs/{job.job_id}", 303)
+
+    async def _posted_job(self, request: Request) -> tuple[str, Job] | Response:
+        """The session's job a form was posted about, or the page refusing the post."""
         sid, job = self._job(request)
         if job is None:
             return self.not_found(request)
         form = await self.form(request)
-        if isinstance(form, Response):
-            return form
-        await run_in_threadpool(self.store.cancel, sid, job.job_id)
-        return RedirectResponse(f"/jobs/{job.job_id}", 303)
+        return form if isinstance(form, Response) else (sid, job)
 
     async def sweep(self, request: Request) -> Response:
         """What more money buys: ``yingji sweep`` over the budgets, then each budget's plan."""

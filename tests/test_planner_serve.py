@@ -113,6 +113,18 @@ def browser() -> Iterator:
     options.binary_location = str(find_chromium())
     for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--window-size=1280,1000"):
         options.add_argument(flag)
+    # The login page has a password field: Chromium's password manager would offer to save
+    # it and check it for leaks over the network (there is none here) when it is posted.
+    options.add_argument("--disable-features=PasswordLeakDetection,PasswordManagerOnboarding")
+    options.add_argument("--password-store=basic")
+    options.add_experimental_option(
+        "prefs",
+        {
+            "credentials_enable_service": False,
+            "profile.password_manager_enabled": False,
+            "profile.password_manager_leak_detection": False,
+        },
+    )
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     driver.set_page_load_timeout(60)
     yield driver
@@ -148,11 +160,19 @@ def _upload(driver, path: Path) -> None:
 
 def _submit(driver, button) -> None:
     """Click and wait for the next page: until then, elements found are the old page's."""
+    from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
+    label = button.text
     button.click()
-    WebDriverWait(driver, 60).until(expected_conditions.staleness_of(button))
+    try:
+        WebDriverWait(driver, 60).until(expected_conditions.staleness_of(button))
+    except TimeoutException:
+        raise AssertionError(
+            f"no new page 60 s after clicking {label!r}: still at {driver.current_url} "
+            f"({driver.title!r})"
+        ) from None
 
 
 def _text(driver, selector: str) -> str:

@@ -90,8 +90,14 @@ def end_with_parent(parent_pid: int) -> None:
 
 
 def leave_interrupts_to_parent() -> None:
-    """Ignore Ctrl-C here: the parent gets it too and ends this process itself."""
+    """Ignore Ctrl-C here: the parent gets it too and ends this process itself.
+
+    SIGTERM, the parent's way of ending a worker, ends it at once: a forked worker
+    inherits the command's own SIGTERM handler (stop as Ctrl-C does), under which the
+    pool's worker loop caught the interrupt as a task's failure and went on to the next.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _kernel_kills_orphan() -> bool:

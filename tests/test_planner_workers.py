@@ -189,3 +189,40 @@ def test_without_prctl_a_thread_ends_the_orphan(tmp_path):
     os.kill(process.pid, signal.SIGKILL)
     process.wait(timeout=30)
     _assert_session_ends(process, timeout_s=5)
+
+
+STOPPED_UNDER_THE_CLIS_HANDLER = """
+import signal, sys, time
+from sim.workers import process_pool, stop_now
+
+def interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+def busy(_):
+    end = time.monotonic() + 60
+    while time.monotonic() < end:  # Python code: a handler would run between its lines
+        time.sleep(0.01)
+
+signal.signal(signal.SIGTERM, interrupt)  # the CLI's own rule (planner.cli), then forked
+with process_pool(1) as pool:
+    for task in range(3):  # one running, one already handed to the worker's queue
+        pool.submit(busy, task)
+    time.sleep(1.0)  # into the first task
+    worker = next(iter(pool._processes.values()))
+    stop_now(pool)
+    worker.join(5)
+    print("alive" if worker.is_alive() else "ended")
+    if worker.is_alive():
+        worker.kill()
+"""
+
+
+def test_a_pool_worker_ends_on_sigterm_though_its_parent_turns_sigterm_into_ctrl_c():
+    """A forked worker inherits the CLI's SIGTERM handler; under it the pool's worker loop
+    caught the interrupt as a task's failure and lived on (Ctrl-C then did not stop the
+    run). Workers take SIGTERM's default: they end."""
+    done = subprocess.run(
+        [sys.executable, "-c", STOPPED_UNDER_THE_CLIS_HANDLER],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.stdout.strip() == "ended", done.stdout + done.stderr

@@ -391,7 +391,7 @@ def test_one_thread_solve_after_a_default_solve_in_the_same_process(tiny_network
 
 @pytest.mark.parametrize("staffing", [False, True])
 def test_branch_and_bound_from_the_rounded_plan_reaches_the_exact_optimum(tiny_network, staffing):
-    """Branching from the rounded plan (whole values only, plan-search heuristics off) still
+    """Branching from the rounded plan (whole values only, HiGHS completing them) still
     proves the optimum, and its objective and bound are those of the full model."""
     years = sample_years(tiny_network, seed=6, count=12)
     payroll = payroll_yuan(tiny_network)
@@ -413,8 +413,8 @@ def test_branch_and_bound_from_the_rounded_plan_reaches_the_exact_optimum(tiny_n
 def test_branching_from_a_rounded_plan_that_misses_improves_it_to_the_newsvendor_optimum(
     newsvendor, budget
 ):
-    """Where the rounded LP plan is not optimal, branch and bound from it (plan-search
-    heuristics off) must still find the exact budget-constrained newsvendor optimum."""
+    """Where the rounded LP plan is not optimal, branch and bound from it must still find
+    the exact budget-constrained newsvendor optimum."""
     _, network, years = newsvendor
     rounded = solve(build_problem(network, years, Budgets(budget)), mip_gap=0.5)
     report = solve(build_problem(network, years, Budgets(budget)), mip_gap=0.0)

@@ -164,14 +164,12 @@ def _submit(driver, button) -> None:
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
-    label = button.text
     button.click()
     try:
         WebDriverWait(driver, 60).until(expected_conditions.staleness_of(button))
     except TimeoutException:
         raise AssertionError(
-            f"no new page 60 s after clicking {label!r}: still at {driver.current_url} "
-            f"({driver.title!r})"
+            f"no new page 60 s after the click: still at {driver.current_url} ({driver.title!r})"
         ) from None
 
 
@@ -211,13 +209,26 @@ def _cookies(driver) -> dict[str, str]:
 
 def _start_plan(driver, budget: str, sampled: str, reps: str) -> str:
     """Fill the budget form, start the job; its URL."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
     from selenium.webdriver.common.by import By
 
-    for name, value in (("budget", budget), ("scenarios", sampled), ("reps", reps)):
-        field = driver.find_element(By.ID, name)
-        field.clear()
-        field.send_keys(value)
-    _submit(driver, driver.find_element(By.ID, "optimize-button"))
+    for attempt in range(3):
+        try:
+            for name, value in (("budget", budget), ("scenarios", sampled), ("reps", reps)):
+                field = driver.find_element(By.ID, name)
+                field.clear()
+                field.send_keys(value)
+            _submit(driver, driver.find_element(By.ID, "optimize-button"))
+            break
+        except (StaleElementReferenceException, WebDriverException) as error:
+            # The page was replaced under the form (a reload an earlier page's script had
+            # asked for): fill it in again on the page as it now is.
+            replaced = isinstance(error, StaleElementReferenceException) or (
+                "does not belong to the document" in str(error)
+            )
+            if not replaced or attempt == 2:
+                raise
+            time.sleep(1.0)
     _wait_for(lambda: "/jobs/" in driver.current_url, 30, "the job's page")
     return driver.current_url.split("?")[0]
 
